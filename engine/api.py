@@ -1,0 +1,149 @@
+"""The one object every front door uses: `Engine`.
+
+The CLI, the TUI and the MCP server never touch wasmtime, files or the keyring
+directly; they call these methods and receive events. wasmtime is imported only
+when a command first needs the runtime, so `skill list` stays light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import NotFoundError, UsageError
+from engine.events import OnEvent, RunFinished, RunOutput, RunResult, RunStarted
+from engine.history import History
+from engine.home import Home
+from engine.instances import DEFAULT, Instances
+from engine.protocol import check_args, parse_tool_result
+from engine.store import InstallReport, InstalledSkill, Progress, Store
+
+if TYPE_CHECKING:
+    from engine.runtime import SandboxPolicy, WasmRuntime
+
+_REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
+MASK = "••••••"
+
+
+def parse_ref(ref: str) -> tuple[str, str, str]:
+    """`skill[@instance]:tool` → (skill, instance, tool)."""
+    m = _REF_RE.match(ref)
+    if not m:
+        raise UsageError(f"{ref!r} is not a tool reference; write SKILL[@INSTANCE]:TOOL, "
+                         "e.g. textkit:word-count or notes@work:add-note")
+    return m["skill"], m["instance"] or DEFAULT, m["tool"]
+
+
+class Engine:
+    def __init__(self, home: Home | None = None):
+        self.home = home or Home.from_env()
+        self.store = Store(self.home, lambda: self.runtime)
+        self.instances = Instances(self.home)
+        self.history = History(self.home.history_file)
+        self._runtime: WasmRuntime | None = None
+        self._runtime_lock = threading.Lock()
+
+    @property
+    def runtime(self) -> "WasmRuntime":
+        with self._runtime_lock:
+            if self._runtime is None:
+                from engine.runtime import WasmRuntime
+
+                self._runtime = WasmRuntime(self.home.compiled, self.home.tmp)
+            return self._runtime
+
+    # ---- store ----------------------------------------------------------------------------
+
+    def install(self, path: str | Path, name: str | None = None, force: bool = False,
+                progress: Progress | None = None) -> InstallReport:
+        return self.store.install(Path(path), name=name, force=force, progress=progress)
+
+    def skills(self) -> list[InstalledSkill]:
+        return self.store.list()
+
+    def skill(self, name: str) -> InstalledSkill:
+        return self.store.require(name)
+
+    def remove(self, name: str, purge: bool = False) -> InstalledSkill:
+        return self.store.remove(name, purge=purge)
+
+    # ---- running --------------------------------------------------------------------------
+
+    def run(self, ref: str, args: dict[str, Any] | None = None, *, timeout: float | None = None,
+            on_event: OnEvent | None = None, cancel: threading.Event | None = None) -> RunResult:
+        """Run one tool in its instance's sandbox. Blocks; safe to call from many threads at once.
+
+        Bad references and arguments raise UsageError/NotFoundError before anything runs;
+        everything that goes wrong inside the skill comes back as a failed RunResult.
+        """
+        skill_name, instance, tool_name = parse_ref(ref)
+        skill = self.skill(skill_name)
+        tool = skill.tool(tool_name)
+        if tool is None:
+            raise NotFoundError(f"{skill_name} has no tool {tool_name!r}; its tools are: "
+                                f"{', '.join(t.name for t in skill.tools)}")
+        self.instances.require(skill_name, instance)
+        args = dict(args or {})
+        check_args(tool, args, f"{skill_name}:{tool_name}")
+        if timeout is not None and not 0 < timeout <= 3600:
+            raise UsageError(f"--timeout {timeout:g}: give a number of seconds between 0 and 3600")
+
+        policy = self._policy(skill, instance, timeout)
+        mask = _masker(skill, policy)
+        run_id = secrets.token_hex(6)
+        emit = on_event or (lambda _e: None)
+        emit(RunStarted(run_id, skill_name, instance, tool_name, args))
+        on_line = None
+        if on_event is not None:
+            def on_line(stream: str, text: str) -> None:
+                emit(RunOutput(run_id, stream, mask(text)))
+
+        started_at = time.time()
+        component = self.runtime.load(skill.component_sha256, skill.component_path)
+        outcome = self.runtime.call(component, policy, "execute-tool", tool_name, json.dumps(args),
+                                    on_line=on_line, cancel=cancel)
+        if outcome.value is None:
+            ok, output, error, data = False, "", outcome.failure, None
+        else:
+            told = parse_tool_result(outcome.value, tool_name)
+            ok, output, error, data = told.ok, told.output, told.error, told.data
+        result = RunResult(
+            run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=ok, output=mask(output),
+            error=mask(error) if error else None, data=data, stdout=mask(outcome.stdout),
+            stderr=mask(outcome.stderr), duration_ms=round(outcome.duration_ms, 3), stopped=outcome.stopped,
+            args=args, started_at=started_at,
+        )
+        self.history.append(result)
+        emit(RunFinished(run_id, result, result.duration_ms))
+        return result
+
+    async def run_async(self, ref: str, args: dict[str, Any] | None = None, **kwargs: Any) -> RunResult:
+        """`run` in a worker thread: wasmtime releases the GIL, so many runs proceed at once."""
+        return await asyncio.to_thread(self.run, ref, args, **kwargs)
+
+    def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> "SandboxPolicy":
+        from engine.runtime import SandboxPolicy
+
+        env, config = self.instances.sandbox_inputs(skill.name, instance, skill.config)
+        return SandboxPolicy(data_dir=self.instances.data_dir(skill.name, instance), env=env, config=config,
+                             timeout_s=timeout or skill.capabilities.timeout_s,
+                             memory_mb=skill.capabilities.memory_mb)
+
+
+def _masker(skill: InstalledSkill, policy: "SandboxPolicy"):
+    """A function that hides this instance's secret values in any text shown or stored."""
+    hidden = sorted({policy.config[f.name] for f in skill.config if f.secret and policy.config.get(f.name)},
+                    key=len, reverse=True)
+
+    def mask(text: str) -> str:
+        for value in hidden:
+            text = text.replace(value, MASK)
+        return text
+
+    return mask

@@ -1,0 +1,258 @@
+"""`skill`: the scriptable front door. `--json` wherever it prints data.
+
+Exit codes: 0 success, 1 the tool or run failed, 2 bad usage or input.
+Only what a command needs is imported (wasmtime only for commands that run
+components), so `skill run` starts close to the bare interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from engine import __version__
+from engine.errors import SkillError, UsageError
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _engine():
+    from engine.api import Engine
+
+    return Engine()
+
+
+def _progress(msg: str) -> None:
+    print(f"  {msg}", file=sys.stderr)
+
+
+# ---- commands -----------------------------------------------------------------------------
+
+def cmd_install(a: argparse.Namespace) -> int:
+    report = _engine().install(a.path, name=a.name, force=a.force, progress=None if a.json else _progress)
+    s = report.skill
+    if a.json:
+        _print_json({"status": report.status, "previous_version": report.previous_version, **s.to_json()})
+        return 0
+    verb = {"installed": "installed", "upgraded": f"upgraded from {report.previous_version}",
+            "replaced": "replaced", "unchanged": "already installed, unchanged"}[report.status]
+    print(f"{s.name} {s.version} {verb}: {len(s.tools)} tool(s): {', '.join(t.name for t in s.tools)}")
+    for w in s.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def cmd_list(a: argparse.Namespace) -> int:
+    engine = _engine()
+    skills = engine.skills()
+    if a.json:
+        _print_json([{"name": s.name, "version": s.version, "description": s.description,
+                      "tools": [t.name for t in s.tools], "instances": engine.instances.names(s.name)}
+                     for s in skills])
+        return 0
+    if not skills:
+        print("no skills installed; install one with `skill install PATH`")
+        return 0
+    rows = [(s.name, s.version, str(len(s.tools)), str(len(engine.instances.names(s.name))), s.description)
+            for s in skills]
+    _table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows)
+    return 0
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    for r in [header, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1])
+
+
+def cmd_info(a: argparse.Namespace) -> int:
+    engine = _engine()
+    s = engine.skill(a.name)
+    if a.json:
+        _print_json({**s.to_json(), "instances": engine.instances.names(s.name)})
+        return 0
+    print(f"{s.name} {s.version}  {s.description}")
+    for label, value in (("author", s.author), ("license", s.license), ("source", s.source),
+                         ("component", f"{s.component_size / 1e6:.1f} MB sha256:{s.component_sha256[:16]}"),
+                         ("limits", f"timeout {s.capabilities.timeout_s:g} s, memory {s.capabilities.memory_mb} MiB"),
+                         ("instances", ", ".join(engine.instances.names(s.name)))):
+        if value:
+            print(f"  {label + ':':<11}{value}")
+    if s.config:
+        print("config:")
+        for f in s.config:
+            flags = ", ".join(x for x in (f.type, "required" if f.required else "",
+                                          "secret" if f.secret else "", f"env {f.env_var}") if x)
+            default = f" (default {f.default!r})" if f.default is not None else ""
+            print(f"  {f.name}  [{flags}]{default}  {f.description}")
+    print("tools:")
+    for t in s.tools:
+        print(f"  {t.name}  {t.description}")
+        for p in t.params:
+            flags = p.type + (", required" if p.required else "")
+            default = f" (default {p.default!r})" if p.default is not None else ""
+            print(f"      --arg {p.name}=…  [{flags}]{default}  {p.description}")
+    return 0
+
+
+def _parse_run_args(a: argparse.Namespace, engine: Any) -> dict[str, Any]:
+    from engine.api import parse_ref
+    from engine.protocol import coerce_cli_value
+
+    args: dict[str, Any] = {}
+    if a.args:
+        try:
+            args = json.loads(a.args)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"--args is not valid JSON ({e.msg} at char {e.pos}); "
+                             "give an object such as '{\"text\": \"hi\"}'") from None
+        if not isinstance(args, dict):
+            raise UsageError("--args must be a JSON object such as '{\"text\": \"hi\"}'")
+    if a.arg:
+        skill_name, _instance, tool_name = parse_ref(a.ref)
+        tool = engine.skill(skill_name).tool(tool_name)
+        for pair in a.arg:
+            key, sep, value = pair.partition("=")
+            if not sep or not key:
+                raise UsageError(f"--arg {pair!r}: write --arg NAME=VALUE")
+            args[key] = coerce_cli_value(tool.param(key) if tool else None, value)
+    return args
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    engine = _engine()
+    args = _parse_run_args(a, engine)
+    on_event = None
+    if not a.json:
+        from engine.events import RunOutput
+
+        def on_event(event: Any) -> None:
+            if isinstance(event, RunOutput):
+                print(event.text, file=sys.stderr, flush=True)
+
+    result = engine.run(a.ref, args, timeout=a.timeout, on_event=on_event)
+    if a.json:
+        _print_json(result.to_json())
+    elif result.ok:
+        print(result.output)
+    else:
+        print(f"error: {result.ref}: {result.error}", file=sys.stderr)
+    return 0 if result.ok else 1
+
+
+def cmd_remove(a: argparse.Namespace) -> int:
+    engine = _engine()
+    skill = engine.skill(a.name)
+    if not a.yes:
+        if not sys.stdin.isatty():
+            raise UsageError(f"not removing {a.name} without confirmation; pass --yes")
+        answer = input(f"remove {skill.name} {skill.version}{' and its instances' if a.purge else ''}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("kept")
+            return 0
+    engine.remove(a.name, purge=a.purge)
+    if a.json:
+        _print_json({"removed": skill.name, "version": skill.version, "purged": a.purge})
+    else:
+        kept = "" if a.purge else f" (instance config and data kept in {engine.instances.home.instances / a.name}; --purge deletes them)"
+        print(f"removed {skill.name} {skill.version}{kept}")
+    return 0
+
+
+def cmd_history(a: argparse.Namespace) -> int:
+    rows = _engine().history.read(limit=a.limit)
+    if a.json:
+        _print_json(rows)
+        return 0
+    import time
+
+    for r in rows:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0)))
+        status = "ok " if r.get("ok") else "ERR"
+        detail = r.get("output", "") if r.get("ok") else r.get("error", "")
+        detail = " ".join(str(detail).split())
+        print(f"{when}  {status}  {r['skill']}@{r['instance']}:{r['tool']}  {r['duration_ms']:.0f} ms  {detail[:80]}")
+    if not rows:
+        print("no runs yet")
+    return 0
+
+
+def cmd_doctor(a: argparse.Namespace) -> int:
+    from engine.doctor import checks
+
+    results = checks(_engine())
+    if a.json:
+        _print_json([{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results])
+    else:
+        for name, ok, detail in results:
+            print(f"{'ok  ' if ok else 'FAIL'}  {name}: {detail}")
+    return 0 if all(ok for _, ok, _ in results) else 1
+
+
+# ---- parser ---------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="skill", description="Install, configure and run WebAssembly skills.")
+    p.add_argument("--version", action="version", version=f"skill {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str, json_flag: bool = True):
+        sp = sub.add_parser(name, help=help, description=help)
+        sp.set_defaults(func=func)
+        if json_flag:
+            sp.add_argument("--json", action="store_true", help="print machine-readable JSON")
+        return sp
+
+    sp = add("install", cmd_install, "install a skill from a folder or a .wasm component")
+    sp.add_argument("path", help="skill folder (skill.yaml/SKILL.md + component) or .wasm file")
+    sp.add_argument("--name", help="install under this name instead of the skill's own")
+    sp.add_argument("--force", action="store_true", help="replace an installed skill of the same version")
+
+    add("list", cmd_list, "list installed skills")
+
+    sp = add("info", cmd_info, "show a skill's tools, config and limits")
+    sp.add_argument("name")
+
+    sp = add("run", cmd_run, "run a tool: skill run NAME[@INSTANCE]:TOOL --arg k=v")
+    sp.add_argument("ref", metavar="NAME[@INSTANCE]:TOOL")
+    sp.add_argument("--arg", action="append", metavar="K=V", help="a tool argument (repeatable)")
+    sp.add_argument("--args", metavar="JSON", help="all arguments as one JSON object")
+    sp.add_argument("--timeout", type=float, metavar="S", help="time limit in seconds for this run")
+
+    sp = add("remove", cmd_remove, "remove an installed skill")
+    sp.add_argument("name")
+    sp.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    sp.add_argument("--purge", action="store_true", help="also delete the skill's instances and their data")
+
+    sp = add("history", cmd_history, "show recent runs")
+    sp.add_argument("--limit", type=int, default=20, metavar="N", help="show the last N runs (default 20)")
+
+    add("doctor", cmd_doctor, "check the engine, its cache and the build toolchain")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    if not getattr(a, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return a.func(a)
+    except SkillError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+"""A run is a stream of events: the CLI prints them, the TUI appends them to its
+live log, the MCP server collects them. They are plain frozen dataclasses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """The outcome of one tool run, as every front door reports it."""
+
+    run_id: str
+    skill: str
+    instance: str
+    tool: str
+    ok: bool
+    output: str = ""
+    error: str | None = None
+    data: Any = None
+    stdout: str = ""
+    stderr: str = ""
+    duration_ms: float = 0.0
+    stopped: str | None = None
+    args: dict[str, Any] = field(default_factory=dict)
+    started_at: float = 0.0
+
+    @property
+    def ref(self) -> str:
+        return f"{self.skill}@{self.instance}:{self.tool}"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run_id: str
+    skill: str
+    instance: str
+    tool: str
+    args: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunOutput:
+    run_id: str
+    stream: str  # "stdout" | "stderr"
+    text: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    run_id: str
+    result: RunResult
+    duration_ms: float
+
+
+RunEvent = RunStarted | RunOutput | RunFinished
+OnEvent = Callable[[RunEvent], None]

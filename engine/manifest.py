@@ -1,0 +1,288 @@
+"""Skill manifests: `skill.yaml` (the original Skill Engine shape) and `SKILL.md`
+(Agent Skills frontmatter).
+
+Either file, both, or neither may be present; with neither, metadata comes from
+the component's own `get-metadata`. Every error names the file, the field and the fix.
+Unknown fields are warnings, not errors, so newer manifests still install.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from engine.errors import ManifestError
+
+NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
+CONFIG_TYPES = ("string", "number", "integer", "boolean", "enum", "url", "path")
+DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_MEMORY_MB = 256
+
+_YAML_FIELDS = {"name", "version", "description", "author", "repository", "license", "component", "source",
+                "config", "tools", "capabilities", "homepage", "keywords", "tags"}
+_MD_FIELDS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
+_FIELD_KEYS = {"type", "required", "secret", "default", "description", "env", "enum", "pattern",
+               "min", "max", "minimum", "maximum"}
+
+
+def check_name(name: Any, where: str) -> str:
+    if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > 64:
+        hint = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:64] or "my-skill"
+        raise ManifestError(f"{where}: {name!r} is not a valid skill name; use 1-64 characters of a-z, 0-9 "
+                            f"and single '-' between words (e.g. {hint!r})")
+    return name
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    name: str
+    type: str = "string"
+    required: bool = False
+    secret: bool = False
+    default: Any = None
+    description: str = ""
+    env: str | None = None
+    enum: tuple[Any, ...] = ()
+    pattern: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def env_var(self) -> str:
+        """The env var the skill reads this field from: the manifest's, else SKILL_<FIELD>."""
+        return self.env or "SKILL_" + re.sub(r"[^A-Za-z0-9]", "_", self.name).upper()
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
+                if v not in (None, (), "") or k in ("required", "secret")}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "ConfigField":
+        return cls(**{**d, "enum": tuple(d.get("enum") or ())})
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What the sandbox grants beyond the default (/data and the config env vars)."""
+
+    network: tuple[str, ...] = ()
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+
+    def to_json(self) -> dict[str, Any]:
+        return {"network": list(self.network), "timeout_s": self.timeout_s, "memory_mb": self.memory_mb}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "Capabilities":
+        return cls(network=tuple(d.get("network") or ()), timeout_s=float(d.get("timeout_s", DEFAULT_TIMEOUT_S)),
+                   memory_mb=int(d.get("memory_mb", DEFAULT_MEMORY_MB)))
+
+
+@dataclass(frozen=True)
+class ToolDoc:
+    """Docs the manifest adds to (or overrides on) a tool the component declares."""
+
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    name: str | None = None
+    version: str | None = None
+    description: str = ""
+    author: str | None = None
+    repository: str | None = None
+    license: str | None = None
+    component: str | None = None
+    source: str | None = None
+    config: tuple[ConfigField, ...] = ()
+    tools: tuple[ToolDoc, ...] = ()
+    capabilities: Capabilities = Capabilities()
+    compatibility: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    allowed_tools: str | None = None
+    skill_md: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def load_folder(folder: Path) -> Manifest:
+    """Read `skill.yaml` and/or `SKILL.md` from a skill folder (an empty Manifest if neither)."""
+    yaml_path = next((folder / n for n in ("skill.yaml", "skill.yml") if (folder / n).is_file()), None)
+    md_path = folder / "SKILL.md"
+    manifest = parse_skill_yaml(yaml_path) if yaml_path else Manifest()
+    if md_path.is_file():
+        manifest = _merge_skill_md(manifest, parse_skill_md(md_path), yaml_path)
+    return manifest
+
+
+def _read_yaml(path: Path, text: str) -> Any:
+    import yaml
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ManifestError(f"{where}: invalid YAML ({problem}); fix the syntax and try again") from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+
+
+def parse_skill_yaml(path: Path) -> Manifest:
+    data = _read_yaml(path, _read_text(path))
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: expected a YAML mapping of fields (name, version, ...), "
+                            f"got {type(data).__name__}")
+    warnings = [f"{path.name}: unknown field {k!r} ignored" for k in data if k not in _YAML_FIELDS]
+    name = data.get("name")
+    if name is not None:
+        check_name(name, f"{path}: field 'name'")
+    version = data.get("version")
+    if version is not None:
+        version = str(version)
+        if not SEMVER_RE.match(version):
+            raise ManifestError(f"{path}: field 'version': {version!r} is not a semantic version; "
+                                "use MAJOR.MINOR.PATCH, e.g. '1.0.0'")
+    description = data.get("description") or ""
+    if not isinstance(description, str):
+        raise ManifestError(f"{path}: field 'description' must be text")
+    for key in ("component", "source", "author", "repository", "license"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            raise ManifestError(f"{path}: field {key!r} must be text")
+    config, cfg_warnings = _parse_config(path, data.get("config"))
+    return Manifest(
+        name=name, version=version, description=description.strip(), author=data.get("author"),
+        repository=data.get("repository"), license=data.get("license"), component=data.get("component"),
+        source=data.get("source"), config=config, tools=_parse_tool_docs(path, data.get("tools")),
+        capabilities=_parse_capabilities(path, data.get("capabilities")),
+        warnings=tuple(warnings + cfg_warnings),
+    )
+
+
+def _parse_config(path: Path, raw: Any) -> tuple[tuple[ConfigField, ...], list[str]]:
+    if raw is None:
+        return (), []
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{path}: field 'config' must be a mapping of field name to its schema")
+    fields, warnings = [], []
+    for key, spec in raw.items():
+        where = f"{path}: config.{key}"
+        if not isinstance(key, str) or not re.match(r"^[A-Za-z_][A-Za-z0-9_-]*$", key):
+            raise ManifestError(f"{where}: field names use letters, digits, '_' and '-', starting with a letter")
+        spec = spec or {}
+        if not isinstance(spec, dict):
+            raise ManifestError(f"{where}: expected a mapping (type, required, secret, default, description)")
+        warnings += [f"{path.name}: config.{key}: unknown key {k!r} ignored" for k in spec if k not in _FIELD_KEYS]
+        kind = str(spec.get("type", "enum" if spec.get("enum") else "string"))
+        if kind not in CONFIG_TYPES:
+            raise ManifestError(f"{where}.type: {kind!r} is not a config type; use one of {', '.join(CONFIG_TYPES)}")
+        env = spec.get("env")
+        if env is not None and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", str(env)):
+            raise ManifestError(f"{where}.env: {env!r} is not a valid env var name")
+        if spec.get("pattern") is not None:
+            try:
+                re.compile(str(spec["pattern"]))
+            except re.error as e:
+                raise ManifestError(f"{where}.pattern: not a valid regular expression ({e})") from None
+        fields.append(ConfigField(
+            name=key, type=kind, required=bool(spec.get("required", False)), secret=bool(spec.get("secret", False)),
+            default=spec.get("default"), description=str(spec.get("description") or "").strip(),
+            env=None if env is None else str(env), enum=tuple(spec.get("enum") or ()),
+            pattern=spec.get("pattern"), minimum=spec.get("minimum", spec.get("min")),
+            maximum=spec.get("maximum", spec.get("max")),
+        ))
+    return tuple(fields), warnings
+
+
+def _parse_tool_docs(path: Path, raw: Any) -> tuple[ToolDoc, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ManifestError(f"{path}: field 'tools' must be a list of {{name, description}}")
+    docs = []
+    for i, t in enumerate(raw):
+        if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+            raise ManifestError(f"{path}: tools[{i}] needs a 'name'")
+        docs.append(ToolDoc(name=t["name"], description=str(t.get("description") or "").strip()))
+    return tuple(docs)
+
+
+def _parse_capabilities(path: Path, raw: Any) -> Capabilities:
+    if raw is None:
+        return Capabilities()
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{path}: field 'capabilities' must be a mapping (network, timeout_s, memory_mb)")
+    network = raw.get("network") or {}
+    hosts = network.get("allow", []) if isinstance(network, dict) else network
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise ManifestError(f"{path}: capabilities.network.allow must be a list of host names")
+    out = Capabilities(network=tuple(hosts))
+    for key, cast, low, high in (("timeout_s", float, 0.01, 3600), ("memory_mb", int, 16, 4096)):
+        if key in raw:
+            try:
+                value = cast(raw[key])
+            except (TypeError, ValueError):
+                value = None
+            if value is None or not low <= value <= high:
+                raise ManifestError(f"{path}: capabilities.{key} must be a number from {low} to {high}")
+            out = replace(out, **{key: value})
+    return out
+
+
+def parse_skill_md(path: Path) -> Manifest:
+    """Read Agent Skills frontmatter (between `---` lines) and keep the body as documentation."""
+    text = _read_text(path)
+    match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)$", text, re.S | re.M)
+    if not match:
+        raise ManifestError(f"{path}: missing YAML frontmatter; start the file with '---', the fields "
+                            "'name' and 'description', then '---'")
+    data = _read_yaml(path, match.group(1)) or {}
+    if not isinstance(data, dict):
+        raise ManifestError(f"{path}: the frontmatter must be a YAML mapping")
+    for key in ("name", "description"):
+        if not data.get(key):
+            raise ManifestError(f"{path}: frontmatter field {key!r} is required")
+    check_name(data["name"], f"{path}: frontmatter field 'name'")
+    description = str(data["description"]).strip()
+    if len(description) > 1024:
+        raise ManifestError(f"{path}: frontmatter field 'description' has {len(description)} characters; "
+                            "the limit is 1024")
+    compatibility = data.get("compatibility")
+    if compatibility is not None and len(str(compatibility)) > 500:
+        raise ManifestError(f"{path}: frontmatter field 'compatibility' is longer than 500 characters")
+    metadata = data.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise ManifestError(f"{path}: frontmatter field 'metadata' must be a mapping of strings")
+    allowed = data.get("allowed-tools")
+    return Manifest(
+        name=data["name"], description=description, license=data.get("license"),
+        compatibility=None if compatibility is None else str(compatibility), metadata=metadata,
+        allowed_tools=" ".join(allowed) if isinstance(allowed, list) else allowed,
+        skill_md=match.group(2).strip() or None,
+        warnings=tuple(f"{path.name}: unknown frontmatter field {k!r} ignored" for k in data if k not in _MD_FIELDS),
+    )
+
+
+def _merge_skill_md(yaml_manifest: Manifest, md: Manifest, yaml_path: Path | None) -> Manifest:
+    """skill.yaml wins where both speak; the names must agree."""
+    if yaml_manifest.name and md.name and yaml_manifest.name != md.name:
+        raise ManifestError(f"SKILL.md names the skill {md.name!r} but {yaml_path.name if yaml_path else 'skill.yaml'} "
+                            f"names it {yaml_manifest.name!r}; make them the same")
+    return replace(
+        yaml_manifest,
+        name=yaml_manifest.name or md.name,
+        description=yaml_manifest.description or md.description,
+        license=yaml_manifest.license or md.license,
+        compatibility=md.compatibility, metadata=md.metadata, allowed_tools=md.allowed_tools,
+        skill_md=md.skill_md, warnings=yaml_manifest.warnings + md.warnings,
+    )

@@ -1,0 +1,238 @@
+"""Compiling, caching and calling skill components with wasmtime.
+
+One wasmtime Engine per process. A component is compiled by Cranelift once, at
+install, and its machine code is serialized to the cache; later processes map it
+back in with `deserialize_file` (milliseconds instead of seconds). Every call gets
+a fresh Store, so a trap in one call can never poison another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import wasmtime
+from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
+from wasmtime.component import Component, FuncType, Linker, String
+
+from engine.errors import ComponentError
+from engine.fsutil import atomic_write_bytes
+from engine.runtime.capture import OnLine, OutputCapture
+from engine.runtime.interrupt import EpochTicker, Interrupt
+from engine.runtime.sandbox import CallOutcome, SandboxPolicy
+
+# The skill world's exports and how many string parameters each takes.
+WORLD_EXPORTS = {"get-metadata": 0, "get-tools": 0, "execute-tool": 2, "validate-config": 1}
+HOST_IMPORTS = ("get-config", "get-all-config")
+# Part of the compile-cache key: bump it whenever the engine Config below changes.
+ENGINE_CONFIG_TAG = "epoch1"
+
+_COMPONENT_LAYER = b"\x0d\x00\x01\x00"
+_CORE_MODULE = b"\x01\x00\x00\x00"
+
+_process_engine: tuple[Engine, EpochTicker] | None = None
+_process_lock = threading.Lock()
+_call_context = threading.local()
+
+
+def process_engine() -> tuple[Engine, EpochTicker]:
+    """The one wasmtime Engine of this process, and the ticker that drives its epochs."""
+    global _process_engine
+    with _process_lock:
+        if _process_engine is None:
+            config = Config()
+            config.epoch_interruption = True
+            engine = Engine(config)
+            _process_engine = (engine, EpochTicker(engine))
+        return _process_engine
+
+
+def _wasmtime_version() -> str:
+    """The installed wasmtime-py version, read from its dist-info (importlib.metadata costs ~30 ms)."""
+    site = Path(wasmtime.__file__).resolve().parent.parent
+    for entry in os.scandir(site):
+        if entry.name.startswith("wasmtime-") and entry.name.endswith(".dist-info"):
+            return entry.name[len("wasmtime-"):-len(".dist-info")]
+    return "unknown"
+
+
+def _host_get_config(_store: object, key: str) -> str | None:
+    return _call_context.config.get(key)
+
+
+def _host_get_all_config(_store: object) -> list[tuple[str, str]]:
+    return list(_call_context.config.items())
+
+
+class WasmRuntime:
+    """Loads components (through the compile cache) and runs sandboxed calls."""
+
+    def __init__(self, compiled_dir: Path, tmp_dir: Path):
+        self.engine, self._ticker = process_engine()
+        self._compiled_dir = compiled_dir
+        self._tmp_dir = tmp_dir
+        self._components: dict[str, Component] = {}
+        self._linker: Linker | None = None
+        self._lock = threading.Lock()
+        self._cache_suffix = f"{_wasmtime_version()}-{ENGINE_CONFIG_TAG}.cwasm"
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def cache_path(self, sha256: str) -> Path:
+        return self._compiled_dir / f"{sha256}-{self._cache_suffix}"
+
+    def compile(self, wasm: bytes, origin: str) -> tuple[str, Component]:
+        """Check that `wasm` is a skill component, compile it and store it in the cache.
+
+        Returns (sha256, component). Raises ComponentError with one clear line.
+        """
+        if wasm[:4] != b"\0asm":
+            raise ComponentError(f"{origin} is not a WebAssembly file (it does not start with \\0asm)")
+        if wasm[4:8] == _CORE_MODULE:
+            raise ComponentError(f"{origin} is a core WebAssembly module, not a component; build it with "
+                                 "componentize-js or wrap it with `wasm-tools component new`")
+        if wasm[4:8] != _COMPONENT_LAYER:
+            raise ComponentError(f"{origin} is a WebAssembly binary of an unknown version/layer {wasm[4:8].hex()}")
+        sha256 = hashlib.sha256(wasm).hexdigest()
+        try:
+            component = Component(self.engine, wasm)
+        except WasmtimeError as e:
+            raise ComponentError(f"{origin} is not a valid component: {summarize_error(e)}") from None
+        self.check_world(component, origin)
+        atomic_write_bytes(self.cache_path(sha256), bytes(component.serialize()))
+        with self._lock:
+            self._components[sha256] = component
+        return sha256, component
+
+    def load(self, sha256: str, wasm_path: Path) -> Component:
+        """The compiled component for `sha256`: from memory, the disk cache, or compiled anew."""
+        with self._lock:
+            component = self._components.get(sha256)
+        if component is not None:
+            return component
+        cached = self.cache_path(sha256)
+        try:
+            component = Component.deserialize_file(self.engine, str(cached))
+        except (WasmtimeError, FileNotFoundError, OSError):
+            # Missing, or written by another wasmtime/CPU: compile again from the source.
+            try:
+                wasm = wasm_path.read_bytes()
+            except OSError as e:
+                raise ComponentError(f"cannot read the installed component {wasm_path}: {e.strerror}; "
+                                     "reinstall the skill") from None
+            if hashlib.sha256(wasm).hexdigest() != sha256:
+                raise ComponentError(f"the installed component {wasm_path} was modified after install; "
+                                     "reinstall the skill")
+            return self.compile(wasm, str(wasm_path))[1]
+        with self._lock:
+            self._components[sha256] = component
+        return component
+
+    def check_world(self, component: Component, origin: str) -> None:
+        """Refuse a component that does not export the skill world or imports what we do not grant."""
+        ctype = component.type
+        exports = ctype.exports(self.engine)
+        for name, n_params in WORLD_EXPORTS.items():
+            item = exports.get(name)
+            if item is None:
+                have = ", ".join(sorted(exports)) or "nothing"
+                raise ComponentError(f"{origin} does not implement the skill world: it does not export "
+                                     f"`{name}` (it exports: {have}); see wit/skill.wit")
+            ty = item.ty
+            ok = (isinstance(ty, FuncType) and len(ty.params) == n_params
+                  and all(isinstance(t, String) for _, t in ty.params) and isinstance(ty.result, String))
+            if not ok:
+                raise ComponentError(f"{origin}: export `{name}` has the wrong signature; the skill world "
+                                     f"wants {n_params} string parameter(s) and a string result")
+        for name in ctype.imports(self.engine):
+            if name.startswith("wasi:http/"):
+                raise ComponentError(f"{origin} imports `{name}` (outgoing HTTP); this engine grants no "
+                                     "network access: build it with `--disable http fetch-event`")
+            if not (name.startswith("wasi:") or name in HOST_IMPORTS):
+                raise ComponentError(f"{origin} imports `{name}`, which the skill world does not provide "
+                                     f"(it provides WASI 0.2 and {', '.join(HOST_IMPORTS)})")
+
+    def _get_linker(self) -> Linker:
+        with self._lock:
+            if self._linker is None:
+                linker = Linker(self.engine)
+                linker.add_wasip2()
+                with linker.root() as root:
+                    root.add_func("get-config", _host_get_config)
+                    root.add_func("get-all-config", _host_get_all_config)
+                self._linker = linker
+            return self._linker
+
+    # ---- calling ------------------------------------------------------------------------
+
+    def call(self, component: Component, policy: SandboxPolicy, export: str, *args: str,
+             on_line: OnLine | None = None, cancel: threading.Event | None = None) -> CallOutcome:
+        """Instantiate `component` in a fresh sandbox and call one export. Never raises for guest faults."""
+        linker = self._get_linker()
+        interrupt = Interrupt(policy.timeout_s, cancel)
+        started = time.perf_counter()
+        capture = OutputCapture(self._tmp_dir, policy.keep_output_bytes, policy.output_limit_bytes,
+                                on_line, lambda: interrupt.stop("output-limit"))
+        value, failure, stopped = None, None, None
+        with capture, self._ticker:
+            store = Store(self.engine)
+            wasi = WasiConfig()
+            wasi.env = list(policy.env.items())
+            capture.attach(wasi)
+            if policy.data_dir is not None:
+                wasi.preopen_dir(str(policy.data_dir), "/data")
+            store.set_wasi(wasi)
+            store.set_limits(memory_size=policy.memory_mb << 20)
+            interrupt.install(store)
+            _call_context.config = policy.config
+            try:
+                instance = linker.instantiate(store, component)
+                func = instance.get_func(store, export)
+                if func is None:
+                    raise ComponentError(f"the component has no export `{export}`")
+                value = func(store, *args)
+            except WasmtimeError as e:
+                stopped, failure = self._explain(e, interrupt, policy)
+            except ComponentError as e:
+                stopped, failure = "link", str(e)
+            finally:
+                _call_context.config = {}
+                del store
+        return CallOutcome(value=value, stdout=capture.text("stdout"), stderr=capture.text("stderr"),
+                           failure=failure, stopped=stopped,
+                           duration_ms=(time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _explain(e: WasmtimeError, interrupt: Interrupt, policy: SandboxPolicy) -> tuple[str, str]:
+        reason = interrupt.reason
+        if reason == "timeout":
+            return reason, f"timed out after {policy.timeout_s:g} s (the run's time limit)"
+        if reason == "cancelled":
+            return reason, "cancelled"
+        if reason == "output-limit":
+            return reason, (f"stopped: the skill wrote more than {policy.output_limit_bytes >> 20} MiB "
+                            "to stdout/stderr")
+        summary = summarize_error(e)
+        if "matching implementation was not found" in summary or "unknown import" in summary:
+            return "link", f"cannot link the skill: {summary}"
+        if "unreachable" in summary or "out of bounds" in summary or "memory" in summary:
+            return "memory" if "memory" in summary else "trap", (
+                f"the skill crashed ({summary}); if it allocates a lot, it may have hit its "
+                f"{policy.memory_mb} MiB memory limit")
+        return "trap", f"the skill crashed ({summary})"
+
+
+def summarize_error(e: BaseException) -> str:
+    """The one line of a wasmtime error that says what happened (not the backtrace)."""
+    lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("wasm trap:"):
+            return ln
+    if "Caused by:" in lines:
+        rest = lines[lines.index("Caused by:") + 1:]
+        if rest:
+            return rest[-1].lstrip("0123456789: ")
+    return lines[0] if lines else type(e).__name__

@@ -1,0 +1,272 @@
+"""Installed skills: install, list, info, remove. Atomic and crash-safe.
+
+Each install writes a new immutable package folder (packages/<name>-<id>/ with
+component.wasm + skill.json) and then swaps the symlink skills/<name> to it with
+one `os.replace`. Until that swap nothing visible changes, so a failed or killed
+install leaves the previous version serving; a skill is never half installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import ComponentError, ManifestError, NotFoundError, UsageError
+from engine.fsutil import atomic_write_text, file_lock
+from engine.home import Home
+from engine.manifest import Capabilities, ConfigField, Manifest, check_name, load_folder
+from engine.protocol import Tool
+
+if TYPE_CHECKING:
+    from engine.runtime import WasmRuntime
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class InstalledSkill:
+    name: str
+    version: str
+    description: str
+    tools: tuple[Tool, ...]
+    component_sha256: str
+    component_size: int
+    package_dir: Path
+    source: str
+    installed_at: float
+    author: str | None = None
+    license: str | None = None
+    repository: str | None = None
+    config: tuple[ConfigField, ...] = ()
+    capabilities: Capabilities = Capabilities()
+    skill_md: str | None = None
+    compatibility: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    allowed_tools: str | None = None
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def component_path(self) -> Path:
+        return self.package_dir / "component.wasm"
+
+    def tool(self, name: str) -> Tool | None:
+        return next((t for t in self.tools if t.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        d = {k: v for k, v in self.__dict__.items() if k != "package_dir"}
+        d["tools"] = [t.to_json() for t in self.tools]
+        d["config"] = [f.to_json() for f in self.config]
+        d["capabilities"] = self.capabilities.to_json()
+        d["warnings"] = list(self.warnings)
+        return d
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any], package_dir: Path) -> "InstalledSkill":
+        return cls(**{**d, "package_dir": package_dir,
+                      "tools": tuple(Tool.from_json(t) for t in d.get("tools", ())),
+                      "config": tuple(ConfigField.from_json(f) for f in d.get("config", ())),
+                      "capabilities": Capabilities.from_json(d.get("capabilities", {})),
+                      "warnings": tuple(d.get("warnings", ()))})
+
+
+@dataclass(frozen=True)
+class InstallReport:
+    skill: InstalledSkill
+    status: str  # "installed" | "upgraded" | "replaced" | "unchanged"
+    previous_version: str | None = None
+
+
+def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
+    """What makes two installs the same skill: everything but when and from where."""
+    return {k: v for k, v in skill.to_json().items() if k not in ("installed_at", "source")}
+
+
+class Store:
+    def __init__(self, home: Home, runtime_factory: Callable[[], "WasmRuntime"]):
+        self.home = home
+        self._runtime_factory = runtime_factory
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def get(self, name: str) -> InstalledSkill | None:
+        link = self.home.skills / name
+        try:
+            text = (link / "skill.json").read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        try:
+            return InstalledSkill.from_json(json.loads(text), link.resolve())
+        except (json.JSONDecodeError, TypeError, KeyError):
+            raise ComponentError(f"the store entry of {name!r} ({link}) is damaged; "
+                                 f"reinstall it with `skill install PATH --force`") from None
+
+    def require(self, name: str) -> InstalledSkill:
+        skill = self.get(name)
+        if skill is None:
+            installed = ", ".join(s.name for s in self.list()) or "none"
+            raise NotFoundError(f"no skill named {name!r} is installed (installed: {installed}); "
+                                "install one with `skill install PATH`")
+        return skill
+
+    def list(self) -> list[InstalledSkill]:
+        if not self.home.skills.is_dir():
+            return []
+        out = []
+        for entry in sorted(self.home.skills.iterdir()):
+            skill = self.get(entry.name)
+            if skill is not None:
+                out.append(skill)
+        return out
+
+    # ---- installing ---------------------------------------------------------------------
+
+    def install(self, path: Path, name: str | None = None, force: bool = False,
+                progress: Progress | None = None) -> InstallReport:
+        say = progress or (lambda _msg: None)
+        path = Path(path)
+        manifest, wasm_path = self._resolve(path)
+        try:
+            wasm = wasm_path.read_bytes()
+        except OSError as e:
+            raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
+        runtime = self._runtime_factory()
+        say(f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB)")
+        sha256, component = runtime.compile(wasm, str(wasm_path))
+        say("reading the skill's metadata and tools")
+        skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
+
+        with file_lock(self.home.root / ".store.lock"):
+            previous = self.get(skill.name)
+            status = self._status(previous, skill, force)
+            if status == "unchanged":
+                return InstallReport(previous, status, previous.version)  # type: ignore[arg-type]
+            package = self._write_package(skill, wasm_path, path)
+            self._swap(skill.name, package)
+            if previous is not None and previous.package_dir != package:
+                shutil.rmtree(previous.package_dir, ignore_errors=True)
+        (self.home.instances / skill.name / "default" / "data").mkdir(parents=True, exist_ok=True)
+        return InstallReport(replace(skill, package_dir=package), status,
+                             previous.version if previous else None)
+
+    def _resolve(self, path: Path) -> tuple[Manifest, Path]:
+        if not path.exists():
+            raise UsageError(f"{path} does not exist; give a skill folder or a .wasm component")
+        if path.is_file():
+            if path.suffix != ".wasm":
+                raise UsageError(f"{path} is not a .wasm component or a skill folder")
+            return Manifest(), path
+        manifest = load_folder(path)
+        if manifest.component:
+            wasm = path / manifest.component
+            if not wasm.is_file():
+                raise ManifestError(f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
+                                    f"exist; build the skill first (`skill build {path}`)")
+            return manifest, wasm
+        candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
+        if len(candidates) == 1:
+            return manifest, candidates[0]
+        if not candidates:
+            raise ComponentError(f"{path} holds no .wasm component; build it first (`skill build {path}`) "
+                                 "or name it in skill.yaml's 'component' field")
+        names = ", ".join(str(c.relative_to(path)) for c in candidates)
+        raise ManifestError(f"{path} holds several components ({names}); name the right one in "
+                            "skill.yaml's 'component' field")
+
+    def _describe(self, runtime: "WasmRuntime", component: Any, manifest: Manifest, sha256: str,
+                  size: int, name: str | None, origin: Path) -> InstalledSkill:
+        from engine.protocol import parse_metadata, parse_tools
+        from engine.runtime import SandboxPolicy
+
+        with tempfile.TemporaryDirectory(dir=self._tmp()) as scratch:
+            policy = SandboxPolicy(data_dir=Path(scratch), timeout_s=manifest.capabilities.timeout_s,
+                                   memory_mb=manifest.capabilities.memory_mb,
+                                   config={f.name: str(f.default) for f in manifest.config if f.default is not None})
+            raw: dict[str, str] = {}
+            for export in ("get-metadata", "get-tools"):
+                outcome = runtime.call(component, policy, export)
+                if outcome.value is None:
+                    raise ComponentError(f"{origin}: calling `{export}` failed: {outcome.failure}")
+                raw[export] = outcome.value
+        meta = parse_metadata(raw["get-metadata"])
+        tools = parse_tools(raw["get-tools"])
+        docs = {d.name: d.description for d in manifest.tools}
+        tools = [replace(t, description=docs.get(t.name) or t.description) for t in tools]
+        unknown_docs = sorted(set(docs) - {t.name for t in tools})
+        warnings = list(manifest.warnings) + [f"skill.yaml documents tool {n!r}, which the component does not "
+                                              "declare" for n in unknown_docs]
+        if manifest.capabilities.network:
+            warnings.append("the manifest asks for network access, which this engine does not grant; "
+                            "the skill runs without network")
+        skill_name = name or manifest.name or meta.name
+        if not skill_name:
+            raise ManifestError(f"{origin}: the skill has no name (no skill.yaml/SKILL.md and get-metadata "
+                                "gives none); pass one with --name")
+        check_name(skill_name, "--name" if name else "skill name")
+        version = manifest.version or meta.version or "0.0.0"
+        return InstalledSkill(
+            name=skill_name, version=version, description=manifest.description or meta.description,
+            tools=tuple(tools), component_sha256=sha256, component_size=size, package_dir=Path(),
+            source=str(origin.resolve()), installed_at=time.time(), author=manifest.author or meta.author,
+            license=manifest.license, repository=manifest.repository, config=manifest.config,
+            capabilities=manifest.capabilities, skill_md=manifest.skill_md, compatibility=manifest.compatibility,
+            metadata=manifest.metadata, allowed_tools=manifest.allowed_tools, warnings=tuple(warnings),
+        )
+
+    @staticmethod
+    def _status(previous: InstalledSkill | None, new: InstalledSkill, force: bool) -> str:
+        if previous is None:
+            return "installed"
+        if _fingerprint(previous) == _fingerprint(new) and not force:
+            return "unchanged"
+        if previous.version != new.version:
+            return "upgraded"
+        if not force:
+            raise UsageError(f"{new.name} {new.version} is already installed with different content; "
+                             "bump its version or pass --force to replace it")
+        return "replaced"
+
+    def _tmp(self) -> Path:
+        self.home.tmp.mkdir(parents=True, exist_ok=True)
+        return self.home.tmp
+
+    def _write_package(self, skill: InstalledSkill, wasm_path: Path, origin: Path) -> Path:
+        stage = Path(tempfile.mkdtemp(prefix=f"install-{skill.name}-", dir=self._tmp()))
+        try:
+            shutil.copyfile(wasm_path, stage / "component.wasm")
+            if origin.is_dir():
+                for doc in ("skill.yaml", "skill.yml", "SKILL.md", "README.md"):
+                    if (origin / doc).is_file():
+                        shutil.copyfile(origin / doc, stage / doc)
+            atomic_write_text(stage / "skill.json", json.dumps(skill.to_json(), indent=2, ensure_ascii=False))
+            self.home.packages.mkdir(parents=True, exist_ok=True)
+            package = self.home.packages / f"{skill.name}-{int(skill.installed_at)}-{secrets.token_hex(3)}"
+            os.rename(stage, package)
+            return package
+        except BaseException:
+            shutil.rmtree(stage, ignore_errors=True)
+            raise
+
+    def _swap(self, name: str, package: Path) -> None:
+        self.home.skills.mkdir(parents=True, exist_ok=True)
+        tmp_link = self.home.skills / f".{name}.{secrets.token_hex(4)}"
+        os.symlink(os.path.relpath(package, self.home.skills), tmp_link)
+        os.replace(tmp_link, self.home.skills / name)
+
+    # ---- removing -----------------------------------------------------------------------
+
+    def remove(self, name: str, purge: bool = False) -> InstalledSkill:
+        with file_lock(self.home.root / ".store.lock"):
+            skill = self.require(name)
+            os.unlink(self.home.skills / name)
+            shutil.rmtree(skill.package_dir, ignore_errors=True)
+        if purge:
+            shutil.rmtree(self.home.instances / name, ignore_errors=True)
+        return skill

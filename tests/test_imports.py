@@ -1,0 +1,28 @@
+"""The engine stays headless and the CLI stays light: guarded by importing them."""
+
+import subprocess
+import sys
+
+HEAVY = ("textual", "fastembed", "onnxruntime", "rich")
+
+
+def _loaded_after(code: str) -> set[str]:
+    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
+                         check=True, capture_output=True, text=True).stdout.split()
+    return {m.split(".")[0] for m in out}
+
+
+def test_no_engine_module_imports_textual():
+    import pkgutil
+
+    import engine
+
+    names = [m.name for m in pkgutil.walk_packages(engine.__path__, "engine.")]
+    assert len(names) > 10
+    loaded = _loaded_after("\n".join(f"import {n}" for n in names))
+    assert not loaded & set(HEAVY), loaded & set(HEAVY)
+
+
+def test_cli_import_and_list_do_not_load_wasmtime():
+    loaded = _loaded_after("import engine.cli")
+    assert not loaded & {*HEAVY, "wasmtime", "yaml", "tomlkit"}

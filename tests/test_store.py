@@ -1,0 +1,126 @@
+import json
+import os
+
+import pytest
+
+from engine.errors import ComponentError, ManifestError, NotFoundError, UsageError
+from fixtures import wat
+
+
+def test_install_list_info_remove(engine, wat_skill):
+    wat_skill("echo", name="alpha")
+    wat_skill("echo", name="beta")
+    assert [s.name for s in engine.skills()] == ["alpha", "beta"]
+    alpha = engine.skill("alpha")
+    assert [t.name for t in alpha.tools] == ["echo", "other"]
+    assert alpha.tool("echo").param("times").type == "integer"
+    assert engine.instances.names("alpha") == ["default"]
+    engine.remove("alpha")
+    assert [s.name for s in engine.skills()] == ["beta"]
+    assert not list(engine.home.packages.glob("alpha-*"))
+    with pytest.raises(NotFoundError, match="no skill named 'alpha'.*installed: beta"):
+        engine.skill("alpha")
+
+
+def test_install_from_folder_uses_manifest(engine, tmp_path):
+    folder = tmp_path / "my-skill"
+    (folder / "dist").mkdir(parents=True)
+    (folder / "dist" / "x.wasm").write_bytes(wat.component_bytes(name="ignored"))
+    (folder / "skill.yaml").write_text("name: my-skill\nversion: 2.0.0\ndescription: Mine\n"
+                                       "tools:\n  - name: echo\n    description: Better docs\n")
+    skill = engine.install(folder).skill
+    assert (skill.name, skill.version, skill.description) == ("my-skill", "2.0.0", "Mine")
+    assert skill.tool("echo").description == "Better docs"
+    assert (skill.package_dir / "skill.yaml").is_file()
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not a WebAssembly file"),
+    (b"\0asm\x01\0\0\0", "core WebAssembly module, not a component"),
+    (b"\0asm\x0d\0\x01\0garbage", "not a valid component"),
+])
+def test_broken_wasm_is_refused_clearly(engine, tmp_path, content, message):
+    path = tmp_path / "bad.wasm"
+    path.write_bytes(content)
+    with pytest.raises(ComponentError, match=message):
+        engine.install(path)
+
+
+def test_component_must_implement_the_world(engine, tmp_path):
+    path = tmp_path / "partial.wasm"
+    path.write_bytes(wat.component_bytes(exports=("get-metadata", "get-tools", "validate-config")))
+    with pytest.raises(ComponentError, match="does not export `execute-tool`"):
+        engine.install(path)
+
+
+def test_network_imports_are_refused_at_install(engine, tmp_path):
+    from wasmtime import wat2wasm
+
+    text = wat.component().replace(
+        "(component", '(component (import "wasi:http/outgoing-handler@0.2.0" (instance))', 1)
+    path = tmp_path / "net.wasm"
+    path.write_bytes(bytes(wat2wasm(text)))
+    with pytest.raises(ComponentError, match="wasi:http.*grants no network"):
+        engine.install(path)
+
+
+def test_failed_install_keeps_previous_version(engine, wat_skill, tmp_path):
+    wat_skill("echo", name="keep")
+    before = engine.skill("keep")
+    bad = tmp_path / "keep.wasm"
+    bad.write_bytes(b"\0asm\x0d\0\x01\0broken")
+    with pytest.raises(ComponentError):
+        engine.install(bad)
+    assert engine.skill("keep") == before
+    assert engine.run("keep:echo", {"text": "still here"}).ok
+
+
+def test_upgrade_replaces_only_after_validation(engine, tmp_path):
+    path = tmp_path / "s.wasm"
+    path.write_bytes(wat.component_bytes(name="s", version="1.0.0"))
+    engine.install(path)
+    path.write_bytes(wat.component_bytes(name="s", version="1.1.0"))
+    report = engine.install(path)
+    assert (report.status, report.previous_version, report.skill.version) == ("upgraded", "1.0.0", "1.1.0")
+    assert len(list(engine.home.packages.iterdir())) == 1
+    assert engine.install(path).status == "unchanged"
+    path.write_bytes(wat.component_bytes(name="s", version="1.1.0", raw="changed"))
+    with pytest.raises(UsageError, match="already installed with different content.*--force"):
+        engine.install(path)
+    assert engine.install(path, force=True).status == "replaced"
+
+
+def test_install_name_override_and_validation(engine, tmp_path):
+    path = tmp_path / "s.wasm"
+    path.write_bytes(wat.component_bytes(name="s"))
+    assert engine.install(path, name="renamed").skill.name == "renamed"
+    with pytest.raises(ManifestError, match="not a valid skill name"):
+        engine.install(path, name="Bad Name")
+
+
+def test_missing_path_and_damaged_entry(engine, wat_skill, tmp_path):
+    with pytest.raises(UsageError, match="does not exist"):
+        engine.install(tmp_path / "nope")
+    wat_skill("echo", name="dmg")
+    (engine.skill("dmg").package_dir / "skill.json").write_text("{broken")
+    with pytest.raises(ComponentError, match="damaged.*--force"):
+        engine.skill("dmg")
+
+
+def test_compile_cache_is_reused_across_engines(engine, wat_skill, home):
+    from engine.api import Engine
+
+    wat_skill("echo", name="cached")
+    sha = engine.skill("cached").component_sha256
+    cache = engine.runtime.cache_path(sha)
+    assert cache.is_file()
+    mtime = cache.stat().st_mtime_ns
+    fresh = Engine(home)
+    assert fresh.run("cached:echo", {"text": "x"}).ok
+    assert cache.stat().st_mtime_ns == mtime
+    cache.write_bytes(b"corrupt")  # a damaged cache entry is rebuilt, never trusted
+    again = Engine(home)
+    again.runtime._components.clear()
+    assert again.run("cached:echo", {"text": "x"}).ok
+    assert json.loads(json.dumps(again.skill("cached").to_json()))["name"] == "cached"
+    assert os.path.getsize(cache) > 100
