@@ -7,10 +7,9 @@ when a command first needs the runtime, so `skill list` stays light.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import re
-import secrets
 import threading
 import time
 from pathlib import Path
@@ -96,7 +95,7 @@ class Engine:
 
         policy = self._policy(skill, instance, timeout)
         mask = _masker(skill, policy)
-        run_id = secrets.token_hex(6)
+        run_id = os.urandom(6).hex()
         emit = on_event or (lambda _e: None)
         emit(RunStarted(run_id, skill_name, instance, tool_name, args))
         on_line = None
@@ -125,6 +124,8 @@ class Engine:
 
     async def run_async(self, ref: str, args: dict[str, Any] | None = None, **kwargs: Any) -> RunResult:
         """`run` in a worker thread: wasmtime releases the GIL, so many runs proceed at once."""
+        import asyncio  # not at module level: it costs ~25 ms of start-up for every CLI command
+
         return await asyncio.to_thread(self.run, ref, args, **kwargs)
 
     def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> "SandboxPolicy":

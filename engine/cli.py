@@ -196,8 +196,15 @@ def cmd_doctor(a: argparse.Namespace) -> int:
 
 # ---- parser ---------------------------------------------------------------------------------
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line like every other error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="skill", description="Install, configure and run WebAssembly skills.")
+    p = _Parser(prog="skill", description="Install, configure and run WebAssembly skills.")
     p.add_argument("--version", action="version", version=f"skill {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 

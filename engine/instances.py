@@ -7,7 +7,6 @@ run path); writing with comments kept is tomlkit's job.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +60,14 @@ class Instances:
     def stored_values(self, skill: str, instance: str) -> dict[str, Any]:
         path = self.config_path(skill, instance)
         try:
-            with open(path, "rb") as f:
-                return tomllib.load(f)
+            f = open(path, "rb")
         except FileNotFoundError:
             return {}
+        import tomllib  # only when there is a config file: it costs ~3 ms of start-up
+
+        try:
+            with f:
+                return tomllib.load(f)
         except tomllib.TOMLDecodeError as e:
             raise UsageError(f"{path}: invalid TOML ({e}); fix the file or reset it with "
                              f"`skill config {skill}@{instance} --edit`") from None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import tempfile
 import time
@@ -247,7 +246,7 @@ class Store:
                         shutil.copyfile(origin / doc, stage / doc)
             atomic_write_text(stage / "skill.json", json.dumps(skill.to_json(), indent=2, ensure_ascii=False))
             self.home.packages.mkdir(parents=True, exist_ok=True)
-            package = self.home.packages / f"{skill.name}-{int(skill.installed_at)}-{secrets.token_hex(3)}"
+            package = self.home.packages / f"{skill.name}-{int(skill.installed_at)}-{os.urandom(3).hex()}"
             os.rename(stage, package)
             return package
         except BaseException:
@@ -256,7 +255,7 @@ class Store:
 
     def _swap(self, name: str, package: Path) -> None:
         self.home.skills.mkdir(parents=True, exist_ok=True)
-        tmp_link = self.home.skills / f".{name}.{secrets.token_hex(4)}"
+        tmp_link = self.home.skills / f".{name}.{os.urandom(4).hex()}"
         os.symlink(os.path.relpath(package, self.home.skills), tmp_link)
         os.replace(tmp_link, self.home.skills / name)
 

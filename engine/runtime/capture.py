@@ -10,8 +10,6 @@ can neither fill the disk nor the history.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,7 +39,8 @@ class OutputCapture:
     def __init__(self, tmp_root: Path, keep_bytes: int, limit_bytes: int,
                  on_line: OnLine | None, on_limit: Callable[[], None]):
         tmp_root.mkdir(parents=True, exist_ok=True)
-        self.dir = Path(tempfile.mkdtemp(prefix="run-", dir=tmp_root))
+        self.dir = tmp_root / f"run-{os.urandom(8).hex()}"
+        self.dir.mkdir(mode=0o700)
         self._streams = {name: _Stream(self.dir / name) for name in STREAMS}
         for s in self._streams.values():
             s.path.touch()
@@ -66,7 +65,9 @@ class OutputCapture:
         self._done.set()
         self._thread.join()
         self._drain(final=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        for s in self._streams.values():
+            s.path.unlink(missing_ok=True)
+        self.dir.rmdir()
 
     def text(self, stream: str) -> str:
         s = self._streams[stream]

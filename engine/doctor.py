@@ -1,0 +1,56 @@
+"""`skill doctor`: is this machine ready to install, build and run skills?"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+
+Check = tuple[str, bool, str]
+
+
+def checks(engine: "Engine") -> list[Check]:
+    out: list[Check] = [("python", sys.version_info >= (3, 11), sys.version.split()[0])]
+    out.append(_runtime(engine))
+    out.append(_writable("home", engine.home.root))
+    out.append(_writable("cache", engine.home.cache))
+    skills = engine.skills()
+    cached = sum(engine.runtime.cache_path(s.component_sha256).is_file() for s in skills)
+    out.append(("skills", True, f"{len(skills)} installed, {cached} with compiled code cached"))
+    out.append(_toolchain(engine))
+    return out
+
+
+def _runtime(engine: "Engine") -> Check:
+    try:
+        from engine.runtime.wasm import _wasmtime_version
+
+        engine.runtime  # creates the process Engine
+        return ("wasmtime", True, f"wasmtime-py {_wasmtime_version()}, component model + WASI 0.2")
+    except Exception as e:  # doctor reports, it never crashes
+        return ("wasmtime", False, f"cannot start wasmtime: {e}")
+
+
+def _writable(label: str, path) -> Check:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / ".doctor-probe"
+        probe.write_text("ok")
+        probe.unlink()
+        return (label, True, str(path))
+    except OSError as e:
+        return (label, False, f"{path} is not writable: {e.strerror}")
+
+
+def _toolchain(engine: "Engine") -> Check:
+    from engine.build.toolchain import toolchain_status
+
+    st = toolchain_status(engine.home)
+    if not st["ok"]:
+        return ("build toolchain", False, st["error"])
+    pinned = ", ".join(f"{k.split('/')[-1]} {v}" for k, v in st["pinned"].items())
+    state = "installed" if st["installed"] else "not installed yet (installed on first build)"
+    return ("build toolchain", True, f"node {st['node']}, npm {st['npm']}; {pinned}: {state} "
+                                     f"in {st['path']}")

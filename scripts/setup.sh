@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Set up everything skill-tui needs, idempotently, from the project's own files:
+#   1. system packages (tmux, gnome-keyring, dbus, librsvg2-bin, node/npm) if missing
+#   2. a virtualenv in .venv with the project installed (editable) + test tools
+#   3. the pinned npm toolchain (componentize-js, jco, esbuild) in the engine's cache
+#   4. the example skills built with componentize-js (cached by content hash)
+#   5. with --install: the example skills installed into the engine home
+# Re-running it does only what changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+INSTALL_EXAMPLES=0
+for arg in "$@"; do
+  case "$arg" in
+    --install) INSTALL_EXAMPLES=1 ;;
+    *) echo "usage: scripts/setup.sh [--install]" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# ---- 1. system packages ---------------------------------------------------------------------
+missing=()
+need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
+need tmux tmux
+need rsvg-convert librsvg2-bin
+need gnome-keyring-daemon gnome-keyring
+need dbus-run-session dbus
+need node nodejs
+need npm npm
+if ((${#missing[@]})); then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    say "installing system packages: ${missing[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "error: missing system packages: ${missing[*]}; install them with your package manager" >&2
+    exit 1
+  fi
+fi
+
+# ---- 2. Python virtualenv ------------------------------------------------------------------------
+PY=${PYTHON:-python3}
+"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "error: $PY is $("$PY" -V 2>&1); skill-tui needs Python 3.11 or newer (set PYTHON=...)" >&2; exit 1; }
+[ -x .venv/bin/python ] || { say "creating .venv"; "$PY" -m venv .venv; }
+stamp=.venv/.skill-tui-installed
+want=$(cat pyproject.toml | sha256sum | cut -c1-16)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  say "installing skill-tui and its dependencies into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test]'
+  echo "$want" > "$stamp"
+fi
+
+# ---- 3 + 4. JS toolchain and example skills -------------------------------------------------------
+say "building the example skills (first time: npm toolchain + ~15 s per skill; cached afterwards)"
+.venv/bin/python -m engine.build.examples
+
+# ---- 5. install them -------------------------------------------------------------------------------
+if ((INSTALL_EXAMPLES)); then
+  for dir in examples/*/; do
+    .venv/bin/skill install "$dir"
+  done
+fi

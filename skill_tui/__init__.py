@@ -1,0 +1,1 @@
+"""skill-tui: the terminal control panel over the skill engine."""
