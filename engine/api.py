@@ -114,7 +114,7 @@ class Engine:
             ok, output, error, data = told.ok, told.output, told.error, told.data
         result = RunResult(
             run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=ok, output=mask(output),
-            error=mask(error) if error else None, data=data, stdout=mask(outcome.stdout),
+            error=mask(error) if error else None, data=_mask_data(data, mask), stdout=mask(outcome.stdout),
             stderr=mask(outcome.stderr), duration_ms=round(outcome.duration_ms, 3), stopped=outcome.stopped,
             args=args, started_at=started_at,
         )
@@ -135,6 +135,17 @@ class Engine:
         return SandboxPolicy(data_dir=self.instances.data_dir(skill.name, instance), env=env, config=config,
                              timeout_s=timeout or skill.capabilities.timeout_s,
                              memory_mb=skill.capabilities.memory_mb)
+
+
+def _mask_data(data: Any, mask) -> Any:
+    """Apply `mask` to every string inside a JSON value."""
+    if isinstance(data, str):
+        return mask(data)
+    if isinstance(data, list):
+        return [_mask_data(v, mask) for v in data]
+    if isinstance(data, dict):
+        return {mask(k): _mask_data(v, mask) for k, v in data.items()}
+    return data
 
 
 def _masker(skill: InstalledSkill, policy: "SandboxPolicy"):

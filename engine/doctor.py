@@ -27,7 +27,7 @@ def _runtime(engine: "Engine") -> Check:
     try:
         from engine.runtime.wasm import _wasmtime_version
 
-        engine.runtime  # creates the process Engine
+        _ = engine.runtime  # starting it creates the process's wasmtime Engine
         return ("wasmtime", True, f"wasmtime-py {_wasmtime_version()}, component model + WASI 0.2")
     except Exception as e:  # doctor reports, it never crashes
         return ("wasmtime", False, f"cannot start wasmtime: {e}")

@@ -43,3 +43,39 @@ def wat_skill(engine: Engine, tmp_path: Path):
         return engine.install(path).skill.name
 
     return install
+
+
+EXAMPLES = REPO / "examples"
+SKILL_DIRS = {"textkit": EXAMPLES / "textkit", "greeter": EXAMPLES / "greeter", "notes": EXAMPLES / "notes",
+              "probe": REPO / "tests" / "fixtures" / "probe"}
+
+
+@pytest.fixture(scope="session")
+def built_examples() -> dict[str, Path]:
+    """Build the JS example skills and the probe once (cached by content hash): name → folder."""
+    from engine.build.examples import build_example
+
+    SHARED_CACHE.mkdir(parents=True, exist_ok=True)
+    home = Home(root=SHARED_CACHE / "build-home", cache=SHARED_CACHE)
+    for folder in SKILL_DIRS.values():
+        build_example(folder, home)
+    return SKILL_DIRS
+
+
+@pytest.fixture
+def example(engine: Engine, built_examples: dict[str, Path]):
+    """Install a real jco-built skill into this test's engine: example("notes") → InstalledSkill."""
+
+    def install(name: str):
+        return engine.install(built_examples[name]).skill
+
+    return install
+
+
+def set_config(engine: Engine, skill: str, instance: str, values: dict) -> None:
+    """Write an instance's config.toml (the `skill config` command is the instances issue's)."""
+    import tomlkit
+
+    path = engine.instances.config_path(skill, instance)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomlkit.dumps(values))

@@ -97,27 +97,35 @@ class WasmRuntime:
         if wasm[4:8] != _COMPONENT_LAYER:
             raise ComponentError(f"{origin} is a WebAssembly binary of an unknown version/layer {wasm[4:8].hex()}")
         sha256 = hashlib.sha256(wasm).hexdigest()
-        try:
-            component = Component(self.engine, wasm)
-        except WasmtimeError as e:
-            raise ComponentError(f"{origin} is not a valid component: {summarize_error(e)}") from None
-        self.check_world(component, origin)
-        atomic_write_bytes(self.cache_path(sha256), bytes(component.serialize()))
+        component = self._cached(sha256)
+        if component is None:
+            try:
+                component = Component(self.engine, wasm)
+            except WasmtimeError as e:
+                raise ComponentError(f"{origin} is not a valid component: {summarize_error(e)}") from None
+            self.check_world(component, origin)
+            atomic_write_bytes(self.cache_path(sha256), bytes(component.serialize()))
+        else:
+            self.check_world(component, origin)
         with self._lock:
             self._components[sha256] = component
         return sha256, component
 
-    def load(self, sha256: str, wasm_path: Path) -> Component:
-        """The compiled component for `sha256`: from memory, the disk cache, or compiled anew."""
+    def _cached(self, sha256: str) -> Component | None:
+        """The compiled component from memory or the disk cache; None if it must be compiled."""
         with self._lock:
             component = self._components.get(sha256)
         if component is not None:
             return component
-        cached = self.cache_path(sha256)
         try:
-            component = Component.deserialize_file(self.engine, str(cached))
-        except (WasmtimeError, FileNotFoundError, OSError):
-            # Missing, or written by another wasmtime/CPU: compile again from the source.
+            return Component.deserialize_file(self.engine, str(self.cache_path(sha256)))
+        except (WasmtimeError, OSError):
+            return None  # missing, or written by another wasmtime/CPU: compile again
+
+    def load(self, sha256: str, wasm_path: Path) -> Component:
+        """The compiled component for `sha256`: from memory, the disk cache, or compiled anew."""
+        component = self._cached(sha256)
+        if component is None:
             try:
                 wasm = wasm_path.read_bytes()
             except OSError as e:

@@ -1,0 +1,42 @@
+"""Shared set-up for the benchmarks: a throwaway engine home with the JS example installed."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+SKILL = "textkit"
+TOOL = "slugify"
+ARGS = {"text": "Hello, Wörld! Benchmarks are fun", "max_length": 40}
+
+
+def setup_home() -> Path:
+    """Point the engine at a fresh home (shared build/compile cache) and install the example."""
+    os.environ.setdefault("SKILL_ENGINE_CACHE", str(REPO / ".cache"))
+    home = Path(tempfile.mkdtemp(prefix="skill-bench-"))
+    os.environ["SKILL_ENGINE_HOME"] = str(home)
+    from engine.api import Engine
+    from engine.build.examples import build_example
+
+    build_example(REPO / "examples" / SKILL)
+    Engine().install(REPO / "examples" / SKILL)
+    return home
+
+
+def pct(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def median(samples: list[float]) -> float:
+    return statistics.median(samples)
+
+
+def row(label: str, value: str, note: str = "") -> None:
+    print(f"  {label:<48} {value:>14}  {note}")

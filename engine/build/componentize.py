@@ -1,0 +1,242 @@
+"""JS skill source -> WebAssembly component, cached by content hash.
+
+Pipeline: esbuild bundles the entry into one ESM file (``wasi:*``, ``get-config``
+and ``get-all-config`` stay external: they are the world's imports), then the
+componentize-js CLI turns the bundle into a component of the ``skill`` world in
+``wit/``, with wasi:http and the fetch-event handler disabled, so the component
+imports no wasi:http at all.
+
+The result lands in ``home.builds / <sha256(build key, bundle, every wit file,
+lockfile)>.wasm``: an unchanged skill is never componentized twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from engine.build import WORLD_NAME, world_dir
+from engine.build.toolchain import ToolchainError, ensure_toolchain, lock_bytes
+from engine.errors import UsageError
+from engine.home import Home
+
+EXTERNALS = ("wasi:*", "get-config", "get-all-config")
+DISABLED_FEATURES = ("http", "fetch-event")
+# Anything that changes the output for the same inputs goes in here (bump to invalidate).
+BUILD_KEY = f"skill-build/1 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
+COMPONENTIZE_TIMEOUT_S = 900
+
+Progress = Callable[[str], None] | None
+
+
+class BuildError(UsageError):
+    """A skill failed to build; ``message`` is one line, with file:line when known."""
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    wasm_path: Path   # the built component (``out`` if given, else the cache entry)
+    size: int         # bytes
+    seconds: float    # wall time of this build_component call
+    cached: bool      # True when componentize was skipped (cache hit)
+
+
+def _display(path: Path) -> str:
+    """``path`` relative to the working directory when it lies inside it, else absolute."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _esbuild_error(stderr: str, cwd: Path) -> str:
+    lines = stderr.splitlines()
+    msg, loc, count = None, None, 0
+    for i, ln in enumerate(lines):
+        if "[ERROR]" in ln:
+            count += 1
+            if msg is None:
+                msg = ln.split("[ERROR]", 1)[1].strip()
+                for nxt in lines[i + 1:i + 4]:
+                    m = re.match(r"^\s*(.+?):(\d+):(\d+):\s*$", nxt)
+                    if m:
+                        loc = f"{_display(cwd / m.group(1))}:{m.group(2)}:{m.group(3)}"
+                        break
+    if msg is None:
+        tail = [ln.strip() for ln in lines if ln.strip()]
+        return f"esbuild failed: {tail[-1] if tail else 'no output'}"
+    more = f" (and {count - 1} more error{'s' if count > 2 else ''})" if count > 1 else ""
+    return f"{loc}: {msg}{more}" if loc else f"{msg}{more}"
+
+
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+
+
+def _vlq(seg: str) -> list[int]:
+    out, val, shift = [], 0, 0
+    for ch in seg:
+        d = _B64[ch]
+        val += (d & 31) << shift
+        if d & 32:
+            shift += 5
+        else:
+            out.append(-(val >> 1) if val & 1 else val >> 1)
+            val, shift = 0, 0
+    return out
+
+
+def map_position(sourcemap: Path, line: int, col: int) -> tuple[Path, int, int] | None:
+    """Map a 1-based (line, column) of the bundle to (source file, line, column) via its source map."""
+    try:
+        sm = json.loads(sourcemap.read_text(encoding="utf-8"))
+        lines = sm["mappings"].split(";")
+    except (OSError, ValueError, KeyError):
+        return None
+    src = sline = scol = 0
+    best = None
+    for i, text in enumerate(lines[:line]):
+        gcol = 0
+        for seg in filter(None, text.split(",")):
+            f = _vlq(seg)
+            gcol += f[0]
+            if len(f) >= 4:
+                src, sline, scol = src + f[1], sline + f[2], scol + f[3]
+                if i == line - 1 and gcol <= max(col - 1, 0):
+                    best = (src, sline, scol)
+    if best is None:
+        return None
+    base = Path(sm.get("sourceRoot") or "")
+    path = (sourcemap.parent / base / sm["sources"][best[0]]).resolve()
+    return path, best[1] + 1, best[2] + 1
+
+
+def _componentize_error(output: str, entry: Path, bundle_js: Path) -> str:
+    lines = [ln.rstrip() for ln in output.splitlines() if ln.strip()]
+    # JS errors while wizer runs the module's top level, e.g.
+    #   Exception while evaluating top-level script
+    #   skill.js:89:103 SyntaxError: invalid class property name in regular expression:
+    # or "Error: message" followed by "Stack:" and "  fn@skill.js:3:7" frames.
+    pos_re = re.compile(re.escape(bundle_js.name) + r":(\d+):(\d+)")
+    detail, where = None, None
+    for i, ln in enumerate(lines):
+        if "Exception while evaluating" in ln or "Error while evaluating" in ln:
+            rest = lines[i + 1:i + 12]
+            for r in rest:
+                m = pos_re.search(r)
+                if m and where is None:
+                    where = (int(m.group(1)), int(m.group(2)))
+                msg = pos_re.sub("", r).strip(" @:")
+                if detail is None and msg and not msg.startswith(("Stack", "at ")):
+                    detail = msg
+            break
+    if detail is None:
+        for ln in lines:
+            t = ln.strip()
+            if re.match(r"^(\w*Error|ComponentError)\b", t) and not t.startswith("Error: Failed to initialize component"):
+                detail = t
+                break
+        else:
+            errs = [ln.strip() for ln in lines if "error" in ln.lower() and not ln.strip().startswith("at ")]
+            detail = (errs or lines or ["no output"])[0].strip()
+    loc = _display(entry)
+    if where:
+        mapped = map_position(bundle_js.with_name(bundle_js.name + ".map"), *where)
+        loc = f"{_display(mapped[0])}:{mapped[1]}:{mapped[2]}" if mapped else f"{loc} (bundle {where[0]}:{where[1]})"
+    detail = re.sub(r"\s+", " ", detail).rstrip(":")[:400]
+    return f"{loc}: {detail}"
+
+
+def _wit_digest(h: "hashlib._Hash", wit: Path) -> None:
+    files = sorted(p for p in wit.rglob("*.wit") if p.is_file())
+    if not files:
+        raise BuildError(f"no .wit files under {wit}")
+    for p in files:
+        rel = p.relative_to(wit).as_posix().encode()
+        data = p.read_bytes()
+        h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
+
+
+def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path) -> Path:
+    """esbuild ``entry`` into ``outdir/<stem>.js`` (one ESM module, plus a .map beside it)."""
+    out = outdir / f"{entry.stem}.js"
+    cmd = [
+        *esbuild_cmd, entry.name, "--bundle", "--format=esm", "--platform=neutral",
+        "--main-fields=module,main", "--charset=utf8", "--color=false", "--log-level=error",
+        "--legal-comments=none", "--sourcemap=external", f"--outfile={out}",
+        *[f"--external:{e}" for e in EXTERNALS],
+    ]
+    try:
+        r = subprocess.run(cmd, cwd=entry.parent, capture_output=True, timeout=300)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        raise BuildError(f"could not run esbuild: {e}") from None
+    if r.returncode != 0:
+        raise BuildError(_esbuild_error(r.stderr.decode("utf-8", "replace"), entry.parent))
+    return out
+
+
+def build_component(home: Home, entry: Path, out: Path | None = None, progress: Progress = None) -> BuildResult:
+    """Build the JS skill whose entry module is ``entry`` into a component."""
+    t0 = time.perf_counter()
+    entry = Path(entry).resolve()
+    if not entry.is_file():
+        raise BuildError(f"{_display(entry)}: no such file")
+    try:
+        tc = ensure_toolchain(home, progress)
+    except ToolchainError as e:
+        raise BuildError(e.message) from None
+    wit = world_dir()
+
+    home.builds.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".tmp-build-", dir=home.builds) as td:
+        bundle_js = bundle(entry, tc.esbuild_cmd(), Path(td))
+        code = bundle_js.read_bytes()
+        h = hashlib.sha256()
+        h.update(BUILD_KEY.encode() + b"\0")
+        h.update(len(code).to_bytes(8, "little") + code)
+        _wit_digest(h, wit)
+        h.update(lock_bytes())
+        cache_path = home.builds / f"{h.hexdigest()}.wasm"
+
+        cached = cache_path.is_file()
+        if not cached:
+            if progress:
+                progress(f"componentizing {_display(entry)} ({len(code) / 1024:.1f} KB bundle)")
+            tmp_out = Path(td) / "out.wasm"
+            cmd = [
+                str(tc.node), str(tc.componentize_js), str(bundle_js),
+                "--wit", str(wit), "--world-name", WORLD_NAME,
+                "--disable", *DISABLED_FEATURES,
+                "--out", str(tmp_out),
+            ]
+            try:
+                r = subprocess.run(cmd, cwd=td, capture_output=True, text=True, timeout=COMPONENTIZE_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                raise BuildError(f"{_display(entry)}: componentize-js timed out after {COMPONENTIZE_TIMEOUT_S}s") from None
+            if r.returncode != 0 or not tmp_out.is_file() or tmp_out.stat().st_size == 0:
+                raise BuildError(_componentize_error(r.stderr + "\n" + r.stdout, entry, bundle_js))
+            os.replace(tmp_out, cache_path)  # atomic: same filesystem
+
+    result_path = cache_path
+    if out is not None:
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
+        shutil.copyfile(cache_path, tmp)
+        os.replace(tmp, out)
+        result_path = out
+    return BuildResult(
+        wasm_path=result_path,
+        size=result_path.stat().st_size,
+        seconds=time.perf_counter() - t0,
+        cached=cached,
+    )

@@ -1,0 +1,64 @@
+"""Build every example skill: ``python -m engine.build.examples [EXTRA_DIR ...]``.
+
+Each skill folder (``examples/*/`` plus any folders given as arguments) holds a
+``skill.yaml``; its ``source:`` (default ``skill.js``) is built into its
+``component:`` path (default ``dist/<name>.wasm``). Builds run one after the
+other: componentize-js peaks near 800 MB and the machine has 2 cores. Prints one
+line per skill; exits 1 with a one-line error on the first failure.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from engine.build import world_dir
+from engine.build.componentize import BuildResult, build_component
+from engine.errors import SkillError
+from engine.home import Home
+from engine.manifest import parse_skill_yaml
+
+
+def examples_dir() -> Path:
+    return world_dir().parent / "examples"
+
+
+def plan(skill_dir: Path) -> tuple[str, Path, Path]:
+    """(name, entry, output) for a skill folder, from its skill.yaml."""
+    manifest = parse_skill_yaml(skill_dir / "skill.yaml")
+    name = manifest.name or skill_dir.name
+    entry = skill_dir / (manifest.source or "skill.js")
+    out = skill_dir / (manifest.component or f"dist/{name}.wasm")
+    return name, entry, out
+
+
+def build_example(skill_dir: Path, home: Home | None = None, progress=None) -> tuple[str, BuildResult]:
+    """Build one skill folder into its component path (a cache hit when nothing changed)."""
+    name, entry, out = plan(skill_dir)
+    return name, build_component(home or Home.from_env(), entry, out, progress=progress)
+
+
+def skill_dirs(extra: list[str]) -> list[Path]:
+    dirs = sorted(p for p in examples_dir().iterdir() if (p / "skill.yaml").is_file())
+    return dirs + [Path(a) for a in extra]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__.strip())
+        return 0
+    home = Home.from_env()
+    try:
+        for d in skill_dirs(argv):
+            name, r = build_example(d, home, progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+            how = "cached" if r.cached else "built"
+            print(f"{name:<12} {r.size / 1e6:6.1f} MB {r.seconds:6.1f}s {how:<6} -> {r.wasm_path}", flush=True)
+    except SkillError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
