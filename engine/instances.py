@@ -12,7 +12,7 @@ from typing import Any
 
 from engine.errors import NotFoundError, UsageError
 from engine.home import Home
-from engine.manifest import NAME_RE, ConfigField
+from engine.schema import NAME_RE, ConfigField
 
 DEFAULT = "default"
 

@@ -21,10 +21,11 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import ComponentError, ManifestError, NotFoundError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
-from engine.manifest import Capabilities, ConfigField, Manifest, check_name, load_folder
 from engine.protocol import Tool
+from engine.schema import Capabilities, ConfigField, check_name
 
 if TYPE_CHECKING:
+    from engine.manifest import Manifest
     from engine.runtime import WasmRuntime
 
 Progress = Callable[[str], None]
@@ -137,7 +138,7 @@ class Store:
         except OSError as e:
             raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
         runtime = self._runtime_factory()
-        say(f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB)")
+        say(f"validating {wasm_path.name} ({len(wasm) / 1e6:.1f} MB; compiled once, then cached)")
         sha256, component = runtime.compile(wasm, str(wasm_path))
         say("reading the skill's metadata and tools")
         skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
@@ -155,7 +156,9 @@ class Store:
         return InstallReport(replace(skill, package_dir=package), status,
                              previous.version if previous else None)
 
-    def _resolve(self, path: Path) -> tuple[Manifest, Path]:
+    def _resolve(self, path: Path) -> tuple["Manifest", Path]:
+        from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
+
         if not path.exists():
             raise UsageError(f"{path} does not exist; give a skill folder or a .wasm component")
         if path.is_file():
@@ -179,7 +182,7 @@ class Store:
         raise ManifestError(f"{path} holds several components ({names}); name the right one in "
                             "skill.yaml's 'component' field")
 
-    def _describe(self, runtime: "WasmRuntime", component: Any, manifest: Manifest, sha256: str,
+    def _describe(self, runtime: "WasmRuntime", component: Any, manifest: "Manifest", sha256: str,
                   size: int, name: str | None, origin: Path) -> InstalledSkill:
         from engine.protocol import parse_metadata, parse_tools
         from engine.runtime import SandboxPolicy

@@ -26,3 +26,12 @@ def test_no_engine_module_imports_textual():
 def test_cli_import_and_list_do_not_load_wasmtime():
     loaded = _loaded_after("import engine.cli")
     assert not loaded & {*HEAVY, "wasmtime", "yaml", "tomlkit"}
+
+
+def test_run_path_loads_no_install_time_modules():
+    """`skill run` imports only what a run needs (start-up is benchmarked against the bare interpreter)."""
+    loaded = _loaded_after("import engine.api, engine.runtime")
+    assert not loaded & {*HEAVY, "yaml", "tomlkit", "platformdirs"}
+    full = subprocess.run([sys.executable, "-c", "import engine.api, engine.runtime, sys; "
+                           "print('engine.manifest' in sys.modules)"], capture_output=True, text=True).stdout
+    assert full.strip() == "False"

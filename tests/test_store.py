@@ -118,7 +118,11 @@ def test_compile_cache_is_reused_across_engines(engine, wat_skill, home):
     fresh = Engine(home)
     assert fresh.run("cached:echo", {"text": "x"}).ok
     assert cache.stat().st_mtime_ns == mtime
-    cache.write_bytes(b"corrupt")  # a damaged cache entry is rebuilt, never trusted
+    # A damaged cache entry is rebuilt, never trusted. It is replaced, not rewritten in place:
+    # loaded components mmap their file, and truncating a mapped file is a SIGBUS.
+    damaged = cache.with_name("damaged")
+    damaged.write_bytes(b"corrupt")
+    os.replace(damaged, cache)
     again = Engine(home)
     again.runtime._components.clear()
     assert again.run("cached:echo", {"text": "x"}).ok

@@ -184,8 +184,10 @@ def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path) -> Path:
     return out
 
 
-def build_component(home: Home, entry: Path, out: Path | None = None, progress: Progress = None) -> BuildResult:
-    """Build the JS skill whose entry module is ``entry`` into a component."""
+def build_component(home: Home, entry: Path, out: Path | None = None, progress: Progress = None,
+                    wit: Path | None = None) -> BuildResult:
+    """Build the JS skill whose entry module is ``entry`` into a component of the ``skill``
+    world in ``wit`` (default: the project's ``wit/``)."""
     t0 = time.perf_counter()
     entry = Path(entry).resolve()
     if not entry.is_file():
@@ -194,7 +196,7 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
         tc = ensure_toolchain(home, progress)
     except ToolchainError as e:
         raise BuildError(e.message) from None
-    wit = world_dir()
+    wit = wit or world_dir()
 
     home.builds.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tmp-build-", dir=home.builds) as td:

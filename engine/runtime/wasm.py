@@ -2,7 +2,9 @@
 
 One wasmtime Engine per process. A component is compiled by Cranelift once, at
 install, and its machine code is serialized to the cache; later processes map it
-back in with `deserialize_file` (milliseconds instead of seconds). Every call gets
+back in with `deserialize_file` (milliseconds instead of seconds). That maps the
+file into memory, so cache files are only ever replaced (atomic rename), never
+rewritten in place: truncating a mapped file crashes the process. Every call gets
 a fresh Store, so a trap in one call can never poison another.
 """
 
