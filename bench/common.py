@@ -16,16 +16,18 @@ TOOL = "slugify"
 ARGS = {"text": "Hello, Wörld! Benchmarks are fun", "max_length": 40}
 
 
-def setup_home() -> Path:
-    """Point the engine at a fresh home (shared build/compile cache) and install the example."""
+def setup_home(component: Path | None = None) -> Path:
+    """Point the engine at a fresh home (shared build/compile cache) and install the example
+    (or the given component of it)."""
     os.environ.setdefault("SKILL_ENGINE_CACHE", str(REPO / ".cache"))
     home = Path(tempfile.mkdtemp(prefix="skill-bench-"))
     os.environ["SKILL_ENGINE_HOME"] = str(home)
     from engine.api import Engine
     from engine.build.examples import build_example
 
-    build_example(REPO / "examples" / SKILL)
-    Engine().install(REPO / "examples" / SKILL)
+    if component is None:
+        build_example(REPO / "examples" / SKILL)
+    Engine().install(component or REPO / "examples" / SKILL)
     return home
 
 
