@@ -8,10 +8,25 @@ toolchain): they are keyed by content hash, so several homes can share one.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "skill-tui"
+
+
+def _user_dirs() -> tuple[Path, Path]:
+    """(data, cache) folders per XDG on Linux and per Apple's layout on macOS.
+
+    Hand-written rather than platformdirs: importing that costs ~15 ms, and every
+    `skill run` resolves these.
+    """
+    user = Path.home()
+    if sys.platform == "darwin":
+        return user / "Library/Application Support" / APP_NAME, user / "Library/Caches" / APP_NAME
+    data = os.environ.get("XDG_DATA_HOME") or user / ".local/share"
+    cache = os.environ.get("XDG_CACHE_HOME") or user / ".cache"
+    return Path(data) / APP_NAME, Path(cache) / APP_NAME
 
 
 @dataclass(frozen=True)
@@ -26,10 +41,7 @@ class Home:
             root = Path(env_root).expanduser()
             default_cache = root / "cache"
         else:
-            import platformdirs
-
-            root = platformdirs.user_data_path(APP_NAME)
-            default_cache = platformdirs.user_cache_path(APP_NAME)
+            root, default_cache = _user_dirs()
         env_cache = os.environ.get("SKILL_ENGINE_CACHE")
         cache = Path(env_cache).expanduser() if env_cache else default_cache
         return cls(root=root.absolute(), cache=cache.absolute())

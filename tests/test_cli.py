@@ -86,3 +86,15 @@ def test_help_and_version(skill):
     assert skill("--version").stdout.startswith("skill ")
     for command in ("install", "list", "info", "run", "remove", "history", "doctor"):
         assert "usage: skill " + command in skill(command, "--help").stdout
+
+
+def test_bad_skill_folder_names_file_line_and_fix(skill, tmp_path):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "skill.yaml").write_text("name: broken\nversion: 1.0.0\ndescription: [unclosed\n")
+    proc = skill("install", str(folder), check=2)
+    assert proc.stderr.startswith(f"error: {folder / 'skill.yaml'}:4: invalid YAML (expected ',' or ']'")
+    (folder / "skill.yaml").write_text("name: broken\nversion: 1.0.0\ncomponent: dist/broken.wasm\n")
+    proc = skill("install", str(folder), check=2)
+    assert "field 'component': dist/broken.wasm does not exist; build the skill first" in proc.stderr
+    assert json.loads(skill("list", "--json").stdout) == []

@@ -128,3 +128,14 @@ def test_compile_cache_is_reused_across_engines(engine, wat_skill, home):
     assert again.run("cached:echo", {"text": "x"}).ok
     assert json.loads(json.dumps(again.skill("cached").to_json()))["name"] == "cached"
     assert os.path.getsize(cache) > 100
+
+
+def test_default_home_follows_xdg(monkeypatch, tmp_path):
+    from engine.home import Home
+
+    monkeypatch.delenv("SKILL_ENGINE_HOME", raising=False)
+    monkeypatch.delenv("SKILL_ENGINE_CACHE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    home = Home.from_env()
+    assert (home.root, home.cache) == (tmp_path / "data" / "skill-tui", tmp_path / "cache" / "skill-tui")
