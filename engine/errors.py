@@ -37,6 +37,3 @@ class ManifestError(UsageError):
 class ComponentError(UsageError):
     """A .wasm that is missing, corrupt, or does not implement the skill world."""
 
-
-class RunError(SkillError):
-    """A run that could not complete (trap, timeout, out of memory). Exit code 1."""

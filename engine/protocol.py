@@ -44,18 +44,6 @@ class Param:
                    required=bool(d.get("required", False)), default=d.get("default"),
                    enum=tuple(d.get("enum") or ()))
 
-    def json_schema(self) -> dict[str, Any]:
-        """This parameter as a JSON-schema property (for MCP inputSchema and docs)."""
-        kind = {"json": None, "file": "string"}.get(self.type, self.type)
-        schema: dict[str, Any] = {} if kind is None else {"type": kind}
-        if self.description:
-            schema["description"] = self.description
-        if self.enum:
-            schema["enum"] = list(self.enum)
-        if self.default is not None:
-            schema["default"] = self.default
-        return schema
-
 
 @dataclass(frozen=True)
 class Tool:
