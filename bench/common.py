@@ -23,10 +23,11 @@ def setup_home(component: Path | None = None) -> Path:
     home = Path(tempfile.mkdtemp(prefix="skill-bench-"))
     os.environ["SKILL_ENGINE_HOME"] = str(home)
     from engine.api import Engine
-    from engine.build.examples import build_example
+    from engine.build import build_folder
+    from engine.home import Home
 
     if component is None:
-        build_example(REPO / "examples" / SKILL)
+        build_folder(Home.from_env(), REPO / "examples" / SKILL)
     Engine().install(component or REPO / "examples" / SKILL)
     return home
 

@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,10 +25,21 @@ from engine.protocol import check_args, parse_tool_result
 from engine.store import InstallReport, InstalledSkill, Progress, Store
 
 if TYPE_CHECKING:
+    from engine.build import BuildResult
     from engine.runtime import SandboxPolicy, WasmRuntime
 
 _REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
 MASK = "••••••"
+
+
+@dataclass(frozen=True)
+class InstanceStatus:
+    name: str
+    missing: tuple[str, ...]  # required config fields without a value
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing
 
 
 def parse_ref(ref: str) -> tuple[str, str, str]:
@@ -71,6 +83,24 @@ class Engine:
 
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
         return self.store.remove(name, purge=purge)
+
+    def build(self, folder: str | Path, progress: Progress | None = None) -> "BuildResult":
+        """Build a JS skill folder into its component with the pinned toolchain (cached)."""
+        from engine.build import build_folder
+
+        return build_folder(self.home, Path(folder), progress=progress)[1]
+
+    # ---- instances ------------------------------------------------------------------------
+
+    def instance_status(self, name: str) -> list["InstanceStatus"]:
+        """Every instance of a skill with the required config fields it still lacks."""
+        skill = self.skill(name)
+        return [InstanceStatus(inst, tuple(self.instances.missing_required(name, inst, skill.config)))
+                for inst in self.instances.names(name)]
+
+    def add_instance(self, name: str, instance: str) -> None:
+        self.skill(name)
+        self.instances.create(name, instance)
 
     # ---- running --------------------------------------------------------------------------
 

@@ -78,6 +78,20 @@ class Instances:
         values.update(self.stored_values(skill, instance))
         return values
 
+    def missing_required(self, skill: str, instance: str, fields: tuple[ConfigField, ...]) -> list[str]:
+        """Required config fields that have no value yet: the instance is not ready to run."""
+        values = self.values(skill, instance, fields)
+        return [f.name for f in fields if f.required and values.get(f.name) in (None, "")]
+
+    def create(self, skill: str, instance: str) -> Path:
+        """A new, empty instance (its config comes from the manifest defaults until set)."""
+        check_instance_name(instance)
+        folder = self.dir(skill, instance)
+        if folder.exists():
+            raise UsageError(f"{skill}@{instance} already exists")
+        (folder / "data").mkdir(parents=True)
+        return folder
+
     def sandbox_inputs(self, skill: str, instance: str,
                        fields: tuple[ConfigField, ...]) -> tuple[dict[str, str], dict[str, str]]:
         """(env vars, get-config map) granted to one run of this instance. Nothing else."""

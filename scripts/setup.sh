@@ -54,6 +54,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# Byte-compile the project as pip does for installed packages (an editable install does not):
+# with PYTHONDONTWRITEBYTECODE set, every `skill` start would otherwise recompile the engine.
+.venv/bin/python -m compileall -q engine skill_tui
+
 # ---- 3 + 4. JS toolchain and example skills -------------------------------------------------------
 say "building the example skills (first time: npm toolchain + ~15 s per skill; cached afterwards)"
 .venv/bin/python -m engine.build.examples

@@ -1,71 +1,196 @@
-"""skill-tui: the terminal control panel.
+"""skill-tui: the full-screen control panel over the skill engine.
 
-This first version lists the installed skills and their tools, read from the
-engine in a worker thread; the full control panel (runs, instances, log) is the
-next step.
+Start-up stays light: the engine object reads nothing until a worker asks it to,
+wasmtime loads with the first run, and nothing of the search stack is imported.
 """
 
 from __future__ import annotations
 
-from rich.markup import escape
-from textual import on, work
-from textual.app import App, ComposeResult
-from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Static
+import time
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
 
 from engine.api import Engine
-from engine.store import InstalledSkill
+from engine.errors import SkillError
+from skill_tui import STARTED_AT
+from skill_tui.messages import SkillsChanged
+from skill_tui.screens.dev import DevScreen
+from skill_tui.screens.help import HelpScreen
+from skill_tui.screens.history import HistoryScreen
+from skill_tui.screens.instance import InstanceScreen
+from skill_tui.screens.main import MainScreen
+from skill_tui.screens.prompts import Confirm, TextPrompt
+from skill_tui.screens.search import SearchScreen
+from skill_tui.settings import Settings
+from skill_tui.themes import DEFAULT_THEME, load_themes
 
 
 class SkillTui(App[None]):
     TITLE = "skill-tui"
-    CSS = """
-    #skills { width: 1fr; }
-    #tools { width: 2fr; padding: 0 1; }
-    """
-    BINDINGS = [("q", "quit", "Quit")]
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f1,question_mark", "help", "Help", id="help"),
+        Binding("i", "install", "Install", id="install"),
+        Binding("s", "search", "Search", id="search"),
+        Binding("h", "history", "History", id="history"),
+        Binding("d", "dev", "Dev", id="dev"),
+        Binding("t", "next_theme", "Theme", id="theme"),
+        Binding("ctrl+q", "quit", "Quit", id="quit"),
+    ]
 
-    def __init__(self, engine: Engine | None = None):
+    def __init__(self, engine: Engine | None = None) -> None:
         super().__init__()
         self.engine = engine or Engine()
-        self._skills: dict[str, InstalledSkill] = {}
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        with Horizontal():
-            yield DataTable(id="skills", cursor_type="row")
-            yield Static(id="tools")
-        yield Footer()
+        self.settings = Settings.load(self.engine.home.root / "tui.toml")
+        self.theme_names: list[str] = []
 
     def on_mount(self) -> None:
-        self.query_one("#skills", DataTable).add_columns("skill", "version", "tools")
-        self.load_skills()
+        for theme in load_themes():
+            self.register_theme(theme)
+            self.theme_names.append(theme.name)
+        wanted = self.settings.theme or DEFAULT_THEME
+        self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.set_keymap(self.settings.keys)
+        if self.settings.problem:
+            self.notify(self.settings.problem, severity="warning", timeout=10)
+        self.push_screen(MainScreen())
+        self.call_after_refresh(self._report_start)
 
-    @work(thread=True, exclusive=True)
-    def load_skills(self) -> None:
-        skills = self.engine.skills()
-        self.call_from_thread(self._show_skills, skills)
+    def _report_start(self) -> None:
+        ms = (time.perf_counter() - STARTED_AT) * 1000
+        self.notify(f"skill-tui started in {ms:.0f} ms", timeout=3)
 
-    def _show_skills(self, skills: list[InstalledSkill]) -> None:
-        table = self.query_one("#skills", DataTable)
-        self._skills = {s.name: s for s in skills}
-        for s in skills:
-            table.add_row(s.name, s.version, str(len(s.tools)), key=s.name)
-        if not skills:
-            self.query_one("#tools", Static).update("No skills installed: `skill install PATH`.")
-
-    @on(DataTable.RowHighlighted, "#skills")
-    def _show_tools(self, event: DataTable.RowHighlighted) -> None:
-        skill = self._skills.get(str(event.row_key.value))
-        if skill is None:
+    def _remember_theme(self, theme) -> None:
+        if theme.name == self.settings.theme:
             return
-        lines = [f"[b]{escape(skill.name)}[/b] {escape(skill.version)}  {escape(skill.description)}", ""]
-        for tool in skill.tools:
-            lines.append(f"[b]{escape(tool.name)}[/b]  {escape(tool.description)}")
-            lines += [escape(f"    {p.name} ({p.type}{', required' if p.required else ''})  {p.description}")
-                      for p in tool.params]
-        self.query_one("#tools", Static).update("\n".join(lines))
+        if not self.settings.save_theme(theme.name):
+            self.notify(f"{self.settings.path} does not parse; theme not saved", severity="warning")
+
+    @property
+    def main(self) -> MainScreen:
+        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+
+    # ---- actions (every one is in the command palette too) ---------------------------------
+
+    def action_help(self) -> None:
+        rows, seen = [], set()
+        for screen_bindings in (self.main.BINDINGS, self.BINDINGS):
+            for b in screen_bindings:
+                if b.id and b.id not in seen:
+                    seen.add(b.id)
+                    keys = self._keymap.get(b.id, b.key)
+                    rows.append((keys.replace(",", " / "), b.description, b.id))
+        rows.append(("enter / ctrl+r", "Run the tool in the run form", "run"))
+        rows.append(("ctrl+p", "Command palette: every action", "command_palette"))
+        self.push_screen(HelpScreen(rows, str(self.settings.path)))
+
+    def action_install(self) -> None:
+        def chosen(path: str | None) -> None:
+            if path:
+                self._install(path)
+
+        self.push_screen(TextPrompt("Install a skill from a folder or a .wasm file:",
+                                    placeholder="path/to/skill"), chosen)
+
+    def _install(self, path: str) -> None:
+        def work() -> None:
+            try:
+                report = self.engine.install(path)
+            except SkillError as e:
+                self.call_from_thread(self.notify, str(e), title="Install failed", severity="error", timeout=10)
+                return
+            s = report.skill
+            self.call_from_thread(self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools",
+                                  title="Installed")
+            self.main.post_message(SkillsChanged())
+
+        self.run_worker(work, thread=True, group="store", exit_on_error=False)
+
+    def action_remove_skill(self, name: str) -> None:
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(partial(self._remove, name), thread=True, group="store", exit_on_error=False)
+
+        self.push_screen(Confirm(f"Remove {name}? Its instances and their data are kept."), confirmed)
+
+    def _remove(self, name: str) -> None:
+        try:
+            self.engine.remove(name)
+        except SkillError as e:
+            self.call_from_thread(self.notify, str(e), severity="error")
+            return
+        self.call_from_thread(self.notify, f"removed {name}")
+        self.main.post_message(SkillsChanged())
+
+    def action_new_instance(self, skill: str) -> None:
+        def named(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                self.engine.add_instance(skill, name)
+            except SkillError as e:
+                self.notify(str(e), severity="error")
+                return
+            self.notify(f"created {skill}@{name}")
+            self.main.post_message(SkillsChanged())
+
+        self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work"), named)
+
+    def instance_screen(self, skill: str, instance: str) -> InstanceScreen:
+        return InstanceScreen(skill, instance)
+
+    def action_search(self) -> None:
+        def chosen(hit: tuple[str, str] | None) -> None:
+            if hit:
+                self.main.open_tool(*hit)
+
+        self.push_screen(SearchScreen(list(self.main.skills.values())), chosen)
+
+    def action_history(self) -> None:
+        def chosen(run: dict | None) -> None:
+            if run:
+                self.main.open_tool(run["skill"], run["tool"], values=run.get("args"))
+
+        self.push_screen(HistoryScreen(), chosen)
+
+    def action_dev(self) -> None:
+        self.push_screen(DevScreen())
+
+    def action_next_theme(self) -> None:
+        names = self.theme_names
+        self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
+        self.notify(f"theme: {self.theme}", timeout=2)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self.main
+        current = main.current
+        yield SystemCommand("Install skill…", "Install a skill from a folder or .wasm file", self.action_install)
+        yield SystemCommand("Search tools", "Find a tool across installed skills", self.action_search)
+        yield SystemCommand("Show history", "Every run, newest first", self.action_history)
+        yield SystemCommand("Dev mode", "Build a skill folder and install it", self.action_dev)
+        yield SystemCommand("Re-run last", "Run the last tool again", main.action_rerun)
+        yield SystemCommand("Cancel run", "Stop the latest running tool", main.action_cancel)
+        yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)
+        yield SystemCommand("Help", "Key bindings and how to remap them", self.action_help)
+        if current:
+            yield SystemCommand(f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form").focus_first_field)
+            yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
+            yield SystemCommand(f"Configure instance of {current}", "Show its configuration", main.action_configure)
+            yield SystemCommand(f"Remove {current}", "Uninstall the selected skill", main.action_remove)
+        for name in self.theme_names:
+            yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme", partial(setattr, self, "theme", name))
 
 
 def main() -> None:
+    import gc
+
+    # Everything imported so far lives as long as the app: keep it out of every GC pass,
+    # which otherwise shows up as the worst frame times of a busy log.
+    gc.freeze()
     SkillTui().run()

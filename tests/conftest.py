@@ -7,7 +7,6 @@ test could change (store, instances, history) lives in its own temporary home.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -15,9 +14,8 @@ import pytest
 from engine.api import Engine
 from engine.home import Home
 from fixtures import wat
+from fixtures.env import SHARED_CACHE, SKILL_DIRS
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED_CACHE = Path(os.environ.get("SKILL_ENGINE_CACHE") or REPO / ".cache")
 
 
 @pytest.fixture
@@ -45,20 +43,15 @@ def wat_skill(engine: Engine, tmp_path: Path):
     return install
 
 
-EXAMPLES = REPO / "examples"
-SKILL_DIRS = {"textkit": EXAMPLES / "textkit", "greeter": EXAMPLES / "greeter", "notes": EXAMPLES / "notes",
-              "probe": REPO / "tests" / "fixtures" / "probe"}
-
-
 @pytest.fixture(scope="session")
 def built_examples() -> dict[str, Path]:
     """Build the JS example skills and the probe once (cached by content hash): name → folder."""
-    from engine.build.examples import build_example
+    from engine.build import build_folder
 
     SHARED_CACHE.mkdir(parents=True, exist_ok=True)
     home = Home(root=SHARED_CACHE / "build-home", cache=SHARED_CACHE)
     for folder in SKILL_DIRS.values():
-        build_example(folder, home)
+        build_folder(home, folder)
     return SKILL_DIRS
 
 
@@ -72,10 +65,7 @@ def example(engine: Engine, built_examples: dict[str, Path]):
     return install
 
 
-def set_config(engine: Engine, skill: str, instance: str, values: dict) -> None:
-    """Write an instance's config.toml (the `skill config` command is the instances issue's)."""
-    import tomlkit
-
-    path = engine.instances.config_path(skill, instance)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(tomlkit.dumps(values))
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (Textual's Pilot) run on asyncio through anyio's pytest plugin."""
+    return "asyncio"

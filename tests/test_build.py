@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from engine.build import BuildError, ToolchainError, build_component, toolchain_status, world_dir
-from engine.build.examples import plan
+from engine.build.componentize import folder_plan as plan
 from engine.home import Home
 
-from conftest import REPO, SHARED_CACHE, SKILL_DIRS
+from fixtures.env import REPO, SHARED_CACHE, SKILL_DIRS
 
 integration = pytest.mark.integration
 EXAMPLES = REPO / "examples"

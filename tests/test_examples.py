@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import set_config
+from fixtures.env import set_config
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import set_config
+from fixtures.env import set_config
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, SHARED_CACHE
+from fixtures.env import REPO, SHARED_CACHE
 
 pytestmark = pytest.mark.integration
 

@@ -139,3 +139,23 @@ def test_default_home_follows_xdg(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     home = Home.from_env()
     assert (home.root, home.cache) == (tmp_path / "data" / "skill-tui", tmp_path / "cache" / "skill-tui")
+
+
+def test_instances_report_missing_required_config(engine, tmp_path):
+    from fixtures.env import set_config
+    from engine.errors import UsageError
+
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "cfg.wasm").write_bytes(wat.component_bytes(name="cfg"))
+    (folder / "skill.yaml").write_text("name: cfg\nversion: 1.0.0\nconfig:\n  api_key:\n    required: true\n"
+                                       "  region:\n    required: true\n    default: eu\n")
+    engine.install(folder)
+    engine.add_instance("cfg", "prod")
+    with pytest.raises(UsageError, match="already exists"):
+        engine.add_instance("cfg", "prod")
+    set_config(engine, "cfg", "prod", {"api_key": "k"})
+    status = {s.name: s for s in engine.instance_status("cfg")}
+    assert list(status) == ["default", "prod"]
+    assert status["default"].missing == ("api_key",) and not status["default"].ready
+    assert status["prod"].ready

@@ -20,10 +20,10 @@ def world_dir() -> Path:
 WORLD_NAME = "skill"
 
 from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain, toolchain_status  # noqa: E402
-from engine.build.componentize import BuildError, BuildResult, build_component  # noqa: E402
+from engine.build.componentize import BuildError, BuildResult, build_component, build_folder  # noqa: E402
 
 __all__ = [
     "WORLD_NAME", "world_dir",
     "Toolchain", "ToolchainError", "ensure_toolchain", "toolchain_status",
-    "BuildError", "BuildResult", "build_component",
+    "BuildError", "BuildResult", "build_component", "build_folder",
 ]

@@ -242,3 +242,20 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
         seconds=time.perf_counter() - t0,
         cached=cached,
     )
+
+
+def folder_plan(folder: Path) -> tuple[str, Path, Path]:
+    """(name, entry, output) of a skill folder, from its skill.yaml: `source:` (default
+    skill.js) is built into `component:` (default dist/<name>.wasm)."""
+    from engine.manifest import parse_skill_yaml
+
+    manifest = parse_skill_yaml(folder / "skill.yaml")
+    name = manifest.name or folder.name
+    entry = folder / (manifest.source or "skill.js")
+    return name, entry, folder / (manifest.component or f"dist/{name}.wasm")
+
+
+def build_folder(home: Home, folder: Path, progress: Progress = None) -> tuple[str, BuildResult]:
+    """Build a skill folder into its component path (a cache hit when nothing changed)."""
+    name, entry, out = folder_plan(Path(folder))
+    return name, build_component(home, entry, out, progress=progress)

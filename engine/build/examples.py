@@ -13,29 +13,13 @@ import sys
 from pathlib import Path
 
 from engine.build import world_dir
-from engine.build.componentize import BuildResult, build_component
+from engine.build.componentize import build_folder
 from engine.errors import SkillError
 from engine.home import Home
-from engine.manifest import parse_skill_yaml
 
 
 def examples_dir() -> Path:
     return world_dir().parent / "examples"
-
-
-def plan(skill_dir: Path) -> tuple[str, Path, Path]:
-    """(name, entry, output) for a skill folder, from its skill.yaml."""
-    manifest = parse_skill_yaml(skill_dir / "skill.yaml")
-    name = manifest.name or skill_dir.name
-    entry = skill_dir / (manifest.source or "skill.js")
-    out = skill_dir / (manifest.component or f"dist/{name}.wasm")
-    return name, entry, out
-
-
-def build_example(skill_dir: Path, home: Home | None = None, progress=None) -> tuple[str, BuildResult]:
-    """Build one skill folder into its component path (a cache hit when nothing changed)."""
-    name, entry, out = plan(skill_dir)
-    return name, build_component(home or Home.from_env(), entry, out, progress=progress)
 
 
 def skill_dirs(extra: list[str]) -> list[Path]:
@@ -51,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     home = Home.from_env()
     try:
         for d in skill_dirs(argv):
-            name, r = build_example(d, home, progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+            name, r = build_folder(home, d, progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
             how = "cached" if r.cached else "built"
             print(f"{name:<12} {r.size / 1e6:6.1f} MB {r.seconds:6.1f}s {how:<6} -> {r.wasm_path}", flush=True)
     except SkillError as e:

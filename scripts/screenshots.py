@@ -1,0 +1,92 @@
+"""Regenerate screenshots/*.png from the real app running the example skills.
+
+The app runs headless (Textual's test driver) on a throwaway engine home with the
+examples installed; each shot is the app's own SVG export (`save_screenshot`, not
+the simplified snapshot SVG, which converters misplace), turned into a PNG by
+rsvg-convert. Run: .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "screenshots"
+SIZE = (150, 42)
+
+
+async def shoot(app, name: str) -> None:
+    svg = OUT / f"{name}.svg"
+    app.save_screenshot(filename=svg.name, path=str(OUT))
+    subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=True)
+    svg.unlink()
+    print(f"screenshots/{name}.png")
+
+
+async def wait_idle(pilot, app, runs: int = 0) -> None:
+    """Until no run is active (and at least `runs` runs have finished)."""
+    for _ in range(600):
+        await pilot.pause(0.05)
+        if not app.main.running and app.main.finished >= runs:
+            return
+
+
+async def main() -> None:
+    os.environ.setdefault("SKILL_ENGINE_CACHE", str(REPO / ".cache"))
+    os.environ["SKILL_ENGINE_HOME"] = tempfile.mkdtemp(prefix="skill-shots-")
+    from engine.api import Engine
+    from skill_tui.app import SkillTui
+
+    engine = Engine()
+    for name in ("textkit", "greeter", "notes"):
+        engine.build(REPO / "examples" / name)
+        engine.install(REPO / "examples" / name)
+    engine.build(REPO / "tests" / "fixtures" / "probe")
+    engine.install(REPO / "tests" / "fixtures" / "probe")
+    OUT.mkdir(exist_ok=True)
+
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_idle(pilot, app)
+        app.clear_notifications()
+        main = app.main
+        main.open_tool("textkit", "slugify", {"text": "Crème Brûlée: the ÜBER recipe (2024)!", "separator": "-"})
+        await pilot.pause(0.3)
+        await shoot(app, "main")
+        await pilot.press("ctrl+r")
+        await wait_idle(pilot, app, runs=1)
+        main.open_tool("notes", "add-note", {"title": "Release checklist", "body": "- bump version\n- tag"})
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+r")
+        await wait_idle(pilot, app, runs=2)
+        main.open_tool("textkit", "text-stats", {"text": "One two three. Four five!\n\nSix seven eight nine ten."})
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+r")
+        await wait_idle(pilot, app, runs=3)
+        app.clear_notifications()
+        await pilot.pause(0.2)
+        await shoot(app, "log-after-runs")
+        main.open_tool("probe", "sleep-ms", {"ms": 4000})
+        await pilot.pause(0.2)
+        await pilot.press("ctrl+r")
+        await pilot.pause(0.6)
+        await shoot(app, "run-in-progress")
+        await wait_idle(pilot, app, runs=4)
+        app.clear_notifications()
+        for theme in app.theme_names:
+            app.theme = theme
+            await pilot.pause(0.3)
+            await shoot(app, f"theme-{theme}")
+        app.theme = "dark"
+
+
+if __name__ == "__main__":
+    if not shutil.which("rsvg-convert"):
+        sys.exit("rsvg-convert is missing: run scripts/setup.sh (it installs librsvg2-bin)")
+    asyncio.run(main())

@@ -1,0 +1,79 @@
+"""Run history: every run the CLI, the app or the MCP server made, newest first."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+LIMIT = 1000
+
+
+class HistoryScreen(Screen[dict | None]):
+    """Dismisses with the chosen run record (Enter), so the app can open it in the run form."""
+
+    DEFAULT_CSS = """
+    HistoryScreen DataTable { height: 1fr; }
+    HistoryScreen VerticalScroll { height: 12; border-top: hkey $border-blurred; padding: 0 1; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("r", "reload", "Reload")]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[dict[str, Any]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield DataTable(cursor_type="row", zebra_stripes=True)
+        with VerticalScroll():
+            yield Static(id="run-details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "History"
+        self.sub_title = "enter: open in the run form"
+        self.query_one(DataTable).add_columns("when", "", "run", "ms", "result")
+        self.action_reload()
+
+    @work(thread=True, exclusive=True)
+    def action_reload(self) -> None:
+        rows = list(reversed(self.app.engine.history.read(limit=LIMIT)))
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for i, r in enumerate(rows):
+            when = time.strftime("%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0)))
+            mark = Text("✔", "green") if r.get("ok") else Text("✘", "red")
+            summary = " ".join(str(r.get("output") if r.get("ok") else r.get("error")).split())[:60]
+            table.add_row(when, mark, f"{r['skill']}@{r['instance']}:{r['tool']}",
+                          f"{r.get('duration_ms', 0):.0f}", summary, key=str(i))
+        self.sub_title = f"{len(rows)} runs · enter: open in the run form"
+        if not rows:
+            self.query_one("#run-details", Static).update("no runs yet")
+
+    @on(DataTable.RowHighlighted)
+    def _details(self, event: DataTable.RowHighlighted) -> None:
+        r = self.rows[int(event.row_key.value)]
+        parts = [("args    ", json.dumps(r.get("args", {}), ensure_ascii=False)),
+                 ("output  " if r.get("ok") else "error   ", str(r.get("output") if r.get("ok") else r.get("error"))),
+                 ("stdout  ", r.get("stdout", "")), ("stderr  ", r.get("stderr", ""))]
+        text = Text()
+        for label, value in parts:
+            if value:
+                text.append(label, style="bold").append(value + "\n")
+        self.query_one("#run-details", Static).update(text)
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        self.dismiss(self.rows[int(event.row_key.value)])

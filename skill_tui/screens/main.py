@@ -1,0 +1,348 @@
+"""The main screen: skills, instances, tools, the run form and the live log.
+
+Every engine call runs in a worker thread; results come back as messages, so the
+screen answers keys while skills run (a spinning skill included).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from engine.api import InstanceStatus, parse_ref
+from engine.errors import SkillError
+from engine.events import RunFinished, RunOutput, RunStarted
+from engine.store import InstalledSkill
+from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
+from skill_tui.widgets.instances_pane import InstancesPane
+from skill_tui.widgets.log_view import LogView
+from skill_tui.widgets.run_form import RunForm
+from skill_tui.widgets.skills_pane import SkillRow, SkillsPane
+from skill_tui.widgets.tools_pane import ToolsPane
+
+
+def clock() -> str:
+    """Wall-clock time shown before each log line."""
+    return time.strftime("%H:%M:%S")
+
+
+def format_duration(ms: float) -> str:
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+class MainScreen(Screen):
+    AUTO_FOCUS = "#skills-table"
+    BINDINGS = [
+        Binding("slash", "filter_skills", "Filter", id="filter"),
+        Binding("f5", "rerun", "Re-run", id="rerun"),
+        Binding("ctrl+t", "cancel", "Stop run", id="cancel"),
+        Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log"),
+        Binding("n", "new_instance", "New instance", id="new-instance"),
+        Binding("c", "configure", "Instance config", id="configure"),
+        Binding("delete", "remove", "Remove skill", id="remove", show=False),
+        Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar", show=False),
+        Binding("ctrl+g", "toggle_log", "Maximize log", id="toggle-log", show=False),
+        Binding("ctrl+left", "resize_sidebar(-4)", "Narrower sidebar", id="sidebar-narrower", show=False),
+        Binding("ctrl+right", "resize_sidebar(4)", "Wider sidebar", id="sidebar-wider", show=False),
+        Binding("ctrl+up", "resize_log(3)", "Taller log", id="log-taller", show=False),
+        Binding("ctrl+down", "resize_log(-3)", "Shorter log", id="log-shorter", show=False),
+    ]
+
+    # None: the stylesheet's proportional size; a number once the user resized with keys
+    sidebar_width: reactive[int | None] = reactive(None)
+    log_height: reactive[int | None] = reactive(None)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skills: dict[str, InstalledSkill] = {}
+        self.current: str | None = None
+        self._statuses: dict[str, list[InstanceStatus]] = {}
+        self._active: list[threading.Event] = []
+        self._last: tuple[str, dict] | None = None
+        self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
+        self.finished = 0  # runs that ended (finished or refused), for tests and scripts
+        self._opening: tuple[tuple[str, str], dict | None] | None = None  # open_tool's (skill, tool), values
+
+    @property
+    def running(self) -> int:
+        return len(self._active)
+
+    @property
+    def engine(self):
+        return self.app.engine
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="top"):
+            with Vertical(id="sidebar"):
+                yield SkillsPane(id="skills")
+                yield InstancesPane(id="instances")
+            yield ToolsPane(id="tools")
+            yield RunForm(id="run-form")
+        with Vertical(id="log-panel"):
+            yield Input(placeholder="find in log (enter: next, esc: close)", id="log-search", classes="hidden")
+            yield LogView(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#log-panel").border_title = "Log"
+        self.reload()
+
+    # ---- loading --------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def reload(self) -> None:
+        """Read skills and instance states from the engine (files: off the UI thread)."""
+        try:
+            skills = self.engine.skills()
+            statuses = {s.name: self.engine.instance_status(s.name) for s in skills}
+        except SkillError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self._show_skills, skills, statuses)
+
+    def _show_skills(self, skills: list[InstalledSkill], statuses: dict[str, list[InstanceStatus]]) -> None:
+        self.skills = {s.name: s for s in skills}
+        self._statuses = statuses
+        self.query_one(SkillsPane).show([self._row(s) for s in skills])
+        if not skills:
+            self.current = None
+            self.query_one(LogView).append("info", "no skills installed: press i to install one, "
+                                                   "or run `skill install PATH`")
+        elif self.current not in self.skills:
+            self._select(skills[0].name)
+        else:
+            self._select(self.current, self.query_one(RunForm).tool and self.query_one(RunForm).tool.name)
+
+    def _row(self, s: InstalledSkill) -> SkillRow:
+        states = self._statuses.get(s.name, [])
+        default = next((st for st in states if st.name == "default"), None)
+        status = "✔" if default is None or default.ready else "⚠ config"
+        return SkillRow(s.name, s.version, len(s.tools), len(states), status)
+
+    @on(SkillsChanged)
+    def _skills_changed(self) -> None:
+        self.reload()
+
+    # ---- selection ------------------------------------------------------------------------
+
+    @on(SkillsPane.Selected)
+    def _skill_selected(self, event: SkillsPane.Selected) -> None:
+        if event.name != self.current:
+            self._select(event.name)
+
+    def _select(self, name: str, tool: str | None = None) -> None:
+        skill = self.skills[name]
+        self.current = name
+        self.query_one(SkillsPane).select(name)
+        self.query_one(InstancesPane).show(name, self._statuses.get(name, []))
+        self.query_one(ToolsPane).show(name, skill.tools, selected=tool)  # its Highlighted loads the form
+        if not skill.tools:
+            self._load_form(None)
+
+    def _load_form(self, tool: str | None, instance: str | None = None, values: dict | None = None):
+        names = [s.name for s in self._statuses.get(self.current, [])] or ["default"]
+        return self.query_one(RunForm).load(self.skills[self.current], tool, names, instance=instance, values=values)
+
+    @on(ToolsPane.Highlighted)
+    async def _tool_highlighted(self, event: ToolsPane.Highlighted) -> None:
+        opened = self._opening is not None and self._opening[0] == (self.current, event.tool.name)
+        values = self._opening[1] if opened else None
+        self._opening = None if opened else self._opening
+        await self._load_form(event.tool.name, self.query_one(InstancesPane).selected, values)
+        if opened:
+            self.query_one(RunForm).focus_first_field()
+
+    @on(ToolsPane.Chosen)
+    def _tool_chosen(self) -> None:
+        self.query_one(RunForm).focus_first_field()
+
+    @on(InstancesPane.Selected)
+    def _instance_selected(self, event: InstancesPane.Selected) -> None:
+        self.query_one(RunForm).set_instance(event.instance)
+
+    def open_tool(self, skill: str, tool: str, values: dict | None = None) -> None:
+        """Select a skill and tool, fill the run form with `values` and focus it (search, history)."""
+        if skill not in self.skills:
+            self.notify(f"{skill} is not installed any more", severity="warning")
+            return
+        self._opening = ((skill, tool), values)
+        self._select(skill, tool)
+
+    # ---- running --------------------------------------------------------------------------
+
+    @on(RunForm.Submitted)
+    def _submitted(self, event: RunForm.Submitted) -> None:
+        self.start_run(event.ref, event.args)
+
+    def start_run(self, ref: str, args: dict) -> None:
+        skill, instance, _tool = parse_ref(ref)
+        status = next((s for s in self._statuses.get(skill, []) if s.name == instance), None)
+        if status is not None and not status.ready:
+            self.notify(f"{skill}@{instance} is not ready: set {', '.join(status.missing)} first",
+                        title="Configuration needed", severity="warning", timeout=8)
+            self.app.push_screen(self.app.instance_screen(skill, instance))
+            return
+        self._last = (ref, args)
+        cancel = threading.Event()
+        self._active.append(cancel)
+        self._update_running()
+        self._run(ref, args, cancel)
+
+    @work(thread=True, group="runs", exit_on_error=False)
+    def _run(self, ref: str, args: dict, cancel: threading.Event) -> None:
+        try:
+            self.engine.run(ref, args, on_event=lambda e: self.post_message(RunEventPosted(e)), cancel=cancel)
+        except SkillError as e:
+            self.post_message(RunRefused(ref, str(e)))
+        except Exception as e:  # a bug in a run must never take the app down
+            self.post_message(RunRefused(ref, f"internal error: {e!r}"))
+        finally:
+            self.app.call_from_thread(self._run_ended, cancel)
+
+    def _run_ended(self, cancel: threading.Event) -> None:
+        if cancel in self._active:
+            self._active.remove(cancel)
+        self._update_running()
+
+    def _update_running(self) -> None:
+        n = len(self._active)
+        self.query_one("#log-panel").border_title = f"Log · {n} running" if n else "Log"
+
+    @on(RunEventPosted)
+    def _log_event(self, message: RunEventPosted) -> None:
+        log = self.query_one(LogView)
+        e = message.event
+        number = self._run_numbers.setdefault(e.run_id, len(self._run_numbers) + 1)
+        prefix = f"{clock()} #{number}"
+        if isinstance(e, RunStarted):
+            args = json.dumps(e.args, ensure_ascii=False) if e.args else ""
+            log.append("start", f"▶ {e.skill}@{e.instance}:{e.tool} {args}", prefix)
+        elif isinstance(e, RunOutput):
+            log.append(e.stream, e.text, prefix)
+        elif isinstance(e, RunFinished):
+            self.finished += 1
+            self._log_result(log, e, prefix)
+
+    def _log_result(self, log: LogView, e: RunFinished, prefix: str) -> None:
+        r = e.result
+        if not r.ok:
+            log.append("error", f"✘ {r.ref}  {r.error}  ({format_duration(r.duration_ms)})", prefix)
+            self.notify(r.error or "failed", title=f"{r.ref} failed", severity="error", timeout=6)
+            return
+        log.append("ok", f"✔ {r.ref}  ({format_duration(r.duration_ms)})", prefix)
+        if r.output:
+            try:
+                log.append_json("info", json.loads(r.output), prefix)
+            except ValueError:
+                log.append("info", r.output, prefix)
+        if r.data is not None:
+            log.append_json("info", r.data, prefix)
+
+    @on(RunRefused)
+    def _refused(self, message: RunRefused) -> None:
+        self.finished += 1
+        self.query_one(LogView).append("error", f"✘ {message.ref}  {message.error}", clock())
+        self.notify(message.error, title="Not run", severity="error", timeout=8)
+
+    def action_rerun(self) -> None:
+        if self._last is None:
+            self.notify("nothing to re-run yet")
+            return
+        self.start_run(*self._last)
+
+    def action_cancel(self) -> None:
+        if not self._active:
+            self.notify("no run in progress")
+            return
+        self._active[-1].set()
+        self.notify("cancelling the latest run")
+
+    # ---- layout ---------------------------------------------------------------------------
+
+    def watch_sidebar_width(self, width: int | None) -> None:
+        if width is not None:
+            self.query_one("#sidebar").styles.width = width
+
+    def watch_log_height(self, height: int | None) -> None:
+        if height is not None:
+            self.query_one("#log-panel").styles.height = height
+
+    def action_resize_sidebar(self, delta: int) -> None:
+        current = self.query_one("#sidebar").outer_size.width
+        self.sidebar_width = max(20, min(self.size.width - 30, current + delta))
+
+    def action_resize_log(self, delta: int) -> None:
+        current = self.query_one("#log-panel").outer_size.height
+        self.log_height = max(5, min(self.size.height - 8, current + delta))
+
+    def action_toggle_sidebar(self) -> None:
+        self.query_one("#sidebar").toggle_class("hidden")
+
+    def action_toggle_log(self) -> None:
+        self.log_height = None
+        self.query_one("#log-panel").styles.height = None  # back to the stylesheet's sizes
+        self.query_one("#top").toggle_class("hidden")
+        self.query_one("#log-panel").toggle_class("maximized")
+
+    def action_filter_skills(self) -> None:
+        self.query_one("#skill-filter", Input).focus()
+
+    # ---- log search -----------------------------------------------------------------------
+
+    def action_find_in_log(self) -> None:
+        box = self.query_one("#log-search", Input)
+        box.remove_class("hidden")
+        box.focus()
+
+    @on(Input.Changed, "#log-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        log = self.query_one(LogView)
+        if event.value:
+            log.search(event.value)
+        else:
+            log.clear_search()
+
+    @on(Input.Submitted, "#log-search")
+    def _search_next(self) -> None:
+        self.query_one(LogView).next_match()
+
+    @on(LogView.SearchChanged)
+    def _search_state(self, event: LogView.SearchChanged) -> None:
+        self.query_one("#log-panel").border_subtitle = (
+            f"{event.current}/{event.matches} matches" if event.matches else "no matches")
+
+    def key_escape(self) -> None:
+        """Close the log search, or step out of the run form back to the tools list."""
+        if self.focused is not None and self.query_one(RunForm) in self.focused.ancestors:
+            self.query_one("#tools-list").focus()
+            return
+        box = self.query_one("#log-search", Input)
+        if not box.has_class("hidden"):
+            box.value = ""
+            box.add_class("hidden")
+            self.query_one("#log-panel").border_subtitle = ""
+            self.query_one(LogView).focus()
+
+    # ---- skill and instance actions ---------------------------------------------------------
+
+    def action_new_instance(self) -> None:
+        if self.current:
+            self.app.action_new_instance(self.current)
+
+    def action_configure(self) -> None:
+        if self.current:
+            self.app.push_screen(self.app.instance_screen(self.current, self.query_one(InstancesPane).selected))
+
+    def action_remove(self) -> None:
+        if self.current:
+            self.app.action_remove_skill(self.current)

@@ -1,0 +1,94 @@
+"""The tools pane: the selected skill's tools and the parameters of the highlighted one."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from engine.protocol import Tool
+
+
+def tool_details(tool: Tool) -> Table:
+    """Description and a parameter table (type, required, default) for one tool."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(style="dim", no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(tool.name), "", Text(tool.description))
+    if not tool.params:
+        grid.add_row("", "", Text("no parameters", style="dim italic"))
+    for p in tool.params:
+        kind = p.type + ("*" if p.required else "")
+        note = Text(p.description)
+        if p.enum:
+            note.append(f" · one of: {', '.join(map(str, p.enum))}", style="dim")
+        if p.default is not None:
+            note.append(f" · default: {p.default}", style="dim")
+        grid.add_row(Text("  " + p.name), kind, note)
+    return grid
+
+
+class ToolsPane(Vertical):
+    DEFAULT_CSS = """
+    ToolsPane { border: round $border-blurred; border-title-color: $text-muted; border-subtitle-color: $text-muted; }
+    ToolsPane:focus-within { border: round $primary; border-title-color: $primary; }
+    ToolsPane > OptionList { height: auto; max-height: 45%; border: none; background: transparent; }
+    ToolsPane > VerticalScroll { height: 1fr; border-top: hkey $border-blurred; padding: 0 1; }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, tool: Tool) -> None:
+            super().__init__()
+            self.tool = tool
+
+    class Chosen(Message):
+        """Enter on a tool: the app moves to the run form."""
+
+        def __init__(self, tool: Tool) -> None:
+            super().__init__()
+            self.tool = tool
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.border_title = "Tools"
+        self._tools: list[Tool] = []
+
+    def compose(self) -> ComposeResult:
+        yield OptionList(id="tools-list")
+        with VerticalScroll():
+            yield Static(id="tool-details")
+
+    def show(self, skill: str, tools: tuple[Tool, ...], selected: str | None = None) -> None:
+        """List `tools` and highlight `selected` (else the first): that posts Highlighted."""
+        self._tools = list(tools)
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options([Option(Text.assemble((t.name, "bold"), "  ", (t.description, "dim")), id=t.name)
+                             for t in tools])
+        self.border_subtitle = f"{skill} · {len(tools)}"
+        if tools:
+            names = [t.name for t in tools]
+            options.highlighted = names.index(selected) if selected in names else 0
+        else:
+            self.query_one("#tool-details", Static).update("no tools")
+
+    @property
+    def selected(self) -> Tool | None:
+        index = self.query_one(OptionList).highlighted
+        return self._tools[index] if index is not None and index < len(self._tools) else None
+
+    @on(OptionList.OptionHighlighted, "#tools-list")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        tool = self._tools[event.option_index]
+        self.query_one("#tool-details", Static).update(tool_details(tool))
+        self.post_message(self.Highlighted(tool))
+
+    @on(OptionList.OptionSelected, "#tools-list")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.post_message(self.Chosen(self._tools[event.option_index]))

@@ -1,0 +1,196 @@
+"""The app's behaviour, driven by keys through Textual's Pilot, with real skills running."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from fixtures.env import set_config
+from skill_tui.app import SkillTui
+from skill_tui.widgets.log_view import LogView
+from skill_tui.widgets.run_form import RunForm
+from fixtures.tui import SIZE, key_latency, settle
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+
+
+def log_text(app) -> str:
+    return "\n".join(app.main.query_one(LogView).lines_text())
+
+
+async def test_select_fill_run_and_see_the_output(tui_engine):
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("slash", *"textkit", "enter")  # filter the skills, back to the table
+        assert app.main.current == "textkit"
+        await pilot.press("tab")  # instances
+        await pilot.press("tab")  # tools list
+        await pilot.press("down", "enter")  # slugify, then into the form
+        form = app.main.query_one(RunForm)
+        assert form.current_ref == "textkit@default:slugify"
+        await pilot.press(*"Hello Wörld", "enter")
+        await settle(pilot, app, runs=1)
+        text = log_text(app)
+        assert "▶ textkit@default:slugify" in text
+        assert "✔ textkit@default:slugify" in text
+        assert "hello-world" in text
+
+
+async def test_cancel_stops_a_running_tool(tui_engine, tmp_path):
+    (tmp_path / "spin" / "skill.yaml").write_text("name: spin\nversion: 1.0.1\ncapabilities:\n  timeout_s: 60\n")
+    tui_engine.install(tmp_path / "spin")
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.main.start_run("spin:echo", {"text": "x"})
+        await pilot.pause(0.3)
+        assert app.main.running == 1
+        t0 = time.monotonic()
+        await pilot.press("ctrl+t")
+        await settle(pilot, app, runs=1)
+        assert time.monotonic() - t0 < 5
+        assert "✘ spin@default:echo  cancelled" in log_text(app)
+
+
+async def test_two_runs_at_once_and_keys_answered_while_skills_spin(tui_engine, tmp_path):
+    (tmp_path / "spin" / "skill.yaml").write_text("name: spin\nversion: 1.0.1\ncapabilities:\n  timeout_s: 8\n")
+    tui_engine.install(tmp_path / "spin")
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.main.start_run("spin:echo", {"text": "a"})
+        app.main.start_run("spin:echo", {"text": "b"})
+        await pilot.pause(0.2)
+        assert app.main.running == 2
+        assert "2 running" in str(app.main.query_one("#log-panel").border_title)
+        before = app.main.current
+        # keys are answered while both skills spin on both cores
+        assert await key_latency(app, "down", lambda: app.main.current != before) < 0.5
+        assert await key_latency(app, "f1", lambda: type(app.screen).__name__ == "HelpScreen") < 0.5
+        assert app.main.running == 2
+        await pilot.press("escape", "ctrl+t", "ctrl+t")
+        await settle(pilot, app, runs=2)
+        assert log_text(app).count("cancelled") == 2
+
+
+async def test_a_broken_skill_shows_an_error_and_the_app_lives_on(tui_engine):
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.main.start_run("trap:echo", {"text": "x"})
+        await settle(pilot, app, runs=1)
+        assert "✘ trap@default:echo  the skill crashed (wasm trap" in log_text(app)
+        assert any("trap@default:echo failed" == (n.title or "") for n in app._notifications)
+        app.main.start_run("textkit:nope", {})
+        await settle(pilot, app, runs=2)
+        assert "textkit has no tool 'nope'" in log_text(app)
+        (tui_engine.skill("trap").package_dir / "skill.json").write_text("{damaged")
+        app.main.reload()
+        await pilot.pause(0.5)
+        assert any("damaged" in n.message for n in app._notifications)
+        app.main.start_run("textkit:slugify", {"text": "still alive"})
+        await settle(pilot, app, runs=3)
+        assert "still-alive" in log_text(app)
+
+
+async def test_rerun_last_and_log_search(tui_engine):
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.main.start_run("textkit:slugify", {"text": "needle one"})
+        await settle(pilot, app, runs=1)
+        await pilot.press("f5")
+        await settle(pilot, app, runs=2)
+        assert log_text(app).count("✔ textkit@default:slugify") == 2
+        await pilot.press("ctrl+f", *"needle")
+        await pilot.pause(0.1)
+        log = app.main.query_one(LogView)
+        assert log.match_count >= 4  # two starts, two outputs
+        assert "matches" in str(app.main.query_one("#log-panel").border_subtitle)
+        await pilot.press("escape")
+        assert app.main.query_one("#log-search").has_class("hidden")
+
+
+async def test_a_not_ready_instance_leads_to_its_configuration(engine, tmp_path):
+    from fixtures import wat
+    from skill_tui.screens.instance import InstanceScreen
+
+    folder = tmp_path / "keyed"
+    folder.mkdir()
+    (folder / "keyed.wasm").write_bytes(wat.component_bytes(name="keyed"))
+    (folder / "skill.yaml").write_text("name: keyed\nversion: 1.0.0\nconfig:\n  api_key:\n    required: true\n")
+    engine.install(folder)
+    engine.add_instance("keyed", "work")
+    set_config(engine, "keyed", "work", {"api_key": "k-123"})
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert "⚠ config" in app.main.query_one("#skills-table").get_row("keyed")
+        app.main.start_run("keyed@default:echo", {"text": "x"})
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, InstanceScreen)
+        assert app.main.finished == 0  # nothing ran
+        await pilot.press("escape")
+        app.main.start_run("keyed@work:echo", {"text": "x"})
+        await settle(pilot, app, runs=1)
+        assert "✔ keyed@work:echo" in log_text(app)
+
+
+async def test_theme_is_remembered_and_keys_can_be_remapped(tui_engine):
+    (tui_engine.home.root / "tui.toml").write_text('# my settings\n[keys]\nrerun = "f6"\n')
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("t")
+        chosen = app.theme
+        app.main.start_run("textkit:slugify", {"text": "again"})
+        await settle(pilot, app, runs=1)
+        await pilot.press("f6")
+        await settle(pilot, app, runs=2)
+        assert log_text(app).count("✔ textkit@default:slugify") == 2
+    saved = (tui_engine.home.root / "tui.toml").read_text()
+    assert saved.startswith("# my settings") and f'theme = "{chosen}"' in saved
+    again = SkillTui(tui_engine)
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        assert again.theme == chosen
+
+
+async def test_palette_help_history_search_and_new_instance(tui_engine):
+    from skill_tui.screens.help import HelpScreen
+    from skill_tui.screens.history import HistoryScreen
+    from skill_tui.screens.search import SearchScreen
+
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for wanted in ("Install skill…", "Search tools", "Show history", "Dev mode", "Re-run last", "Cancel run",
+                       "Theme: light", "New instance of spin", "Configure instance of spin", "Remove spin"):
+            assert wanted in titles
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+
+        app.main.start_run("textkit:slugify", {"text": "from history"})
+        await settle(pilot, app, runs=1)
+        await pilot.press("h")
+        assert isinstance(app.screen, HistoryScreen)
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # newest run → the run form, pre-filled
+        await pilot.pause(0.5)
+        form = app.main.query_one(RunForm)
+        assert form.current_ref == "textkit@default:slugify" and form.values() == {"text": "from history"}
+
+        await pilot.press("escape", "s")
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"case convert", "enter")
+        await pilot.pause(0.5)
+        assert app.main.query_one(RunForm).current_ref == "textkit@default:transform-case"
+
+        app.main.query_one("#skills-table").focus()
+        await pilot.press("n", *"work", "enter")
+        await pilot.pause(0.5)
+        assert [s.name for s in tui_engine.instance_status(app.main.current)] == ["default", "work"]
