@@ -22,24 +22,27 @@ from engine.history import History
 from engine.home import Home
 from engine.instances import DEFAULT, Instances
 from engine.protocol import check_args, parse_tool_result
+from engine.schema import MASK
 from engine.store import InstallReport, InstalledSkill, Progress, Store
 
 if TYPE_CHECKING:
+    from engine.configuration import Configuration
+    from engine.secrets import SecretStore
     from engine.build import BuildResult
     from engine.runtime import SandboxPolicy, WasmRuntime
 
 _REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
-MASK = "••••••"
 
 
 @dataclass(frozen=True)
 class InstanceStatus:
     name: str
     missing: tuple[str, ...]  # required config fields without a value
+    problems: tuple[str, ...] = ()  # stored values the schema refuses
 
     @property
     def ready(self) -> bool:
-        return not self.missing
+        return not self.missing and not self.problems
 
 
 def parse_ref(ref: str) -> tuple[str, str, str]:
@@ -58,6 +61,7 @@ class Engine:
         self.instances = Instances(self.home)
         self.history = History(self.home.history_file)
         self._runtime: WasmRuntime | None = None
+        self._secrets: SecretStore | None = None
         self._runtime_lock = threading.Lock()
 
     @property
@@ -90,17 +94,48 @@ class Engine:
 
         return build_folder(self.home, Path(folder), progress=progress)[1]
 
-    # ---- instances ------------------------------------------------------------------------
+    # ---- instances and configuration -------------------------------------------------------
+
+    @property
+    def config(self) -> "Configuration":
+        """Per-instance configuration: entries, checks, save, export/import, copy/rename/remove."""
+        from engine.configuration import Configuration
+
+        return Configuration(self)
 
     def instance_status(self, name: str) -> list["InstanceStatus"]:
-        """Every instance of a skill with the required config fields it still lacks."""
-        skill = self.skill(name)
-        return [InstanceStatus(inst, tuple(self.instances.missing_required(name, inst, skill.config)))
-                for inst in self.instances.names(name)]
+        """Every instance of a skill with what keeps it from being ready (schema checks only)."""
+        self.skill(name)
+        return [InstanceStatus(inst, r.missing, r.problems)
+                for inst in self.instances.names(name) for r in [self.config.report(name, inst)]]
 
     def add_instance(self, name: str, instance: str) -> None:
         self.skill(name)
         self.instances.create(name, instance)
+
+    @property
+    def secrets(self) -> "SecretStore":
+        """The OS keyring when a real one is active, else the encrypted vault (opened on first use)."""
+        with self._runtime_lock:
+            if self._secrets is None:
+                from engine.secrets import open_secret_store
+
+                self._secrets = open_secret_store(self.home)
+            return self._secrets
+
+    def store_secret(self, name: str, instance: str, key: str, value: str) -> str:
+        """Keep a secret value; returns the reference that config.toml stores instead."""
+        from engine.secrets import reference
+
+        self.secrets.set(name, instance, key, value)
+        return reference(self.secrets.backend, name, instance, key)
+
+    def resolve_secret(self, ref: str) -> str:
+        """The value behind a secret reference (SecretsError says where it is when it cannot be read)."""
+        return self.secrets.resolve(ref)
+
+    def delete_secret(self, name: str, instance: str, key: str) -> None:
+        self.secrets.delete(name, instance, key)
 
     # ---- running --------------------------------------------------------------------------
 
@@ -146,7 +181,7 @@ class Engine:
             run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=ok, output=mask(output),
             error=mask(error) if error else None, data=_mask_data(data, mask), stdout=mask(outcome.stdout),
             stderr=mask(outcome.stderr), duration_ms=round(outcome.duration_ms, 3), stopped=outcome.stopped,
-            args=args, started_at=started_at,
+            args=_mask_data(args, mask), started_at=started_at,
         )
         self.history.append(result)
         emit(RunFinished(run_id, result, result.duration_ms))
@@ -161,10 +196,11 @@ class Engine:
     def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> "SandboxPolicy":
         from engine.runtime import SandboxPolicy
 
-        env, config = self.instances.sandbox_inputs(skill.name, instance, skill.config)
+        env, config = self.instances.sandbox_inputs(skill.name, instance, skill.config, self.resolve_secret)
+        limits = self.instances.overrides(skill.name, instance)
         return SandboxPolicy(data_dir=self.instances.data_dir(skill.name, instance), env=env, config=config,
-                             timeout_s=timeout or skill.capabilities.timeout_s,
-                             memory_mb=skill.capabilities.memory_mb)
+                             timeout_s=timeout or limits.get("timeout_s", skill.capabilities.timeout_s),
+                             memory_mb=limits.get("memory_mb", skill.capabilities.memory_mb))
 
 
 def _mask_data(data: Any, mask) -> Any:

@@ -242,6 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=20, metavar="N", help="show the last N runs (default 20)")
 
     add("doctor", cmd_doctor, "check the engine, its cache and the build toolchain")
+
+    from engine.cli_config import add_parsers
+
+    add_parsers(sub, add)
     return p
 
 

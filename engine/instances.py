@@ -1,20 +1,28 @@
 """Named instances of a skill: `skill@instance`, each with its own config and /data.
 
 Layout: instances/<skill>/<instance>/config.toml and .../data/. The `default`
-instance always exists. Reading config uses the stdlib `tomllib` (fast, on the
-run path); writing with comments kept is tomlkit's job.
+instance always exists. config.toml holds the instance's values (secret fields only
+as a reference into the secret store) and an optional [sandbox] table of limit
+overrides. Reading uses the stdlib `tomllib` (fast, on the run path); writing uses
+tomlkit so a person's comments and order survive, always atomically and under a
+lock, so concurrent writers never corrupt or lose each other's changes.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from engine.errors import NotFoundError, UsageError
+from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
-from engine.schema import NAME_RE, ConfigField
+from engine.schema import NAME_RE, ConfigField, check_config_value
 
 DEFAULT = "default"
+SANDBOX_TABLE = "sandbox"  # per-instance overrides of the manifest's limits
+SANDBOX_KEYS = {"timeout_s": float, "memory_mb": int}
 
 
 def check_instance_name(name: str) -> str:
@@ -28,6 +36,12 @@ def config_text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def is_reference(value: Any) -> bool:
+    from engine.secrets import parse_reference
+
+    return isinstance(value, str) and parse_reference(value) is not None
 
 
 class Instances:
@@ -57,7 +71,10 @@ class Instances:
             raise NotFoundError(f"{skill} has no instance {instance!r}; its instances are: "
                                 f"{', '.join(self.names(skill))}")
 
+    # ---- reading -------------------------------------------------------------------------
+
     def stored_values(self, skill: str, instance: str) -> dict[str, Any]:
+        """config.toml as written: values, secret references, the [sandbox] table."""
         path = self.config_path(skill, instance)
         try:
             f = open(path, "rb")
@@ -68,20 +85,119 @@ class Instances:
         try:
             with f:
                 return tomllib.load(f)
-        except tomllib.TOMLDecodeError as e:
-            raise UsageError(f"{path}: invalid TOML ({e}); fix the file or reset it with "
-                             f"`skill config {skill}@{instance} --edit`") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise UsageError(f"{path}: invalid TOML ({e}); fix it with `skill config {skill}@{instance} --edit`"
+                             ) from None
+
+    def settings(self, skill: str, instance: str) -> dict[str, Any]:
+        """The instance's own values (secret fields as references), without the [sandbox] table."""
+        return {k: v for k, v in self.stored_values(skill, instance).items() if k != SANDBOX_TABLE}
+
+    def overrides(self, skill: str, instance: str) -> dict[str, Any]:
+        """Limit overrides from [sandbox], checked: {"timeout_s": 60.0, "memory_mb": 512}."""
+        table = self.stored_values(skill, instance).get(SANDBOX_TABLE, {})
+        path = self.config_path(skill, instance)
+        if not isinstance(table, dict):
+            raise UsageError(f"{path}: [{SANDBOX_TABLE}] must be a table of timeout_s and memory_mb")
+        out = {}
+        for key, value in table.items():
+            cast = SANDBOX_KEYS.get(key)
+            if cast is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise UsageError(f"{path}: [{SANDBOX_TABLE}] {key} = {value!r}: allowed are timeout_s (seconds) "
+                                 "and memory_mb, as positive numbers")
+            out[key] = cast(value)
+        return out
 
     def values(self, skill: str, instance: str, fields: tuple[ConfigField, ...]) -> dict[str, Any]:
-        """Effective config: manifest defaults overlaid with the instance's config.toml."""
+        """Effective config: manifest defaults overlaid with the instance's values (references kept)."""
         values = {f.name: f.default for f in fields if f.default is not None}
-        values.update(self.stored_values(skill, instance))
+        values.update(self.settings(skill, instance))
         return values
 
     def missing_required(self, skill: str, instance: str, fields: tuple[ConfigField, ...]) -> list[str]:
         """Required config fields that have no value yet: the instance is not ready to run."""
         values = self.values(skill, instance, fields)
         return [f.name for f in fields if f.required and values.get(f.name) in (None, "")]
+
+    def problems(self, skill: str, instance: str, fields: tuple[ConfigField, ...]) -> list[str]:
+        """What the schema finds wrong with the stored values (a hand edit, an upgrade of the skill)."""
+        try:
+            values = self.settings(skill, instance)
+            self.overrides(skill, instance)
+        except UsageError as e:
+            return [str(e)]
+        by_name = {f.name: f for f in fields}
+        found = []
+        for key, value in values.items():
+            field = by_name.get(key)
+            if field is None:
+                found.append(f"{key}: not a config field of {skill} (fields: {', '.join(by_name) or 'none'})")
+            elif field.secret and not is_reference(value):
+                found.append(f"{key}: a secret stored as plain text; set it again with "
+                             f"`skill config {skill}@{instance} --set {key}=...` to move it to the secret store")
+            elif not field.secret:
+                try:
+                    check_config_value(field, value)
+                except UsageError as e:
+                    found.append(str(e))
+        return found
+
+    def sandbox_inputs(self, skill: str, instance: str, fields: tuple[ConfigField, ...],
+                       resolve: Callable[[str], str]) -> tuple[dict[str, str], dict[str, str]]:
+        """(env vars, get-config map) granted to one run of this instance. Nothing else.
+
+        `resolve` turns a secret reference into its value; it is called only here, at run time.
+        """
+        values = self.values(skill, instance, fields)
+        by_name = {f.name: f for f in fields}
+        config = {}
+        for key, value in values.items():
+            if value is None:
+                continue
+            field = by_name.get(key)
+            config[key] = resolve(value) if field is not None and field.secret and is_reference(value) \
+                else config_text(value)
+        env = {(by_name.get(key) or ConfigField(name=key)).env_var: text for key, text in config.items()}
+        return env, config
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def write(self, skill: str, instance: str, changes: dict[str, Any | None],
+              sandbox: dict[str, Any | None] | None = None) -> None:
+        """Apply `changes` (None removes a key) to config.toml, keeping comments and order."""
+        import tomlkit
+
+        path = self.config_path(skill, instance)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(path.with_name(".config.lock")):
+            try:
+                doc = tomlkit.parse(path.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                doc = tomlkit.document()
+            except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as e:
+                raise UsageError(f"{path}: invalid TOML ({e}); fix it with `skill config {skill}@{instance} "
+                                 "--edit` before changing values") from None
+            for key, value in changes.items():
+                if value is None:
+                    doc.pop(key, None)
+                else:
+                    doc[key] = value
+            for key, value in (sandbox or {}).items():
+                table = doc.setdefault(SANDBOX_TABLE, tomlkit.table())
+                if value is None:
+                    table.pop(key, None)
+                else:
+                    table[key] = value
+            if SANDBOX_TABLE in doc and not doc[SANDBOX_TABLE]:
+                del doc[SANDBOX_TABLE]
+            atomic_write_text(path, tomlkit.dumps(doc), mode=0o600)
+
+    def replace_text(self, skill: str, instance: str, text: str) -> None:
+        """Write a whole config.toml (after `--edit`), atomically and under the lock."""
+        path = self.config_path(skill, instance)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with file_lock(path.with_name(".config.lock")):
+            atomic_write_text(path, text, mode=0o600)
 
     def create(self, skill: str, instance: str) -> Path:
         """A new, empty instance (its config comes from the manifest defaults until set)."""
@@ -92,14 +208,29 @@ class Instances:
         (folder / "data").mkdir(parents=True)
         return folder
 
-    def sandbox_inputs(self, skill: str, instance: str,
-                       fields: tuple[ConfigField, ...]) -> tuple[dict[str, str], dict[str, str]]:
-        """(env vars, get-config map) granted to one run of this instance. Nothing else."""
-        values = self.values(skill, instance, fields)
-        by_name = {f.name: f for f in fields}
-        config = {k: config_text(v) for k, v in values.items() if v is not None}
-        env = {}
-        for key, text in config.items():
-            field = by_name.get(key) or ConfigField(name=key)
-            env[field.env_var] = text
-        return env, config
+    def remove(self, skill: str, instance: str) -> None:
+        if instance == DEFAULT:
+            raise UsageError(f"{skill}@default cannot be removed; every skill has a default instance")
+        self.require(skill, instance)
+        shutil.rmtree(self.dir(skill, instance))
+
+    def rename(self, skill: str, old: str, new: str) -> None:
+        if old == DEFAULT:
+            raise UsageError(f"{skill}@default cannot be renamed; copy it instead")
+        self.require(skill, old)
+        check_instance_name(new)
+        if self.dir(skill, new).exists():
+            raise UsageError(f"{skill}@{new} already exists")
+        self.dir(skill, old).rename(self.dir(skill, new))
+
+    def copy(self, skill: str, src: str, dst: str, keep: Callable[[str, Any], Any]) -> None:
+        """A new instance with src's config; `keep(key, value)` maps each value (None drops it)."""
+        self.require(skill, src)
+        check_instance_name(dst)
+        if self.dir(skill, dst).exists():
+            raise UsageError(f"{skill}@{dst} already exists")
+        stored = self.stored_values(skill, src)
+        self.create(skill, dst)
+        changes = {k: keep(k, v) for k, v in stored.items() if k != SANDBOX_TABLE}
+        self.write(skill, dst, {k: v for k, v in changes.items() if v is not None},
+                   sandbox=stored.get(SANDBOX_TABLE) or None)

@@ -79,6 +79,25 @@ async def main() -> None:
         await shoot(app, "run-in-progress")
         await wait_idle(pilot, app, runs=4)
         app.clear_notifications()
+        engine.add_instance("greeter", "work")
+        app.configure("greeter", "work")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if getattr(app.screen, "rows", None):
+                break
+        rows = {r.field.name: r for r in app.screen.rows}
+        for name, text in (("greeting", "Good morning"), ("punctuation", "."), ("sign_off", "- The Platform team"),
+                           ("api_token", "tok_live_4f9a2c7e1b")):
+            rows[name].control.value = text
+        await pilot.press("ctrl+t")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "accepts" in str(app.screen.query_one("#wz-status").render()):
+                break
+        await shoot(app, "wizard")
+        await pilot.press("f2")
+        await pilot.pause(0.5)
+        app.clear_notifications()
         for theme in app.theme_names:
             app.theme = theme
             await pilot.pause(0.3)

@@ -21,10 +21,10 @@ from skill_tui.messages import SkillsChanged
 from skill_tui.screens.dev import DevScreen
 from skill_tui.screens.help import HelpScreen
 from skill_tui.screens.history import HistoryScreen
-from skill_tui.screens.instance import InstanceScreen
 from skill_tui.screens.main import MainScreen
 from skill_tui.screens.prompts import Confirm, TextPrompt
 from skill_tui.screens.search import SearchScreen
+from skill_tui.screens.wizard import ConfigWizard
 from skill_tui.settings import Settings
 from skill_tui.themes import DEFAULT_THEME, load_themes
 
@@ -141,8 +141,13 @@ class SkillTui(App[None]):
 
         self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work"), named)
 
-    def instance_screen(self, skill: str, instance: str) -> InstanceScreen:
-        return InstanceScreen(skill, instance)
+    def configure(self, skill: str, instance: str) -> None:
+        """Open the configuration wizard; the panes reload when it saved."""
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.main.post_message(SkillsChanged())
+
+        self.push_screen(ConfigWizard(skill, instance), done)
 
     def action_search(self) -> None:
         def chosen(hit: tuple[str, str] | None) -> None:
@@ -181,7 +186,7 @@ class SkillTui(App[None]):
         if current:
             yield SystemCommand(f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form").focus_first_field)
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
-            yield SystemCommand(f"Configure instance of {current}", "Show its configuration", main.action_configure)
+            yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)
             yield SystemCommand(f"Remove {current}", "Uninstall the selected skill", main.action_remove)
         for name in self.theme_names:
             yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme", partial(setattr, self, "theme", name))

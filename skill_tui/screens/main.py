@@ -47,7 +47,7 @@ class MainScreen(Screen):
         Binding("ctrl+t", "cancel", "Stop run", id="cancel"),
         Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log"),
         Binding("n", "new_instance", "New instance", id="new-instance"),
-        Binding("c", "configure", "Instance config", id="configure"),
+        Binding("c", "configure", "Configure", id="configure"),
         Binding("delete", "remove", "Remove skill", id="remove", show=False),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar", show=False),
         Binding("ctrl+g", "toggle_log", "Maximize log", id="toggle-log", show=False),
@@ -166,6 +166,11 @@ class MainScreen(Screen):
     def _tool_chosen(self) -> None:
         self.query_one(RunForm).focus_first_field()
 
+    @on(InstancesPane.Chosen)
+    def _instance_chosen(self, event: InstancesPane.Chosen) -> None:
+        if self.current:
+            self.app.configure(self.current, event.instance)
+
     @on(InstancesPane.Selected)
     def _instance_selected(self, event: InstancesPane.Selected) -> None:
         self.query_one(RunForm).set_instance(event.instance)
@@ -188,9 +193,10 @@ class MainScreen(Screen):
         skill, instance, _tool = parse_ref(ref)
         status = next((s for s in self._statuses.get(skill, []) if s.name == instance), None)
         if status is not None and not status.ready:
-            self.notify(f"{skill}@{instance} is not ready: set {', '.join(status.missing)} first",
-                        title="Configuration needed", severity="warning", timeout=8)
-            self.app.push_screen(self.app.instance_screen(skill, instance))
+            missing = ", ".join([*status.missing, *status.problems])
+            self.notify(f"{skill}@{instance} is not ready: {missing}", title="Configuration needed",
+                        severity="warning", timeout=8)
+            self.app.configure(skill, instance)
             return
         self._last = (ref, args)
         cancel = threading.Event()
@@ -341,7 +347,7 @@ class MainScreen(Screen):
 
     def action_configure(self) -> None:
         if self.current:
-            self.app.push_screen(self.app.instance_screen(self.current, self.query_one(InstancesPane).selected))
+            self.app.configure(self.current, self.query_one(InstancesPane).selected)
 
     def action_remove(self) -> None:
         if self.current:

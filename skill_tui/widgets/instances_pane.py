@@ -21,6 +21,13 @@ class InstancesPane(DataTable):
             super().__init__()
             self.instance = instance
 
+    class Chosen(Message):
+        """Enter on an instance: open its configuration wizard."""
+
+        def __init__(self, instance: str) -> None:
+            super().__init__()
+            self.instance = instance
+
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.border_title = "Instances"
@@ -33,7 +40,8 @@ class InstancesPane(DataTable):
         self.clear()
         self.statuses = {s.name: s for s in statuses}
         for s in statuses:
-            state = "✔ ready" if s.ready else f"✘ missing {', '.join(s.missing)}"
+            state = "✔ ready" if s.ready else "✘ " + "; ".join(
+                ([f"missing {', '.join(s.missing)}"] if s.missing else []) + list(s.problems))
             self.add_row(s.name, state, key=s.name)
         self.border_subtitle = skill
 
@@ -42,6 +50,10 @@ class InstancesPane(DataTable):
         if not self.row_count:
             return "default"
         return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        self.post_message(self.Chosen(str(event.row_key.value)))
 
     @on(DataTable.RowHighlighted)
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -10,7 +10,7 @@ from fixtures.env import set_config
 from skill_tui.app import SkillTui
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.run_form import RunForm
-from fixtures.tui import SIZE, key_latency, settle
+from fixtures.tui import SIZE, key_latency, settle, until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -45,8 +45,7 @@ async def test_cancel_stops_a_running_tool(tui_engine, tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         app.main.start_run("spin:echo", {"text": "x"})
-        await pilot.pause(0.3)
-        assert app.main.running == 1
+        await until(pilot, lambda: app.main.running == 1)
         t0 = time.monotonic()
         await pilot.press("ctrl+t")
         await settle(pilot, app, runs=1)
@@ -88,8 +87,7 @@ async def test_a_broken_skill_shows_an_error_and_the_app_lives_on(tui_engine):
         assert "textkit has no tool 'nope'" in log_text(app)
         (tui_engine.skill("trap").package_dir / "skill.json").write_text("{damaged")
         app.main.reload()
-        await pilot.pause(0.5)
-        assert any("damaged" in n.message for n in app._notifications)
+        await until(pilot, lambda: any("damaged" in n.message for n in app._notifications))
         app.main.start_run("textkit:slugify", {"text": "still alive"})
         await settle(pilot, app, runs=3)
         assert "still-alive" in log_text(app)
@@ -105,9 +103,8 @@ async def test_rerun_last_and_log_search(tui_engine):
         await settle(pilot, app, runs=2)
         assert log_text(app).count("✔ textkit@default:slugify") == 2
         await pilot.press("ctrl+f", *"needle")
-        await pilot.pause(0.1)
         log = app.main.query_one(LogView)
-        assert log.match_count >= 4  # two starts, two outputs
+        await until(pilot, lambda: log.match_count >= 4)  # two starts, two outputs
         assert "matches" in str(app.main.query_one("#log-panel").border_subtitle)
         await pilot.press("escape")
         assert app.main.query_one("#log-search").has_class("hidden")
@@ -115,7 +112,7 @@ async def test_rerun_last_and_log_search(tui_engine):
 
 async def test_a_not_ready_instance_leads_to_its_configuration(engine, tmp_path):
     from fixtures import wat
-    from skill_tui.screens.instance import InstanceScreen
+    from skill_tui.screens.wizard import ConfigWizard
 
     folder = tmp_path / "keyed"
     folder.mkdir()
@@ -129,8 +126,7 @@ async def test_a_not_ready_instance_leads_to_its_configuration(engine, tmp_path)
         await settle(pilot, app)
         assert "⚠ config" in app.main.query_one("#skills-table").get_row("keyed")
         app.main.start_run("keyed@default:echo", {"text": "x"})
-        await pilot.pause(0.3)
-        assert isinstance(app.screen, InstanceScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConfigWizard))
         assert app.main.finished == 0  # nothing ran
         await pilot.press("escape")
         app.main.start_run("keyed@work:echo", {"text": "x"})
@@ -178,19 +174,18 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
         await settle(pilot, app, runs=1)
         await pilot.press("h")
         assert isinstance(app.screen, HistoryScreen)
-        await pilot.pause(0.3)
+        await until(pilot, lambda: app.screen.rows)
         await pilot.press("enter")  # newest run → the run form, pre-filled
-        await pilot.pause(0.5)
         form = app.main.query_one(RunForm)
-        assert form.current_ref == "textkit@default:slugify" and form.values() == {"text": "from history"}
+        await until(pilot, lambda: form.current_ref == "textkit@default:slugify" and form.field("text") is not None
+                    and form.field("text").value == "from history")
+        assert form.values() == {"text": "from history"}
 
         await pilot.press("escape", "s")
         assert isinstance(app.screen, SearchScreen)
         await pilot.press(*"case convert", "enter")
-        await pilot.pause(0.5)
-        assert app.main.query_one(RunForm).current_ref == "textkit@default:transform-case"
+        await until(pilot, lambda: app.main.query_one(RunForm).current_ref == "textkit@default:transform-case")
 
         app.main.query_one("#skills-table").focus()
         await pilot.press("n", *"work", "enter")
-        await pilot.pause(0.5)
-        assert [s.name for s in tui_engine.instance_status(app.main.current)] == ["default", "work"]
+        await until(pilot, lambda: [s.name for s in tui_engine.instance_status(app.main.current)] == ["default", "work"])

@@ -1,0 +1,330 @@
+"""Configuring an instance: check values against the schema and the skill, keep secrets
+in the secret store, write config.toml. Nothing is written unless all of it is valid.
+
+Order of a save: per-field schema checks (clear messages), then the skill's own
+`validate-config` on the resulting configuration (skipped while required fields are
+still missing: saving a partial configuration is allowed, the instance just stays
+not ready), then secrets into the store, then config.toml in one atomic write.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import UsageError
+from engine.instances import SANDBOX_KEYS, SANDBOX_TABLE, is_reference
+from engine.schema import MASK, ConfigField, parse_config_text
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+    from engine.store import InstalledSkill
+
+
+@dataclass(frozen=True)
+class ConfigEntry:
+    """One field as shown to a person: secrets only as set/not set."""
+
+    field: ConfigField
+    value: Any  # the value, MASK for a set secret, None when unset
+    source: str  # "config.toml", "secret store", "default" or ""
+
+
+@dataclass(frozen=True)
+class ConfigReport:
+    instance: str
+    missing: tuple[str, ...] = ()  # required fields without a value
+    problems: tuple[str, ...] = ()  # schema or skill complaints
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing and not self.problems
+
+
+def _check_sandbox(table: Any, where: str) -> None:
+    """[sandbox] holds only positive timeout_s and memory_mb (None removes one)."""
+    if not isinstance(table, dict):
+        raise UsageError(f"{where} must be a table of timeout_s and memory_mb")
+    if any(
+            key not in SANDBOX_KEYS or (value is not None and (isinstance(value, bool) or
+                                                               not isinstance(value, (int, float)) or value <= 0))
+            for key, value in table.items()):
+        raise UsageError(f"{where}: allowed are timeout_s and memory_mb, as positive numbers")
+
+
+class Configuration:
+    def __init__(self, engine: "Engine"):
+        self.engine = engine
+        self.instances = engine.instances
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def entries(self, name: str, instance: str) -> list[ConfigEntry]:
+        skill = self._skill(name, instance)
+        stored = self.instances.settings(name, instance)
+        out = []
+        for f in skill.config:
+            if f.name in stored:
+                value = stored[f.name]
+                shown = MASK if f.secret else value
+                out.append(ConfigEntry(f, shown, "secret store" if f.secret and is_reference(value) else "config.toml"))
+            elif f.default is not None:
+                out.append(ConfigEntry(f, MASK if f.secret else f.default, "default"))
+            else:
+                out.append(ConfigEntry(f, None, ""))
+        return out
+
+    def get(self, name: str, instance: str, key: str) -> Any:
+        """One value; a secret is resolved from the store (for `skill config --get`)."""
+        skill = self._skill(name, instance)
+        field = self._field(skill, key)
+        value = self.instances.values(name, instance, skill.config).get(key)
+        if field.secret and is_reference(value):
+            return self.engine.resolve_secret(value)
+        return value
+
+    def report(self, name: str, instance: str, with_skill: bool = False) -> ConfigReport:
+        """Is the instance ready? Schema only (fast), or also the skill's validate-config."""
+        skill = self._skill(name, instance)
+        problems = list(self.instances.problems(name, instance, skill.config))
+        try:
+            missing = tuple(self.instances.missing_required(name, instance, skill.config))
+        except UsageError:  # config.toml does not parse: `problems` says so, nothing else is known
+            return ConfigReport(instance, (), tuple(problems))
+        if with_skill and not missing and not problems:
+            complaint = self._skill_check(skill, instance, self._effective(skill, instance, {}, ()))
+            if complaint:
+                problems.append(complaint)
+        return ConfigReport(instance, missing, tuple(problems))
+
+    # ---- checking --------------------------------------------------------------------------
+
+    def parse(self, name: str, texts: dict[str, str]) -> dict[str, Any]:
+        """Values typed by a person (`k=v`, wizard fields) → typed and checked, per field."""
+        skill = self.engine.skill(name)
+        return {key: parse_config_text(self._field(skill, key), text) for key, text in texts.items()}
+
+    def test(self, name: str, instance: str, typed: dict[str, Any] | None = None,
+             unset: Iterable[str] = ()) -> ConfigReport:
+        """The report the instance would have with these changes; nothing is saved."""
+        skill = self._skill(name, instance)
+        return self._judge(skill, instance, self._effective(skill, instance, typed or {}, unset))
+
+    def _judge(self, skill: "InstalledSkill", instance: str, effective: dict[str, Any]) -> ConfigReport:
+        """Missing required fields, else the skill's own verdict on `effective`."""
+        missing = tuple(f.name for f in skill.config if f.required and effective.get(f.name) in (None, ""))
+        problems = () if missing else tuple(p for p in [self._skill_check(skill, instance, effective)] if p)
+        return ConfigReport(instance, missing, problems)
+
+    # ---- writing ---------------------------------------------------------------------------
+
+    def save(self, name: str, instance: str, typed: dict[str, Any] | None = None, unset: Iterable[str] = (),
+             sandbox: dict[str, Any | None] | None = None) -> ConfigReport:
+        """Validate and write; raises UsageError (nothing written) when a value or the skill says no."""
+        skill = self._skill(name, instance)
+        typed, unset = dict(typed or {}), list(unset)
+        for key in list(typed):
+            field = self._field(skill, key)
+            if field.secret and typed[key] in ("", None):  # an empty secret is no secret
+                del typed[key]
+                unset.append(key)
+            else:
+                typed[key] = self._checked(field, typed[key])
+        for key in unset:
+            self._field(skill, key)
+        _check_sandbox(sandbox or {}, f"[{SANDBOX_TABLE}]")
+        report = self.test(name, instance, typed, unset)
+        if report.problems:
+            raise UsageError(f"{name}@{instance}: the skill rejects this configuration: {report.problems[0]}")
+        changes: dict[str, Any | None] = {}
+        secret_fields = {f.name for f in skill.config if f.secret}
+        for key, value in typed.items():
+            if key in secret_fields:
+                changes[key] = self.engine.store_secret(name, instance, key, str(value))
+            else:
+                changes[key] = value
+        for key in unset:
+            if key in secret_fields:
+                self.engine.delete_secret(name, instance, key)
+            changes[key] = None
+        self.instances.write(name, instance, changes, sandbox)
+        return self.report(name, instance)
+
+    def export(self, name: str, instance: str, include_secrets: bool = False) -> str:
+        """The instance's configuration as TOML; secret values only when asked for explicitly."""
+        import tomlkit
+
+        skill = self._skill(name, instance)
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment(f"{name}@{instance} configuration, exported by skill-tui"))
+        stored = self.instances.settings(name, instance)
+        for f in skill.config:
+            if f.name not in stored:
+                continue
+            if f.secret:
+                if include_secrets and is_reference(stored[f.name]):
+                    doc[f.name] = self.engine.resolve_secret(stored[f.name])
+                else:
+                    doc.add(tomlkit.comment(f"{f.name}: secret, not exported (--include-secrets exports it)"))
+            else:
+                doc[f.name] = stored[f.name]
+        overrides = self.instances.overrides(name, instance)
+        if overrides:
+            doc[SANDBOX_TABLE] = overrides
+        return tomlkit.dumps(doc)
+
+    def import_text(self, name: str, instance: str, text: str, origin: str) -> ConfigReport:
+        """Load values from exported TOML (or an edited config.toml) through the same checks as --set."""
+        import tomllib
+
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise UsageError(f"{origin}: invalid TOML ({e})") from None
+        skill = self._skill(name, instance)
+        sandbox = data.pop(SANDBOX_TABLE, None)
+        _check_sandbox(sandbox or {}, f"{origin}: [{SANDBOX_TABLE}]")
+        typed = {}
+        for key, value in data.items():
+            field = self._field(skill, key, origin)
+            if field.secret and is_reference(value):
+                continue  # an unchanged reference from config.toml itself
+            typed[key] = self._checked(field, value)
+        return self.save(name, instance, typed, sandbox=sandbox)
+
+    def apply_edit(self, name: str, instance: str, text: str, origin: str) -> ConfigReport:
+        """Take a hand-edited config.toml (`skill config --edit`): checked like --set, the person's
+        comments and layout kept, secrets typed in plain text moved to the store."""
+        import tomlkit
+
+        skill = self._skill(name, instance)
+        try:
+            doc = tomlkit.parse(text)
+        except tomlkit.exceptions.ParseError as e:
+            raise UsageError(f"{origin}: invalid TOML ({e})") from None
+        data = doc.unwrap()
+        try:
+            before = self.instances.settings(name, instance)
+        except UsageError:  # the file being repaired does not parse
+            before = {}
+        _check_sandbox(data.pop(SANDBOX_TABLE, {}), f"{origin}: [{SANDBOX_TABLE}]")
+        effective = {f.name: f.default for f in skill.config if f.default is not None}
+        plain_secrets = {}
+        for key, value in data.items():
+            field = self._field(skill, key, origin)
+            if field.secret and is_reference(value):
+                from engine.secrets import parse_reference
+
+                if parse_reference(value)[1:] != (name, instance, key):
+                    raise UsageError(f"{origin}: {key}: a secret reference cannot be edited; type the new value")
+                effective[key] = self.engine.resolve_secret(value)
+                continue
+            effective[key] = self._checked(field, value)
+            if field.secret:
+                plain_secrets[key] = str(value)
+        removed = [key for key in before if key not in data]
+        report = self._judge(skill, instance, effective)
+        if report.problems:
+            raise UsageError(f"{name}@{instance}: the skill rejects this configuration: {report.problems[0]}")
+        for key, value in plain_secrets.items():
+            doc[key] = self.engine.store_secret(name, instance, key, value)
+        secret_fields = {f.name for f in skill.config if f.secret}
+        for key in removed:
+            if key in secret_fields:
+                self.engine.delete_secret(name, instance, key)
+        self.instances.replace_text(name, instance, tomlkit.dumps(doc))
+        return self.report(name, instance)
+
+    def copy(self, name: str, src: str, dst: str, with_secrets: bool = False) -> None:
+        skill = self._skill(name, src)
+        secret_fields = {f.name for f in skill.config if f.secret}
+
+        def keep(key: str, value: Any) -> Any:
+            if key not in secret_fields:
+                return value
+            if not with_secrets or not is_reference(value):
+                return None
+            return self.engine.store_secret(name, dst, key, self.engine.resolve_secret(value))
+
+        self.instances.copy(name, src, dst, keep)
+
+    def remove(self, name: str, instance: str) -> None:
+        skill = self._skill(name, instance)
+        self.instances.remove(name, instance)
+        for f in skill.config:
+            if f.secret:
+                self.engine.delete_secret(name, instance, f.name)
+
+    def rename(self, name: str, old: str, new: str) -> None:
+        """Move the instance folder (config and /data), then its secrets to the new name."""
+        skill = self._skill(name, old)
+        self.instances.rename(name, old, new)
+        stored = self.instances.settings(name, new)
+        moved = {}
+        for f in skill.config:
+            if f.secret and is_reference(stored.get(f.name)):
+                moved[f.name] = self.engine.store_secret(name, new, f.name, self.engine.resolve_secret(stored[f.name]))
+        self.instances.write(name, new, moved)
+        for key in moved:
+            self.engine.delete_secret(name, old, key)
+
+    # ---- helpers ---------------------------------------------------------------------------
+
+    def _skill(self, name: str, instance: str) -> "InstalledSkill":
+        skill = self.engine.skill(name)
+        self.instances.require(name, instance)
+        return skill
+
+    @staticmethod
+    def _field(skill: "InstalledSkill", key: str, origin: str | None = None) -> ConfigField:
+        field = next((f for f in skill.config if f.name == key), None)
+        if field is None:
+            names = ", ".join(f.name for f in skill.config) or "none"
+            where = f"{origin}: " if origin else ""
+            raise UsageError(f"{where}{skill.name} has no config field {key!r}; its fields are: {names}")
+        return field
+
+    @staticmethod
+    def _checked(field: ConfigField, value: Any) -> Any:
+        from engine.schema import check_config_value
+
+        return check_config_value(field, value)
+
+    def _effective(self, skill: "InstalledSkill", instance: str, typed: dict[str, Any],
+                   unset: Iterable[str]) -> dict[str, Any]:
+        """Defaults + stored values (secrets resolved) + pending changes, as the skill would see them."""
+        values = self.instances.values(skill.name, instance, skill.config)
+        for f in skill.config:
+            if f.secret and is_reference(values.get(f.name)):
+                values[f.name] = self.engine.resolve_secret(values[f.name])
+        values.update(typed)
+        for key in unset:
+            values.pop(key, None)
+            default = next((f.default for f in skill.config if f.name == key), None)
+            if default is not None:
+                values[key] = default
+        return values
+
+    def _skill_check(self, skill: "InstalledSkill", instance: str, effective: dict[str, Any]) -> str | None:
+        """The skill's own validate-config on `effective`; its complaint, or None."""
+        from engine.protocol import parse_validation
+        from engine.runtime import SandboxPolicy
+
+        config = {k: v for k, v in effective.items() if v is not None}
+        texts = {k: (json.dumps(v) if isinstance(v, bool) else str(v)) for k, v in config.items()}
+        by_name = {f.name: f for f in skill.config}
+        env = {(by_name.get(k) or ConfigField(name=k)).env_var: v for k, v in texts.items()}
+        policy = SandboxPolicy(data_dir=self.instances.data_dir(skill.name, instance), env=env, config=texts,
+                               timeout_s=skill.capabilities.timeout_s, memory_mb=skill.capabilities.memory_mb)
+        runtime = self.engine.runtime
+        component = runtime.load(skill.component_sha256, skill.component_path)
+        outcome = runtime.call(component, policy, "validate-config", json.dumps(config))
+        complaint = outcome.failure if outcome.value is None else parse_validation(outcome.value)
+        if complaint:
+            for f in skill.config:
+                if f.secret and config.get(f.name):
+                    complaint = complaint.replace(str(config[f.name]), MASK)
+        return complaint
+

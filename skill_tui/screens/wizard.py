@@ -1,0 +1,242 @@
+"""The configuration wizard of one instance: every field of the skill's config schema,
+required ones first, with descriptions, defaults and inline checks; secrets in password
+inputs with a reveal toggle; "Test" asks the skill's validate-config without saving;
+"Save" writes through the engine (secrets to the secret store) and returns.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, HorizontalGroup, VerticalGroup, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
+
+from engine.configuration import ConfigEntry, ConfigReport
+from engine.errors import SkillError, UsageError
+from engine.schema import parse_config_text
+
+
+class FieldRow(VerticalGroup):
+    """One config field: label, control, description, inline error."""
+
+    def __init__(self, entry: ConfigEntry) -> None:
+        super().__init__(classes="wz-field")
+        self.field = entry.field
+        self.entry = entry
+        f = entry.field
+        current = entry.value if entry.source in ("config.toml", "default") and not f.secret else None
+        if f.type == "boolean":
+            self.control: Input | Switch | Select = Switch(bool(current), animate=False)
+        elif f.enum:
+            self.control = Select([(str(v), v) for v in f.enum], allow_blank=True,
+                                  value=current if current in f.enum else Select.NULL, compact=True)
+        else:
+            hint = "set: type to replace, leave empty to keep" if f.secret and entry.source else (
+                f"default: {f.default}" if f.default is not None else f.type)
+            value = "" if f.secret or current is None or entry.source == "default" else str(current)
+            self.control = Input(value, placeholder=hint, password=f.secret, compact=True)
+        self.error = Static("", classes="wz-error", markup=False)
+
+    def compose(self) -> ComposeResult:
+        f = self.field
+        with HorizontalGroup():
+            with VerticalGroup(classes="wz-label"):
+                yield Static(Text(f.name, style="bold"))
+                yield Static(f.type + (" · required" if f.required else "") + (" · secret" if f.secret else ""),
+                             classes="wz-type -required" if f.required else "wz-type")
+            with VerticalGroup(classes="wz-body"):
+                with HorizontalGroup():
+                    yield self.control
+                    if f.secret:
+                        yield Button("show", compact=True, classes="wz-reveal")
+                desc = f.description + (f"  (env {f.env_var})" if f.env_var else "")
+                yield Static(desc, classes="wz-desc", markup=False)
+                yield self.error
+
+    def change(self) -> tuple[str, Any] | None:
+        """("set", value) / ("unset", None) / None when left as it was; raises UsageError."""
+        f, control, entry = self.field, self.control, self.entry
+        stored = entry.source in ("config.toml", "secret store")
+        if isinstance(control, Switch):
+            return ("set", control.value) if control.value != bool(entry.value) else None
+        if isinstance(control, Select):
+            if control.is_blank():
+                return ("unset", None) if stored else None
+            return ("set", control.value) if control.value != entry.value or not stored else None
+        text = control.value
+        if not text:
+            return ("unset", None) if stored and not f.secret else None
+        value = parse_config_text(f, text)
+        return ("set", value) if f.secret or value != entry.value or not stored else None
+
+    def check(self) -> str | None:
+        try:
+            self.change()
+            message = None
+        except UsageError as e:
+            message = str(e)
+        self.error.update(message or "")
+        self.set_class(message is not None, "-invalid")
+        return message
+
+
+class ConfigWizard(Screen[bool]):
+    DEFAULT_CSS = """
+    ConfigWizard VerticalScroll { padding: 0 2; }
+    ConfigWizard .wz-group { text-style: bold; color: $text-accent; margin: 1 0 0 0; }
+    ConfigWizard .wz-field { height: auto; margin-bottom: 1; border-left: blank; }
+    ConfigWizard .wz-field:focus-within { border-left: outer $primary; }
+    ConfigWizard .wz-label { width: 26; height: auto; }
+    ConfigWizard .wz-body { width: 1fr; height: auto; }
+    ConfigWizard .wz-type { color: $text-muted; }
+    ConfigWizard .wz-type.-required { color: $text-warning; }
+    ConfigWizard .wz-desc { color: $text-muted; }
+    ConfigWizard .wz-error { color: $text-error; display: none; }
+    ConfigWizard .-invalid .wz-error { display: block; }
+    ConfigWizard Input, ConfigWizard Select { width: 1fr; }
+    ConfigWizard .wz-reveal { min-width: 6; margin-left: 1; }
+    ConfigWizard #wz-status { height: auto; padding: 0 2; margin-top: 1; }
+    ConfigWizard #wz-actions { height: auto; padding: 0 2 1 2; }
+    ConfigWizard #wz-actions Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("ctrl+t", "test", "Test configuration"),
+                Binding("f2", "save", "Save")]
+
+    def __init__(self, skill: str, instance: str) -> None:
+        super().__init__()
+        self.skill, self.instance = skill, instance
+        self.rows: list[FieldRow] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield VerticalScroll(id="wz-fields")
+        yield Static(id="wz-status")
+        with Horizontal(id="wz-actions"):
+            yield Button("Test configuration", id="wz-test")
+            yield Button("Save", id="wz-save", variant="primary")
+            yield Button("Cancel", id="wz-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = f"Configure {self.skill}@{self.instance}"
+        self.sub_title = "ctrl+t: test · f2: save · esc: cancel"
+        self.load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def load(self) -> None:
+        try:
+            entries = self.app.engine.config.entries(self.skill, self.instance)
+            report = self.app.engine.config.report(self.skill, self.instance)
+        except SkillError as e:
+            self.app.call_from_thread(self._status, f"✘ {e}", "error")
+            return
+        self.app.call_from_thread(self._show, entries, report)
+
+    async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
+        box = self.query_one("#wz-fields", VerticalScroll)
+        self.rows = [FieldRow(e) for e in entries]
+        widgets: list = []
+        for title, wanted in (("Required", True), ("Optional", False)):
+            group = [r for r in self.rows if r.field.required == wanted]
+            if group:
+                widgets.append(Static(title, classes="wz-group"))
+                widgets.extend(group)
+        if not self.rows:
+            widgets.append(Static(f"{self.skill} has no configuration: it is ready as it is."))
+        await box.mount_all(widgets)
+        self._show_report(report, saved=True)
+        if self.rows:
+            self.rows[0].control.focus()
+
+    def _show_report(self, report: ConfigReport, saved: bool) -> None:
+        if report.ready:
+            self._status("✔ ready" + ("" if saved else ": the skill accepts this configuration"), "success")
+        else:
+            parts = ([f"missing {', '.join(report.missing)}"] if report.missing else []) + list(report.problems)
+            self._status("✘ not ready: " + "; ".join(parts), "warning")
+
+    def _status(self, text: str, kind: str) -> None:
+        status = self.query_one("#wz-status", Static)
+        status.update(Text(text, style={"success": "green", "warning": "yellow", "error": "red"}[kind]))
+
+    @on(Input.Changed)
+    @on(Switch.Changed)
+    @on(Select.Changed)
+    def _changed(self, event) -> None:
+        row = next((r for r in self.rows if r.control is event.control), None)
+        if row is not None:
+            row.check()
+
+    @on(Button.Pressed, ".wz-reveal")
+    def _reveal(self, event: Button.Pressed) -> None:
+        row = next(r for r in self.rows if event.button in r.walk_children())
+        row.control.password = not row.control.password
+        event.button.label = "show" if row.control.password else "hide"
+
+    @on(Button.Pressed, "#wz-test")
+    def _test_pressed(self) -> None:
+        self.action_test()
+
+    @on(Button.Pressed, "#wz-save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#wz-cancel")
+    def _cancel_pressed(self) -> None:
+        self.dismiss(False)
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+    def _changes(self) -> tuple[dict[str, Any], list[str]] | None:
+        """(values to set, keys to unset), or None after showing the first bad field."""
+        bad = [r for r in self.rows if r.check()]
+        if bad:
+            bad[0].control.focus()
+            self._status(f"✘ {bad[0].error.render()}", "error")
+            return None
+        typed, unset = {}, []
+        for row in self.rows:
+            change = row.change()
+            if change is not None:
+                action, value = change
+                if action == "set":
+                    typed[row.field.name] = value
+                else:
+                    unset.append(row.field.name)
+        return typed, unset
+
+    def action_test(self) -> None:
+        changes = self._changes()
+        if changes is not None:
+            self._status("… asking the skill", "warning")
+            self._run(*changes, save=False)
+
+    def action_save(self) -> None:
+        changes = self._changes()
+        if changes is not None:
+            self._run(*changes, save=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _run(self, typed: dict[str, Any], unset: list[str], save: bool) -> None:
+        config = self.app.engine.config
+        try:
+            if save:
+                report = config.save(self.skill, self.instance, typed, unset)
+            else:
+                report = config.test(self.skill, self.instance, typed, unset)
+        except SkillError as e:
+            self.app.call_from_thread(self._status, f"✘ {e}", "error")
+            return
+        if save:
+            state = "ready" if report.ready else "saved, not ready yet"
+            self.app.call_from_thread(self.app.notify, f"{self.skill}@{self.instance}: {state}", title="Saved")
+            self.app.call_from_thread(self.dismiss, True)
+        else:
+            self.app.call_from_thread(self._show_report, report, False)

@@ -1,0 +1,545 @@
+"""Instance configuration through the engine API: the schema, saving, env mapping, secrets, isolation.
+
+Real components and real files: WAT skills under a skill.yaml from tests/fixtures/config
+(fast), the jco-built greeter and probe where the skill itself has to look at its config.
+The secret store is the encrypted vault (SKILL_SECRETS=vault), never the developer's keyring.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from engine.errors import UsageError
+from engine.schema import MASK, ConfigField, check_config_value, parse_config_text
+from engine.secrets import SecretsError, VaultStore, parse_reference
+from fixtures.config.skills import fields_manifest, files_containing, install_probe, install_typed, install_wat
+
+API_KEY = "sk-abc12345"
+TOKEN_A = "tok-alpha-7Hq2ZpX9"
+TOKEN_B = "tok-bravo-K3m8WvR1"
+
+
+@pytest.fixture(autouse=True)
+def vault(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets go to the encrypted vault under the test's home, whatever the machine has."""
+    monkeypatch.setenv("SKILL_SECRETS", "vault")
+
+
+@pytest.fixture
+def typed(engine, tmp_path) -> str:
+    return install_typed(engine, tmp_path)
+
+
+@pytest.fixture
+def probe(engine, built_examples, tmp_path) -> str:
+    return install_probe(engine, built_examples, tmp_path)
+
+
+def config_bytes(engine, skill: str, instance: str = "default") -> bytes | None:
+    path = engine.instances.config_path(skill, instance)
+    return path.read_bytes() if path.exists() else None
+
+
+def vault_bytes(engine) -> bytes | None:
+    path = VaultStore(engine.home).path
+    return path.read_bytes() if path.exists() else None
+
+
+# ---- 1. the schema: one clear message per field -------------------------------------------------
+
+PORT = ConfigField("port", type="integer", minimum=1, maximum=65535)
+RATIO = ConfigField("ratio", type="number", minimum=0, maximum=1)
+VERBOSE = ConfigField("verbose", type="boolean")
+MODE = ConfigField("mode", type="enum", enum=("fast", "safe"))
+HOST = ConfigField("host", type="url")
+ROOT = ConfigField("root", type="path")
+REGION = ConfigField("region", pattern=r"[a-z]{2}-[a-z]+-[0-9]")
+KEY = ConfigField("api_key", secret=True, pattern=r"sk-[a-z0-9]{8}")
+
+
+@pytest.mark.parametrize("field, text, value", [
+    (ConfigField("name"), " spaced text ", " spaced text "),
+    (PORT, "443", 443),
+    (PORT, "1", 1),
+    (PORT, "65535", 65535),
+    (RATIO, "0.25", 0.25),
+    (RATIO, "1", 1.0),
+    (VERBOSE, "yes", True),
+    (VERBOSE, "TRUE", True),
+    (VERBOSE, "off", False),
+    (VERBOSE, "0", False),
+    (MODE, "fast", "fast"),
+    (HOST, "https://example.com/api?v=1", "https://example.com/api?v=1"),
+    (ROOT, "/srv/files", "/srv/files"),
+    (REGION, "eu-west-1", "eu-west-1"),
+    (KEY, API_KEY, API_KEY),
+])
+def test_parse_config_text_gives_typed_values(field, text, value):
+    parsed = parse_config_text(field, text)
+    assert parsed == value and type(parsed) is type(value)
+
+
+@pytest.mark.parametrize("field, text, message", [
+    (PORT, "4.5", "port: expected an integer, got '4.5'"),
+    (PORT, "eighty", "port: expected an integer, got 'eighty'"),
+    (PORT, "0", "port: 0 is below the minimum 1"),
+    (PORT, "70000", "port: 70000 is above the maximum 65535"),
+    (RATIO, "half", "ratio: expected a number, got 'half'"),
+    (RATIO, "1.5", "ratio: 1.5 is above the maximum 1"),
+    (RATIO, "-0.1", "ratio: -0.1 is below the minimum 0"),
+    (VERBOSE, "maybe", "verbose: expected true or false, got 'maybe'"),
+    (MODE, "slow", "mode: must be one of fast, safe; got 'slow'"),
+    (HOST, "example.com", "host: 'example.com' is not a URL; write it like https://example.com/path"),
+    (HOST, "https://", "host: 'https://' is not a URL"),
+    (ROOT, "   ", "root: a path cannot be empty"),
+    (REGION, "EU-WEST-1", "region: 'EU-WEST-1' does not match the pattern [a-z]{2}-[a-z]+-[0-9]"),
+    (REGION, "xeu-west-1", "does not match the pattern"),  # the whole value must match
+])
+def test_parse_config_text_refuses_with_one_clear_line(field, text, message):
+    with pytest.raises(UsageError) as e:
+        parse_config_text(field, text)
+    assert message in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_a_secret_that_fails_its_pattern_is_not_echoed():
+    with pytest.raises(UsageError) as e:
+        parse_config_text(KEY, "sk-WRONG-hunter2")
+    assert str(e.value) == "api_key: the secret value does not match the pattern sk-[a-z0-9]{8}"
+
+
+@pytest.mark.parametrize("text", ["nan", "NaN", "inf", "-inf"])
+def test_a_bounded_number_refuses_nan_and_infinity(text):
+    """NaN compares false with both bounds, so `value < minimum` alone lets it through."""
+    with pytest.raises(UsageError, match="ratio: "):
+        parse_config_text(RATIO, text)
+
+
+def test_enum_is_enforced_on_integer_fields_too():
+    """The manifest accepts `enum` with any type; an integer field must keep to its values."""
+    sizes = ConfigField("size", type="integer", enum=(1, 2, 4))
+    assert parse_config_text(sizes, "4") == 4
+    with pytest.raises(UsageError, match="size: must be one of 1, 2, 4"):
+        parse_config_text(sizes, "3")
+
+
+@pytest.mark.parametrize("field, value, message", [
+    (PORT, "443", "port: expected an integer, got '443'"),  # a TOML string is not an integer
+    (PORT, 443.0, "port: expected an integer, got 443.0"),
+    (PORT, True, "port: expected an integer, got True"),  # bool is an int in Python, not here
+    (RATIO, "0.5", "ratio: expected a number, got '0.5'"),
+    (VERBOSE, "true", "verbose: expected true or false, got 'true'"),
+    (VERBOSE, 1, "verbose: expected true or false, got 1"),
+    (HOST, 80, "host: expected text, got 80"),
+    (MODE, ["fast"], "mode: expected text, got ['fast']"),
+])
+def test_check_config_value_refuses_stored_values_of_the_wrong_type(field, value, message):
+    with pytest.raises(UsageError) as e:
+        check_config_value(field, value)
+    assert str(e.value) == message
+
+
+def test_check_config_value_accepts_an_int_for_a_number_and_keeps_it():
+    assert check_config_value(RATIO, 1) == 1
+    assert check_config_value(PORT, 8080) == 8080
+
+
+def test_manifest_fields_become_the_installed_schema(engine, typed):
+    by_name = {f.name: f for f in engine.skill(typed).config}
+    assert list(by_name) == ["host", "port", "ratio", "verbose", "mode", "root", "region", "api_key"]
+    assert (by_name["host"].type, by_name["host"].required) == ("url", True)
+    assert (by_name["port"].minimum, by_name["port"].maximum, by_name["port"].default) == (1, 65535, 8080)
+    assert (by_name["ratio"].minimum, by_name["ratio"].maximum) == (0, 1)
+    assert by_name["mode"].enum == ("fast", "safe")
+    assert by_name["region"].env_var == "TYPED_REGION" and by_name["port"].env_var == "SKILL_PORT"
+    assert by_name["api_key"].secret and by_name["api_key"].required
+
+
+# ---- 1/3. saving: per-field checks, nothing written on refusal ------------------------------------
+
+GOOD = {"host": "https://api.example.com", "port": "8443", "ratio": "0.5", "verbose": "yes", "mode": "fast",
+        "root": "/srv", "region": "eu-west-1", "api_key": API_KEY}
+
+
+def test_save_writes_typed_values_and_a_secret_reference(engine, typed):
+    cfg = engine.config
+    report = cfg.save(typed, "default", cfg.parse(typed, GOOD))
+    assert report.ready and report.missing == () and report.problems == ()
+    import tomllib
+
+    stored = tomllib.loads(config_bytes(engine, typed).decode())
+    assert stored == {"host": "https://api.example.com", "port": 8443, "ratio": 0.5, "verbose": True,
+                      "mode": "fast", "root": "/srv", "region": "eu-west-1",
+                      "api_key": "vault:typed@default:api_key"}
+    assert API_KEY.encode() not in config_bytes(engine, typed)
+    assert cfg.get(typed, "default", "api_key") == API_KEY
+    assert cfg.get(typed, "default", "port") == 8443
+
+
+@pytest.mark.parametrize("key, text, message", [
+    ("port", "http", "port: expected an integer, got 'http'"),
+    ("port", "0", "port: 0 is below the minimum 1"),
+    ("ratio", "2", "ratio: 2.0 is above the maximum 1"),
+    ("verbose", "sometimes", "verbose: expected true or false"),
+    ("mode", "turbo", "mode: must be one of fast, safe; got 'turbo'"),
+    ("host", "localhost:80", "host: 'localhost:80' is not a URL"),
+    ("region", "mars", "region: 'mars' does not match the pattern"),
+    ("api_key", "sk-short", "api_key: the secret value does not match the pattern"),
+    ("nope", "1", "typed has no config field 'nope'; its fields are: host, port, ratio, verbose, mode, root, "
+                  "region, api_key"),
+])
+def test_a_bad_value_is_refused_and_nothing_is_written(engine, typed, key, text, message):
+    cfg = engine.config
+    cfg.save(typed, "default", cfg.parse(typed, GOOD))
+    before, secrets_before = config_bytes(engine, typed), vault_bytes(engine)
+    with pytest.raises(UsageError) as e:
+        cfg.save(typed, "default", cfg.parse(typed, {"mode": "safe", key: text}))
+    assert message in str(e.value)
+    assert config_bytes(engine, typed) == before
+    assert vault_bytes(engine) == secrets_before
+
+
+@pytest.mark.parametrize("key, value", [("port", "8443"), ("port", 0), ("api_key", "sk-short")])
+def test_save_itself_checks_each_value_against_the_schema(engine, typed, key, value):
+    """Configuration.save is what the app's wizard calls: it must check values, not only `parse`.
+
+    (configuration.py's docstring: "Order of a save: per-field schema checks (clear messages), ...")
+    """
+    cfg = engine.config
+    cfg.save(typed, "default", cfg.parse(typed, GOOD))
+    before = config_bytes(engine, typed)
+    with pytest.raises(UsageError, match=f"^{key}: "):
+        cfg.save(typed, "default", {key: value})
+    assert config_bytes(engine, typed) == before
+    assert engine.config.report(typed, "default").ready
+
+
+def test_a_missing_required_field_does_not_block_saving(engine, typed):
+    cfg = engine.config
+    report = cfg.save(typed, "default", cfg.parse(typed, {"port": "9000"}))
+    assert report.missing == ("host", "api_key") and not report.ready
+    assert b"port = 9000" in config_bytes(engine, typed)
+    status = {s.name: s for s in engine.instance_status(typed)}
+    assert status["default"].missing == ("host", "api_key") and not status["default"].ready
+    report = cfg.save(typed, "default", cfg.parse(typed, {"host": "https://h.example", "api_key": API_KEY}))
+    assert report.ready
+    assert engine.instance_status(typed)[0].ready
+    report = cfg.save(typed, "default", unset=["host"])
+    assert report.missing == ("host",)
+    assert b"host" not in config_bytes(engine, typed)
+
+
+def test_entries_show_values_sources_and_never_a_secret(engine, typed):
+    cfg = engine.config
+    cfg.save(typed, "default", cfg.parse(typed, {"host": "https://h.example", "api_key": API_KEY}))
+    entries = {e.field.name: (e.value, e.source) for e in cfg.entries(typed, "default")}
+    assert entries == {"host": ("https://h.example", "config.toml"), "port": (8080, "default"),
+                       "ratio": (None, ""), "verbose": (None, ""), "mode": ("safe", "default"),
+                       "root": (None, ""), "region": (None, ""), "api_key": (MASK, "secret store")}
+
+
+def test_unknown_and_mistyped_values_in_a_hand_edited_file_make_the_instance_not_ready(engine, typed):
+    path = engine.instances.config_path(typed, "default")
+    path.write_text('host = "https://h.example"\napi_key = "sk-plaintext1"\nport = "80"\ncolour = "red"\n')
+    problems = engine.config.report(typed, "default").problems
+    assert any(p.startswith("api_key: a secret stored as plain text") for p in problems)
+    assert "port: expected an integer, got '80'" in problems
+    assert any(p.startswith("colour: not a config field of typed") for p in problems)
+    assert not engine.instance_status(typed)[0].ready
+
+
+def test_sandbox_overrides_are_checked_and_kept_apart_from_values(engine, typed):
+    cfg = engine.config
+    cfg.save(typed, "default", sandbox={"timeout_s": 2.5, "memory_mb": 64})
+    assert engine.instances.overrides(typed, "default") == {"timeout_s": 2.5, "memory_mb": 64}
+    assert engine.instances.settings(typed, "default") == {}
+    before = config_bytes(engine, typed)
+    for bad in ({"timeout_s": 0}, {"memory_mb": -1}, {"cpu": 2}, {"timeout_s": True}):
+        with pytest.raises(UsageError, match="timeout_s and memory_mb"):
+            cfg.save(typed, "default", sandbox=bad)
+    assert config_bytes(engine, typed) == before
+    cfg.save(typed, "default", sandbox={"timeout_s": None, "memory_mb": None})
+    assert engine.instances.overrides(typed, "default") == {}
+
+
+# ---- 3. the skill's own validate-config (greeter) ------------------------------------------------
+
+def test_greeter_validate_config_refuses_and_nothing_is_written(engine, example):
+    example("greeter")
+    cfg = engine.config
+    cfg.save("greeter", "default", cfg.parse("greeter", {"greeting": "Howdy", "punctuation": "."}))
+    before, secrets_before = config_bytes(engine, "greeter"), vault_bytes(engine)
+    with pytest.raises(UsageError) as e:
+        cfg.save("greeter", "default", cfg.parse("greeter", {"punctuation": ";"}))
+    assert str(e.value).startswith("greeter@default: the skill rejects this configuration: punctuation must be "
+                                   'one of "!", ".", "!!", "?!", "…", ""; got ";"')
+    with pytest.raises(UsageError, match="api_token looks malformed") as e:
+        cfg.save("greeter", "default", cfg.parse("greeter", {"api_token": "bad token!"}))
+    assert "bad token!" not in str(e.value)
+    assert config_bytes(engine, "greeter") == before
+    assert vault_bytes(engine) == secrets_before
+    assert engine.run("greeter:greet", {"name": "Ada"}).output == "Howdy, Ada."
+
+
+def test_greeter_sees_saved_values_through_get_config(engine, example):
+    example("greeter")
+    cfg = engine.config
+    assert engine.run("greeter:greet", {"name": "Ada"}).output == "Hello, Ada!"
+    cfg.save("greeter", "default", cfg.parse("greeter", {"greeting": "Good day", "punctuation": "?!",
+                                                         "api_token": "tok_greeter_123456"}))
+    assert engine.run("greeter:greet", {"name": "Ada"}).output == "Good day, Ada?!"
+    status = engine.run("greeter:config-status")
+    assert status.data["greeting"] == {"value": "Good day", "source": "get-config", "secret": False}
+    assert status.data["api_token"] == {"value": "set", "source": "get-config", "secret": True}
+    assert status.data["sign_off"] == {"value": "", "source": "default", "secret": False}  # not set anywhere
+    cfg.save("greeter", "default", unset=["api_token", "greeting"])
+    status = engine.run("greeter:config-status")
+    assert status.data["api_token"]["value"] == "not set"
+    assert status.data["greeting"] == {"value": "Hello", "source": "get-config", "secret": False}  # manifest default
+
+
+# ---- 4. env mapping -----------------------------------------------------------------------------
+
+def env_of(engine, ref: str, name: str):
+    result = engine.run(ref, {"name": name})
+    assert result.ok, result.error
+    return result.data["value"]
+
+
+def test_values_reach_the_skill_as_env_vars_and_through_get_config(engine, probe):
+    cfg = engine.config
+    assert env_of(engine, "probe:env", "SKILL_RETRIES") == "2"  # the manifest default
+    assert env_of(engine, "probe:env", "SKILL_LABEL") is None
+    cfg.save(probe, "default", cfg.parse(probe, {"label": "blue", "region": "eu-north", "retries": "5",
+                                                 "verbose": "yes", "token": TOKEN_A}))
+    assert env_of(engine, "probe:env", "SKILL_LABEL") == "blue"
+    assert env_of(engine, "probe:env", "PROBE_REGION") == "eu-north"  # the manifest's `env:`
+    assert env_of(engine, "probe:env", "SKILL_REGION") is None  # ... instead of SKILL_REGION
+    assert env_of(engine, "probe:env", "SKILL_RETRIES") == "5"
+    assert env_of(engine, "probe:env", "SKILL_VERBOSE") == "true"
+    assert env_of(engine, "probe:env", "SKILL_TOKEN") == MASK  # the value itself, masked on the way out
+    assert engine.run("probe:list-env").data == ["PROBE_REGION", "SKILL_LABEL", "SKILL_RETRIES", "SKILL_TOKEN",
+                                                 "SKILL_VERBOSE"]
+    assert engine.run("probe:config", {"key": "region"}).data == {"value": "eu-north"}
+    assert engine.run("probe:config", {"key": "retries"}).data == {"value": "5"}
+    assert engine.run("probe:config-all").data == {"label": "blue", "region": "eu-north", "retries": "5",
+                                                   "verbose": "true", "token": MASK}
+    policy = engine._policy(engine.skill(probe), "default", None)
+    assert policy.config["token"] == TOKEN_A and policy.env["SKILL_TOKEN"] == TOKEN_A
+
+
+# ---- 5. secrets ---------------------------------------------------------------------------------
+
+def test_rotating_a_secret_changes_what_the_skill_sees(engine, probe):
+    cfg = engine.config
+    cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_A}))
+    first = engine.run("probe:env", {"name": "SKILL_TOKEN"})
+    assert first.output == MASK  # exactly TOKEN_A, hidden
+    cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_B}))
+    assert engine.instances.settings(probe, "default") == {"token": "vault:probe@default:token"}
+    second = engine.run("probe:env", {"name": "SKILL_TOKEN"})
+    assert second.output == MASK and TOKEN_A not in json.dumps(second.to_json())
+    assert engine._policy(engine.skill(probe), "default", None).config["token"] == TOKEN_B
+    assert engine.secrets.get(probe, "default", "token") == TOKEN_B
+    cfg.save(probe, "default", unset=["token"])
+    assert engine.secrets.get(probe, "default", "token") is None
+    assert engine.secrets.keys(probe, "default") == []
+    assert engine.run("probe:env", {"name": "SKILL_TOKEN"}).data == {"value": None}
+
+
+def test_export_leaves_secrets_out_unless_asked(engine, probe):
+    cfg = engine.config
+    cfg.save(probe, "default", cfg.parse(probe, {"label": "blue", "token": TOKEN_A}), sandbox={"timeout_s": 5})
+    plain = cfg.export(probe, "default")
+    assert TOKEN_A not in plain and "vault:" not in plain
+    assert "token: secret, not exported (--include-secrets exports it)" in plain
+    assert 'label = "blue"' in plain and "[sandbox]" in plain
+    full = cfg.export(probe, "default", include_secrets=True)
+    import tomllib
+
+    assert tomllib.loads(full) == {"label": "blue", "token": TOKEN_A, "sandbox": {"timeout_s": 5.0}}
+    engine.add_instance(probe, "twin")
+    cfg.import_text(probe, "twin", full, "export.toml")
+    assert cfg.get(probe, "twin", "token") == TOKEN_A
+    assert engine.instances.settings(probe, "twin") == {"label": "blue", "token": "vault:probe@twin:token"}
+    assert engine.instances.overrides(probe, "twin") == {"timeout_s": 5.0}
+
+
+def test_no_secret_value_is_left_in_plain_bytes_anywhere_in_the_home(engine, probe, example, home):
+    example("greeter")
+    cfg = engine.config
+    cfg.save(probe, "default", cfg.parse(probe, {"label": "x", "token": TOKEN_A}))
+    cfg.save("greeter", "default", cfg.parse("greeter", {"api_token": "tok_greeter_SECRET_99"}))
+    engine.add_instance(probe, "other")
+    cfg.save(probe, "other", cfg.parse(probe, {"token": TOKEN_B}))
+    for name in ("SKILL_TOKEN", "SKILL_LABEL"):
+        engine.run("probe:env", {"name": name})
+        engine.run("probe@other:env", {"name": name})
+    engine.run("probe:config-all")
+    engine.run("probe:config", {"key": "token"})
+    engine.run("probe:write-file", {"path": "/data/note.txt", "text": "harmless"})
+    engine.run("probe:throw")
+    engine.run("greeter:config-status")
+    with pytest.raises(UsageError):
+        cfg.save("greeter", "default", cfg.parse("greeter", {"punctuation": "tok_greeter_SECRET_99"}))
+    cfg.copy(probe, "other", "copied", with_secrets=True)
+    cfg.rename(probe, "copied", "renamed")
+    cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_A + "-rotated"}))
+    history = home.history_file.read_text()
+    assert history.count(MASK) >= 4 and len(history.splitlines()) == 9
+    for secret in (TOKEN_A, TOKEN_B, "tok_greeter_SECRET_99", TOKEN_A + "-rotated"):
+        assert files_containing(home.root, secret) == []
+    assert (home.root / "secrets" / "vault.bin").is_file()
+
+
+def test_a_corrupt_vault_is_an_error_and_is_not_replaced(engine, probe):
+    cfg = engine.config
+    cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_A}))
+    vault = VaultStore(engine.home).path
+    vault.write_bytes(b"gAAAAA-this-is-not-a-fernet-token")
+    config_before = config_bytes(engine, probe)
+    for action in (lambda: cfg.get(probe, "default", "token"),
+                   lambda: cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_B})),
+                   lambda: engine.run("probe:env", {"name": "SKILL_TOKEN"})):
+        with pytest.raises(SecretsError, match=f"the vault {vault} cannot be decrypted"):
+            action()
+    assert vault.read_bytes() == b"gAAAAA-this-is-not-a-fernet-token"
+    assert config_bytes(engine, probe) == config_before
+
+
+# ---- 6. isolation -------------------------------------------------------------------------------
+
+def test_an_instance_sees_only_its_own_config_secrets_and_data(engine, probe):
+    cfg = engine.config
+    for inst, label, token in (("alpha", "label-alpha", TOKEN_A), ("bravo", "label-bravo", TOKEN_B)):
+        engine.add_instance(probe, inst)
+        cfg.save(probe, inst, cfg.parse(probe, {"label": label, "token": token}))
+        assert engine.run(f"probe@{inst}:write-file", {"path": f"/data/{inst}.txt", "text": f"{inst} data"}).ok
+    assert (engine.instances.data_dir(probe, "bravo") / "bravo.txt").read_text() == "bravo data"
+
+    runs = {
+        "list-env": engine.run("probe@alpha:list-env"),
+        "config-all": engine.run("probe@alpha:config-all"),
+        "env": engine.run("probe@alpha:env", {"name": "SKILL_TOKEN"}),
+        "config": engine.run("probe@alpha:config", {"key": "label"}),
+        "list-dir": engine.run("probe@alpha:list-dir", {"path": "/data"}),
+        "own": engine.run("probe@alpha:read-file", {"path": "/data/alpha.txt"}),
+        "other": engine.run("probe@alpha:read-file", {"path": "/data/bravo.txt"}),
+        "escape": engine.run("probe@alpha:read-file", {"path": "/data/../../bravo/data/bravo.txt"}),
+    }
+    assert runs["list-env"].data == ["SKILL_LABEL", "SKILL_RETRIES", "SKILL_TOKEN"]
+    assert runs["config-all"].data == {"label": "label-alpha", "retries": "2", "token": MASK}
+    assert runs["env"].output == MASK
+    assert runs["config"].data == {"value": "label-alpha"}
+    assert runs["list-dir"].data == ["alpha.txt"]
+    assert runs["own"].output == "alpha data"
+    assert not runs["other"].ok and not runs["escape"].ok
+    everything = json.dumps({k: r.to_json() for k, r in runs.items()})
+    for foreign in (TOKEN_B, "label-bravo", "bravo data"):
+        assert foreign not in everything
+    assert TOKEN_A not in everything
+    assert engine._policy(engine.skill(probe), "alpha", None).config["token"] == TOKEN_A
+    assert engine._policy(engine.skill(probe), "bravo", None).config["token"] == TOKEN_B
+
+
+# ---- 2. instances: rename, copy, remove (API) ------------------------------------------------------
+
+def test_rename_moves_config_data_and_secrets(engine, typed):
+    cfg = engine.config
+    engine.add_instance(typed, "old")
+    cfg.save(typed, "old", cfg.parse(typed, {"host": "https://o.example", "api_key": API_KEY}))
+    (engine.instances.data_dir(typed, "old") / "state.json").write_text("{}")
+    cfg.rename(typed, "old", "new")
+    assert engine.instances.names(typed) == ["default", "new"]
+    assert (engine.instances.data_dir(typed, "new") / "state.json").read_text() == "{}"
+    assert engine.instances.settings(typed, "new") == {"host": "https://o.example",
+                                                       "api_key": "vault:typed@new:api_key"}
+    assert cfg.get(typed, "new", "api_key") == API_KEY
+    assert engine.secrets.keys(typed, "old") == [] and engine.secrets.instances(typed) == ["new"]
+    assert cfg.report(typed, "new").ready
+
+
+def test_copy_leaves_secrets_behind_unless_asked(engine, typed):
+    cfg = engine.config
+    cfg.save(typed, "default", cfg.parse(typed, {"host": "https://d.example", "api_key": API_KEY}),
+             sandbox={"memory_mb": 64})
+    cfg.copy(typed, "default", "bare")
+    assert engine.instances.settings(typed, "bare") == {"host": "https://d.example"}
+    assert engine.instances.overrides(typed, "bare") == {"memory_mb": 64}
+    assert cfg.report(typed, "bare").missing == ("api_key",)
+    assert engine.secrets.keys(typed, "bare") == []
+    cfg.copy(typed, "default", "full", with_secrets=True)
+    ref = engine.instances.settings(typed, "full")["api_key"]
+    assert parse_reference(ref) == ("vault", "typed", "full", "api_key")  # its own copy, not default's
+    cfg.save(typed, "default", cfg.parse(typed, {"api_key": "sk-rotated1"}))
+    assert cfg.get(typed, "full", "api_key") == API_KEY
+    with pytest.raises(UsageError, match="already exists"):
+        cfg.copy(typed, "default", "full")
+
+
+def test_remove_deletes_config_data_and_secrets_but_never_default(engine, typed):
+    cfg = engine.config
+    engine.add_instance(typed, "gone")
+    cfg.save(typed, "gone", cfg.parse(typed, {"host": "https://g.example", "api_key": API_KEY}))
+    cfg.save(typed, "default", cfg.parse(typed, {"api_key": "sk-default1"}))
+    folder = engine.instances.dir(typed, "gone")
+    (engine.instances.data_dir(typed, "gone") / "f.txt").write_text("x")
+    cfg.remove(typed, "gone")
+    assert not folder.exists()
+    assert engine.secrets.keys(typed, "gone") == []
+    assert engine.secrets.get(typed, "default", "api_key") == "sk-default1"
+    assert engine.instances.names(typed) == ["default"]
+    with pytest.raises(UsageError, match="default cannot be removed"):
+        cfg.remove(typed, "default")
+    with pytest.raises(UsageError, match="default cannot be renamed"):
+        cfg.rename(typed, "default", "main")
+    assert cfg.get(typed, "default", "api_key") == "sk-default1"
+
+
+# ---- 7. --edit's engine half ---------------------------------------------------------------------
+
+def test_apply_edit_keeps_comments_and_moves_a_typed_secret_to_the_store(engine, typed):
+    cfg = engine.config
+    cfg.save(typed, "default", cfg.parse(typed, {"host": "https://e.example", "api_key": API_KEY}))
+    text = config_bytes(engine, typed).decode()
+    assert 'api_key = "vault:typed@default:api_key"\n' in text
+    edited = ("# my notes\n" + text.replace("https://e.example", "https://f.example")
+              .replace('api_key = "vault:typed@default:api_key"\n', "") + '# the new key\napi_key = "sk-edited12"\n')
+    cfg.apply_edit(typed, "default", edited, "edited config.toml")
+    after = config_bytes(engine, typed).decode()
+    assert after.startswith("# my notes\n") and "# the new key\n" in after
+    assert 'host = "https://f.example"' in after
+    assert 'api_key = "vault:typed@default:api_key"' in after and "sk-edited12" not in after
+    assert cfg.get(typed, "default", "api_key") == "sk-edited12"
+
+
+def test_apply_edit_refuses_a_forged_reference(engine, typed):
+    cfg = engine.config
+    cfg.save(typed, "default", cfg.parse(typed, {"api_key": API_KEY}))
+    before = config_bytes(engine, typed)
+    with pytest.raises(UsageError, match="a secret reference cannot be edited"):
+        cfg.apply_edit(typed, "default", 'api_key = "vault:other@default:api_key"\n', "edited config.toml")
+    assert config_bytes(engine, typed) == before
+
+
+# ---- 8. concurrency (threads in one process; the CLI test uses processes) ----------------------------
+
+def test_concurrent_saves_in_threads_lose_nothing(engine, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    fields = [f"f{i}" for i in range(8)]
+    name = install_wat(engine, tmp_path, "many", fields_manifest("many", fields))
+
+    def one(i: int) -> None:
+        from engine.api import Engine
+
+        own = Engine(engine.home)
+        own.config.save(name, "default", {f"f{i}": f"value-{i}"})
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(one, range(8)))
+    assert engine.instances.settings(name, "default") == {f"f{i}": f"value-{i}" for i in range(8)}
+    assert not list(Path(engine.instances.dir(name, "default")).glob("*.tmp*"))
