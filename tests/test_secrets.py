@@ -22,7 +22,7 @@ import pytest
 from engine.errors import SkillError
 from engine.home import Home
 from engine.secrets import (KeyringStore, SecretsError, VaultStore, parse_reference, reference)
-from fixtures.env import REPO
+from fixtures.env import REPO, SHARED_CACHE
 
 SECRET = "s3cr3t-Zq8YwX1-not-in-any-file"
 DBUS_SCRIPT = REPO / "tests" / "fixtures" / "secrets_dbus.py"
@@ -340,3 +340,43 @@ def test_keyring_without_a_default_collection_is_a_clear_error(tmp_path: Path):
     assert out["backend"] == "keyring"
     assert out["error"].startswith("cannot read greeter@default:api_token: the OS keyring cannot be opened (")
     assert "SKILL_SECRETS=vault" in out["error"]
+
+
+@_needs_dbus
+@pytest.mark.integration
+def test_cli_with_the_real_keyring_set_run_rotate_delete_and_nothing_leaks(tmp_path: Path, built_examples):
+    """The whole user path through `skill` in a D-Bus session: the secret lives only in gnome-keyring."""
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = _clean_env(tmp_path, XDG_RUNTIME_DIR=str(runtime), SKILL_ENGINE_CACHE=str(SHARED_CACHE))
+    skill = f"{sys.executable} -m engine.cli"
+    script = f"""set -e
+{UNLOCKED}
+{skill} install {built_examples['greeter']} >/dev/null
+{skill} config greeter --set api_token={SECRET}
+{skill} run greeter:config-status --json > "$1/run1.json"
+{skill} config greeter --get api_token > "$1/get1.txt"
+{skill} config greeter --set api_token={SECRET}-rotated
+{skill} config greeter --get api_token > "$1/get2.txt"
+{skill} run greeter:config-status --json > "$1/run2.json"
+{skill} config greeter --show --json > "$1/show.json"
+cp "$SKILL_ENGINE_HOME/instances/greeter/default/config.toml" "$1/config-with-secret.toml"
+{skill} config greeter --unset api_token
+{skill} config greeter --get api_token > "$1/get3.txt"
+"""
+    out = tmp_path / "out"
+    out.mkdir()
+    result = _run(["dbus-run-session", "--", "sh", "-c", script, "sh", str(out)], env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (out / "get1.txt").read_text().strip() == SECRET
+    assert (out / "get2.txt").read_text().strip() == SECRET + "-rotated"
+    assert (out / "get3.txt").read_text().strip() == ""
+    assert json.loads((out / "run1.json").read_text())["data"]["api_token"]["value"] == "set"
+    show = json.loads((out / "show.json").read_text())
+    assert next(f for f in show["fields"] if f["name"] == "api_token")["source"] == "secret store"
+    assert 'api_token = "keyring:skill-tui/greeter@default:api_token"' in (out / "config-with-secret.toml").read_text()
+    config = (tmp_path / "engine-home" / "instances" / "greeter" / "default" / "config.toml").read_text()
+    assert "keyring:" not in config  # unset removed the reference too
+    leaks = [p for p in _files_containing(tmp_path / "engine-home", SECRET)]
+    assert leaks == [], f"the secret reached a plain file: {leaks}"
+    assert (tmp_path / "engine-home" / "history.jsonl").exists()
