@@ -140,7 +140,8 @@ class Engine:
     # ---- running --------------------------------------------------------------------------
 
     def run(self, ref: str, args: dict[str, Any] | None = None, *, timeout: float | None = None,
-            on_event: OnEvent | None = None, cancel: threading.Event | None = None) -> RunResult:
+            on_event: OnEvent | None = None, cancel: threading.Event | None = None,
+            source: str = "cli") -> RunResult:
         """Run one tool in its instance's sandbox. Blocks; safe to call from many threads at once.
 
         Bad references and arguments raise UsageError/NotFoundError before anything runs;
@@ -181,7 +182,7 @@ class Engine:
             run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=ok, output=mask(output),
             error=mask(error) if error else None, data=_mask_data(data, mask), stdout=mask(outcome.stdout),
             stderr=mask(outcome.stderr), duration_ms=round(outcome.duration_ms, 3), stopped=outcome.stopped,
-            args=_mask_data(args, mask), started_at=started_at,
+            args=_mask_data(args, mask), started_at=started_at, source=source,
         )
         self.history.append(result)
         emit(RunFinished(run_id, result, result.duration_ms))

@@ -26,6 +26,7 @@ class RunResult:
     stopped: str | None = None
     args: dict[str, Any] = field(default_factory=dict)
     started_at: float = 0.0
+    source: str = "cli"  # which front door ran it: "cli", "tui", "mcp"
 
     @property
     def ref(self) -> str:

@@ -207,7 +207,8 @@ class MainScreen(Screen):
     @work(thread=True, group="runs", exit_on_error=False)
     def _run(self, ref: str, args: dict, cancel: threading.Event) -> None:
         try:
-            self.engine.run(ref, args, on_event=lambda e: self.post_message(RunEventPosted(e)), cancel=cancel)
+            self.engine.run(ref, args, on_event=lambda e: self.post_message(RunEventPosted(e)), cancel=cancel,
+                            source="tui")
         except SkillError as e:
             self.post_message(RunRefused(ref, str(e)))
         except Exception as e:  # a bug in a run must never take the app down
