@@ -86,7 +86,11 @@ class Engine:
         return self.store.require(name)
 
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
-        return self.store.remove(name, purge=purge)
+        """Uninstall; with `purge` also every instance's config, /data and secrets."""
+        skill = self.store.remove(name, purge=purge)
+        if purge and any(f.secret for f in skill.config):
+            self.secrets.delete_skill(name)
+        return skill
 
     def build(self, folder: str | Path, progress: Progress | None = None) -> "BuildResult":
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""

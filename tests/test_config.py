@@ -543,3 +543,13 @@ def test_concurrent_saves_in_threads_lose_nothing(engine, tmp_path):
         list(pool.map(one, range(8)))
     assert engine.instances.settings(name, "default") == {f"f{i}": f"value-{i}" for i in range(8)}
     assert not list(Path(engine.instances.dir(name, "default")).glob("*.tmp*"))
+
+
+def test_purging_a_skill_deletes_its_secrets(engine, tmp_path):
+    from fixtures.config.skills import install_typed
+
+    install_typed(engine, tmp_path)
+    engine.config.save("typed", "default", {"host": "https://x.example", "api_key": "sk-abcd1234"})
+    assert engine.secrets.keys("typed", "default") == ["api_key"]
+    engine.remove("typed", purge=True)
+    assert engine.secrets.get("typed", "default", "api_key") is None
