@@ -69,3 +69,37 @@ def example(engine: Engine, built_examples: dict[str, Path]):
 def anyio_backend() -> str:
     """Async tests (Textual's Pilot) run on asyncio through anyio's pytest plugin."""
     return "asyncio"
+
+
+@pytest.fixture
+def skill(home):
+    """Run `skill ARGS` as a real process in the test's home; check the exit code unless check=None."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str, check: int | None = 0, env: dict | None = None) -> subprocess.CompletedProcess:
+        proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=60, env={**os.environ, **(env or {})})
+        assert "Traceback" not in proc.stderr, proc.stderr
+        if check is not None:
+            assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
+        return proc
+
+    return run
+
+
+@pytest.fixture
+def typed(engine, tmp_path) -> str:
+    """A WAT skill whose manifest has one config field of every type (tests/fixtures/config/typed.yaml)."""
+    from fixtures.config.skills import install_typed
+
+    return install_typed(engine, tmp_path)
+
+
+@pytest.fixture
+def probe(engine, built_examples, tmp_path) -> str:
+    """The jco-built sandbox probe with extra config fields (tests/fixtures/config/probe.yaml)."""
+    from fixtures.config.skills import install_probe
+
+    return install_probe(engine, built_examples, tmp_path)

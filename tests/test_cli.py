@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pytest
 
 from fixtures import wat
-
-
-@pytest.fixture
-def skill(home):
-    def run(*args: str, check: int | None = 0) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60)
-        assert "Traceback" not in proc.stderr, proc.stderr
-        if check is not None:
-            assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
-        return proc
-
-    return run
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 from engine.errors import UsageError
 from engine.schema import MASK, ConfigField, check_config_value, parse_config_text
 from engine.secrets import SecretsError, VaultStore, parse_reference
-from fixtures.config.skills import fields_manifest, files_containing, install_probe, install_typed, install_wat
+from fixtures.config.skills import fields_manifest, files_containing, install_typed, install_wat
 
 API_KEY = "sk-abc12345"
 TOKEN_A = "tok-alpha-7Hq2ZpX9"
@@ -27,15 +27,6 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
     """Secrets go to the encrypted vault under the test's home, whatever the machine has."""
     monkeypatch.setenv("SKILL_SECRETS", "vault")
 
-
-@pytest.fixture
-def typed(engine, tmp_path) -> str:
-    return install_typed(engine, tmp_path)
-
-
-@pytest.fixture
-def probe(engine, built_examples, tmp_path) -> str:
-    return install_probe(engine, built_examples, tmp_path)
 
 
 def config_bytes(engine, skill: str, instance: str = "default") -> bytes | None:
@@ -546,7 +537,6 @@ def test_concurrent_saves_in_threads_lose_nothing(engine, tmp_path):
 
 
 def test_purging_a_skill_deletes_its_secrets(engine, tmp_path):
-    from fixtures.config.skills import install_typed
 
     install_typed(engine, tmp_path)
     engine.config.save("typed", "default", {"host": "https://x.example", "api_key": "sk-abcd1234"})

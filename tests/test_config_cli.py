@@ -7,7 +7,6 @@ The secret store is the encrypted vault under the test's home (SKILL_SECRETS=vau
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import tomllib
@@ -17,7 +16,7 @@ import pytest
 
 from engine.schema import MASK
 from engine.secrets import VaultStore
-from fixtures.config.skills import fields_manifest, files_containing, install_probe, install_typed, install_wat
+from fixtures.config.skills import fields_manifest, files_containing, install_wat
 
 API_KEY = "sk-abc12345"
 TOKEN = "tok-cli-Zx81Qw0Lm3"
@@ -42,30 +41,6 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("EDITOR", "VISUAL"):
         monkeypatch.delenv(var, raising=False)
 
-
-@pytest.fixture
-def skill(home):
-    """Run `skill ARGS` as a real process in the test's home; check the exit code unless check=None."""
-
-    def run(*args: str, check: int | None = 0, env: dict | None = None) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60, env={**os.environ, **(env or {})})
-        assert "Traceback" not in proc.stderr, proc.stderr
-        if check is not None:
-            assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
-        return proc
-
-    return run
-
-
-@pytest.fixture
-def typed(engine, tmp_path) -> str:
-    return install_typed(engine, tmp_path)
-
-
-@pytest.fixture
-def probe(engine, built_examples, tmp_path) -> str:
-    return install_probe(engine, built_examples, tmp_path)
 
 
 def one_line_error(proc: subprocess.CompletedProcess) -> str:
