@@ -92,6 +92,8 @@ def test_output_is_captured_per_stream_and_streamed_live(probe, engine):
     assert "probe stderr: printed 3 lines" in r.stderr
     assert [(e.stream, e.text) for e in lines if e.stream == "stdout"] == [
         ("stdout", f"{n:07d} " + "x" * 12) for n in range(3)]
+    leftovers = [p for p in engine.home.tmp.rglob("*") if p.is_file() and p.stat().st_size]
+    assert leftovers == [], "a skill's raw output outlived its run"
 
 
 def test_garbage_and_exceptions_are_errors(probe):

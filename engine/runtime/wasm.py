@@ -22,7 +22,7 @@ from wasmtime.component import Component, FuncType, Linker, String
 
 from engine.errors import ComponentError
 from engine.fsutil import atomic_write_bytes
-from engine.runtime.capture import OnLine, OutputCapture
+from engine.runtime.capture import OnLine, OutputCapture, remove_stale_captures
 from engine.runtime.interrupt import EpochTicker, Interrupt
 from engine.runtime.sandbox import CallOutcome, SandboxPolicy
 
@@ -80,6 +80,7 @@ class WasmRuntime:
         self._linker: Linker | None = None
         self._lock = threading.Lock()
         self._cache_suffix = f"{_wasmtime_version()}-{ENGINE_CONFIG_TAG}.cwasm"
+        remove_stale_captures(tmp_dir)
 
     # ---- loading ------------------------------------------------------------------------
 
