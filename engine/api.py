@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from engine.secrets import SecretStore
     from engine.build import BuildResult
     from engine.runtime import SandboxPolicy, WasmRuntime
+    from engine.search import SearchHit
 
 _REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
 
@@ -140,6 +141,15 @@ class Engine:
 
     def delete_secret(self, name: str, instance: str, key: str) -> None:
         self.secrets.delete(name, instance, key)
+
+    # ---- search ---------------------------------------------------------------------------
+
+    def find(self, query: str, *, top: int = 5, skill: str | None = None, instance: str | None = None,
+             tag: str | None = None, mode: str = "fused") -> list["SearchHit"]:
+        """Tools (and skills) ranked by meaning + keywords; syncs the index first (engine.search)."""
+        from engine.search import find
+
+        return find(self, query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)
 
     # ---- running --------------------------------------------------------------------------
 

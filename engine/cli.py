@@ -246,6 +246,15 @@ def build_parser() -> argparse.ArgumentParser:
     from engine.cli_config import add_parsers
 
     add_parsers(sub, add)
+    from engine.cli_build import add_parsers as add_build_parsers
+
+    add_build_parsers(sub, add)
+    from engine.cli_search import add_parsers as add_search_parsers
+
+    add_search_parsers(sub, add)
+    from engine.cli_mcp import add_parsers as add_mcp_parsers
+
+    add_mcp_parsers(sub, add)
     return p
 
 

@@ -178,7 +178,7 @@ class SkillTui(App[None]):
         yield SystemCommand("Install skill…", "Install a skill from a folder or .wasm file", self.action_install)
         yield SystemCommand("Search tools", "Find a tool across installed skills", self.action_search)
         yield SystemCommand("Show history", "Every run, newest first", self.action_history)
-        yield SystemCommand("Dev mode", "Build a skill folder and install it", self.action_dev)
+        yield SystemCommand("Dev mode", "Watch a skill folder: hot reload on save, re-run a tool", self.action_dev)
         yield SystemCommand("Re-run last", "Run the last tool again", main.action_rerun)
         yield SystemCommand("Cancel run", "Stop the latest running tool", main.action_cancel)
         yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)

@@ -18,6 +18,25 @@ from fixtures.env import SHARED_CACHE, SKILL_DIRS
 
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_writes_to_the_user_home(tmp_path_factory):
+    """onnxruntime (search) writes a device id under $XDG_CACHE_HOME; no test may touch ~/.cache.
+
+    HF_HUB_OFFLINE: the search model is local, the hub is never asked.
+    """
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("XDG_CACHE_HOME", "HF_HUB_OFFLINE")}
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     monkeypatch.setenv("SKILL_ENGINE_HOME", str(tmp_path / "home"))
@@ -103,3 +122,11 @@ def probe(engine, built_examples, tmp_path) -> str:
     from fixtures.config.skills import install_probe
 
     return install_probe(engine, built_examples, tmp_path)
+
+
+@pytest.fixture
+def search_engine(engine, example):
+    """An engine with the three example skills installed, for the search tests (real model)."""
+    for name in ("textkit", "notes", "greeter"):
+        example(name)
+    return engine

@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from engine.home import Home
 EXTERNALS = ("wasi:*", "get-config", "get-all-config")
 DISABLED_FEATURES = ("http", "fetch-event")
 # Anything that changes the output for the same inputs goes in here (bump to invalidate).
-BUILD_KEY = f"skill-build/1 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
+BUILD_KEY = f"skill-build/2 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
 COMPONENTIZE_TIMEOUT_S = 900
 
 Progress = Callable[[str], None] | None
@@ -166,14 +167,37 @@ def _wit_digest(h: "hashlib._Hash", wit: Path) -> None:
         h.update(len(rel).to_bytes(8, "little") + rel + len(data).to_bytes(8, "little") + data)
 
 
-def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path) -> Path:
-    """esbuild ``entry`` into ``outdir/<stem>.js`` (one ESM module, plus a .map beside it)."""
+JS_DIR = Path(__file__).resolve().parent / "js"
+SDK_JS = JS_DIR / "sdk.js"
+ENTRY_JS = JS_DIR / "entry.js"
+SDK_ALIASES = ("@skill-engine/sdk", "@kubiya/skill-engine-sdk")
+# esbuild marks where each module starts with a comment naming its path relative to the
+# working directory; blanked (line kept, so the source map still fits) so that the same
+# skill in another folder is the same bundle and hits the same cache entry.
+_PATH_COMMENT = re.compile(rb"^([ \t]*)// [^\n]*\.(?:[cm]?[jt]sx?|json)$", re.M)
+
+
+def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path, *, fmt: str = "esm", adapt: bool = True,
+           minify: bool = False) -> Path:
+    """esbuild ``entry`` into ``outdir/<stem>.js`` (one module, plus a .map beside it).
+
+    With ``adapt`` (every skill build) the bundle's entry is ``js/entry.js``, which imports
+    the skill and adapts it to the world's exports through the SDK (``js/sdk.js``, which
+    ``@skill-engine/sdk`` resolves to). ``fmt="cjs"`` is the dev host's form: the world's
+    imports become ``require(...)`` calls that the dev host answers.
+    """
     out = outdir / f"{entry.stem}.js"
+    if adapt:
+        target = [str(ENTRY_JS), f"--alias:__skill_user__={entry}",
+                  *[f"--alias:{name}={SDK_JS}" for name in SDK_ALIASES]]
+    else:
+        target = [entry.name]
     cmd = [
-        *esbuild_cmd, entry.name, "--bundle", "--format=esm", "--platform=neutral",
+        *esbuild_cmd, *target, "--bundle", f"--format={fmt}", "--platform=neutral",
         "--main-fields=module,main", "--charset=utf8", "--color=false", "--log-level=error",
         "--legal-comments=none", "--sourcemap=external", f"--outfile={out}",
         *[f"--external:{e}" for e in EXTERNALS],
+        *(["--minify-whitespace"] if minify else []),
     ]
     try:
         r = subprocess.run(cmd, cwd=entry.parent, capture_output=True, timeout=300)
@@ -181,13 +205,21 @@ def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path) -> Path:
         raise BuildError(f"could not run esbuild: {e}") from None
     if r.returncode != 0:
         raise BuildError(_esbuild_error(r.stderr.decode("utf-8", "replace"), entry.parent))
+    code = out.read_bytes()
+    normal = _PATH_COMMENT.sub(rb"\1//", code)
+    if normal != code:
+        out.write_bytes(normal)
     return out
 
 
 def build_component(home: Home, entry: Path, out: Path | None = None, progress: Progress = None,
-                    wit: Path | None = None) -> BuildResult:
+                    wit: Path | None = None, adapt: bool = True, cancel: threading.Event | None = None,
+                    nice: int = 0) -> BuildResult:
     """Build the JS skill whose entry module is ``entry`` into a component of the ``skill``
-    world in ``wit`` (default: the project's ``wit/``)."""
+    world in ``wit`` (default: the project's ``wit/``). ``adapt=False`` builds ``entry`` as
+    is (it must export the world's functions itself); only the dev host does that.
+    ``cancel`` stops a running componentize (BuildError "cancelled"); ``nice`` lowers its
+    priority (dev mode's background builds)."""
     t0 = time.perf_counter()
     entry = Path(entry).resolve()
     if not entry.is_file():
@@ -200,7 +232,7 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
 
     home.builds.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".tmp-build-", dir=home.builds) as td:
-        bundle_js = bundle(entry, tc.esbuild_cmd(), Path(td))
+        bundle_js = bundle(entry, tc.esbuild_cmd(), Path(td), adapt=adapt)
         code = bundle_js.read_bytes()
         h = hashlib.sha256()
         h.update(BUILD_KEY.encode() + b"\0")
@@ -220,10 +252,7 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
                 "--disable", *DISABLED_FEATURES,
                 "--out", str(tmp_out),
             ]
-            try:
-                r = subprocess.run(cmd, cwd=td, capture_output=True, text=True, timeout=COMPONENTIZE_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                raise BuildError(f"{_display(entry)}: componentize-js timed out after {COMPONENTIZE_TIMEOUT_S}s") from None
+            r = _run_componentize(cmd, Path(td), cancel, nice, entry)
             if r.returncode != 0 or not tmp_out.is_file() or tmp_out.stat().st_size == 0:
                 raise BuildError(_componentize_error(r.stderr + "\n" + r.stdout, entry, bundle_js))
             os.replace(tmp_out, cache_path)  # atomic: same filesystem
@@ -244,6 +273,30 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
     )
 
 
+def _run_componentize(cmd: list[str], cwd: Path, cancel: threading.Event | None, nice: int,
+                      entry: Path) -> subprocess.CompletedProcess:
+    preexec = (lambda: os.nice(nice)) if nice and hasattr(os, "nice") else None
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=preexec)
+    deadline = time.monotonic() + COMPONENTIZE_TIMEOUT_S
+    while True:
+        try:
+            out, err = proc.communicate(timeout=0.2)
+            return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+        except subprocess.TimeoutExpired:
+            stop = cancel is not None and cancel.is_set()
+            if stop or time.monotonic() > deadline:
+                proc.kill()
+                proc.communicate()
+                if stop:
+                    raise BuildError(f"{_display(entry)}: build cancelled") from None
+                raise BuildError(f"{_display(entry)}: componentize-js timed out after "
+                                 f"{COMPONENTIZE_TIMEOUT_S}s") from None
+
+
+DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "index.js", "index.ts")
+
+
 def folder_plan(folder: Path) -> tuple[str, Path, Path]:
     """(name, entry, output) of a skill folder, from its skill.yaml: `source:` (default
     skill.js) is built into `component:` (default dist/<name>.wasm)."""
@@ -251,11 +304,15 @@ def folder_plan(folder: Path) -> tuple[str, Path, Path]:
 
     manifest = parse_skill_yaml(folder / "skill.yaml")
     name = manifest.name or folder.name
-    entry = folder / (manifest.source or "skill.js")
+    if manifest.source:
+        entry = folder / manifest.source
+    else:
+        entry = next((folder / n for n in DEFAULT_SOURCES if (folder / n).is_file()), folder / "skill.js")
     return name, entry, folder / (manifest.component or f"dist/{name}.wasm")
 
 
-def build_folder(home: Home, folder: Path, progress: Progress = None) -> tuple[str, BuildResult]:
-    """Build a skill folder into its component path (a cache hit when nothing changed)."""
-    name, entry, out = folder_plan(Path(folder))
-    return name, build_component(home, entry, out, progress=progress)
+def build_folder(home: Home, folder: Path, progress: Progress = None, out: Path | None = None,
+                 cancel: threading.Event | None = None, nice: int = 0) -> tuple[str, BuildResult]:
+    """Build a skill folder into its component path, or ``out`` (a cache hit when nothing changed)."""
+    name, entry, default_out = folder_plan(Path(folder))
+    return name, build_component(home, entry, out or default_out, progress=progress, cancel=cancel, nice=nice)

@@ -1,73 +1,259 @@
-"""Dev mode: build a skill folder with the pinned toolchain and install the result.
+"""Dev mode: watch a skill folder, hot-reload it on every save, optionally re-run a tool.
 
-Each build is a line with its time, size and whether it came from the cache, or
-the build error (file:line). Watching the folder and hot reload build on this.
+Pick a folder and start: the engine's :class:`engine.build.dev.DevSession` loads the
+source into the prebuilt dev host (milliseconds per save) and builds + installs the
+real component in the background. The status line shows the watch state, the live
+version and the release build; the log gets one line per reload with its time (or
+the build error, file:line), and the re-run output when auto re-run is on.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input
+from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
 from engine.errors import SkillError
 from skill_tui.messages import SkillsChanged
 from skill_tui.widgets.log_view import LogView
 
 
+def clock() -> str:
+    return time.strftime("%H:%M:%S")
+
+
+def format_ms(ms: float) -> str:
+    return f"{ms:.0f} ms"
+
+
 class DevScreen(Screen[None]):
     DEFAULT_CSS = """
-    DevScreen Horizontal { height: auto; padding: 1 1 0 1; }
-    DevScreen Input { width: 1fr; }
+    DevScreen .dev-row { height: auto; padding: 1 1 0 1; }
+    DevScreen #dev-folder { width: 1fr; }
+    DevScreen #dev-tool { width: 24; }
+    DevScreen #dev-args { width: 1fr; }
+    DevScreen .dev-row Label { padding: 1 1 0 2; }
+    DevScreen #dev-status { height: 1; padding: 0 2; margin-top: 1; color: $text-muted; }
+    DevScreen #dev-status.-live { color: $success; }
+    DevScreen #dev-status.-error { color: $error; }
     DevScreen LogView { height: 1fr; border: round $border-blurred; }
     """
-    BINDINGS = [Binding("escape", "dismiss(None)", "Back"), Binding("ctrl+r", "build", "Build & install")]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Back"),
+        Binding("ctrl+r", "toggle_watch", "Start/stop"),
+        Binding("ctrl+t", "toggle_autorun", "Auto re-run"),
+        Binding("ctrl+e", "rerun", "Re-run now"),
+    ]
 
-    def __init__(self, folder: str = "") -> None:
+    watching: reactive[bool] = reactive(False)
+
+    def __init__(self, folder: str = "", tool: str = "", args: str = "{}", autorun: bool = True,
+                 release: bool = True) -> None:
         super().__init__()
         self.folder = folder
+        self.release = release
+        self._tool, self._args, self._autorun = tool, args, autorun
+        self.session: Any = None
+        self._stop: threading.Event | None = None
+        self.reloads = 0
+        self.runs = 0
+        self.release_state = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal():
-            yield Input(self.folder, placeholder="skill folder (with skill.yaml and skill.js)", id="dev-folder")
-            yield Button("Build & install", id="dev-build", variant="primary")
+        with Horizontal(classes="dev-row"):
+            yield Input(self.folder, placeholder="skill folder (with skill.yaml)", id="dev-folder")
+            yield Button("Start", id="dev-toggle", variant="primary")
+        with Horizontal(classes="dev-row"):
+            yield Input(self._tool, placeholder="tool to re-run", id="dev-tool")
+            yield Input(self._args, placeholder='arguments as JSON, e.g. {"name": "Ada"}', id="dev-args")
+            yield Label("auto re-run")
+            yield Switch(self._autorun, id="dev-autorun")
+        yield Static("idle: pick a skill folder and press Start (ctrl+r)", id="dev-status")
         yield LogView(id="dev-log")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = "Dev mode"
-        self.sub_title = "build a skill folder and install it"
-        self.query_one(Input).focus()
+        self.sub_title = "hot reload on every save"
+        self.query_one("#dev-folder", Input).focus()
 
-    @on(Input.Submitted)
-    @on(Button.Pressed)
-    def action_build(self) -> None:
-        folder = self.query_one(Input).value.strip()
-        if folder:
-            self._build(Path(folder).expanduser())
+    def on_unmount(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _build(self, folder: Path) -> None:
-        log = self.query_one(LogView)
-        stamp = time.strftime("%H:%M:%S")
+    # ---- state shown -------------------------------------------------------------------------
 
-        def say(kind: str, text: str) -> None:
-            self.app.call_from_thread(log.append, kind, text, stamp)
+    def _status(self, text: str, cls: str = "") -> None:
+        status = self.query_one("#dev-status", Static)
+        status.update(text)
+        status.set_class(cls == "live", "-live")
+        status.set_class(cls == "error", "-error")
 
-        say("start", f"▶ building {folder}")
+    def _log(self, kind: str, text: str) -> None:
+        self.query_one(LogView).append(kind, text, clock())
+
+    def watch_watching(self, on: bool) -> None:
+        if not self.is_attached or not self.query("#dev-toggle"):
+            return
+        self.query_one("#dev-toggle", Button).label = "Stop" if on else "Start"
+        self.query_one("#dev-folder", Input).disabled = on
+
+    # ---- controls ---------------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#dev-toggle")
+    @on(Input.Submitted, "#dev-folder")
+    def action_toggle_watch(self) -> None:
+        if self.watching:
+            self._halt()
+            self._status("stopped")
+            self._log("info", "■ stopped watching")
+            return
+        folder = self.query_one("#dev-folder", Input).value.strip()
+        if not folder:
+            self._status("give a skill folder first", "error")
+            return
+        self._start(Path(folder).expanduser())
+
+    def action_toggle_autorun(self) -> None:
+        sw = self.query_one("#dev-autorun", Switch)
+        sw.value = not sw.value
+
+    @on(Switch.Changed, "#dev-autorun")
+    @on(Input.Changed, "#dev-tool")
+    @on(Input.Changed, "#dev-args")
+    def _sync_run(self) -> None:
+        if self.session is None:
+            return
+        tool, args = self._run_target()
+        self.session.run_tool = tool if self.query_one("#dev-autorun", Switch).value else None
+        self.session.run_args = args or {}
+
+    def _run_target(self) -> tuple[str | None, dict | None]:
+        tool = self.query_one("#dev-tool", Input).value.strip() or None
+        raw = self.query_one("#dev-args", Input).value.strip() or "{}"
         try:
-            result = self.app.engine.build(folder, progress=lambda msg: say("info", msg))
-            how = "from cache" if result.cached else "built"
-            say("ok", f"✔ {how} in {result.seconds:.1f} s: {result.wasm_path} ({result.size / 1e6:.1f} MB)")
-            report = self.app.engine.install(folder, force=True, progress=lambda msg: say("info", msg))
-            say("ok", f"✔ {report.skill.name} {report.skill.version} {report.status}")
-            self.app.post_message(SkillsChanged())
+            args = json.loads(raw)
+        except json.JSONDecodeError:
+            return tool, None
+        return tool, args if isinstance(args, dict) else None
+
+    @on(Input.Submitted, "#dev-tool")
+    @on(Input.Submitted, "#dev-args")
+    def action_rerun(self) -> None:
+        if self.session is None or not self.session.live:
+            self._status("start dev mode first (ctrl+r)", "error")
+            return
+        tool, args = self._run_target()
+        if not tool:
+            self._status("name a tool to run", "error")
+            return
+        if args is None:
+            self._status("the arguments are not a JSON object", "error")
+            return
+        self._rerun(tool, args)
+
+    @work(thread=True, group="dev-run")
+    def _rerun(self, tool: str, args: dict) -> None:
+        try:
+            self.session.run(tool, args)
         except SkillError as e:
-            say("error", f"✘ {e}")
+            self.app.call_from_thread(self._log, "error", f"✘ {e}")
+
+    # ---- the session -------------------------------------------------------------------------------
+
+    def _halt(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        self.watching = False
+
+    def _start(self, folder: Path) -> None:
+        from engine.build.dev import DevSession
+
+        tool, args = self._run_target()
+        autorun = self.query_one("#dev-autorun", Switch).value
+        try:
+            self.session = DevSession(self.app.engine, folder, on_event=self._event_from_thread,
+                                      release=self.release, run_tool=tool if autorun else None,
+                                      run_args=args or {})
+        except SkillError as e:
+            self._status(str(e), "error")
+            self._log("error", f"✘ {e}")
+            return
+        self.reloads = self.runs = 0
+        self.release_state = ""
+        self._stop = threading.Event()
+        self.watching = True
+        self._status(f"starting {folder} …")
+        self._log("start", f"▶ dev mode: {folder}")
+        self._watch(self.session, self._stop, str(folder))
+
+    @work(thread=True, group="dev-watch", exit_on_error=False)
+    def _watch(self, session: Any, stop: threading.Event, shown: str) -> None:
+        say = self.app.call_from_thread
+        try:
+            session.start(progress=lambda msg: say(self._log, "info", msg))
+            say(self._log, "info", f"watching {shown} for changes")
+            say(self._show_state)
+            session.watch(stop)
+        except SkillError as e:
+            say(self._log, "error", f"✘ {e}")
+            say(self._status, str(e), "error")
+        finally:
+            session.close()
+            if not stop.is_set():
+                stop.set()
+                say(self._halt)
+
+    def _event_from_thread(self, event: Any) -> None:
+        try:
+            self.app.call_from_thread(self.on_dev_event, event)
+        except RuntimeError:
+            self.on_dev_event(event)  # already on the app's thread (tests drive the session directly)
+
+    def on_dev_event(self, event: Any) -> None:
+        from engine.build import dev
+
+        if isinstance(event, dev.Reloaded):
+            self.reloads += 1
+            self._log("ok", f"✔ reloaded in {format_ms(event.ms)}: {len(event.tools)} tool(s): {', '.join(event.tools)}")
+        elif isinstance(event, dev.ReloadFailed):
+            keeps = "the previous version keeps serving" if event.serving else "no working version yet"
+            self._log("error", f"✘ build error: {event.error} ({keeps})")
+        elif isinstance(event, dev.DevRunResult):
+            self.runs += 1
+            if event.ok:
+                self._log("stdout", f"{event.tool} → {event.output}")
+            else:
+                self._log("error", f"{event.tool} → error: {event.error}")
+        elif isinstance(event, dev.ReleaseStarted):
+            self.release_state = "release build running"
+        elif isinstance(event, dev.ReleaseInstalled):
+            how = "cached" if event.cached else f"{event.seconds:.1f} s"
+            self.release_state = f"release installed ({how})"
+            self._log("info", f"release build installed ({how}, {event.size / 1e6:.1f} MB, {event.status})")
+            self.app.post_message(SkillsChanged())
+        elif isinstance(event, dev.ReleaseFailed):
+            self.release_state = "release build failed"
+            self._log("error", f"✘ release build failed: {event.error} (the dev version keeps serving)")
+        self._show_state(error=isinstance(event, dev.ReloadFailed))
+
+    def _show_state(self, error: bool = False) -> None:
+        s = self.session
+        if s is None:
+            return
+        live = f"live: {len(s.tools)} tool(s)" if s.live else "no working version"
+        parts = [f"● watching {s.name}" if self.watching else f"■ {s.name}", live, f"{self.reloads} reload(s)"]
+        if self.release_state:
+            parts.append(self.release_state)
+        self._status("  ·  ".join(parts), "error" if error or not s.live else "live")

@@ -25,6 +25,7 @@ from engine.store import InstalledSkill
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.widgets.instances_pane import InstancesPane
 from skill_tui.widgets.log_view import LogView
+from skill_tui.widgets.mcp_status import McpStatus
 from skill_tui.widgets.run_form import RunForm
 from skill_tui.widgets.skills_pane import SkillRow, SkillsPane
 from skill_tui.widgets.tools_pane import ToolsPane
@@ -91,6 +92,7 @@ class MainScreen(Screen):
         with Vertical(id="log-panel"):
             yield Input(placeholder="find in log (enter: next, esc: close)", id="log-search", classes="hidden")
             yield LogView(id="log")
+            yield McpStatus(id="mcp-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -1,25 +1,37 @@
-"""Find a tool among all installed skills and open it in the run form.
+"""Find a tool by what it does, across all installed skills, and open it in the run form.
 
-It matches every word of the query against tool and skill names, descriptions and
-parameter names; ranking by meaning arrives with the engine's semantic search.
+Results come from the engine's semantic search (meaning + keywords) and update as
+you type: each change waits 150 ms for the next key, then one exclusive thread
+worker asks the engine (a newer query cancels an older one). The search model
+loads in a worker the first time the screen opens; meanwhile the box says so and
+plain word matching stands in. Enter opens the highlighted tool's run form,
+pre-filled with what the query quoted (`slugify "Hello World"`).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from engine.errors import SkillError
 from engine.store import InstalledSkill
+
+DEBOUNCE_S = 0.15
+TOP = 20
+LOADING = "loading the model… (word matches meanwhile)"
 
 
 def matches(skills: list[InstalledSkill], query: str) -> list[tuple[str, str]]:
-    """(skill, tool) pairs whose text holds every word of `query`, in install order."""
+    """(skill, tool) pairs whose text holds every word of `query`: the stand-in while the model loads."""
     words = query.lower().split()
     found = []
     for s in skills:
@@ -30,54 +42,210 @@ def matches(skills: list[InstalledSkill], query: str) -> list[tuple[str, str]]:
     return found
 
 
-class SearchScreen(ModalScreen[tuple[str, str] | None]):
+def preview_text(hit: Any) -> Text:
+    """The preview pane: ref, description, SKILL.md excerpt, parameters, command line."""
+    out = Text()
+    out.append(hit.ref, "bold")
+    out.append(f"  {hit.score:.2f}\n", "dim")
+    if hit.description:
+        out.append(hit.description + "\n")
+    if hit.excerpt:
+        out.append("\n")
+        out.append(hit.excerpt.strip() + "\n", "italic")
+    if hit.params:
+        out.append("\nparameters\n", "bold")
+        for p in hit.params:
+            flags = p.type + (", required" if p.required else "")
+            default = f" = {p.default!r}" if p.default is not None else ""
+            out.append(f"  {p.name}", "bold")
+            out.append(f"  [{flags}]{default}")
+            if p.description:
+                out.append(f"  {p.description}", "dim")
+            out.append("\n")
+    out.append("\n$ ", "dim")
+    out.append(hit.command)
+    return out
+
+
+class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
     DEFAULT_CSS = """
     SearchScreen { align: center top; }
-    SearchScreen > Vertical { width: 90; height: 70%; margin-top: 3; border: thick $primary; background: $surface; }
-    SearchScreen OptionList { height: 1fr; border: none; }
+    SearchScreen > Vertical { width: 92%; max-width: 140; height: 80%; margin-top: 2; border: thick $primary;
+                              background: $surface; }
+    SearchScreen #search-status { height: 1; padding: 0 1; color: $text-muted; }
+    SearchScreen #search-body { height: 1fr; }
+    SearchScreen #results { width: 1fr; height: 1fr; border: none; }
+    SearchScreen #preview-box { width: 1fr; height: 1fr; border-left: solid $primary-muted; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape", "dismiss(None)", "Close"), Binding("down", "focus_results", show=False)]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Close"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
 
     def __init__(self, skills: list[InstalledSkill]) -> None:
         super().__init__()
         self.skills = {s.name: s for s in skills}
+        self.hits: list[Any] = []  # engine.search.SearchHit, or (skill, tool) word matches while loading
+        self.ready = False
+        self.loaded_here = False  # the model was loading when the screen opened (the box said so)
+        self.searches = 0  # finished semantic searches (tests wait on it)
+        self._timer: Timer | None = None
+        self._shown = ""  # the query the listed results answer
+        self._enter_pending = False  # Enter came before the results of the latest keys
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Input(placeholder="find a tool: words from its name, description or parameters")
-            yield OptionList()
+            yield Input(placeholder="what do you want to do? e.g. turn a title into a url slug", id="search-box")
+            yield Static("", id="search-status")
+            with Horizontal(id="search-body"):
+                yield OptionList(id="results")
+                with VerticalScroll(id="preview-box"):
+                    yield Static("", id="preview")
 
     def on_mount(self) -> None:
-        self._refresh("")
+        from engine.search import is_ready  # light: no numpy, no model
+
+        self.ready = is_ready(self.app.engine)
+        if not self.ready:
+            self.loaded_here = True
+            self._status(LOADING)
+            self.query_one(Input).placeholder = "loading the model… type away, results follow"
+            self._load_model()
+        self._refresh_now()
+
+    # ---- the model ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="search-model", exit_on_error=False)
+    def _load_model(self) -> None:
+        from engine.search import searcher
+
+        try:
+            searcher(self.app.engine).refresh()
+        except SkillError as e:
+            self.app.call_from_thread(self._status, f"search unavailable: {e}")
+            return
+        except Exception as e:  # a broken model must not take the app down
+            self.app.call_from_thread(self._status, f"search unavailable: {e!r}")
+            return
+        self.app.call_from_thread(self._model_ready)
+
+    def _model_ready(self) -> None:
+        self.ready = True
+        self.query_one(Input).placeholder = "what do you want to do? e.g. turn a title into a url slug"
+        self._refresh_now()
+
+    # ---- searching ---------------------------------------------------------------------------
 
     @on(Input.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        self._refresh(event.value)
+    def _changed(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(DEBOUNCE_S, self._refresh_now)
 
-    def _refresh(self, query: str) -> None:
+    def _refresh_now(self) -> None:
+        self._timer = None
+        query = self.query_one(Input).value.strip()
+        if not self.ready:
+            self._show_words(query)
+        elif query:
+            self._search(query)
+        else:
+            self._show_hits("", [])
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _search(self, query: str) -> None:
+        try:
+            hits = self.app.engine.find(query, top=TOP)
+        except SkillError as e:
+            self.app.call_from_thread(self._status, f"error: {e}")
+            return
+        self.app.call_from_thread(self._show_hits, query, hits)
+
+    def _show_hits(self, query: str, hits: list[Any]) -> None:
+        if query != self.query_one(Input).value.strip():
+            return  # an older query's answer
+        self.hits = hits
+        self._shown = query
         options = self.query_one(OptionList)
         options.clear_options()
-        for skill, tool in matches(list(self.skills.values()), query):
+        for n, h in enumerate(hits):
+            label = Text.assemble((f"{h.score:.2f} ", "dim"), (h.ref, "bold"), "  ", (h.description, "dim"))
+            label.truncate(200)
+            options.add_option(Option(label, id=str(n)))
+        if hits:
+            options.highlighted = 0
+            self._preview(0)
+        else:
+            self.query_one("#preview", Static).update("")
+        self.searches += 1
+        if self._enter_pending:
+            self._enter_pending = False
+            if hits:
+                self._choose(0)
+                return
+        if not query:
+            self._status("type what you want to do; results are ranked by meaning and keywords")
+        else:
+            self._status(f"{len(hits)} result{'s' if len(hits) != 1 else ''}" if hits else "no results")
+
+    def _show_words(self, query: str) -> None:
+        found = matches(list(self.skills.values()), query)
+        self.hits = found
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for n, (skill, tool) in enumerate(found):
             t = self.skills[skill].tool(tool)
             label = Text.assemble((f"{skill}:{tool}", "bold"), "  ", (t.description if t else "", "dim"))
-            options.add_option(Option(label, id=f"{skill}:{tool}"))
-        if options.option_count:
+            options.add_option(Option(label, id=str(n)))
+        if found:
             options.highlighted = 0
+        self.query_one("#preview", Static).update("")
+
+    def _status(self, text: str) -> None:
+        self.query_one("#search-status", Static).update(text)
+
+    # ---- preview and choosing ----------------------------------------------------------------
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_index is not None:
+            self._preview(event.option_index)
+
+    def _preview(self, index: int) -> None:
+        if 0 <= index < len(self.hits) and not isinstance(self.hits[index], tuple):
+            self.query_one("#preview", Static).update(preview_text(self.hits[index]))
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -1
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
 
     @on(Input.Submitted)
     def _submit(self) -> None:
         options = self.query_one(OptionList)
+        if self.ready and (self._timer is not None or self._shown != self.query_one(Input).value.strip()):
+            self._enter_pending = True  # results for the latest keys are on their way: choose the first
+            return
         if options.highlighted is not None:
-            self._choose(options.get_option_at_index(options.highlighted).id)
+            self._choose(options.highlighted)
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
-        self._choose(event.option.id)
+        self._choose(event.option_index)
 
-    def _choose(self, option_id: str | None) -> None:
-        if option_id:
-            skill, tool = option_id.split(":", 1)
-            self.dismiss((skill, tool))
-
-    def action_focus_results(self) -> None:
-        self.query_one(OptionList).focus()
+    def _choose(self, index: int) -> None:
+        if not 0 <= index < len(self.hits):
+            return
+        hit = self.hits[index]
+        if isinstance(hit, tuple):
+            self.dismiss((hit[0], hit[1], {}))
+            return
+        tool = hit.tool
+        if tool is None:  # the skill's own knowledge: open its first tool
+            skill = self.skills.get(hit.skill)
+            if skill is None or not skill.tools:
+                return
+            tool = skill.tools[0].name
+        self.dismiss((hit.skill, tool, dict(hit.values)))

@@ -1,0 +1,390 @@
+"""Dev mode: watch a skill folder and hot-swap the skill on every save, in milliseconds.
+
+A real build is componentize-js (~5-15 s) plus a Cranelift compile (~6-11 s). Dev
+mode avoids both on a save: one prebuilt **dev host** component (``js/devhost.js``,
+built and compiled once, cached by content hash like every build) evaluates the
+skill's freshly bundled source at instantiation. A save costs one esbuild run (a
+CommonJS bundle of the same ``entry.js`` + SDK adapter the real build uses) and a
+fresh instance: every call already gets a fresh instance, so the next call sees the
+edit.
+
+How the source reaches the dev host: in the environment variable ``SKILL_DEV_SOURCE``
+of that one call. The dev host hides it from the skill: the ``wasi:cli/environment``
+it hands the evaluated bundle (through its ``require`` shim) lists every variable but
+that one. The sandbox is the instance's, unchanged (same /data, env, config, limits).
+
+In the background the real build runs (at low priority, after the folder has been
+quiet for ``release_delay`` s) and installs the real component (``Engine.install``,
+force) when done, so what is installed is always the real thing. A failed build or
+reload is reported and the last good version keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from engine.build.componentize import JS_DIR, BuildError, _display, bundle, build_component, build_folder, \
+    folder_plan, map_position
+from engine.build.toolchain import ToolchainError, ensure_toolchain
+from engine.errors import SkillError, UsageError
+
+DEVHOST_JS = JS_DIR / "devhost.js"
+SOURCE_VAR = "SKILL_DEV_SOURCE"
+WATCHED_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".json", ".yaml", ".yml", ".md")
+IGNORED_DIRS = {"node_modules", "dist", ".git", "__pycache__", ".cache"}
+
+
+# ---- events (one per line of `skill dev`) -------------------------------------------------
+
+@dataclass(frozen=True)
+class Reloaded:
+    seq: int
+    ms: float                   # save handled → new version live (bundle + check)
+    tools: tuple[str, ...]
+    bundle_bytes: int
+
+
+@dataclass(frozen=True)
+class ReloadFailed:
+    seq: int
+    ms: float
+    error: str                  # one line, file:line when known
+    serving: bool = False       # True when an earlier version keeps answering
+
+
+@dataclass(frozen=True)
+class DevRunResult:
+    tool: str
+    args: dict[str, Any]
+    ok: bool
+    output: str
+    error: str | None
+    data: Any = None
+    stdout: str = ""
+    stderr: str = ""
+    ms: float = 0.0
+    seq: int = 0                # the reload whose version answered
+
+
+@dataclass(frozen=True)
+class ReleaseStarted:
+    seq: int
+
+
+@dataclass(frozen=True)
+class ReleaseInstalled:
+    seq: int
+    seconds: float
+    status: str                 # "installed", "replaced", "unchanged", ...
+    cached: bool
+    size: int
+
+
+@dataclass(frozen=True)
+class ReleaseFailed:
+    seq: int
+    error: str
+
+
+DevEvent = Reloaded | ReloadFailed | DevRunResult | ReleaseStarted | ReleaseInstalled | ReleaseFailed
+OnDevEvent = Callable[[DevEvent], None]
+
+
+# ---- the dev host ---------------------------------------------------------------------------
+
+_host_lock = threading.Lock()
+
+
+def dev_host(engine: Any, progress: Callable[[str], None] | None = None):
+    """The compiled dev host component (componentized and compiled once per cache)."""
+    with _host_lock:
+        if progress:
+            def progress_(msg: str, _p=progress) -> None:
+                _p("building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg)
+        else:
+            progress_ = None
+        r = build_component(engine.home, DEVHOST_JS, adapt=False, progress=progress_)
+        return engine.runtime.compile(r.wasm_path.read_bytes(), "the dev host")[1]
+
+
+def _first_line(text: str) -> str:
+    for ln in text.splitlines():
+        ln = ln.strip()
+        if ln and not ln.startswith("Redirecting call to abort"):
+            return ln
+    return ""
+
+
+# ---- a session --------------------------------------------------------------------------------
+
+@dataclass
+class _Version:
+    seq: int
+    source: str
+    tools: dict[str, Any] = field(default_factory=dict)   # name -> engine.protocol.Tool
+
+
+class DevSession:
+    """One skill folder in dev mode. Thread-safe: reload/run may be called from any thread."""
+
+    def __init__(self, engine: Any, folder: str | Path, instance: str = "default",
+                 on_event: OnDevEvent | None = None, release: bool = True, release_delay: float = 1.5,
+                 run_tool: str | None = None, run_args: dict[str, Any] | None = None):
+        from engine.instances import check_instance_name
+
+        self.engine = engine
+        self.folder = Path(folder).expanduser().resolve()
+        if not (self.folder / "skill.yaml").is_file():
+            raise UsageError(f"{_display(self.folder)} has no skill.yaml; create a skill with `skill init DIR`")
+        self.instance = check_instance_name(instance)
+        self.on_event = on_event or (lambda _e: None)
+        self.release = release
+        self.release_delay = release_delay
+        self.run_tool = run_tool
+        self.run_args = dict(run_args or {})
+        self.name, self.entry, self.out = folder_plan(self.folder)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._current: _Version | None = None
+        self._host = None
+        self._tc = None
+        self._tmp: Path | None = None
+        self._stop = threading.Event()
+        self._release_wanted = threading.Event()
+        self._release_seq = 0
+        self._last_change = 0.0
+        self._release_thread: threading.Thread | None = None
+        self._busy = False
+        self.reloads = 0
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    def start(self, progress: Callable[[str], None] | None = None) -> Reloaded | ReloadFailed:
+        """Install the toolchain and the dev host if needed, then load the current source."""
+        import tempfile
+
+        try:
+            self._tc = ensure_toolchain(self.engine.home, progress)
+        except ToolchainError as e:
+            raise BuildError(e.message) from None
+        self._host = dev_host(self.engine, progress)
+        self.engine.home.tmp.mkdir(parents=True, exist_ok=True)
+        self._tmp = Path(tempfile.mkdtemp(prefix="dev-", dir=self.engine.home.tmp))
+        if self.release:
+            self._release_thread = threading.Thread(target=self._release_loop, name="skill-dev-release",
+                                                    daemon=True)
+            self._release_thread.start()
+        return self.reload()
+
+    def close(self) -> None:
+        import shutil
+
+        self._stop.set()
+        self._release_wanted.set()
+        if self._release_thread is not None:
+            self._release_thread.join(timeout=10)
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> "DevSession":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def live(self) -> bool:
+        """True once a version is serving."""
+        return self._current is not None
+
+    @property
+    def tools(self) -> list[str]:
+        cur = self._current
+        return list(cur.tools) if cur else []
+
+    # ---- reload ---------------------------------------------------------------------------
+
+    def reload(self) -> Reloaded | ReloadFailed:
+        """Bundle the source and make it the live version if it loads; else keep the last good one."""
+        from engine.protocol import parse_tools
+
+        t0 = time.perf_counter()
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        self.reloads += 1
+        self._last_change = time.monotonic()
+        try:
+            out = bundle(self.entry, self._tc.esbuild_cmd(), self._tmp, fmt="cjs")
+            source = out.read_text(encoding="utf-8")
+            outcome = self._call(source, "get-tools")
+            if outcome.value is None:
+                raise BuildError(self._load_error(outcome, out))
+            try:
+                tools = {t.name: t for t in parse_tools(outcome.value)}
+            except SkillError as e:
+                raise BuildError(f"{_display(self.entry)}: get-tools: {e}") from None
+        except BuildError as e:
+            event: Reloaded | ReloadFailed = ReloadFailed(seq, (time.perf_counter() - t0) * 1000, e.message,
+                                                          self._current is not None)
+            self.on_event(event)
+            return event
+        with self._lock:
+            if self._current is None or self._current.seq < seq:
+                self._current = _Version(seq, source, tools)
+        event = Reloaded(seq, (time.perf_counter() - t0) * 1000, tuple(tools), len(source))
+        self.on_event(event)
+        if self.release:
+            self._release_seq = seq
+            self._release_wanted.set()
+        if self.run_tool:
+            self.run(self.run_tool, self.run_args)
+        return event
+
+    def _load_error(self, outcome: Any, bundle_js: Path) -> str:
+        """One line for a bundle that did not load: the JS error, at its source file:line when known."""
+        import re
+
+        text = outcome.stderr or ""
+        msg = _first_line(text) or outcome.failure or "the skill did not load"
+        # Frames of the evaluated code read like `fn@.../devhost.js line 52 > Function:LINE:COL`;
+        # `new Function` puts two lines of its own before the body.
+        m = re.search(r"> Function:(\d+):(\d+)", text)
+        if m:
+            mapped = map_position(bundle_js.with_name(bundle_js.name + ".map"), int(m.group(1)) - 2,
+                                  int(m.group(2)))
+            if mapped:
+                return f"{_display(mapped[0])}:{mapped[1]}:{mapped[2]}: {msg}"
+        return f"{_display(self.entry)}: {msg}"
+
+    # ---- calls ------------------------------------------------------------------------------
+
+    def _policy(self, source: str, timeout: float | None = None):
+        from engine.manifest import load_folder
+        from engine.runtime import SandboxPolicy
+
+        manifest = load_folder(self.folder)
+        inst = self.engine.instances
+        env, config = inst.sandbox_inputs(self.name, self.instance, manifest.config, self.engine.resolve_secret) \
+            if manifest.config or inst.config_path(self.name, self.instance).is_file() else ({}, {})
+        limits = inst.overrides(self.name, self.instance)
+        return SandboxPolicy(data_dir=inst.data_dir(self.name, self.instance), env={**env, SOURCE_VAR: source},
+                             config=config,
+                             timeout_s=timeout or limits.get("timeout_s", manifest.capabilities.timeout_s),
+                             memory_mb=limits.get("memory_mb", manifest.capabilities.memory_mb))
+
+    def _call(self, source: str, export: str, *args: str, timeout: float | None = None,
+              on_line: Any = None):
+        return self.engine.runtime.call(self._host, self._policy(source, timeout), export, *args, on_line=on_line)
+
+    def run(self, tool: str, args: dict[str, Any] | None = None, timeout: float | None = None,
+            on_line: Any = None) -> DevRunResult:
+        """Run a tool of the live version (in the instance's sandbox, through the dev host)."""
+        from engine.protocol import check_args, parse_tool_result
+
+        cur = self._current
+        if cur is None:
+            raise UsageError(f"{self.name} has no working version yet; fix the build error first")
+        args = dict(args or {})
+        t = cur.tools.get(tool)
+        if t is None:
+            res = DevRunResult(tool, args, False, "", f"{self.name} has no tool {tool!r}; its tools are: "
+                               f"{', '.join(cur.tools) or '(none)'}", seq=cur.seq)
+            self.on_event(res)
+            return res
+        try:
+            check_args(t, args, f"{self.name}:{tool}")
+        except SkillError as e:
+            res = DevRunResult(tool, args, False, "", str(e), seq=cur.seq)
+            self.on_event(res)
+            return res
+        o = self._call(cur.source, "execute-tool", tool, json.dumps(args), timeout=timeout, on_line=on_line)
+        if o.value is None:
+            ok, output, error, data = False, "", o.failure, None
+            detail = _first_line(o.stderr)
+            if detail and o.stopped == "trap":
+                error = f"{detail} ({o.failure})"
+        else:
+            told = parse_tool_result(o.value, tool)
+            ok, output, error, data = told.ok, told.output, told.error, told.data
+        res = DevRunResult(tool, args, ok, output, error, data, o.stdout, o.stderr, o.duration_ms, cur.seq)
+        self.on_event(res)
+        return res
+
+    # ---- the background release build -----------------------------------------------------
+
+    def _release_loop(self) -> None:
+        while not self._stop.is_set():
+            self._release_wanted.wait()
+            if self._stop.is_set():
+                return
+            # wait until the folder has been quiet for release_delay seconds
+            while not self._stop.is_set():
+                quiet = time.monotonic() - self._last_change
+                if quiet >= self.release_delay:
+                    break
+                self._stop.wait(self.release_delay - quiet)
+            if self._stop.is_set():
+                return
+            self._busy = True
+            self._release_wanted.clear()
+            seq = self._release_seq
+            self.on_event(ReleaseStarted(seq))
+            t0 = time.perf_counter()
+            try:
+                _name, r = build_folder(self.engine.home, self.folder, out=self.out, cancel=self._stop, nice=10)
+                if self._release_wanted.is_set():
+                    continue  # a newer save arrived: build that one instead
+                report = self.engine.install(self.folder, force=True)
+                self.on_event(ReleaseInstalled(seq, time.perf_counter() - t0, report.status, r.cached, r.size))
+            except SkillError as e:
+                if not self._stop.is_set():
+                    self.on_event(ReleaseFailed(seq, str(e)))
+            finally:
+                self._busy = False
+
+    def wait_release(self, timeout: float = 300.0) -> bool:
+        """Block until no release build is pending or running (tests, `--max-reloads`)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not self._release_wanted.is_set() and not self._building():
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _building(self) -> bool:
+        return self._busy
+
+    # ---- watching ---------------------------------------------------------------------------
+
+    def watch_filter(self, _change: Any, path: str) -> bool:
+        p = Path(path)
+        try:
+            rel = p.relative_to(self.folder)
+        except ValueError:
+            return False
+        if any(part in IGNORED_DIRS or part.startswith(".") for part in rel.parts):
+            return False
+        return p.suffix in WATCHED_SUFFIXES
+
+    def watch(self, stop: threading.Event | None = None, max_reloads: int | None = None,
+              on_watching: Callable[[], None] | None = None) -> None:
+        """Reload on every change until ``stop`` is set (or ``max_reloads`` reloads happened)."""
+        import watchfiles
+
+        stop = stop or threading.Event()
+        done = 0
+        if on_watching:
+            on_watching()
+        for _changes in watchfiles.watch(self.folder, watch_filter=self.watch_filter, stop_event=stop,
+                                         debounce=400, step=15, rust_timeout=200, yield_on_timeout=False,
+                                         raise_interrupt=True):
+            self.reload()
+            done += 1
+            if max_reloads is not None and done >= max_reloads:
+                return

@@ -1,0 +1,76 @@
+"""`skill find QUERY`: tools ranked by meaning and keywords, with a command line to run each.
+
+The search stack (numpy, fastembed, the model) is imported only when the command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+
+from engine.errors import UsageError
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 1000:
+        raise argparse.ArgumentTypeError(f"{value} is out of range; give 1 to 1000")
+    return value
+
+
+def cmd_find(a: argparse.Namespace) -> int:
+    from engine.api import Engine
+
+    query = " ".join(a.query).strip()
+    if not query:
+        raise UsageError("give something to look for, e.g. skill find 'turn a title into a slug'")
+    engine = Engine()
+    hits = engine.find(query, top=a.top, skill=a.skill, instance=a.instance, tag=a.tag, mode=a.mode)
+    if a.json:
+        print(json.dumps([h.to_json() for h in hits], indent=2, ensure_ascii=False))
+        return 0
+    from engine.search import searcher
+
+    sync = searcher(engine).last_sync
+    if sync is not None and (sync.embedded or sync.removed):
+        print(f"index updated: {sync.embedded} document(s) embedded, {sync.removed} removed, "
+              f"{sync.total} in all ({sync.seconds:.1f} s)", file=sys.stderr)
+    if not hits:
+        where = " ".join(f"--{k} {v}" for k, v in (("skill", a.skill), ("instance", a.instance), ("tag", a.tag)) if v)
+        if not engine.skills():
+            print("no results: no skills are installed; install one with `skill install PATH`")
+        else:
+            print(f"no results for {query!r}{' with ' + where if where else ''}")
+        return 0
+    for n, h in enumerate(hits, 1):
+        print(f"{n}. {h.score:.2f}  {h.ref}  {h.description}".rstrip())
+        if h.excerpt:
+            lines = [ln for ln in h.excerpt.splitlines() if ln.strip()][:3]
+            for ln in lines:
+                print("     │ " + textwrap.shorten(ln.strip(), width=100, placeholder="…"))
+        if h.params:
+            parts = []
+            for p in h.params:
+                flags = p.type + (", required" if p.required else "")
+                parts.append(f"{p.name} ({flags})")
+            print(textwrap.fill("params: " + "; ".join(parts), width=110, initial_indent="     ",
+                                subsequent_indent="       "))
+        print(f"     $ {h.command}")
+    return 0
+
+
+def add_parsers(sub, add) -> None:
+    """Register `skill find` on the main parser (see engine.cli.build_parser)."""
+    sp = add("find", cmd_find, "find tools by what they do: skill find 'upload a file to a bucket'")
+    sp.add_argument("query", nargs="+", help="what you want to do, in your own words")
+    sp.add_argument("--top", "-k", type=_positive, default=5, metavar="K", help="show the K best results (default 5)")
+    sp.add_argument("--skill", metavar="S", help="only tools of this skill")
+    sp.add_argument("--instance", metavar="I", help="only skills that have this instance (used in the command line)")
+    sp.add_argument("--tag", metavar="T", help="only skills tagged T (SKILL.md metadata tags/keywords)")
+    sp.add_argument("--mode", choices=("fused", "dense", "keyword"), default="fused",
+                    help="ranking: meaning + keywords (default), meaning only, keywords only")

@@ -1,0 +1,220 @@
+"""The search index: document vectors on disk, kept in step with the installed skills.
+
+Files under `<home>/search/`:
+
+- `vectors-<token>.npy`: one float32 row per document, L2-normalised;
+- `meta.json`: the embedder's `model_id`, the vector file's name and, per row,
+  the document id and content hash.
+
+A sync embeds only the documents whose hash is not in the index yet, drops the
+ones that are gone, and rebuilds everything if the model changed. It writes a
+new vector file first and then swaps `meta.json` (both atomically), so a crash
+at any point leaves the previous consistent index; stale vector files are removed
+on the next sync. Syncs hold `search/.lock`, so two processes never embed the same
+documents at once.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from engine.fsutil import atomic_write_bytes, atomic_write_text, file_lock
+from engine.search.documents import Document, documents, keyword_text
+from engine.search.keyword import BM25
+
+if TYPE_CHECKING:
+    from engine.search.embedder import Embedder
+    from engine.store import InstalledSkill
+
+META_FORMAT = 1
+RRF_K = 60
+MIN_COSINE = 0.15  # below this a document that shares no keyword with the query is noise (eval: correct hits >= 0.16)
+MODES = ("fused", "dense", "keyword")
+# Weighted reciprocal rank fusion: the keyword ranking is the weaker of the two (see the evaluation
+# in bench/bench_search.py), and a skill's own document (SKILL.md prose) should not push its tools down.
+DENSE_WEIGHT, KEYWORD_WEIGHT, SKILL_DOC_WEIGHT = 1.0, 0.5, 0.5
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    total: int
+    embedded: int  # documents (re-)embedded by this sync
+    removed: int
+    rebuilt: bool  # the model changed (or the index was unreadable): everything re-embedded
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Ranked:
+    doc: Document
+    score: float  # 0..1: fused reciprocal rank (1 = first in both rankings), cosine, or BM25 / best BM25
+    dense: float  # cosine similarity with the query
+    keyword: float  # BM25 score
+
+
+class SearchIndex:
+    def __init__(self, folder: Path, embedder: "Embedder"):
+        self.folder = folder
+        self.embedder = embedder
+        self.docs: list[Document] = []
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self._bm25: BM25 | None = None
+        self._loaded = False
+
+    # ---- persistence -------------------------------------------------------------------------
+
+    @property
+    def meta_path(self) -> Path:
+        return self.folder / "meta.json"
+
+    def _read(self) -> tuple[dict[str, int], np.ndarray, str] | None:
+        """(hash → row, matrix, vector file name) of the index on disk, if readable and made by this model."""
+        for _attempt in range(3):  # a concurrent sync may swap files between the two reads
+            try:
+                meta = json.loads(self.meta_path.read_text(encoding="utf-8"))
+                if meta.get("format") != META_FORMAT or meta.get("model") != self.embedder.model_id:
+                    return None
+                matrix = np.load(self.folder / meta["vectors"], allow_pickle=False)
+            except FileNotFoundError:
+                if not self.meta_path.exists():
+                    return None
+                continue
+            except (OSError, ValueError, KeyError, TypeError):
+                return None
+            rows = meta.get("docs", [])
+            if matrix.ndim != 2 or matrix.shape[0] != len(rows):
+                return None
+            return ({r["hash"]: i for i, r in enumerate(rows)}, matrix.astype(np.float32, copy=False),
+                    meta["vectors"])
+        return None
+
+    def _write(self, docs: list[Document], matrix: np.ndarray) -> None:
+        buf = io.BytesIO()
+        np.save(buf, matrix, allow_pickle=False)
+        name = f"vectors-{int(time.time())}-{os.urandom(4).hex()}.npy"
+        atomic_write_bytes(self.folder / name, buf.getvalue())
+        meta = {"format": META_FORMAT, "model": self.embedder.model_id, "dim": int(matrix.shape[1]) if matrix.size else 0,
+                "vectors": name, "docs": [{"id": d.id, "hash": d.hash} for d in docs]}
+        atomic_write_text(self.meta_path, json.dumps(meta, separators=(",", ":")))
+        self._drop_stale(name)
+
+    def _drop_stale(self, current: str) -> None:
+        """Delete vector files meta.json does not name (left by an earlier sync or a crashed one)."""
+        for old in self.folder.glob("vectors-*.npy"):
+            if old.name != current:
+                old.unlink(missing_ok=True)
+
+    # ---- sync --------------------------------------------------------------------------------
+
+    def sync(self, skills: list["InstalledSkill"]) -> SyncReport:
+        """Bring the index in line with `skills`: embed new/changed documents only."""
+        return self.sync_documents(documents(skills))
+
+    def sync_documents(self, docs: list[Document]) -> SyncReport:
+        t0 = time.perf_counter()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.folder / ".lock"):
+            stored = self._read()
+            rebuilt = stored is None
+            by_hash, old, current = stored if stored is not None else ({}, np.zeros((0, 0), dtype=np.float32), "")
+            todo = [d for d in dict((d.hash, d) for d in docs if d.hash not in by_hash).values()]
+            fresh, new_rows = _embed_documents(self.embedder, todo)
+            dim = fresh.shape[1] if fresh is not None else (old.shape[1] if old.size else 0)
+            matrix = np.empty((len(docs), dim), dtype=np.float32)
+            for i, d in enumerate(docs):
+                matrix[i] = fresh[new_rows[d.hash]] if d.hash in new_rows else old[by_hash[d.hash]]
+            kept_hashes = {d.hash for d in docs}
+            removed = sum(1 for h in by_hash if h not in kept_hashes)
+            unchanged = (not rebuilt and not todo and removed == 0 and len(by_hash) == len(docs)
+                         and all(by_hash[d.hash] == i for i, d in enumerate(docs)))
+            if not unchanged:
+                self._write(docs, matrix)
+            else:
+                self._drop_stale(current)
+        self.docs, self.matrix = docs, matrix
+        self._bm25 = BM25([keyword_text(d) for d in docs])
+        self._loaded = True
+        return SyncReport(total=len(docs), embedded=len(todo), removed=removed, rebuilt=rebuilt and bool(docs),
+                          seconds=time.perf_counter() - t0)
+
+    # ---- ranking -----------------------------------------------------------------------------
+
+    def rank(self, query: str, top: int = 10, mode: str = "fused",
+             keep: Callable[[Document], bool] | None = None) -> list[Ranked]:
+        """The `top` best documents for `query` (fused dense + BM25 by reciprocal rank, or one of them)."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}")
+        n = len(self.docs)
+        if n == 0 or not query.strip() or top <= 0:
+            return []
+        assert self._bm25 is not None
+        dense = self.matrix @ self.embedder.embed([query])[0] if self.matrix.size else np.zeros(n, np.float32)
+        kw = self._bm25.scores(query)
+        allowed = np.ones(n, dtype=bool)
+        if keep is not None:
+            allowed = np.fromiter((keep(d) for d in self.docs), dtype=bool, count=n)
+        pool = max(top * 5, 50)
+        dense_ok = allowed & ((dense >= MIN_COSINE) | (kw > 0))
+        dense_order = _top(np.where(dense_ok, dense, -np.inf), pool, dense_ok)
+        kw_ok = allowed & (kw > 0)
+        kw_order = _top(np.where(kw_ok, kw, -np.inf), pool, kw_ok)
+        if mode == "dense":
+            chosen = [(int(i), float(dense[i])) for i in dense_order[:top]]
+        elif mode == "keyword":
+            best = float(kw[kw_order[0]]) if len(kw_order) else 1.0
+            chosen = [(int(i), float(kw[i]) / best) for i in kw_order[:top]]
+        else:
+            fused: dict[int, float] = {}
+            for weight, order in ((DENSE_WEIGHT, dense_order), (KEYWORD_WEIGHT, kw_order)):
+                for r, i in enumerate(order):
+                    i = int(i)
+                    w = weight * (SKILL_DOC_WEIGHT if self.docs[i].tool is None else 1.0)
+                    fused[i] = fused.get(i, 0.0) + w / (RRF_K + r + 1)
+            full = (DENSE_WEIGHT + KEYWORD_WEIGHT) / (RRF_K + 1)
+            ranked = sorted(fused.items(), key=lambda kv: (-kv[1], -dense[kv[0]]))[:top]
+            chosen = [(i, s / full) for i, s in ranked]
+        return [Ranked(self.docs[i], round(s, 4), float(dense[i]), float(kw[i])) for i, s in chosen]
+
+
+_memo: dict[tuple[str, str], np.ndarray] = {}  # (model id, document hash) → vector, for this process
+_MEMO_LIMIT = 20_000
+
+
+def _embed_documents(embedder: "Embedder", todo: list[Document]) -> tuple[np.ndarray | None, dict[str, int]]:
+    """Vectors of `todo` (one row per document, in order), reusing what this process embedded already
+    (another home's index, an earlier sync): a document's hash covers its whole text."""
+    if not todo:
+        return None, {}
+    model = embedder.model_id
+    missing = [d for d in todo if (model, d.hash) not in _memo]
+    if missing:
+        vectors = embedder.embed([d.text for d in missing])
+        if len(_memo) + len(missing) > _MEMO_LIMIT:
+            _memo.clear()
+        for d, v in zip(missing, vectors, strict=True):
+            _memo[(model, d.hash)] = v
+        if len(missing) == len(todo):
+            return vectors, {d.hash: i for i, d in enumerate(todo)}
+    return np.vstack([_memo[(model, d.hash)] for d in todo]), {d.hash: i for i, d in enumerate(todo)}
+
+
+def _top(values: np.ndarray, k: int, valid: np.ndarray) -> np.ndarray:
+    """Indices of the k largest valid values, best first."""
+    count = int(valid.sum())
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    k = min(k, count)
+    if k < len(values):
+        part = np.argpartition(-values, k - 1)[:k]
+    else:
+        part = np.arange(len(values))
+    part = part[valid[part]]
+    return part[np.argsort(-values[part], kind="stable")]

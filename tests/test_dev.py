@@ -1,0 +1,149 @@
+"""Dev mode: every save is live in milliseconds through the dev host; errors keep the last good version.
+
+The dev host is componentized and compiled once per cache; after that each reload is an
+esbuild bundle plus a fresh instance.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from engine.build.dev import DevRunResult, DevSession, Reloaded, ReloadFailed, ReleaseInstalled
+from engine.build.scaffold import init_project
+
+from fixtures.env import REPO, SHARED_CACHE
+
+pytestmark = pytest.mark.integration
+
+def edit(src: Path, new_return: str) -> None:
+    """Replace the greet handler's return line (the line after its getConfig call)."""
+    lines = src.read_text().split("\n")
+    i = next(n for n, ln in enumerate(lines) if 'getConfig("greeting")' in ln) + 1
+    lines[i] = "        " + new_return
+    src.write_text("\n".join(lines))
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    folder = tmp_path / "demo"
+    init_project(folder, "js", description="Demo skill")
+    return folder
+
+
+def test_edits_are_live_errors_keep_the_last_good_version(engine, project):
+    events = []
+    src = project / "skill.js"
+    with DevSession(engine, project, on_event=events.append, release=False,
+                    run_tool="greet", run_args={"name": "Ada"}) as s:
+        first = s.start()
+        assert isinstance(first, Reloaded) and first.tools == ("greet", "word-count")
+        assert events[-1].output == "Hello, Ada!"
+        for i in range(6):
+            edit(src, f"return ok(`v{i}: ${{greeting}}, ${{name}}`);")
+            r = s.reload()
+            assert isinstance(r, Reloaded) and r.ms < 2000
+            assert isinstance(events[-1], DevRunResult) and events[-1].output == f"v{i}: Hello, Ada", events[-1]
+
+        # a syntax error is reported at file:line; v5 keeps answering
+        text = src.read_text()
+        src.write_text(text.replace("return ok(`v5", "return ok(( `v5"))
+        bad = s.reload()
+        assert isinstance(bad, ReloadFailed) and bad.serving
+        line = 1 + text[:text.index("return ok(`v5")].count("\n")
+        assert f"skill.js:{line}:" in bad.error, bad.error
+        assert s.run("greet", {"name": "Bo"}).output == "v5: Hello, Bo"
+
+        # an error while the module loads (defineSkill refuses a tool) is reported too
+        src.write_text(text.replace('name: "word-count"', 'name: "greet"'))
+        bad = s.reload()
+        assert isinstance(bad, ReloadFailed) and "defined twice" in bad.error, bad.error
+        assert s.run("greet", {"name": "Bo"}).output == "v5: Hello, Bo"
+
+        # fixing it recovers; a new tool appears
+        src.write_text(text.replace("return ok(`v5", "return ok(`fixed"))
+        assert isinstance(s.reload(), Reloaded)
+        assert events[-1].output == "fixed: Hello, Ada"
+
+        # the run still has the instance's sandbox: config, no view of the dev source
+        from fixtures.env import set_config
+
+        set_config(engine, "demo", "default", {"greeting": "Hoi"})
+        assert s.run("greet", {"name": "Ada"}).output == "fixed: Hoi, Ada"
+        r = s.run("nope", {})
+        assert not r.ok and "no tool 'nope'" in r.error
+
+
+def test_watch_reloads_on_save(engine, project):
+    events = []
+    src = project / "skill.js"
+    got = threading.Condition()
+
+    def on_event(e):
+        with got:
+            events.append(e)
+            got.notify_all()
+
+    s = DevSession(engine, project, on_event=on_event, release=False, run_tool="greet", run_args={"name": "Ada"})
+    s.start()
+    stop = threading.Event()
+    watching = threading.Event()
+    t = threading.Thread(target=s.watch, args=(stop,), kwargs={"on_watching": watching.set}, daemon=True)
+    t.start()
+    try:
+        assert watching.wait(10)
+        time.sleep(0.3)  # let the watcher arm
+        for i in range(3):
+            edit(src, f"return ok(`w{i} ${{name}}`);")
+            with got:
+                assert got.wait_for(lambda: any(isinstance(e, DevRunResult) and e.output == f"w{i} Ada"
+                                                for e in events), timeout=10), events[-3:]
+    finally:
+        stop.set()
+        t.join(5)
+        s.close()
+
+
+def test_release_build_installs_the_real_component(engine, project):
+    events = []
+    with DevSession(engine, project, on_event=events.append, release=True, release_delay=0.0) as s:
+        s.start()
+        assert s.wait_release(300)
+    done = [e for e in events if isinstance(e, ReleaseInstalled)]
+    assert done, events
+    assert engine.run("demo:greet", {"name": "Ada"}).output == "Hello, Ada!"
+    assert (project / "dist" / "demo.wasm").is_file()
+
+
+def test_skill_dev_cli(project, home):
+    env = dict(os.environ, SKILL_ENGINE_HOME=str(home.root), SKILL_ENGINE_CACHE=str(SHARED_CACHE))
+    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "dev", str(project), "--run", "greet",
+                             "--args", '{"name": "Ada"}', "--no-release", "--max-reloads", "1",
+                             "--stop-after", "60"], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if line.startswith("watching"):
+            time.sleep(0.3)
+            edit(project / "skill.js", "return ok(`cli ${name}`);")
+    proc.wait(30)
+    assert proc.returncode == 0, proc.stderr.read()
+    assert lines[0].startswith("reloaded in ") and lines[1] == "  greet → Hello, Ada!", lines
+    assert lines[-2].startswith("reloaded in ") and lines[-1] == "  greet → cli Ada", lines
+
+
+def test_npm_dependency_is_bundled_in_dev_mode(engine, tmp_path):
+    import shutil
+
+    folder = tmp_path / "npm-skill"
+    shutil.copytree(REPO / "tests" / "fixtures" / "authoring" / "npm-skill", folder)
+    with DevSession(engine, folder, release=False) as s:
+        assert isinstance(s.start(), Reloaded)
+        assert s.run("case", {"text": "hello big WORLD"}).output == "hello-big-world | Hello Big World"

@@ -1,0 +1,110 @@
+"""The TUI's MCP status line: the server registry, the history tail, MCP calls in the live log."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from engine.events import RunResult
+from engine.history import History
+from fixtures.tui import SIZE, settle
+from skill_tui.widgets.mcp_status import HistoryTail, McpStatus, describe
+
+pytestmark = pytest.mark.anyio
+
+
+def _row(**kw) -> dict:
+    return {"skill": "textkit", "instance": "default", "tool": "slugify", "ok": True, "duration_ms": 3.2,
+            "started_at": time.mktime((2026, 1, 2, 12, 3, 4, 0, 0, -1)), "source": "mcp", **kw}
+
+
+def test_describe():
+    assert describe([], None) == "MCP: not running"
+    serving = describe([{"pid": 42, "transport": "stdio", "tools": 6}], _row())
+    assert serving == "MCP: serving 6 tools over stdio (pid 42) · last call 12:03:04 textkit@default:slugify ✔ 3 ms"
+    http = describe([{"pid": 7, "transport": "http", "address": "http://127.0.0.1:8765/mcp", "tools": 1}],
+                    _row(ok=False))
+    assert http.startswith("MCP: serving 1 tools over http://127.0.0.1:8765/mcp (pid 7) · last call")
+    assert "✘" in http
+
+
+def test_history_tail_follows_appends_and_rotation(tmp_path):
+    path = tmp_path / "history.jsonl"
+    history = History(path)
+    tail = HistoryTail(path)
+    assert tail.start() == []
+
+    def add(tool: str) -> None:
+        history.append(RunResult(run_id="r", skill="s", instance="default", tool=tool, ok=True, source="mcp"))
+
+    add("a")  # the file appears after start: its rows are new
+    assert [r["tool"] for r in tail.read()] == ["a"]
+    assert [r["tool"] for r in HistoryTail(path).start()] == ["a"]  # what a new tail shows at start
+    add("b")
+    add("c")
+    assert [r["tool"] for r in tail.read()] == ["b", "c"]
+    with open(path, "ab") as f:
+        f.write(b'{"tool": "torn"')  # a line still being written
+    assert tail.read() == []
+    with open(path, "ab") as f:
+        f.write(b'}\n')
+    assert [r["tool"] for r in tail.read()] == ["torn"]
+    os.replace(path, tmp_path / "history.1.jsonl")  # rotation
+    add("d")
+    assert [r["tool"] for r in tail.read()] == ["d"]
+
+
+async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
+    from skill_tui.app import SkillTui
+    from skill_tui.widgets.log_view import LogView
+
+    wat_skill("echo")
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        status = app.main.query_one(McpStatus)
+
+        async def refresh() -> None:
+            status.poll()
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+
+        await refresh()
+        assert not status.display  # nothing to say: hidden, the layout is unchanged
+
+        registry = engine.home.root / "mcp"
+        registry.mkdir()
+        (registry / f"{os.getpid()}.json").write_text(json.dumps(
+            {"pid": os.getpid(), "transport": "stdio", "address": "stdio", "started_at": time.time(), "tools": 2}))
+        (registry / "999999999.json").write_text(json.dumps({"pid": 999999999, "transport": "stdio"}))  # stale
+        await refresh()
+        assert status.display
+        assert str(status.render()) == f"MCP: serving 2 tools over stdio (pid {os.getpid()})"
+        assert not (registry / "999999999.json").exists()
+
+        engine.run("echo:echo", {"text": "from an agent"}, source="mcp")
+        engine.run("echo:echo", {"text": "typed in the cli"}, source="cli")
+        await refresh()
+        lines = "\n".join(app.main.query_one(LogView).lines_text())
+        assert 'mcp ▶ echo@default:echo {"text": "from an agent"}' in lines
+        assert "mcp ✔ echo@default:echo" in lines
+        assert "typed in the cli" not in lines
+        assert "last call" in str(status.render()) and "echo@default:echo ✔" in str(status.render())
+
+        (registry / f"{os.getpid()}.json").unlink()
+        await refresh()
+        assert str(status.render()).startswith("MCP: not running · last call")
+
+
+def test_history_tail_starts_at_a_whole_line(tmp_path, monkeypatch):
+    from skill_tui.widgets import mcp_status
+
+    monkeypatch.setattr(mcp_status, "TAIL_BYTES", 100)
+    path = tmp_path / "history.jsonl"
+    path.write_text("".join(json.dumps({"tool": f"t{i}", "pad": "x" * 20}) + "\n" for i in range(10)))
+    rows = HistoryTail(path).start()
+    assert 1 <= len(rows) <= 3 and rows[-1]["tool"] == "t9"
+    assert [r["tool"] for r in rows] == [f"t{i}" for i in range(10 - len(rows), 10)]

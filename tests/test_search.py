@@ -1,0 +1,263 @@
+"""Semantic search: documents, index sync and crash safety, ranking, `skill find`, offline use.
+
+Everything runs the real model (loaded once per process) on real embeddings.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.cli import build_parser, main
+from engine.errors import NotFoundError
+from engine.protocol import Param
+from engine.search import command_line, quoted_values, searcher
+from engine.search.documents import documents_for, split_skill_md
+from engine.search.embedder import get_embedder
+from engine.search.evaluation import evaluate_all
+from engine.search.index import SearchIndex
+from fixtures.search.catalog import QUERIES, fixture_skills, tool_count
+
+# ---- documents and command lines (no model) ---------------------------------------------------------
+
+
+def test_skill_md_is_split_into_tool_sections_with_their_examples(example):
+    notes = example("notes")
+    sections, rest = split_skill_md(notes.skill_md, [t.name for t in notes.tools])
+    assert set(sections) == {t.name for t in notes.tools}
+    assert sections["add-note"].startswith("**add-note**")
+    assert 'add-note {"title": "Release checklist"' in sections["add-note"]
+    assert "list-notes" not in sections["add-note"]
+    assert "Each note is a Markdown file" in rest and "**add-note**" not in rest
+    docs = {d.id: d for d in documents_for(notes)}
+    assert set(docs) == {"notes", *(f"notes:{t.name}" for t in notes.tools)}
+    add = docs["notes:add-note"]
+    assert add.text.startswith("add note: ") and "Parameters: title" in add.text and "Release checklist" in add.text
+    assert add.excerpt == sections["add-note"]
+    assert docs["notes"].tool is None and "Each note is a Markdown file" in docs["notes"].excerpt
+
+
+def test_headings_and_bullets_start_sections_too():
+    md = "---\nname: x\n---\n# x\nIntro.\n\n## Tools\n\n### put\nPuts.\n\n    put {}\n\n- **get**: gets\n\n## Notes\nEnd."
+    sections, rest = split_skill_md(md, ["put", "get"])
+    assert sections == {"put": "### put\nPuts.\n\n    put {}", "get": "- **get**: gets"}
+    assert "Intro." in rest and "End." in rest and "Puts" not in rest
+
+
+def test_command_line_is_valid_for_skill_run():
+    params = (Param("title", required=True), Param("body", required=True), Param("mode", enum=("create", "append")),
+              Param("case", required=True, enum=("lower", "upper")), Param("limit", "integer", required=True, default=5),
+              Param("flag", "boolean"))
+    cmd = command_line("notes", "work", "add-note", params, {"title": "it's a test", "flag": True})
+    assert cmd == ("skill run notes@work:add-note --arg 'title=it'\"'\"'s a test' --arg body=... "
+                   "--arg case=lower --arg limit=5 --arg flag=true")
+    argv = shlex.split(cmd)
+    a = build_parser().parse_args(argv[1:])
+    assert a.ref == "notes@work:add-note" and a.arg[0] == "title=it's a test"
+    assert command_line("notes", "default", None, ()) == "skill info notes"
+
+
+def test_quoted_text_fills_required_text_parameters():
+    params = (Param("text", required=True), Param("case", required=True, enum=("a",)), Param("n", "integer", True))
+    assert quoted_values('slugify "Hello World"', params) == {"text": "Hello World"}
+    assert quoted_values("slugify it", params) == {}
+
+
+# ---- the real model: ranking, filters, CLI ------------------------------------------------------------
+
+
+def test_find_ranks_the_right_tool_first_with_everything_a_result_needs(search_engine):
+    hits = search_engine.find("turn a blog post title into a url-safe name", top=5)
+    top = hits[0]
+    assert top.ref == "textkit@default:slugify" and top.kind == "tool"
+    assert top.score == max(h.score for h in hits) and 0 < top.score <= 1
+    assert top.description and "slugify {" in top.excerpt
+    assert [p.name for p in top.params][:1] == ["text"]
+    assert top.command == "skill run textkit@default:slugify --arg text=..."
+    assert top.to_json()["ref"] == "textkit@default:slugify"
+    quoted = search_engine.find('slugify "Hello Wörld"', top=1)[0]
+    assert quoted.values == {"text": "Hello Wörld"} and quoted.command.endswith("--arg 'text=Hello Wörld'")
+
+
+def test_filters_by_skill_instance_and_mode(search_engine):
+    assert {h.skill for h in search_engine.find("write something down", top=10, skill="notes")} == {"notes"}
+    with pytest.raises(NotFoundError):
+        search_engine.find("x", skill="nope")
+    search_engine.add_instance("greeter", "work")
+    hits = search_engine.find("say hello to someone", top=10, instance="work")
+    assert hits and {h.skill for h in hits} == {"greeter"}
+    assert hits[0].ref == "greeter@work:greet" and "greeter@work:greet" in hits[0].command
+    assert search_engine.find("say hello", top=3, mode="keyword")[0].skill == "greeter"
+    assert search_engine.find("say hello", top=3, mode="dense")[0].skill == "greeter"
+
+
+def test_tags_filter(home):
+    index = SearchIndex(home.root / "search", get_embedder(home))
+    index.sync(fixture_skills())
+    hits = index.rank("show me the logs", top=10, keep=lambda d: "devops" in d.tags)
+    assert hits and {r.doc.skill for r in hits} <= {"ci", "kubernetes"}
+
+
+def test_index_is_updated_incrementally_on_install_upgrade_and_remove(search_engine, wat_skill, tmp_path):
+    s = searcher(search_engine)
+    search_engine.find("count words")
+    first = s.last_sync
+    assert first.total == 13 + 3 and first.embedded == 16
+    assert s.refresh() is None  # nothing changed: no sync at all
+    files = sorted(p.name for p in (search_engine.home.root / "search").iterdir())
+    assert "meta.json" in files and sum(f.startswith("vectors-") for f in files) == 1
+
+    wat_skill("echo", name="echo")  # install: its tools + the skill's own document
+    n = len(search_engine.skill("echo").tools) + 1
+    search_engine.find("repeat my text back")
+    assert (s.last_sync.embedded, s.last_sync.removed, s.last_sync.total) == (n, 0, 16 + n)
+
+    folder = tmp_path / "echo-src"
+    folder.mkdir()
+    from fixtures import wat
+
+    (folder / "echo.wasm").write_bytes(wat.component_bytes("echo", name="echo"))
+    (folder / "skill.yaml").write_text("name: echo\nversion: 2.0.0\ndescription: Parrots text back verbatim\n")
+    assert search_engine.install(folder).status == "upgraded"
+    hits = search_engine.find("parrot my words")
+    assert (s.last_sync.embedded, s.last_sync.removed) == (n, n)  # the description is in every document
+    assert hits[0].skill == "echo"
+
+    search_engine.remove("echo")
+    hits = search_engine.find("parrot my words")
+    assert (s.last_sync.embedded, s.last_sync.removed, s.last_sync.total) == (0, n, 16)
+    assert all(h.skill != "echo" for h in hits)
+
+    # a new process (fresh searcher, same files) re-embeds nothing
+    fresh = SearchIndex(search_engine.home.root / "search", s.index.embedder)
+    assert fresh.sync(search_engine.skills()).embedded == 0
+
+
+class _OtherModel:
+    """The real embedder under another model id: what a model upgrade looks like to the index."""
+
+    def __init__(self, inner):
+        self.inner, self.model_id = inner, inner.model_id + "-v2"
+
+    def embed(self, texts):
+        return self.inner.embed(texts)
+
+
+def test_a_model_change_rebuilds_and_a_crash_mid_update_keeps_the_old_index(home, monkeypatch):
+    import engine.search.index as index_mod
+
+    skills = fixture_skills()
+    folder = home.root / "search"
+    emb = get_embedder(home)
+    index = SearchIndex(folder, emb)
+    assert index.sync(skills[:2]).embedded == len(documents_for(skills[0])) + len(documents_for(skills[1]))
+    before = (folder / "meta.json").read_bytes()
+
+    def crash(*_a, **_k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(index_mod, "atomic_write_text", crash)  # vectors written, meta.json never swapped
+    with pytest.raises(OSError):
+        SearchIndex(folder, emb).sync(skills[:3])
+    monkeypatch.undo()
+    assert (folder / "meta.json").read_bytes() == before
+    meta = json.loads(before)
+    assert np.load(folder / meta["vectors"]).shape[0] == len(meta["docs"])
+    assert SearchIndex(folder, emb).sync(skills[:2]).embedded == 0  # still consistent and complete
+    assert len(list(folder.glob("vectors-*.npy"))) == 1  # the orphan of the crashed sync is gone
+
+    changed = replace(skills[0], tools=(replace(skills[0].tools[0], description="Send a file to object storage"),
+                                        *skills[0].tools[1:]))
+    assert SearchIndex(folder, emb).sync([changed, skills[1]]).embedded == 1  # only the changed tool
+
+    report = SearchIndex(folder, _OtherModel(emb)).sync([changed, skills[1]])
+    assert report.rebuilt and report.embedded == report.total
+
+
+def test_works_with_the_network_unreachable(search_engine, monkeypatch):
+    """No socket can connect or resolve; the model is loaded anew and find still answers."""
+    from engine.search import Searcher
+    from engine.search.embedder import MiniLmEmbedder
+
+    attempts = []
+
+    def refuse(*args, **_kw):
+        attempts.append(args)
+        raise OSError("network is unreachable (blocked by the test)")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    s = Searcher(search_engine)
+    s.index.embedder = MiniLmEmbedder(search_engine.home)  # a fresh model load under the block
+    hits = s.find("what is the reading time of this text", top=3)
+    assert hits[0].ref == "textkit@default:text-stats"
+    assert attempts == []
+
+
+def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
+    assert main(["find", "remove", "a", "note", "for", "good", "--top", "2"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("1. ") and "notes@default:delete-note" in out.splitlines()[0]
+    assert "$ skill run notes@default:delete-note --arg title=..." in out
+
+    assert main(["find", "shout a greeting", "--json", "-k", "3", "--skill", "greeter"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data, list) and 1 <= len(data) <= 3 and data[0]["skill"] == "greeter"
+    assert {"score", "ref", "description", "excerpt", "parameters", "command"} <= set(data[0])
+
+    assert main(["find", "zzzz"]) == 0
+    assert "no results for 'zzzz'" in capsys.readouterr().out
+    assert main(["find", "--json", "zzzz"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+    for argv in (["find"], ["find", "x", "--top", "0"], ["find", "  "], ["find", "x", "--skill", "nope"],
+                 ["find", "x", "--mode", "magic"]):
+        assert _exit_code(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and err.count("\n") == 1, (argv, err)
+
+
+def _exit_code(argv: list[str]) -> int:
+    try:
+        return main(argv)
+    except SystemExit as e:  # argparse's usage errors
+        return int(e.code)
+
+
+def test_cli_find_with_nothing_installed(home, capsys):
+    assert main(["find", "anything"]) == 0
+    assert "no skills are installed" in capsys.readouterr().out
+
+
+# ---- quality ------------------------------------------------------------------------------------------
+
+
+def test_evaluation_fused_is_best_and_recall_at_3_is_high(search_engine):
+    skills = search_engine.skills() + fixture_skills()
+    assert sum(len(s.tools) for s in skills) >= 30 and tool_count() >= 17 and len(QUERIES) >= 40
+    index = SearchIndex(search_engine.home.root / "eval", get_embedder(search_engine.home))
+    index.sync(skills)
+    scores = evaluate_all(index, QUERIES)
+    for s in scores.values():
+        print(s.line())
+    fused, dense, kw = scores["fused"], scores["dense"], scores["keyword"]
+    assert fused.recall_at_3 >= 0.9
+    for metric in ("recall_at_1", "recall_at_3", "mrr"):
+        assert getattr(fused, metric) >= max(getattr(dense, metric), getattr(kw, metric)), metric
+
+
+def test_search_stack_stays_out_of_the_cli_import(tmp_path: Path):
+    import subprocess
+    import sys
+
+    code = "import engine.cli, engine.search, engine.cli_search, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'fastembed', 'onnxruntime')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,106 @@
+"""The dev mode screen: pick a folder, watch it, see each reload, re-run output and build errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.build.dev import dev_host
+from engine.build.scaffold import init_project
+from fixtures.tui import SIZE, until
+from skill_tui.app import SkillTui
+from skill_tui.screens import dev as dev_screen
+from skill_tui.screens.dev import DevScreen
+from skill_tui.widgets.log_view import LogView
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+
+def set_return(src: Path, new_return: str) -> None:
+    lines = src.read_text().split("\n")
+    i = next(n for n, ln in enumerate(lines) if 'getConfig("greeting")' in ln) + 1
+    lines[i] = "        " + new_return
+    src.write_text("\n".join(lines))
+
+
+@pytest.fixture
+def demo(engine, tmp_path, monkeypatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    init_project(tmp_path / "demo", "js", description="Demo skill")
+    dev_host(engine)  # built and compiled once per cache; never part of what the screen shows
+    monkeypatch.setattr(dev_screen, "clock", lambda: "12:00:00")
+    monkeypatch.setattr(dev_screen, "format_ms", lambda ms: "9 ms")
+    return Path("demo")
+
+
+def log_text(screen: DevScreen) -> str:
+    return "\n".join(screen.query_one(LogView).lines_text())
+
+
+async def open_dev(pilot, folder: str, **kw) -> DevScreen:
+    screen = DevScreen(folder, tool="greet", args='{"name": "Ada"}', release=False, **kw)
+    pilot.app.push_screen(screen)
+    await pilot.pause()
+    return screen
+
+
+async def test_dev_screen_reloads_reruns_and_survives_errors(engine, demo):
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dev(pilot, str(demo))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.runs >= 1)
+        assert "✔ reloaded in 9 ms: 2 tool(s): greet, word-count" in log_text(screen)
+        assert "greet → Hello, Ada!" in log_text(screen)
+        assert screen.watching and "● watching demo" in str(screen.query_one("#dev-status").render())
+
+        for i in range(3):
+            set_return(demo / "skill.js", f"return ok(`edit {i} ${{name}}`);")
+            await until(pilot, lambda i=i: f"greet → edit {i} Ada" in log_text(screen))
+
+        # a syntax error: shown with file:line, the last good version keeps answering
+        text = (demo / "skill.js").read_text()
+        (demo / "skill.js").write_text(text.replace("return ok(`edit 2", "return ok((`edit 2"))
+        await until(pilot, lambda: "✘ build error: demo/skill.js:" in log_text(screen))
+        assert "the previous version keeps serving" in log_text(screen)
+        assert screen.session.run("greet", {"name": "Bo"}).output == "edit 2 Bo"
+        (demo / "skill.js").write_text(text.replace("edit 2", "fixed"))
+        await until(pilot, lambda: "greet → fixed Ada" in log_text(screen))
+
+        # auto re-run off: reloads continue, no runs; ctrl+e re-runs on demand
+        await pilot.press("ctrl+t")
+        assert screen.session.run_tool is None
+        runs, reloads = screen.runs, screen.reloads
+        set_return(demo / "skill.js", "return ok(`quiet ${name}`);")
+        await until(pilot, lambda: screen.reloads > reloads)
+        await pilot.pause(0.2)
+        assert screen.runs == runs
+        await pilot.press("ctrl+e")
+        await until(pilot, lambda: "greet → quiet Ada" in log_text(screen))
+
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: not screen.watching)
+        assert "■ stopped watching" in log_text(screen)
+
+
+async def test_dev_screen_needs_a_skill_folder(engine, tmp_path):
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dev(pilot, str(tmp_path))
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert not screen.watching and "has no skill.yaml" in log_text(screen)
+
+
+def test_dev_screen_snapshot(snap_compare, engine, demo):
+    async def run_before(pilot) -> None:
+        screen = await open_dev(pilot, str(demo))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.runs >= 1)
+        (demo / "skill.js").write_text((demo / "skill.js").read_text().replace("handler: async", "handler: async("))
+        await until(pilot, lambda: "✘ build error" in log_text(screen))
+        pilot.app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(SkillTui(engine), terminal_size=SIZE, run_before=run_before)

@@ -1,0 +1,87 @@
+"""The search screen: semantic results as you type, preview, Enter → the run form, pre-filled.
+
+Real model, real skills. Snapshot update: `pytest tests/tui/test_search_screen.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import engine.search as search_mod
+import engine.search.embedder as embedder_mod
+from fixtures.tui import SIZE, settle, until
+from skill_tui.app import SkillTui
+from skill_tui.screens.search import LOADING, SearchScreen
+from skill_tui.widgets.run_form import RunForm
+
+pytestmark = [pytest.mark.integration]
+
+
+def status(screen) -> str:
+    return str(screen.query_one("#search-status").render())
+
+
+async def open_search(pilot, query: str) -> SearchScreen:
+    app = pilot.app
+    await settle(pilot, app)
+    app.clear_notifications()  # "started in … ms" would show through the modal screen
+    await pilot.pause(0.1)
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+    screen = app.screen
+    await until(pilot, lambda: screen.ready, timeout=30)
+    await pilot.press(*query)
+    await until(pilot, lambda: screen.searches >= 1 and screen._shown == query, timeout=30)
+    return screen
+
+
+@pytest.mark.anyio
+async def test_type_see_ranked_results_and_enter_opens_the_prefilled_run_form(tui_engine, monkeypatch):
+    # start as a fresh process would: no model in memory, so the box says it is loading
+    monkeypatch.setattr(embedder_mod, "_cache", {})
+    monkeypatch.setattr(search_mod, "_searchers", {})
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        assert screen.loaded_here
+        assert screen.ready or status(screen) == LOADING
+        await until(pilot, lambda: screen.ready, timeout=30)
+        await pilot.press(*"slug")
+        await pilot.press(*' a title "Crème Brûlée"')
+        query = 'slug a title "Crème Brûlée"'
+        await until(pilot, lambda: screen._shown == query, timeout=30)
+        assert screen.hits[0].ref == "textkit@default:slugify"
+        assert [h.score for h in screen.hits] == sorted((h.score for h in screen.hits), reverse=True)
+        preview = str(screen.query_one("#preview").render())
+        assert "slugify {" in preview and "skill run textkit@default:slugify --arg 'text=Crème Brûlée'" in preview
+        assert "result" in status(screen)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is app.main)
+        form = app.main.query_one(RunForm)
+        await until(pilot, lambda: form.current_ref == "textkit@default:slugify")
+        assert app.main.current == "textkit"
+        assert form.values()["text"] == "Crème Brûlée"
+
+
+@pytest.mark.anyio
+async def test_arrows_move_through_results_and_escape_closes(tui_engine):
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_search(pilot, "change text to upper case")
+        assert screen.hits[0].ref == "textkit@default:transform-case"
+        await pilot.press("down")
+        second = screen.hits[1]
+        assert str(screen.query_one("#preview").render()).startswith(second.ref)
+        await pilot.press("escape")
+        assert app.screen is app.main
+
+
+def test_snapshot_with_results(snap_compare, tui_engine, steady_log):
+    async def run_before(pilot) -> None:
+        await open_search(pilot, "count the words in a text")
+        await pilot.pause(0.2)
+
+    assert snap_compare(SkillTui(tui_engine), terminal_size=SIZE, run_before=run_before)
