@@ -186,6 +186,11 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
         await pilot.press(*"case convert", "enter")
         await until(pilot, lambda: app.main.query_one(RunForm).current_ref == "textkit@default:transform-case")
 
+        from skill_tui.screens.prompts import TextPrompt
+
+        await until(pilot, lambda: app.screen is app.main)
         app.main.query_one("#skills-table").focus()
-        await pilot.press("n", *"work", "enter")
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        await pilot.press(*"work", "enter")
         await until(pilot, lambda: [s.name for s in tui_engine.instance_status(app.main.current)] == ["default", "work"])
