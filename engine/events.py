@@ -4,7 +4,7 @@ live log, the MCP server collects them. They are plain frozen dataclasses."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 
@@ -33,7 +33,8 @@ class RunResult:
         return f"{self.skill}@{self.instance}:{self.tool}"
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """A shallow dict (args and data are JSON values already; asdict's deep copy cost 0.1 ms a run)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)

@@ -93,20 +93,29 @@ class Store:
     def __init__(self, home: Home, runtime_factory: Callable[[], "WasmRuntime"]):
         self.home = home
         self._runtime_factory = runtime_factory
+        self._parsed: dict[str, tuple[tuple, InstalledSkill]] = {}
 
     # ---- reading ------------------------------------------------------------------------
 
     def get(self, name: str) -> InstalledSkill | None:
+        """The installed skill, parsed once per installed version (a readlink and a stat per call)."""
         link = self.home.skills / name
         try:
+            st = os.stat(link / "skill.json")
+            version = (os.readlink(link), st.st_mtime_ns, st.st_size)
+            cached = self._parsed.get(name)
+            if cached is not None and cached[0] == version:
+                return cached[1]
             text = (link / "skill.json").read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
+        except (FileNotFoundError, NotADirectoryError, OSError):
             return None
         try:
-            return InstalledSkill.from_json(json.loads(text), link.resolve())
+            skill = InstalledSkill.from_json(json.loads(text), link.resolve())
         except (json.JSONDecodeError, TypeError, KeyError):
             raise ComponentError(f"the store entry of {name!r} ({link}) is damaged; "
                                  f"reinstall it with `skill install PATH --force`") from None
+        self._parsed[name] = (version, skill)
+        return skill
 
     def require(self, name: str) -> InstalledSkill:
         skill = self.get(name)

@@ -51,8 +51,6 @@ def _files_of_this_thread(tmp_root: Path) -> dict[str, Path]:
         folder = tmp_root / f"capture-{os.getpid()}-{threading.get_ident()}"
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         files = by_root[tmp_root] = {name: folder / name for name in STREAMS}
-    for path in files.values():
-        open(path, "wb").close()  # exists and is empty (also if a cleaner removed it)
     return files
 
 
@@ -81,6 +79,7 @@ class OutputCapture:
         self.limit_hit = False
 
     def attach(self, wasi: WasiConfig) -> None:
+        """Point the guest's stdout/stderr at our files (setting them creates/truncates them)."""
         wasi.stdout_file = str(self._streams["stdout"].path)
         wasi.stderr_file = str(self._streams["stderr"].path)
 
@@ -92,7 +91,8 @@ class OutputCapture:
         _WATCHER.remove(self)
         self._drain(final=True)
         for s in self._streams.values():
-            os.truncate(s.path, 0)  # the skill's raw output (secrets included) does not outlive the call
+            if s.size:
+                os.truncate(s.path, 0)  # the skill's raw output (secrets included) does not outlive the call
 
     def text(self, stream: str) -> str:
         s = self._streams[stream]
@@ -106,7 +106,11 @@ class OutputCapture:
         with self._lock:
             total = 0
             for name, s in self._streams.items():
-                with open(s.path, "rb") as f:
+                try:
+                    f = open(s.path, "rb")
+                except FileNotFoundError:  # the call failed before wasmtime created it
+                    continue
+                with f:
                     s.size = os.fstat(f.fileno()).st_size
                     f.seek(s.offset)
                     chunk = f.read(max(0, self._limit + 1 - s.offset))
