@@ -12,7 +12,6 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,24 +25,13 @@ from engine.schema import MASK
 from engine.store import InstallReport, InstalledSkill, Progress, Store
 
 if TYPE_CHECKING:
-    from engine.configuration import Configuration
+    from engine.configuration import ConfigReport, Configuration
     from engine.secrets import SecretStore
     from engine.build import BuildResult
     from engine.runtime import SandboxPolicy, WasmRuntime
     from engine.search import SearchHit
 
 _REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
-
-
-@dataclass(frozen=True)
-class InstanceStatus:
-    name: str
-    missing: tuple[str, ...]  # required config fields without a value
-    problems: tuple[str, ...] = ()  # stored values the schema refuses
-
-    @property
-    def ready(self) -> bool:
-        return not self.missing and not self.problems
 
 
 def parse_ref(ref: str) -> tuple[str, str, str]:
@@ -108,11 +96,10 @@ class Engine:
 
         return Configuration(self)
 
-    def instance_status(self, name: str) -> list["InstanceStatus"]:
+    def instance_status(self, name: str) -> list["ConfigReport"]:
         """Every instance of a skill with what keeps it from being ready (schema checks only)."""
         self.skill(name)
-        return [InstanceStatus(inst, r.missing, r.problems)
-                for inst in self.instances.names(name) for r in [self.config.report(name, inst)]]
+        return [self.config.report(name, inst) for inst in self.instances.names(name)]
 
     def add_instance(self, name: str, instance: str) -> None:
         self.skill(name)

@@ -213,7 +213,7 @@ def test_a_missing_required_field_does_not_block_saving(engine, typed):
     report = cfg.save(typed, "default", cfg.parse(typed, {"port": "9000"}))
     assert report.missing == ("host", "api_key") and not report.ready
     assert b"port = 9000" in config_bytes(engine, typed)
-    status = {s.name: s for s in engine.instance_status(typed)}
+    status = {s.instance: s for s in engine.instance_status(typed)}
     assert status["default"].missing == ("host", "api_key") and not status["default"].ready
     report = cfg.save(typed, "default", cfg.parse(typed, {"host": "https://h.example", "api_key": API_KEY}))
     assert report.ready

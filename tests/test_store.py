@@ -155,7 +155,7 @@ def test_instances_report_missing_required_config(engine, tmp_path):
     with pytest.raises(UsageError, match="already exists"):
         engine.add_instance("cfg", "prod")
     set_config(engine, "cfg", "prod", {"api_key": "k"})
-    status = {s.name: s for s in engine.instance_status("cfg")}
+    status = {s.instance: s for s in engine.instance_status("cfg")}
     assert list(status) == ["default", "prod"]
     assert status["default"].missing == ("api_key",) and not status["default"].ready
     assert status["prod"].ready

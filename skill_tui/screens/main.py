@@ -18,9 +18,10 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 
-from engine.api import InstanceStatus, parse_ref
+from engine.api import parse_ref
 from engine.errors import SkillError
 from engine.events import RunFinished, RunOutput, RunStarted
+from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.widgets.instances_pane import InstancesPane
@@ -66,7 +67,7 @@ class MainScreen(Screen):
         super().__init__()
         self.skills: dict[str, InstalledSkill] = {}
         self.current: str | None = None
-        self._statuses: dict[str, list[InstanceStatus]] = {}
+        self._statuses: dict[str, list[ConfigReport]] = {}
         self._active: list[threading.Event] = []
         self._last: tuple[str, dict] | None = None
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
@@ -112,7 +113,7 @@ class MainScreen(Screen):
             return
         self.app.call_from_thread(self._show_skills, skills, statuses)
 
-    def _show_skills(self, skills: list[InstalledSkill], statuses: dict[str, list[InstanceStatus]]) -> None:
+    def _show_skills(self, skills: list[InstalledSkill], statuses: dict[str, list[ConfigReport]]) -> None:
         self.skills = {s.name: s for s in skills}
         self._statuses = statuses
         self.query_one(SkillsPane).show([self._row(s) for s in skills])
@@ -127,7 +128,7 @@ class MainScreen(Screen):
 
     def _row(self, s: InstalledSkill) -> SkillRow:
         states = self._statuses.get(s.name, [])
-        default = next((st for st in states if st.name == "default"), None)
+        default = next((st for st in states if st.instance == "default"), None)
         status = "✔" if default is None or default.ready else "⚠ config"
         return SkillRow(s.name, s.version, len(s.tools), len(states), status)
 
@@ -152,7 +153,7 @@ class MainScreen(Screen):
             self._load_form(None)
 
     def _load_form(self, tool: str | None, instance: str | None = None, values: dict | None = None):
-        names = [s.name for s in self._statuses.get(self.current, [])] or ["default"]
+        names = [s.instance for s in self._statuses.get(self.current, [])] or ["default"]
         return self.query_one(RunForm).load(self.skills[self.current], tool, names, instance=instance, values=values)
 
     @on(ToolsPane.Highlighted)
@@ -193,7 +194,7 @@ class MainScreen(Screen):
 
     def start_run(self, ref: str, args: dict) -> None:
         skill, instance, _tool = parse_ref(ref)
-        status = next((s for s in self._statuses.get(skill, []) if s.name == instance), None)
+        status = next((s for s in self._statuses.get(skill, []) if s.instance == instance), None)
         if status is not None and not status.ready:
             missing = ", ".join([*status.missing, *status.problems])
             self.notify(f"{skill}@{instance} is not ready: {missing}", title="Configuration needed",

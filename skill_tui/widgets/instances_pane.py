@@ -6,7 +6,7 @@ from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
 
-from engine.api import InstanceStatus
+from engine.configuration import ConfigReport
 
 
 class InstancesPane(DataTable):
@@ -31,18 +31,18 @@ class InstancesPane(DataTable):
     def __init__(self, **kwargs) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.border_title = "Instances"
-        self.statuses: dict[str, InstanceStatus] = {}
+        self.statuses: dict[str, ConfigReport] = {}
 
     def on_mount(self) -> None:
         self.add_columns("instance", "config")
 
-    def show(self, skill: str, statuses: list[InstanceStatus]) -> None:
+    def show(self, skill: str, statuses: list[ConfigReport]) -> None:
         self.clear()
-        self.statuses = {s.name: s for s in statuses}
+        self.statuses = {s.instance: s for s in statuses}
         for s in statuses:
             state = "✔ ready" if s.ready else "✘ " + "; ".join(
                 ([f"missing {', '.join(s.missing)}"] if s.missing else []) + list(s.problems))
-            self.add_row(s.name, state, key=s.name)
+            self.add_row(s.instance, state, key=s.instance)
         self.border_subtitle = skill
 
     @property

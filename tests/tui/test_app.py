@@ -193,4 +193,4 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, TextPrompt))
         await pilot.press(*"work", "enter")
-        await until(pilot, lambda: [s.name for s in tui_engine.instance_status(app.main.current)] == ["default", "work"])
+        await until(pilot, lambda: [s.instance for s in tui_engine.instance_status(app.main.current)] == ["default", "work"])
