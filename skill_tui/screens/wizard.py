@@ -139,19 +139,20 @@ class ConfigWizard(Screen[bool]):
 
     async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
-        self.rows = [FieldRow(e) for e in entries]
+        rows = [FieldRow(e) for e in entries]
         widgets: list = []
         for title, wanted in (("Required", True), ("Optional", False)):
-            group = [r for r in self.rows if r.field.required == wanted]
+            group = [r for r in rows if r.field.required == wanted]
             if group:
                 widgets.append(Static(title, classes="wz-group"))
                 widgets.extend(group)
-        if not self.rows:
+        if not rows:
             widgets.append(Static(f"{self.skill} has no configuration: it is ready as it is."))
         await box.mount_all(widgets)
+        self.rows = rows  # only once mounted: from here on they can take focus and input
         self._show_report(report, saved=True)
-        if self.rows:
-            self.rows[0].control.focus()
+        if rows:
+            rows[0].control.focus()
 
     def _show_report(self, report: ConfigReport, saved: bool) -> None:
         if report.ready:
