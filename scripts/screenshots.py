@@ -96,11 +96,15 @@ async def main() -> None:
                 break
         await shoot(app, "wizard")
         await pilot.press("f2")
-        await pilot.pause(0.5)
+        for _ in range(200):  # back on the main screen, panes reloaded and the run form rebuilt
+            await pilot.pause(0.05)
+            if app.screen is app.main and app.main.query_one("#run-form").children:
+                break
+        await pilot.pause(1.0)
         app.clear_notifications()
         for theme in app.theme_names:
             app.theme = theme
-            await pilot.pause(0.3)
+            await pilot.pause(1.2)
             await shoot(app, f"theme-{theme}")
         app.theme = "dark"
 

@@ -339,6 +339,7 @@ class RunForm(VerticalScroll, can_focus=False):
         self._check_prefilled()
         if had_focus:  # the focused field is gone: stay inside the form
             self.focus_first_field()
+            self.screen.refresh_bindings()  # the footer still showed the removed widget's keys
 
     @property
     def skill(self) -> InstalledSkill | None:
