@@ -14,21 +14,13 @@ import time
 from pathlib import Path
 
 import pytest
-
-from engine.build.dev import DevRunResult, DevSession, Reloaded, ReloadFailed, ReleaseInstalled
-from engine.build.scaffold import init_project
-
+from fixtures.authoring.edits import set_greet_return
 from fixtures.env import REPO, SHARED_CACHE
 
+from engine.build.dev import DevRunResult, DevSession, ReleaseInstalled, Reloaded, ReloadFailed
+from engine.build.scaffold import init_project
+
 pytestmark = pytest.mark.integration
-
-def edit(src: Path, new_return: str) -> None:
-    """Replace the greet handler's return line (the line after its getConfig call)."""
-    lines = src.read_text().split("\n")
-    i = next(n for n, ln in enumerate(lines) if 'getConfig("greeting")' in ln) + 1
-    lines[i] = "        " + new_return
-    src.write_text("\n".join(lines))
-
 
 @pytest.fixture
 def project(tmp_path) -> Path:
@@ -46,7 +38,7 @@ def test_edits_are_live_errors_keep_the_last_good_version(engine, project):
         assert isinstance(first, Reloaded) and first.tools == ("greet", "word-count")
         assert events[-1].output == "Hello, Ada!"
         for i in range(6):
-            edit(src, f"return ok(`v{i}: ${{greeting}}, ${{name}}`);")
+            set_greet_return(src, f"return ok(`v{i}: ${{greeting}}, ${{name}}`);")
             r = s.reload()
             assert isinstance(r, Reloaded) and r.ms < 2000
             assert isinstance(events[-1], DevRunResult) and events[-1].output == f"v{i}: Hello, Ada", events[-1]
@@ -100,7 +92,7 @@ def test_watch_reloads_on_save(engine, project):
         assert watching.wait(10)
         time.sleep(0.3)  # let the watcher arm
         for i in range(3):
-            edit(src, f"return ok(`w{i} ${{name}}`);")
+            set_greet_return(src, f"return ok(`w{i} ${{name}}`);")
             with got:
                 assert got.wait_for(lambda: any(isinstance(e, DevRunResult) and e.output == f"w{i} Ada"
                                                 for e in events), timeout=10), events[-3:]
@@ -132,7 +124,7 @@ def test_skill_dev_cli(project, home):
         lines.append(line.rstrip("\n"))
         if line.startswith("watching"):
             time.sleep(0.3)
-            edit(project / "skill.js", "return ok(`cli ${name}`);")
+            set_greet_return(project / "skill.js", "return ok(`cli ${name}`);")
     proc.wait(30)
     assert proc.returncode == 0, proc.stderr.read()
     assert lines[0].startswith("reloaded in ") and lines[1] == "  greet → Hello, Ada!", lines

@@ -5,23 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixtures.authoring.edits import set_greet_return
+from fixtures.tui import SIZE, until
 
 from engine.build.dev import dev_host
 from engine.build.scaffold import init_project
-from fixtures.tui import SIZE, until
 from skill_tui.app import SkillTui
 from skill_tui.screens import dev as dev_screen
 from skill_tui.screens.dev import DevScreen
 from skill_tui.widgets.log_view import LogView
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-def set_return(src: Path, new_return: str) -> None:
-    lines = src.read_text().split("\n")
-    i = next(n for n, ln in enumerate(lines) if 'getConfig("greeting")' in ln) + 1
-    lines[i] = "        " + new_return
-    src.write_text("\n".join(lines))
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ async def test_dev_screen_reloads_reruns_and_survives_errors(engine, demo):
         assert screen.watching and "● watching demo" in str(screen.query_one("#dev-status").render())
 
         for i in range(3):
-            set_return(demo / "skill.js", f"return ok(`edit {i} ${{name}}`);")
+            set_greet_return(demo / "skill.js", f"return ok(`edit {i} ${{name}}`);")
             await until(pilot, lambda i=i: f"greet → edit {i} Ada" in log_text(screen))
 
         # a syntax error: shown with file:line, the last good version keeps answering
@@ -72,7 +66,7 @@ async def test_dev_screen_reloads_reruns_and_survives_errors(engine, demo):
         await pilot.press("ctrl+t")
         assert screen.session.run_tool is None
         runs, reloads = screen.runs, screen.reloads
-        set_return(demo / "skill.js", "return ok(`quiet ${name}`);")
+        set_greet_return(demo / "skill.js", "return ok(`quiet ${name}`);")
         await until(pilot, lambda: screen.reloads > reloads)
         await pilot.pause(0.2)
         assert screen.runs == runs
