@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
 from engine.instances import SANDBOX_KEYS, SANDBOX_TABLE, is_reference
-from engine.schema import MASK, ConfigField, parse_config_text
+from engine.schema import MASK, ConfigField, missing_required, parse_config_text
 
 if TYPE_CHECKING:
     from engine.api import Engine
@@ -114,7 +114,7 @@ class Configuration:
 
     def _judge(self, skill: "InstalledSkill", instance: str, effective: dict[str, Any]) -> ConfigReport:
         """Missing required fields, else the skill's own verdict on `effective`."""
-        missing = tuple(f.name for f in skill.config if f.required and effective.get(f.name) in (None, ""))
+        missing = tuple(missing_required(skill.config, effective))
         problems = () if missing else tuple(p for p in [self._skill_check(skill, instance, effective)] if p)
         return ConfigReport(instance, missing, problems)
 

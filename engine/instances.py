@@ -18,7 +18,7 @@ from typing import Any
 from engine.errors import NotFoundError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
-from engine.schema import NAME_RE, ConfigField, check_config_value
+from engine.schema import NAME_RE, ConfigField, check_config_value, missing_required
 
 DEFAULT = "default"
 SANDBOX_TABLE = "sandbox"  # per-instance overrides of the manifest's limits
@@ -116,8 +116,7 @@ class Instances:
 
     def missing_required(self, skill: str, instance: str, fields: tuple[ConfigField, ...]) -> list[str]:
         """Required config fields that have no value yet: the instance is not ready to run."""
-        values = self.values(skill, instance, fields)
-        return [f.name for f in fields if f.required and values.get(f.name) in (None, "")]
+        return missing_required(fields, self.values(skill, instance, fields))
 
     def problems(self, skill: str, instance: str, fields: tuple[ConfigField, ...]) -> list[str]:
         """What the schema finds wrong with the stored values (a hand edit, an upgrade of the skill)."""

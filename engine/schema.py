@@ -73,6 +73,11 @@ class Capabilities:
                    memory_mb=int(d.get("memory_mb", DEFAULT_MEMORY_MB)))
 
 
+def missing_required(fields: tuple[ConfigField, ...], values: dict[str, Any]) -> list[str]:
+    """Required fields that have no value in `values`: the instance is not ready to run."""
+    return [f.name for f in fields if f.required and values.get(f.name) in (None, "")]
+
+
 _TRUE = {"true", "1", "yes", "y", "on"}
 _FALSE = {"false", "0", "no", "n", "off"}
 _URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s/?#]+[^\s]*$", re.I)
