@@ -188,8 +188,11 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
 
         from skill_tui.screens.prompts import TextPrompt
 
-        await until(pilot, lambda: app.screen is app.main)
-        app.main.query_one("#skills-table").focus()
+        form = app.main.query_one(RunForm)
+        await until(pilot, lambda: app.screen is app.main and app.focused is form.field("text"))  # open_tool done
+        table = app.main.query_one("#skills-table")
+        table.focus()
+        await until(pilot, lambda: app.focused is table)
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, TextPrompt))
         await pilot.press(*"work", "enter")
