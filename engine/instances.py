@@ -10,6 +10,7 @@ lock, so concurrent writers never corrupt or lose each other's changes.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -57,7 +58,8 @@ class Instances:
     def data_dir(self, skill: str, instance: str) -> Path:
         """The instance's private folder, preopened as `/data` (created on first use)."""
         path = self.dir(skill, instance) / "data"
-        path.mkdir(parents=True, exist_ok=True)
+        if not os.path.isdir(path):  # one stat per run, instead of mkdir's failed call and a stat
+            path.mkdir(parents=True, exist_ok=True)
         return path
 
     def names(self, skill: str) -> list[str]:
