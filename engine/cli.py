@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import __version__
+from engine.background import background
 from engine.errors import SkillError, UsageError
 
 
@@ -288,6 +289,7 @@ def entry() -> None:
     """
     gc.disable()
     code = main()
+    background().flush()  # the run history is written off the run's path
     try:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -178,8 +178,10 @@ def cmd_dev(a: argparse.Namespace) -> int:
     import threading
 
     from engine.build.dev import DevSession
+    from engine.runtime.pool import use_warm_slots
 
     gc.enable()  # a long-running command (see engine.cli.entry)
+    use_warm_slots()
     engine = _engine()
     run_args = _run_args(a)
     lock = threading.Lock()

@@ -32,7 +32,10 @@ def cmd_serve(a: argparse.Namespace) -> int:
     import gc
     import logging
 
+    from engine.runtime.pool import use_warm_slots
+
     gc.enable()  # entry() turns the GC off for short commands; a server lives long
+    use_warm_slots()
     logging.basicConfig(stream=sys.stderr, level=logging.INFO if a.verbose else logging.WARNING,
                         format="skill serve: %(levelname)s %(message)s")
     _check_timeout(a.timeout)

@@ -2,7 +2,9 @@
 
 Appends use O_APPEND with one write per record, so concurrent writers (the CLI,
 the app, the MCP server) never interleave or truncate each other. The file is
-rotated once it grows past MAX_BYTES; readers skip a torn last line.
+rotated once it grows past MAX_BYTES; readers skip a torn last line. Records are
+written by the background thread, after the run's result is returned: a process
+that ends with os._exit flushes first (cli.entry does).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from engine.background import background
 from engine.events import RunResult
 from engine.fsutil import file_lock
 
@@ -35,9 +38,21 @@ class History:
         self.path = path
 
     def append(self, result: RunResult) -> None:
+        """Record a run; the write happens on the background thread (`flush` waits for it)."""
         line = (json.dumps(record(result), ensure_ascii=False, default=str) + "\n").encode("utf-8")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        background().submit(lambda: self._write(line))
+
+    @staticmethod
+    def flush() -> None:
+        """Wait until every run recorded so far is in the file."""
+        background().flush()
+
+    def _write(self, line: bytes) -> None:
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except FileNotFoundError:  # the first run of a new home
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(fd, line)
             size = os.fstat(fd).st_size
@@ -53,6 +68,7 @@ class History:
 
     def read(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The most recent runs, oldest first (at most `limit`)."""
+        self.flush()
         rows: list[dict[str, Any]] = []
         for path in (self.path.with_suffix(".1.jsonl"), self.path):
             try:

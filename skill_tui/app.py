@@ -195,7 +195,10 @@ class SkillTui(App[None]):
 def main() -> None:
     import gc
 
+    from engine.runtime.pool import use_warm_slots
+
     # Everything imported so far lives as long as the app: keep it out of every GC pass,
     # which otherwise shows up as the worst frame times of a busy log.
     gc.freeze()
+    use_warm_slots()
     SkillTui().run()

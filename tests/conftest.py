@@ -19,6 +19,15 @@ from fixtures.env import SHARED_CACHE, SKILL_DIRS
 
 
 @pytest.fixture(scope="session", autouse=True)
+def warm_slots():
+    """The test process runs skills as the app and the server do (pooled, warm slots);
+    the `skill` subprocesses of CLI tests run as one-shot commands do (no pool)."""
+    from engine.runtime.pool import use_warm_slots
+
+    use_warm_slots()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def no_writes_to_the_user_home(tmp_path_factory):
     """onnxruntime (search) writes a device id under $XDG_CACHE_HOME; no test may touch ~/.cache.
 

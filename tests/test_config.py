@@ -379,6 +379,7 @@ def test_no_secret_value_is_left_in_plain_bytes_anywhere_in_the_home(engine, pro
     cfg.copy(probe, "other", "copied", with_secrets=True)
     cfg.rename(probe, "copied", "renamed")
     cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_A + "-rotated"}))
+    engine.history.flush()
     history = home.history_file.read_text()
     assert history.count(MASK) >= 4 and len(history.splitlines()) == 9
     for secret in (TOKEN_A, TOKEN_B, "tok_greeter_SECRET_99", TOKEN_A + "-rotated"):

@@ -39,6 +39,7 @@ def test_history_tail_follows_appends_and_rotation(tmp_path):
 
     def add(tool: str) -> None:
         history.append(RunResult(run_id="r", skill="s", instance="default", tool=tool, ok=True, source="mcp"))
+        history.flush()  # the record is in the file, as another process's write would be
 
     add("a")  # the file appears after start: its rows are new
     assert [r["tool"] for r in tail.read()] == ["a"]
@@ -87,6 +88,7 @@ async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
 
         engine.run("echo:echo", {"text": "from an agent"}, source="mcp")
         engine.run("echo:echo", {"text": "typed in the cli"}, source="cli")
+        engine.history.flush()  # in the file, as a server process's records are once written
         await refresh()
         lines = "\n".join(app.main.query_one(LogView).lines_text())
         assert 'mcp ▶ echo@default:echo {"text": "from an agent"}' in lines

@@ -53,6 +53,7 @@ def test_secret_values_are_masked_in_output_and_history(probe, engine):
     r = probe("env", name="SKILL_TOKEN")
     assert r.ok and r.data == {"value": "••••••"}
     assert SECRET not in json.dumps(r.to_json())
+    engine.history.flush()
     assert SECRET not in engine.home.history_file.read_text()
 
 
@@ -79,6 +80,7 @@ def test_output_flood_is_bounded(probe, engine):
     r = probe("print", lines=40_000, bytes_per_line=1000, timeout=60)  # ~40 MB against a 16 MiB limit
     assert not r.ok and r.stopped == "output-limit" and "more than 16 MiB" in r.error
     assert len(r.stdout) < 300 * 1024 and "more bytes of stdout not kept" in r.stdout
+    engine.history.flush()
     assert engine.home.history_file.stat().st_size < 64 * 1024
 
 

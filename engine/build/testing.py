@@ -189,4 +189,5 @@ def run_tests(engine: Any, folder: str | Path, tests: Path | None = None, progre
             results.append(res)
             if on_result:
                 on_result(res)
+        test_engine.history.flush()  # its records are written in the background, into `td`
     return TestReport(results, built.seconds, built.cached, path)

@@ -78,13 +78,17 @@ class Interrupt:
         ffi.wasmtime_store_epoch_deadline_callback(store.ptr(), self._callback, None, _NO_FINALIZER)
         store.set_epoch_deadline(1)
 
-    def _on_tick(self, _ctx: object, _data: object, delta: "ctypes._Pointer[ctypes.c_uint64]",
-                 kind: "ctypes._Pointer[ctypes.c_uint8]") -> int:
+    def stopped(self) -> bool:
+        """Whether the call must stop now (cancelled, out of time, or stopped); sets `reason`."""
         if self.cancel.is_set() and self.reason is None:
             self.reason = "cancelled"
         elif time.monotonic() >= self.deadline and self.reason is None:
             self.reason = "timeout"
-        if self.reason is not None:
+        return self.reason is not None
+
+    def _on_tick(self, _ctx: object, _data: object, delta: "ctypes._Pointer[ctypes.c_uint64]",
+                 kind: "ctypes._Pointer[ctypes.c_uint8]") -> int:
+        if self.stopped():
             error = ffi.wasmtime_error_new(f"skill stopped: {self.reason}".encode())
             return ctypes.cast(error, ctypes.c_void_p).value or 0
         delta[0] = 1

@@ -5,7 +5,8 @@ install, and its machine code is serialized to the cache; later processes map it
 back in with `deserialize_file` (milliseconds instead of seconds). That maps the
 file into memory, so cache files are only ever replaced (atomic rename), never
 rewritten in place: truncating a mapped file crashes the process. Every call gets
-a fresh Store, so a trap in one call can never poison another.
+a fresh Store, so a trap in one call can never poison another; stores live in warm
+pooled slots and are dropped off the caller's path (pool.py).
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ import hashlib
 import os
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import wasmtime
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, FuncType, Linker, String
 
+from engine.background import background
 from engine.errors import ComponentError
 from engine.fsutil import atomic_write_bytes
 from engine.runtime.capture import OnLine, OutputCapture, remove_stale_captures
 from engine.runtime.interrupt import EpochTicker, Interrupt
+from engine.runtime.pool import Slots, enable_pool, pool_wanted
 from engine.runtime.sandbox import CallOutcome, SandboxPolicy
 
 # The skill world's exports and how many string parameters each takes.
@@ -35,21 +40,45 @@ ENGINE_CONFIG_TAG = "epoch1"
 _COMPONENT_LAYER = b"\x0d\x00\x01\x00"
 _CORE_MODULE = b"\x01\x00\x00\x00"
 
-_process_engine: tuple[Engine, EpochTicker] | None = None
+@dataclass
+class _Process:
+    """What every runtime of this process shares: the wasmtime Engine, the ticker that
+    drives its epochs and the bound on live stores."""
+
+    engine: Engine
+    ticker: EpochTicker
+    slots: Slots = field(default_factory=Slots)
+
+
+_process: _Process | None = None
 _process_lock = threading.Lock()
 _call_context = threading.local()
 
 
-def process_engine() -> tuple[Engine, EpochTicker]:
-    """The one wasmtime Engine of this process, and the ticker that drives its epochs."""
-    global _process_engine
+def process_engine() -> _Process:
+    """This process's shared runtime state, made on first use."""
+    global _process
     with _process_lock:
-        if _process_engine is None:
+        if _process is None:
             config = Config()
             config.epoch_interruption = True
+            if pool_wanted():
+                enable_pool(config)
             engine = Engine(config)
-            _process_engine = (engine, EpochTicker(engine))
-        return _process_engine
+            _process = _Process(engine, EpochTicker(engine))
+        return _process
+
+
+def _dropper(process: _Process, store: Store, interrupt: Interrupt) -> Callable[[], None]:
+    """A job that drops a spent store (wasmtime resets its slot's memory then) and frees its slot."""
+
+    def drop() -> None:
+        nonlocal store, interrupt
+        store = None  # the last reference: the store goes here, before the interrupt it calls back
+        interrupt = None
+        process.slots.release()
+
+    return drop
 
 
 def _wasmtime_version() -> str:
@@ -73,7 +102,8 @@ class WasmRuntime:
     """Loads components (through the compile cache) and runs sandboxed calls."""
 
     def __init__(self, compiled_dir: Path, tmp_dir: Path):
-        self.engine, self._ticker = process_engine()
+        self._process = process_engine()
+        self.engine = self._process.engine
         self._compiled_dir = compiled_dir
         self._tmp_dir = tmp_dir
         self._components: dict[str, Component] = {}
@@ -182,39 +212,50 @@ class WasmRuntime:
     def call(self, component: Component, policy: SandboxPolicy, export: str, *args: str,
              on_line: OnLine | None = None, cancel: threading.Event | None = None) -> CallOutcome:
         """Instantiate `component` in a fresh sandbox and call one export. Never raises for guest faults."""
+        process = self._process
         linker = self._get_linker()
         interrupt = Interrupt(policy.timeout_s, cancel)
         started = time.perf_counter()
+        if not process.slots.acquire(interrupt.stopped):
+            return CallOutcome(value=None, failure=f"{interrupt.reason} while waiting for a free sandbox "
+                                                   "(too many runs at once)", stopped=interrupt.reason)
         capture = OutputCapture(self._tmp_dir, policy.keep_output_bytes, policy.output_limit_bytes,
                                 on_line, lambda: interrupt.stop("output-limit"))
         value, failure, stopped = None, None, None
-        with capture, self._ticker:
+        with capture, process.ticker:
             store = Store(self.engine)
-            wasi = WasiConfig()
-            wasi.env = list(policy.env.items())
-            capture.attach(wasi)
-            if policy.data_dir is not None:
-                wasi.preopen_dir(str(policy.data_dir), "/data")
-            store.set_wasi(wasi)
-            store.set_limits(memory_size=policy.memory_mb << 20)
-            interrupt.install(store)
-            _call_context.config = policy.config
             try:
-                instance = linker.instantiate(store, component)
-                func = instance.get_func(store, export)
-                if func is None:
-                    raise ComponentError(f"the component has no export `{export}`")
-                value = func(store, *args)
+                wasi = WasiConfig()
+                wasi.env = list(policy.env.items())
+                capture.attach(wasi)
+                if policy.data_dir is not None:
+                    wasi.preopen_dir(str(policy.data_dir), "/data")
+                store.set_wasi(wasi)
+                store.set_limits(memory_size=policy.memory_mb << 20)
+                interrupt.install(store)
+                _call_context.config = policy.config
+                value = self._instantiate_and_call(linker, store, component, export, args)
             except WasmtimeError as e:
                 stopped, failure = self._explain(e, interrupt, policy)
             except ComponentError as e:
                 stopped, failure = "link", str(e)
             finally:
                 _call_context.config = {}
+                background().submit(_dropper(process, store, interrupt))
                 del store
         return CallOutcome(value=value, stdout=capture.text("stdout"), stderr=capture.text("stderr"),
                            failure=failure, stopped=stopped,
                            duration_ms=(time.perf_counter() - started) * 1000)
+
+    @staticmethod
+    def _instantiate_and_call(linker: Linker, store: Store, component: Component, export: str,
+                              args: tuple[str, ...]) -> str:
+        """One call in `store`; the instance and function handles die with this frame."""
+        instance = linker.instantiate(store, component)
+        func = instance.get_func(store, export)
+        if func is None:
+            raise ComponentError(f"the component has no export `{export}`")
+        return func(store, *args)
 
     @staticmethod
     def _explain(e: WasmtimeError, interrupt: Interrupt, policy: SandboxPolicy) -> tuple[str, str]:
