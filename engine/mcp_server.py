@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.background import background
 from engine.errors import SkillError, UsageError
 
 if TYPE_CHECKING:
@@ -660,11 +661,12 @@ class SkillServer:
 
     async def run_stdio(self) -> None:
         import anyio
-        from mcp.server.stdio import stdio_server
+
+        from engine.mcp_stdio import stdio_streams
 
         async with anyio.create_task_group() as tg:
             tg.start_soon(self.watch)
-            async with stdio_server() as (read, write):
+            async with stdio_streams() as (read, write):
                 await self.server.run(read, write, self.init_options())
             tg.cancel_scope.cancel()  # the client closed stdin: stop watching
 
@@ -741,6 +743,7 @@ def serve(engine: "Engine", options: ServeOptions, *, http: bool = False, host: 
 
     def stop(signum: int, _frame: Any) -> None:
         server.registration.remove()  # type: ignore[union-attr]
+        background().flush(timeout=2)  # the last calls' history
         os._exit(128 + signum)
 
     previous = signal.signal(signal.SIGTERM, stop)
