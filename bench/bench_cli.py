@@ -87,7 +87,8 @@ def bare_component() -> Path:
     world = (wit / "skill.wit").read_text()
     bare = "\n".join(ln for ln in world.splitlines() if "import get-" not in ln)
     (wit / "skill.wit").write_text(bare)
-    return build_component(Home.from_env(), REPO / "examples" / SKILL / "skill.js", wit=wit).wasm_path
+    # adapt=False: textkit exports the world itself; the SDK adapter would import get-config
+    return build_component(Home.from_env(), REPO / "examples" / SKILL / "skill.js", wit=wit, adapt=False).wasm_path
 
 
 def main() -> None:
