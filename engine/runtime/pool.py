@@ -2,7 +2,7 @@
 
 A fresh instance of a JS skill touches ~200 pages of its ~11 MiB linear memory on
 its first call; with wasmtime's default allocator each touch is a page fault on a
-fresh copy-on-write mapping, ~0.7 ms of a ~1 ms call. wasmtime's pooling allocator
+fresh copy-on-write mapping, ~0.5 ms of a ~1 ms call. wasmtime's pooling allocator
 keeps a fixed set of instance slots instead, and `linear_memory_keep_resident` resets
 the first KEEP_RESIDENT bytes of a slot's memory with memset when its store is
 dropped, so the next instance finds those pages mapped and zeroed (then its own

@@ -5,8 +5,9 @@ install, and its machine code is serialized to the cache; later processes map it
 back in with `deserialize_file` (milliseconds instead of seconds). That maps the
 file into memory, so cache files are only ever replaced (atomic rename), never
 rewritten in place: truncating a mapped file crashes the process. Every call gets
-a fresh Store, so a trap in one call can never poison another; stores live in warm
-pooled slots and are dropped off the caller's path (pool.py).
+a fresh Store, so a trap in one call can never poison another. Spent stores are
+dropped off the caller's path, and in long-lived processes they live in warm pooled
+slots (pool.py).
 """
 
 from __future__ import annotations
