@@ -2,10 +2,14 @@
 required ones first, with descriptions, defaults and inline checks; secrets in password
 inputs with a reveal toggle; "Test" asks the skill's validate-config without saving;
 "Save" writes through the engine (secrets to the secret store) and returns.
+
+It opens on the first required field that is still missing, so a person can type at once;
+values and defaults are shown as typed on the command line (true, 8080), never as Python.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rich.text import Text
@@ -19,6 +23,12 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static, Switc
 from engine.configuration import ConfigEntry, ConfigReport
 from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
+from skill_tui.screens.typing import TypingScreen
+
+
+def shown(value: Any) -> str:
+    """A value as a person types it (true, 8080, fast), never as Python writes it (True)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 class FieldRow(VerticalGroup):
@@ -33,14 +43,22 @@ class FieldRow(VerticalGroup):
         if f.type == "boolean":
             self.control: Input | Switch | Select = Switch(bool(current), animate=False)
         elif f.enum:
-            self.control = Select([(str(v), v) for v in f.enum], allow_blank=True,
-                                  value=current if current in f.enum else Select.NULL, compact=True)
+            self.control = Select([(shown(v), v) for v in f.enum], allow_blank=True,
+                                  value=current if current in f.enum else Select.NULL, prompt=self._hint(entry))
         else:
-            hint = "set: type to replace, leave empty to keep" if f.secret and entry.source else (
-                f"default: {f.default}" if f.default is not None else f.type)
-            value = "" if f.secret or current is None or entry.source == "default" else str(current)
-            self.control = Input(value, placeholder=hint, password=f.secret, compact=True)
+            value = "" if f.secret or current is None or entry.source == "default" else shown(current)
+            self.control = Input(value, placeholder=self._hint(entry), password=f.secret)
         self.error = Static("", classes="wz-error", markup=False)
+
+    @staticmethod
+    def _hint(entry: ConfigEntry) -> str:
+        f = entry.field
+        if f.secret and entry.source:
+            return "set: type to replace, leave empty to keep"
+        if f.default is not None:
+            return f"default: {shown(f.default)}"
+        verb = "choose" if f.enum else "type"
+        return f"required {f.type}: {verb} a value" if f.required else f"{f.type}, optional"
 
     def compose(self) -> ComposeResult:
         f = self.field
@@ -52,11 +70,21 @@ class FieldRow(VerticalGroup):
             with VerticalGroup(classes="wz-body"):
                 with HorizontalGroup():
                     yield self.control
+                    if isinstance(self.control, Switch):
+                        yield Static(self._on_off(self.control.value), classes="wz-switch-state")
                     if f.secret:
-                        yield Button("show", compact=True, classes="wz-reveal")
+                        yield Button("show", classes="wz-reveal")
                 desc = f.description + (f"  (env {f.env_var})" if f.env_var else "")
                 yield Static(desc, classes="wz-desc", markup=False)
                 yield self.error
+
+    @staticmethod
+    def _on_off(value: bool) -> str:
+        return "on" if value else "off"
+
+    @on(Switch.Changed)
+    def _switched(self, event: Switch.Changed) -> None:
+        self.query_one(".wz-switch-state", Static).update(self._on_off(event.value))
 
     def change(self) -> tuple[str, Any] | None:
         """("set", value) / ("unset", None) / None when left as it was; raises UsageError."""
@@ -85,13 +113,13 @@ class FieldRow(VerticalGroup):
         return message
 
 
-class ConfigWizard(Screen[bool]):
+class ConfigWizard(TypingScreen, Screen[bool]):
     DEFAULT_CSS = """
     ConfigWizard VerticalScroll { padding: 0 2; }
     ConfigWizard .wz-group { text-style: bold; color: $text-accent; margin: 1 0 0 0; }
     ConfigWizard .wz-field { height: auto; margin-bottom: 1; border-left: blank; }
     ConfigWizard .wz-field:focus-within { border-left: outer $primary; }
-    ConfigWizard .wz-label { width: 26; height: auto; }
+    ConfigWizard .wz-label { width: 28; height: auto; padding: 1 2 0 0; }
     ConfigWizard .wz-body { width: 1fr; height: auto; }
     ConfigWizard .wz-type { color: $text-muted; }
     ConfigWizard .wz-type.-required { color: $text-warning; }
@@ -99,13 +127,17 @@ class ConfigWizard(Screen[bool]):
     ConfigWizard .wz-error { color: $text-error; display: none; }
     ConfigWizard .-invalid .wz-error { display: block; }
     ConfigWizard Input, ConfigWizard Select { width: 1fr; }
-    ConfigWizard .wz-reveal { min-width: 6; margin-left: 1; }
+    ConfigWizard .wz-switch-state { width: auto; padding: 1 1; }
+    ConfigWizard .wz-reveal { min-width: 8; margin-left: 1; }
     ConfigWizard #wz-status { height: auto; padding: 0 2; margin-top: 1; }
-    ConfigWizard #wz-actions { height: auto; padding: 0 2 1 2; }
+    ConfigWizard #wz-actions { height: auto; padding: 0 2; }
     ConfigWizard #wz-actions Button { margin-right: 2; }
+    ConfigWizard #wz-hint { height: auto; padding: 0 2; color: $text-muted; }
     """
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("ctrl+t", "test", "Test configuration"),
+    # f3/f2, not ctrl+t: on the main screen ctrl+t stops a run, and one key means one thing
+    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("f3", "test", "Test config"),
                 Binding("f2", "save", "Save")]
+    HINT = "enter: next field · f3: test with the skill · f2: save · esc: cancel"
 
     def __init__(self, skill: str, instance: str) -> None:
         super().__init__()
@@ -117,14 +149,14 @@ class ConfigWizard(Screen[bool]):
         yield VerticalScroll(id="wz-fields")
         yield Static(id="wz-status")
         with Horizontal(id="wz-actions"):
-            yield Button("Test configuration", id="wz-test")
-            yield Button("Save", id="wz-save", variant="primary")
-            yield Button("Cancel", id="wz-cancel")
+            yield Button("Test (f3)", id="wz-test")
+            yield Button("Save (f2)", id="wz-save", variant="primary")
+            yield Button("Cancel (esc)", id="wz-cancel")
+        yield Static(self.HINT, id="wz-hint")
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = f"Configure {self.skill}@{self.instance}"
-        self.sub_title = "ctrl+t: test · f2: save · esc: cancel"
         self.load()
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -139,20 +171,22 @@ class ConfigWizard(Screen[bool]):
 
     async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
-        rows = [FieldRow(e) for e in entries]
         widgets: list = []
+        rows: list[FieldRow] = []  # in the order shown: required first
         for title, wanted in (("Required", True), ("Optional", False)):
-            group = [r for r in rows if r.field.required == wanted]
+            group = [FieldRow(e) for e in entries if e.field.required == wanted]
             if group:
                 widgets.append(Static(title, classes="wz-group"))
                 widgets.extend(group)
+                rows.extend(group)
         if not rows:
             widgets.append(Static(f"{self.skill} has no configuration: it is ready as it is."))
         await box.mount_all(widgets)
         self.rows = rows  # only once mounted: from here on they can take focus and input
         self._show_report(report, saved=True)
+        missing = [r for r in rows if r.field.name in report.missing]
         if rows:
-            rows[0].control.focus()
+            (missing or rows)[0].control.focus()
 
     def _show_report(self, report: ConfigReport, saved: bool) -> None:
         if report.ready:
@@ -192,8 +226,13 @@ class ConfigWizard(Screen[bool]):
         self.dismiss(False)
 
     @on(Input.Submitted)
-    def _next_field(self) -> None:
-        self.focus_next()
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter goes to the next field (past the reveal button), after the last one to Save."""
+        index = next((i for i, r in enumerate(self.rows) if r.control is event.input), None)
+        if index is None or index + 1 == len(self.rows):
+            self.query_one("#wz-save", Button).focus()
+        else:
+            self.rows[index + 1].control.focus()
 
     def _changes(self) -> tuple[dict[str, Any], list[str]] | None:
         """(values to set, keys to unset), or None after showing the first bad field."""

@@ -26,3 +26,46 @@ def steady_log(monkeypatch):
     """Fixed clock and durations in the log, so snapshots do not depend on when they ran."""
     monkeypatch.setattr(main_screen, "clock", lambda: "12:00:00")
     monkeypatch.setattr(main_screen, "format_duration", lambda ms: "3 ms")
+
+
+TYPED_MANIFEST = """name: typed
+version: 1.0.0
+description: a skill with one config field of each kind
+config:
+  verbose:
+    type: boolean
+    default: true
+    description: Log every call
+  mode:
+    enum: [fast, slow]
+    description: How hard to try
+  port:
+    type: integer
+    required: true
+    max: 65535
+    description: Port of the service
+  token:
+    secret: true
+    required: true
+    description: A secret token
+  endpoint:
+    type: url
+    description: Where the service answers
+  label:
+    description: A name shown in reports
+  color:
+    description: Colour the output (auto, true or false)
+    default: true
+"""
+
+
+@pytest.fixture
+def typed_skill(engine, tmp_path):
+    """A WAT skill whose config has every kind of field; optional ones listed first, as a
+    manifest may well do, and nothing configured yet (so `port` and `token` are missing)."""
+    folder = tmp_path / "typed"
+    folder.mkdir()
+    (folder / "typed.wasm").write_bytes(wat.component_bytes(name="typed"))
+    (folder / "skill.yaml").write_text(TYPED_MANIFEST)
+    engine.install(folder)
+    return "typed"

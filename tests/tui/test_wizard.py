@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from textual.widgets import Input
 
-from fixtures.tui import SIZE, settle, until
+from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.wizard import ConfigWizard
 
@@ -47,14 +49,14 @@ async def test_fill_test_and_save(engine, example):
         secret = row(app, "api_token").control
         assert isinstance(secret, Input) and secret.password  # masked while typed
         status = app.screen.query_one("#wz-status")
-        await pilot.press("ctrl+t")  # test: the skill's validate-config refuses the punctuation
+        await pilot.press("f3")  # test: the skill's validate-config refuses the punctuation
         await until(pilot, lambda: "punctuation must be one of" in str(status.render()))
         await pilot.press("f2")  # save is refused too, nothing written
         await until(pilot, lambda: "rejects this configuration" in str(status.render()))
         assert isinstance(app.screen, ConfigWizard)
         assert not engine.instances.config_path("greeter", "default").exists()
         await type_into(pilot, app, "punctuation", ".")
-        await pilot.press("ctrl+t")
+        await pilot.press("f3")
         await until(pilot, lambda: "the skill accepts this configuration" in str(status.render()))
         await pilot.press("f2")
         await until(pilot, lambda: not isinstance(app.screen, ConfigWizard))
@@ -65,16 +67,7 @@ async def test_fill_test_and_save(engine, example):
         assert "Howdy, Ada." in "\n".join(app.main.query_one("#log").lines_text())
 
 
-async def test_inline_errors_and_reveal(engine, tmp_path):
-    from fixtures import wat
-
-    folder = tmp_path / "typed"
-    folder.mkdir()
-    (folder / "typed.wasm").write_bytes(wat.component_bytes(name="typed"))
-    (folder / "skill.yaml").write_text(
-        "name: typed\nversion: 1.0.0\nconfig:\n  port:\n    type: integer\n    required: true\n    max: 65535\n"
-        "  endpoint:\n    type: url\n  key:\n    secret: true\n")
-    engine.install(folder)
+async def test_inline_errors_and_reveal(engine, typed_skill):
     app = SkillTui(engine)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
@@ -84,10 +77,42 @@ async def test_inline_errors_and_reveal(engine, tmp_path):
         await until(pilot, lambda: "above the maximum 65535" in str(row(app, "port").error.render()))
         await type_into(pilot, app, "endpoint", "not a url")
         await until(pilot, lambda: "is not a URL" in str(row(app, "endpoint").error.render()))
-        key = row(app, "key")
+        key = row(app, "token")
         assert key.control.password
         await pilot.click(".wz-reveal")
         assert not key.control.password
+
+
+async def test_opens_on_the_first_missing_field_boxes_on_off_and_plain_values(engine, typed_skill):
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, ConfigWizard) and app.screen.rows)
+        await pilot.pause(0.1)
+        # the manifest lists optional fields first; the person lands on what is missing
+        assert app.focused is row(app, "port").control
+        text = screen_text(app)
+        lines = text.splitlines()
+        # a required field is a box (borders above and below) with a placeholder that says so
+        at = next(i for i, line in enumerate(lines) if "required integer: type a value" in line)
+        assert "▔▔▔" in lines[at - 1] and "▁▁▁" in lines[at + 1]
+        # the type line and the description never run together
+        assert "secretA" not in text and re.search(r"string · required · secret\s{2,}", text)
+        # every dialog says how to leave it
+        assert "esc: cancel" in text
+        # a switch says what it is set to
+        verbose = row(app, "verbose")
+        await pilot.click(verbose.control)
+        assert re.search(r"▎ off\b", screen_text(app))
+        await pilot.press("space")
+        assert verbose.control.value is True and re.search(r"▎ on\b", screen_text(app))
+        # values as a person types them, not Python's reprs (the manifest's default is YAML `true`)
+        await pilot.click(row(app, "label").control)
+        await pilot.press("tab")  # on to the last field: the wizard scrolls to it
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "default: true" in text and "True" not in text
 
 
 def test_wizard_snapshot(snap_compare, engine, example):
