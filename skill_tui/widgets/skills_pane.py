@@ -1,4 +1,9 @@
-"""The skills pane: installed skills with a filter box."""
+"""The skills pane: installed skills with a filter box.
+
+The box is a compact (borderless) Input: a bordered one grows to three lines on focus in a
+one-line slot, hides the text and moves the table, so a click lands on the wrong row.
+Enter keeps the filter and goes to the table; Esc clears it and goes to the table.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ class SkillsPane(Vertical):
     DEFAULT_CSS = """
     SkillsPane { height: 1fr; border: round $border-blurred; border-title-color: $text-muted; border-subtitle-color: $text-muted; }
     SkillsPane:focus-within { border: round $primary; border-title-color: $primary; }
-    SkillsPane > Input { border: none; height: 1; padding: 0 1; background: $surface; }
+    SkillsPane > #skill-filter { padding: 0 1; background: $surface; }
     SkillsPane > DataTable { height: 1fr; background: transparent; }
     """
 
@@ -39,7 +44,7 @@ class SkillsPane(Vertical):
         self.border_title = "Skills"
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="filter skills  /", id="skill-filter")
+        yield Input(placeholder="filter skills  /", id="skill-filter", compact=True)
         yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
@@ -83,6 +88,16 @@ class SkillsPane(Vertical):
     @on(Input.Submitted, "#skill-filter")
     def _to_table(self) -> None:
         self.query_one(DataTable).focus()
+
+    def key_escape(self, event) -> bool:
+        """Esc in the filter box: clear it and go back to the table (the selected skill stays)."""
+        box = self.query_one("#skill-filter", Input)
+        if not box.has_focus:
+            return False  # not ours: the screen's Esc (log search, run form) goes on
+        event.stop()
+        box.value = ""  # its Changed refills the table
+        self.query_one(DataTable).focus()
+        return True
 
     @on(DataTable.RowHighlighted, "#skills-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
