@@ -6,6 +6,7 @@ wasmtime loads with the first run, and nothing of the search stack is imported.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterable
 from functools import partial
@@ -90,26 +91,17 @@ class SkillTui(App[None]):
         self.push_screen(HelpScreen(rows, str(self.settings.path)))
 
     def action_install(self) -> None:
-        def chosen(path: str | None) -> None:
-            if path:
-                self._install(path)
-
-        self.push_screen(TextPrompt("Install a skill from a folder or a .wasm file:",
-                                    placeholder="path/to/skill"), chosen)
+        self.push_screen(TextPrompt("Install a skill from a folder or a .wasm file:", placeholder="path/to/skill",
+                                    verb="install", busy="installing… (a first install compiles for a few seconds)",
+                                    submit=self._install, paths=True))
 
     def _install(self, path: str) -> None:
-        def work() -> None:
-            try:
-                report = self.engine.install(path)
-            except SkillError as e:
-                self.call_from_thread(self.notify, str(e), title="Install failed", severity="error", timeout=10)
-                return
-            s = report.skill
-            self.call_from_thread(self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools",
-                                  title="Installed")
-            self.main.post_message(SkillsChanged())
-
-        self.run_worker(work, thread=True, group="store", exit_on_error=False)
+        """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the path."""
+        report = self.engine.install(os.path.expanduser(path))
+        s = report.skill
+        self.call_from_thread(self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools",
+                              title="Installed")
+        self.main.post_message(SkillsChanged())
 
     def action_remove_skill(self, name: str) -> None:
         def confirmed(yes: bool | None) -> None:
@@ -128,18 +120,14 @@ class SkillTui(App[None]):
         self.main.post_message(SkillsChanged())
 
     def action_new_instance(self, skill: str) -> None:
-        def named(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                self.engine.add_instance(skill, name)
-            except SkillError as e:
-                self.notify(str(e), severity="error")
-                return
-            self.notify(f"created {skill}@{name}")
+        def create(name: str) -> None:
+            """Runs in the dialog's worker: the engine checks the name; a refusal keeps the dialog open."""
+            self.engine.add_instance(skill, name)
+            self.call_from_thread(self.notify, f"created {skill}@{name}")
             self.main.post_message(SkillsChanged())
 
-        self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work"), named)
+        self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work (a-z, 0-9, -)",
+                                    verb="create", busy="creating…", submit=create))
 
     def configure(self, skill: str, instance: str) -> None:
         """Open the configuration wizard; the panes reload when it saved."""
