@@ -6,10 +6,12 @@ wasmtime loads with the first run, and nothing of the search stack is imported.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from functools import partial
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -47,6 +49,7 @@ class SkillTui(App[None]):
         self.engine = engine or Engine()
         self.settings = Settings.load(self.engine.home.root / "tui.toml")
         self.theme_names: list[str] = []
+        self._stop_watching = threading.Event()
 
     def on_mount(self) -> None:
         for theme in load_themes():
@@ -60,6 +63,17 @@ class SkillTui(App[None]):
             self.notify(self.settings.problem, severity="warning", timeout=10)
         self.push_screen(MainScreen())
         self.call_after_refresh(self._report_start)
+        self._watch_store()
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watch_store(self) -> None:
+        """Reload the panes when another process installs a skill or adds/configures an instance."""
+        stop = self._stop_watching
+        for _ in self.engine.changes(stop):
+            self.main.post_message(SkillsChanged())
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
 
     def _report_start(self) -> None:
         ms = (time.perf_counter() - STARTED_AT) * 1000
@@ -137,7 +151,7 @@ class SkillTui(App[None]):
                 self.notify(str(e), severity="error")
                 return
             self.notify(f"created {skill}@{name}")
-            self.main.post_message(SkillsChanged())
+            self.main.post_message(SkillsChanged(select_instance=name))
 
         self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work"), named)
 
@@ -145,7 +159,7 @@ class SkillTui(App[None]):
         """Open the configuration wizard; the panes reload when it saved."""
         def done(saved: bool | None) -> None:
             if saved:
-                self.main.post_message(SkillsChanged())
+                self.main.post_message(SkillsChanged(select_instance=instance))
 
         self.push_screen(ConfigWizard(skill, instance), done)
 

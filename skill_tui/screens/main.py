@@ -73,6 +73,7 @@ class MainScreen(Screen):
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
         self._opening: tuple[tuple[str, str], dict | None] | None = None  # open_tool's (skill, tool), values
+        self._pending_instance: str | None = None  # select this instance once the panes reload
 
     @property
     def running(self) -> int:
@@ -114,6 +115,8 @@ class MainScreen(Screen):
         self.app.call_from_thread(self._show_skills, skills, statuses)
 
     def _show_skills(self, skills: list[InstalledSkill], statuses: dict[str, list[ConfigReport]]) -> None:
+        """Show what the engine has now; the selected skill, tool and instance stay selected."""
+        before = self.skills.get(self.current) if self.current else None
         self.skills = {s.name: s for s in skills}
         self._statuses = statuses
         self.query_one(SkillsPane).show([self._row(s) for s in skills])
@@ -123,8 +126,13 @@ class MainScreen(Screen):
                                                    "or run `skill install PATH`")
         elif self.current not in self.skills:
             self._select(skills[0].name)
-        else:
+        elif self.skills[self.current] != before:
             self._select(self.current, self.query_one(RunForm).tool and self.query_one(RunForm).tool.name)
+        else:  # same skill: only the instances (and their readiness) may have changed
+            self.query_one(InstancesPane).show(self.current, statuses.get(self.current, []),
+                                               select=self._pending_instance)
+            self._refresh_instances_in_form()
+        self._pending_instance = None
 
     def _row(self, s: InstalledSkill) -> SkillRow:
         states = self._statuses.get(s.name, [])
@@ -133,21 +141,29 @@ class MainScreen(Screen):
         return SkillRow(s.name, s.version, len(s.tools), len(states), status)
 
     @on(SkillsChanged)
-    def _skills_changed(self) -> None:
+    def _skills_changed(self, message: SkillsChanged) -> None:
+        if message.select_instance:
+            self._pending_instance = message.select_instance
         self.reload()
+
+    def _refresh_instances_in_form(self) -> None:
+        names = [s.instance for s in self._statuses.get(self.current or "", [])]
+        self.query_one(RunForm).set_instances(names)
 
     # ---- selection ------------------------------------------------------------------------
 
     @on(SkillsPane.Selected)
     def _skill_selected(self, event: SkillsPane.Selected) -> None:
-        if event.name != self.current:
-            self._select(event.name)
+        if event.name != self.current and event.name in self.skills:
+            self._select(event.name, from_pane=True)
 
-    def _select(self, name: str, tool: str | None = None) -> None:
+    def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False) -> None:
+        """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there."""
         skill = self.skills[name]
         self.current = name
-        self.query_one(SkillsPane).select(name)
-        self.query_one(InstancesPane).show(name, self._statuses.get(name, []))
+        if not from_pane:
+            self.query_one(SkillsPane).select(name)
+        self.query_one(InstancesPane).show(name, self._statuses.get(name, []), select=self._pending_instance)
         self.query_one(ToolsPane).show(name, skill.tools, selected=tool)  # its Highlighted loads the form
         if not skill.tools:
             self._load_form(None)
@@ -158,6 +174,8 @@ class MainScreen(Screen):
 
     @on(ToolsPane.Highlighted)
     async def _tool_highlighted(self, event: ToolsPane.Highlighted) -> None:
+        if event.skill != self.current or event.tool != self.query_one(ToolsPane).selected:
+            return  # stale: the user moved on before this message arrived
         opened = self._opening is not None and self._opening[0] == (self.current, event.tool.name)
         values = self._opening[1] if opened else None
         self._opening = None if opened else self._opening

@@ -388,6 +388,20 @@ class RunForm(VerticalScroll, can_focus=False):
             # Not now: the Select may be mid-(re)compose, without the children its value needs.
             self.call_after_refresh(self._show_instance, self._instance_select)
 
+    def set_instances(self, names: list[str]) -> None:
+        """The skill's instances changed (created, removed): offer `names`, keeping the chosen one."""
+        listed = list(dict.fromkeys(names)) or [DEFAULT_INSTANCE]
+        if listed == self._instances:
+            return
+        self._instances = listed
+        if self._instance not in listed:
+            self._instance = DEFAULT_INSTANCE if DEFAULT_INSTANCE in listed else listed[0]
+            self._update_heading()
+        select = self._instance_select
+        if select is not None and select.is_attached:
+            select.set_options([(Text(i), i) for i in listed])
+            select.value = self._instance
+
     def _show_instance(self, select: Select[str]) -> None:
         if select is self._instance_select and select.is_attached and select.value != self._instance:
             select.value = self._instance

@@ -36,6 +36,7 @@ class SkillsPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._rows: list[SkillRow] = []
+        self._announced: str | None = None  # the skill the screen was last told about
         self.border_title = "Skills"
 
     def compose(self) -> ComposeResult:
@@ -53,28 +54,35 @@ class SkillsPane(Vertical):
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def select(self, name: str) -> None:
-        """Put the cursor on `name` (when it is listed under the current filter)."""
+        """Put the cursor on `name` (when it is listed under the current filter) without announcing it:
+        the screen chose it, so it already knows."""
+        self._announced = name
+        self._move_to(name)
+
+    def _move_to(self, name: str) -> None:
         table = self.query_one(DataTable)
-        try:
+        if name in table.rows:
             table.move_cursor(row=table.get_row_index(name))
-        except Exception:  # filtered out: the selection still changes elsewhere
-            pass
 
     def show(self, rows: list[SkillRow]) -> None:
-        self._rows = rows
-        self._fill()
+        """List `rows`; the highlighted skill stays highlighted. Unchanged rows cost nothing."""
+        if rows != self._rows:
+            self._rows = rows
+            self._fill()
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
-        keep = self.selected
+        keep = self.selected or self._announced
         words = self.query_one(Input).value.lower().split()
-        table.clear()
-        for r in self._rows:
-            if all(w in r.name for w in words):
-                table.add_row(r.name, r.version, str(r.tools), str(r.instances), r.status, key=r.name)
+        with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0 on the way
+            table.clear()
+            for r in self._rows:
+                if all(w in r.name for w in words):
+                    table.add_row(r.name, r.version, str(r.tools), str(r.instances), r.status, key=r.name)
+            if keep is not None:
+                self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"
-        if keep is not None:
-            self.select(keep)
+        self._announce()
 
     @on(Input.Changed, "#skill-filter")
     def _filter(self) -> None:
@@ -85,6 +93,17 @@ class SkillsPane(Vertical):
         self.query_one(DataTable).focus()
 
     @on(DataTable.RowHighlighted, "#skills-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None:
-            self.post_message(self.Selected(str(event.row_key.value)))
+    def _highlighted(self) -> None:
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the screen when the highlighted skill differs from the one it was last told about.
+
+        The cursor is read now, not from the event: a burst of keys queues one event per row
+        passed, and only where the cursor ended up matters. Echoes of the screen's own `select`
+        and of refills find nothing changed, so no selection can re-trigger itself.
+        """
+        name = self.selected
+        if name is not None and name != self._announced:
+            self._announced = name
+            self.post_message(self.Selected(name))

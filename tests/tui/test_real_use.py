@@ -1,0 +1,72 @@
+"""skill-tui in a real terminal, used as a person does: key bursts at key-repeat speed, then the
+process is measured (CPU back to idle, memory bounded), not a timer."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from fixtures import wat
+from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")]
+
+SKILLS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+
+
+@pytest.fixture
+def many_skills(engine, example, tmp_path):
+    """Three jco-built examples and six WAT skills: nine rows in the skills list."""
+    for name in ("greeter", "notes", "textkit"):
+        example(name)
+    for name in SKILLS:
+        path = tmp_path / f"{name}.wasm"
+        path.write_bytes(wat.component_bytes("echo", name=name))
+        engine.install(path)
+    return engine
+
+
+@pytest.fixture
+def terminal(request):
+    tmux = Tmux(f"skill-tui-{request.node.name[:20]}-{os.getpid()}")
+    yield tmux
+    tmux.kill()
+
+
+def tools_subtitle(screen: str) -> str:
+    """The skill the tools pane shows (its border subtitle 'NAME · N')."""
+    found = re.findall(r"─ ([a-z][a-z0-9-]*) · \d+ ─", screen)
+    assert found, screen
+    return found[-1]
+
+
+def test_key_bursts_in_the_skills_list_settle(many_skills, terminal):
+    """Down x20 then Up x20 at 30 ms: the app goes idle within 1 s, shows the right skill, RSS bounded."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("foxtrot")
+    terminal.wait_for("─ alpha · 2 ─")  # first skill selected, its tools listed
+    app.wait_idle(within=10)
+    terminal.keys(*["Down"] * 20, delay=0.03)
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.wait_for("─ textkit · 5 ─", timeout=2)) == "textkit"
+    terminal.keys(*["Up"] * 20, delay=0.03)
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.wait_for("─ alpha · 2 ─", timeout=2)) == "alpha"
+    for _ in range(5):  # alternating Down/Up, the pattern that used to ping-pong for good
+        terminal.keys("Down", "Up", "Down", "Down", "Up", delay=0.03)
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.wait_for("─ foxtrot · 2 ─", timeout=2)) == "foxtrot"  # net +1 each round
+    assert app.rss_mb() < 150
+    terminal.keys("C-q")
+    terminal_gone(terminal)
+
+
+def terminal_gone(terminal: Tmux, within: float = 5) -> None:
+    import time
+
+    end = time.monotonic() + within
+    while terminal.running():
+        assert time.monotonic() < end, "skill-tui did not quit on ctrl+q"
+        time.sleep(0.05)
