@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
 from engine.api import parse_ref
@@ -35,6 +37,9 @@ from skill_tui.widgets.tools_pane import ToolsPane
 def clock() -> str:
     """Wall-clock time shown before each log line."""
     return time.strftime("%H:%M:%S")
+
+
+SETTLE = 0.06  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms)
 
 
 def format_duration(ms: float) -> str:
@@ -74,6 +79,7 @@ class MainScreen(Screen):
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
         self._opening: tuple[tuple[str, str], dict | None] | None = None  # open_tool's (skill, tool), values
         self._pending_instance: str | None = None  # select this instance once the panes reload
+        self._settle: Timer | None = None  # pending selection from the skills list
 
     @property
     def running(self) -> int:
@@ -154,8 +160,17 @@ class MainScreen(Screen):
 
     @on(SkillsPane.Selected)
     def _skill_selected(self, event: SkillsPane.Selected) -> None:
-        if event.name != self.current and event.name in self.skills:
-            self._select(event.name, from_pane=True)
+        """Show the skill the cursor stopped on. The panes follow once the keys pause for
+        SETTLE seconds: each refill costs a layout pass (~80 ms), so a held arrow key pays one, not one
+        per row passed."""
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(SETTLE, partial(self._settled, event.name))
+
+    def _settled(self, name: str) -> None:
+        self._settle = None
+        if name != self.current and name in self.skills and name == self.query_one(SkillsPane).selected:
+            self._select(name, from_pane=True)
 
     def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False) -> None:
         """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there."""

@@ -70,3 +70,43 @@ def terminal_gone(terminal: Tmux, within: float = 5) -> None:
     while terminal.running():
         assert time.monotonic() < end, "skill-tui did not quit on ctrl+q"
         time.sleep(0.05)
+
+
+def test_skills_and_instances_from_another_process_appear(many_skills, terminal, tmp_path, skill):
+    """`skill install` and `skill instance add` in another terminal show up within 2 s, no key pressed;
+    the skill the user had selected stays selected."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    terminal.keys("Down", "Down", delay=0.03)  # charlie
+    terminal.wait_for("─ charlie · 2 ─")
+    skill("instance", "add", "charlie@work")
+    terminal.wait_for("work", timeout=2)
+    path = tmp_path / "zulu.wasm"
+    path.write_bytes(wat.component_bytes("echo", name="zulu"))
+    skill("install", str(path))
+    screen = terminal.wait_for("zulu", timeout=2)
+    assert tools_subtitle(screen) == "charlie"
+    app.wait_idle(within=1)
+
+
+def test_install_and_configure_keep_the_selection_and_settle(many_skills, terminal, tmp_path):
+    """Installing (i) or saving a config (c, F2) while a later skill is selected: no spin, same skill."""
+    path = tmp_path / "yankee.wasm"
+    path.write_bytes(wat.component_bytes("echo", name="yankee"))
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    terminal.keys("Down", "Down", "Down", delay=0.03)
+    terminal.wait_for("─ delta · 2 ─")
+    terminal.keys("i")
+    terminal.type(str(path), delay=0.005)
+    terminal.keys("Enter")
+    terminal.wait_for("yankee")
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.screen()) == "delta"
+    terminal.keys("c")
+    terminal.wait_for("delta@default")
+    terminal.keys("F2")
+    terminal.wait_for("─ delta · 2 ─")
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.screen()) == "delta"
+    assert app.rss_mb() < 150

@@ -15,9 +15,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.skipif(not HAVE_TMUX, reason=
 def test_skill_tui_runs_a_tool_in_a_real_terminal(engine, example, tmp_path):
     example("textkit")
     tmux = Tmux(f"skill-tui-test-{os.getpid()}")
-    tmux.start(skill_tui_argv(), terminal_env(engine.home), 150, 42)
+    app = tmux.start(skill_tui_argv(), terminal_env(engine.home), 150, 42)
     try:
-        tmux.wait_for("textkit")
+        tmux.wait_for("textkit@default:text-stats")  # loaded, as a person sees it before typing
+        app.wait_idle(within=10)
         tmux.keys("/", "textkit", "Enter", "Tab", "Tab", "Down", "Enter")
         tmux.wait_for("textkit@default:slugify")
         tmux.keys("Hello Terminal World", "Enter")
