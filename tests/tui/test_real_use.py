@@ -98,6 +98,7 @@ def test_install_and_configure_keep_the_selection_and_settle(many_skills, termin
     terminal.keys("Down", "Down", "Down", delay=0.03)
     terminal.wait_for("─ delta · 2 ─")
     terminal.keys("i")
+    terminal.wait_for("Install a skill")
     terminal.type(str(path), delay=0.005)
     terminal.keys("Enter")
     terminal.wait_for("yankee")
@@ -110,3 +111,20 @@ def test_install_and_configure_keep_the_selection_and_settle(many_skills, termin
     app.wait_idle(within=1)
     assert tools_subtitle(terminal.screen()) == "delta"
     assert app.rss_mb() < 150
+
+
+def test_a_new_instance_stays_selected(many_skills, terminal):
+    """n creates an instance and selects it, so the next c configures that one, not `default`."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    app.wait_idle(within=10)
+    terminal.keys("Down")
+    terminal.wait_for("─ bravo · 2 ─")
+    terminal.keys("n")
+    terminal.wait_for("new instance")
+    terminal.type("work")
+    terminal.keys("Enter")
+    terminal.wait_for("bravo@work:echo")  # the run form follows the instances pane
+    terminal.keys("c")
+    terminal.wait_for("bravo@work")
+    assert "bravo@default" not in terminal.screen()
