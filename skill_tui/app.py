@@ -34,6 +34,8 @@ from skill_tui.themes import DEFAULT_THEME, load_themes
 class SkillTui(App[None]):
     TITLE = "skill-tui"
     CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("i", "install", "Install", id="install"),

@@ -7,7 +7,6 @@ screen answers keys while skills run (a spinning skill included).
 from __future__ import annotations
 
 import json
-import threading
 import time
 from functools import partial
 
@@ -22,10 +21,11 @@ from textual.widgets import Footer, Header, Input
 
 from engine.api import parse_ref
 from engine.errors import SkillError
-from engine.events import RunFinished, RunOutput, RunStarted
+from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
 from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
+from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.mcp_status import McpStatus
@@ -52,6 +52,7 @@ class MainScreen(Screen):
         Binding("slash", "filter_skills", "Filter", id="filter"),
         Binding("f5", "rerun", "Re-run", id="rerun"),
         Binding("ctrl+t", "cancel", "Stop run", id="cancel"),
+        Binding("r", "runs", "Runs", id="runs"),
         Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log"),
         Binding("n", "new_instance", "New instance", id="new-instance"),
         Binding("c", "configure", "Configure", id="configure"),
@@ -73,7 +74,7 @@ class MainScreen(Screen):
         self.skills: dict[str, InstalledSkill] = {}
         self.current: str | None = None
         self._statuses: dict[str, list[ConfigReport]] = {}
-        self._active: list[threading.Event] = []
+        self.active: list[ActiveRun] = []  # runs in flight, oldest first
         self._last: tuple[str, dict] | None = None
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
@@ -83,7 +84,7 @@ class MainScreen(Screen):
 
     @property
     def running(self) -> int:
-        return len(self._active)
+        return len(self.active)
 
     @property
     def engine(self):
@@ -235,31 +236,35 @@ class MainScreen(Screen):
             self.app.configure(skill, instance)
             return
         self._last = (ref, args)
-        cancel = threading.Event()
-        self._active.append(cancel)
+        run = ActiveRun(ref, args)
+        self.active.append(run)
         self._update_running()
-        self._run(ref, args, cancel)
+        self._run(run)
 
     @work(thread=True, group="runs", exit_on_error=False)
-    def _run(self, ref: str, args: dict, cancel: threading.Event) -> None:
-        try:
-            self.engine.run(ref, args, on_event=lambda e: self.post_message(RunEventPosted(e)), cancel=cancel,
-                            source="tui")
-        except SkillError as e:
-            self.post_message(RunRefused(ref, str(e)))
-        except Exception as e:  # a bug in a run must never take the app down
-            self.post_message(RunRefused(ref, f"internal error: {e!r}"))
-        finally:
-            self.app.call_from_thread(self._run_ended, cancel)
+    def _run(self, run: ActiveRun) -> None:
+        def on_event(event: RunEvent) -> None:
+            if isinstance(event, RunStarted):
+                run.run_id = event.run_id  # before the message, so the UI can match the two
+            self.post_message(RunEventPosted(event))
 
-    def _run_ended(self, cancel: threading.Event) -> None:
-        if cancel in self._active:
-            self._active.remove(cancel)
+        try:
+            self.engine.run(run.ref, run.args, on_event=on_event, cancel=run.cancel, source="tui")
+        except SkillError as e:
+            self.post_message(RunRefused(run.ref, str(e)))
+        except Exception as e:  # a bug in a run must never take the app down
+            self.post_message(RunRefused(run.ref, f"internal error: {e!r}"))
+        finally:
+            self.app.call_from_thread(self._run_ended, run)
+
+    def _run_ended(self, run: ActiveRun) -> None:
+        if run in self.active:
+            self.active.remove(run)
         self._update_running()
 
     def _update_running(self) -> None:
-        n = len(self._active)
-        self.query_one("#log-panel").border_title = f"Log · {n} running" if n else "Log"
+        n = len(self.active)
+        self.query_one("#log-panel").border_title = f"Log · {n} running (r: runs)" if n else "Log"
 
     @on(RunEventPosted)
     def _log_event(self, message: RunEventPosted) -> None:
@@ -268,6 +273,9 @@ class MainScreen(Screen):
         number = self._run_numbers.setdefault(e.run_id, len(self._run_numbers) + 1)
         prefix = f"{clock()} #{number}"
         if isinstance(e, RunStarted):
+            for run in self.active:
+                if run.run_id == e.run_id:
+                    run.number, run.ref = number, f"{e.skill}@{e.instance}:{e.tool}"
             args = json.dumps(e.args, ensure_ascii=False) if e.args else ""
             log.append("start", f"▶ {e.skill}@{e.instance}:{e.tool} {args}", prefix)
         elif isinstance(e, RunOutput):
@@ -278,6 +286,10 @@ class MainScreen(Screen):
 
     def _log_result(self, log: LogView, e: RunFinished, prefix: str) -> None:
         r = e.result
+        if r.stopped == "cancelled":
+            log.append("stopped", f"■ {r.ref}  stopped  ({format_duration(r.duration_ms)})", prefix)
+            self.notify(f"{r.ref} stopped", timeout=4)
+            return
         if not r.ok:
             log.append("error", f"✘ {r.ref}  {r.error}  ({format_duration(r.duration_ms)})", prefix)
             self.notify(r.error or "failed", title=f"{r.ref} failed", severity="error", timeout=6)
@@ -304,11 +316,16 @@ class MainScreen(Screen):
         self.start_run(*self._last)
 
     def action_cancel(self) -> None:
-        if not self._active:
+        """Stop the latest run that is not already stopping (the Runs view stops any of them)."""
+        run = next((r for r in reversed(self.active) if not r.stopping), None)
+        if run is None:
             self.notify("no run in progress")
             return
-        self._active[-1].set()
-        self.notify("cancelling the latest run")
+        run.cancel.set()
+        self.notify(f"stopping {run.ref}" + (f" (#{run.number})" if run.number else ""), timeout=3)
+
+    def action_runs(self) -> None:
+        self.app.push_screen(RunsScreen(self.active))
 
     # ---- layout ---------------------------------------------------------------------------
 
@@ -357,7 +374,10 @@ class MainScreen(Screen):
 
     @on(Input.Submitted, "#log-search")
     def _search_next(self) -> None:
-        self.query_one(LogView).next_match()
+        """Enter jumps to the first match and hands the keys to the log: n / N, not more typing."""
+        log = self.query_one(LogView)
+        log.next_match()
+        log.focus()
 
     @on(LogView.SearchChanged)
     def _search_state(self, event: LogView.SearchChanged) -> None:
@@ -370,8 +390,9 @@ class MainScreen(Screen):
             self.query_one("#tools-list").focus()
             return
         box = self.query_one("#log-search", Input)
-        if not box.has_class("hidden"):
+        if not box.has_class("hidden") or self.query_one(LogView).search_term:
             box.value = ""
+            self.query_one(LogView).clear_search()
             box.add_class("hidden")
             self.query_one("#log-panel").border_subtitle = ""
             self.query_one(LogView).focus()

@@ -33,6 +33,7 @@ from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_val
 from engine.store import InstalledSkill
 
 DEFAULT_INSTANCE = "default"
+STACK_BELOW = 64  # columns: a narrower form puts each label above its control
 JSON_KINDS = ("array", "object", "json")
 _JSON_HINTS = {"array": 'JSON array, e.g. ["a", "b"]', "object": 'JSON object, e.g. {"key": "value"}',
                "json": "any JSON value, e.g. 42, \"text\", [1, 2]"}
@@ -141,11 +142,13 @@ class ParamField(VerticalGroup):
         if self.kind == "boolean":
             return Switch(self._bool(value) if has_value else self._bool_default(), animate=False)
         text = _as_text(p, value) if has_value else ""
-        placeholder = ""
+        # Every box shows something while empty, so a required one is never an invisible blank line.
         if p.default is not None and not p.required:
             placeholder = f"default: {_as_text(p, p.default)}"
         elif self.kind == "json":
             placeholder = _JSON_HINTS.get(p.type, _JSON_HINTS["json"])
+        else:
+            placeholder = "required" if p.required else "optional"
         if "\n" in text and self.kind == "text":
             # Input cannot hold a line break (a re-run of a multi-line note): edit it as text.
             return TextArea(text, soft_wrap=True, compact=True)
@@ -278,6 +281,11 @@ class RunForm(VerticalScroll, can_focus=False):
         .rf-actions { height: auto; padding-left: 1; }
         .rf-actions Button { min-width: 9; }
         .rf-hint { color: $text-muted; padding-left: 2; width: auto; }
+        SelectCurrent Static#label { text-wrap: nowrap; text-overflow: ellipsis; height: 1; }
+        /* Narrow (-stacked): each label above its control, name and type on one line. */
+        &.-stacked .rf-row { layout: vertical; }
+        &.-stacked .rf-label { width: 1fr; layout: horizontal; height: 1; }
+        &.-stacked .rf-label > Static { width: auto; margin-right: 1; }
     }
     """
 
@@ -471,6 +479,9 @@ class RunForm(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._check_prefilled)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < STACK_BELOW, "-stacked")
 
     def _check_prefilled(self) -> None:
         ref = self.current_ref or ""

@@ -61,10 +61,11 @@ class ToolsPane(Vertical):
         self._skill: str | None = None
         self._tools: tuple[Tool, ...] = ()
         self._announced: tuple[str, Tool] | None = None  # the (skill, tool) the screen was last told about
+        self._compact = False  # names only, no descriptions
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="tools-list")
-        with VerticalScroll():
+        with VerticalScroll(id="tool-details-box"):
             yield Static(id="tool-details")
 
     def show(self, skill: str, tools: tuple[Tool, ...], selected: str | None = None) -> None:
@@ -75,10 +76,7 @@ class ToolsPane(Vertical):
         if (skill, tools) != (self._skill, self._tools):
             keep = self.selected.name if self.selected and skill == self._skill else None
             self._skill, self._tools = skill, tools
-            with self.prevent(OptionList.OptionHighlighted):
-                options.clear_options()
-                options.add_options([Option(Text.assemble((t.name, "bold"), "  ", (t.description, "dim")), id=t.name)
-                                     for t in tools])
+            self._fill_options()
             self.border_subtitle = f"{skill} · {len(tools)}"
             selected = selected or keep
         if not tools:
@@ -89,6 +87,24 @@ class ToolsPane(Vertical):
             with self.prevent(OptionList.OptionHighlighted):
                 options.highlighted = names.index(selected) if selected in names else 0
         self._announce()
+
+    def _fill_options(self) -> None:
+        """One line per tool; with the description while the pane is wide enough to read it."""
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        with self.prevent(OptionList.OptionHighlighted):
+            options.clear_options()
+            options.add_options([Option(Text.assemble((t.name, "bold"), *(("  ", (t.description, "dim"))
+                                                                          if not self._compact else ())), id=t.name)
+                                 for t in self._tools])
+            if highlighted is not None and highlighted < len(self._tools):
+                options.highlighted = highlighted
+
+    def on_resize(self) -> None:
+        compact = self.size.width < 32
+        if compact != self._compact:
+            self._compact = compact
+            self._fill_options()
 
     @property
     def selected(self) -> Tool | None:
