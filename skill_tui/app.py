@@ -14,6 +14,7 @@ from functools import partial
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.keys import format_key
 from textual.screen import Screen
 
 from engine.api import Engine
@@ -59,6 +60,9 @@ class SkillTui(App[None]):
             self.theme_names.append(theme.name)
         wanted = self.settings.theme or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        for name in list(self.available_themes):  # one picker (ctrl+p, "Theme") lists the app's own themes
+            if name not in self.theme_names:
+                self.unregister_theme(name)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_keymap(self.settings.keys)
         if self.settings.problem:
@@ -100,7 +104,8 @@ class SkillTui(App[None]):
                 if b.id and b.id not in seen:
                     seen.add(b.id)
                     keys = self._keymap.get(b.id, b.key)
-                    rows.append((keys.replace(",", " / "), b.description, b.id))
+                    shown = " / ".join(format_key(k.strip()) for k in keys.split(","))  # "slash" -> "/"
+                    rows.append((shown, b.description, b.id))
         rows.append(("enter / ctrl+r", "Run the tool in the run form", "run"))
         rows.append(("ctrl+p", "Command palette: every action", "command_palette"))
         self.push_screen(HelpScreen(rows, str(self.settings.path)))
@@ -196,7 +201,8 @@ class SkillTui(App[None]):
         yield SystemCommand("Show history", "Every run, newest first", self.action_history)
         yield SystemCommand("Dev mode", "Watch a skill folder: hot reload on save, re-run a tool", self.action_dev)
         yield SystemCommand("Re-run last", "Run the last tool again", main.action_rerun)
-        yield SystemCommand("Cancel run", "Stop the latest running tool", main.action_cancel)
+        yield SystemCommand("Stop run", "Stop the latest running tool", main.action_cancel)
+        yield SystemCommand("Runs in flight", "What is running, for how long; stop any of them", main.action_runs)
         yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)
         yield SystemCommand("Help", "Key bindings and how to remap them", self.action_help)
         if current:
@@ -204,8 +210,6 @@ class SkillTui(App[None]):
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
             yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)
             yield SystemCommand(f"Remove {current}", "Uninstall the selected skill", main.action_remove)
-        for name in self.theme_names:
-            yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme", partial(setattr, self, "theme", name))
 
 
 def main() -> None:

@@ -199,6 +199,10 @@ class MainScreen(Screen):
         if opened:
             self.query_one(RunForm).focus_first_field()
 
+    @on(SkillsPane.Chosen)
+    def _skill_chosen(self) -> None:
+        self.query_one("#tools-list").focus()
+
     @on(ToolsPane.Chosen)
     def _tool_chosen(self) -> None:
         self.query_one(RunForm).focus_first_field()
@@ -330,8 +334,9 @@ class MainScreen(Screen):
     # ---- layout ---------------------------------------------------------------------------
 
     def watch_sidebar_width(self, width: int | None) -> None:
-        if width is not None:
-            self.query_one("#sidebar").styles.width = width
+        if width is not None:  # the user's width wins over the stylesheet's limits
+            styles = self.query_one("#sidebar").styles
+            styles.min_width = styles.max_width = styles.width = width
 
     def watch_log_height(self, height: int | None) -> None:
         if height is not None:

@@ -31,6 +31,7 @@ from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from engine.errors import UsageError
 from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
 from engine.store import InstalledSkill
+from skill_tui.values import plain
 
 DEFAULT_INSTANCE = "default"
 STACK_BELOW = 64  # columns: a narrower form puts each label above its control
@@ -133,7 +134,7 @@ class ParamField(VerticalGroup):
         if not has_value and p.required and p.default is not None:
             value, has_value = p.default, True
         if self.kind == "enum":
-            options = [(Text(_display(v)), i) for i, v in enumerate(p.enum)]
+            options = [(Text(plain(v)), i) for i, v in enumerate(p.enum)]
             index = next((i for i, v in enumerate(p.enum) if has_value and _same(v, value)), None)
             prompt = (f"default: {_as_text(p, p.default)}" if p.default is not None
                       else ("choose one" if p.required else "not set"))
@@ -192,7 +193,7 @@ class ParamField(VerticalGroup):
         if isinstance(control, Select):
             if control.is_blank():
                 if p.required:
-                    raise UsageError("required: choose one of " + ", ".join(map(_display, p.enum)))
+                    raise UsageError("required: choose one of " + ", ".join(map(plain, p.enum)))
                 return False, None
             value = p.enum[control.value]
             check_one(p, value, ref)  # an enum that contradicts its own type is refused, as by the CLI
@@ -235,11 +236,7 @@ def _same(a: Any, b: Any) -> bool:
     """Enum value `a` matches `b`; `1` matches a "1" default but never `True`."""
     if type(a) is type(b):
         return bool(a == b)
-    return _display(a) == _display(b)
-
-
-def _display(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return plain(a) == plain(b)
 
 
 class RunForm(VerticalScroll, can_focus=False):

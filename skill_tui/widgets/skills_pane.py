@@ -109,6 +109,13 @@ class SkillsPane(Vertical):
     def _to_table(self) -> None:
         self.query_one(DataTable).focus()
 
+    class Chosen(Message):
+        """Enter on a skill: the screen moves on to its tools."""
+
+    @on(DataTable.RowSelected, "#skills-table")
+    def _chosen(self) -> None:
+        self.post_message(self.Chosen())
+
     @on(DataTable.RowHighlighted, "#skills-table")
     def _highlighted(self) -> None:
         self._announce()

@@ -12,6 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.protocol import Tool
+from skill_tui.values import literal, plain
 
 
 def tool_details(tool: Tool) -> Table:
@@ -27,9 +28,9 @@ def tool_details(tool: Tool) -> Table:
         kind = p.type + ("*" if p.required else "")
         note = Text(p.description)
         if p.enum:
-            note.append(f" · one of: {', '.join(map(str, p.enum))}", style="dim")
+            note.append(f" · one of: {', '.join(map(plain, p.enum))}", style="dim")
         if p.default is not None:
-            note.append(f" · default: {p.default}", style="dim")
+            note.append(f" · default: {literal(p.default)}", style="dim")
         grid.add_row(Text("  " + p.name), kind, note)
     return grid
 

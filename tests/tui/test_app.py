@@ -165,11 +165,14 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Install skill…", "Search tools", "Show history", "Dev mode", "Re-run last", "Cancel run",
-                       "Theme: light", "New instance of spin", "Configure instance of spin", "Remove spin"):
+        for wanted in ("Install skill…", "Search tools", "Show history", "Dev mode", "Re-run last", "Stop run",
+                       "Runs in flight", "Theme", "New instance of spin", "Configure instance of spin", "Remove spin"):
             assert wanted in titles
+        assert sorted(app.available_themes) == ["dark", "high-contrast", "light"]  # the picker lists these only
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
+        keys = [row[0] for row in app.screen.bindings_shown]
+        assert "/" in keys and "f1 / ?" in keys and not any("slash" in k or "question_mark" in k for k in keys)
         await pilot.press("escape")
 
         app.main.start_run("textkit:slugify", {"text": "from history"})
@@ -243,3 +246,19 @@ async def test_find_in_log_enter_moves_to_the_log_so_n_finds_the_next_match(tui_
         await pilot.press("escape", "n")  # search closed: n in the log still never creates an instance
         assert type(app.screen).__name__ == "MainScreen"
         assert app.main.query_one("#log-search").value == ""
+
+
+async def test_enter_on_a_skill_moves_to_its_tools_and_the_sidebar_widens_past_its_default(tui_engine):
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        sidebar = app.main.query_one("#sidebar")
+        await pilot.press("enter")
+        assert app.focused is app.main.query_one("#tools-list")
+        before = sidebar.outer_size.width
+        await pilot.press("ctrl+right", "ctrl+right", "ctrl+right", "ctrl+right")
+        await pilot.pause(0.1)
+        assert sidebar.outer_size.width == before + 16
+        await pilot.press("ctrl+left")
+        await pilot.pause(0.1)
+        assert sidebar.outer_size.width == before + 12
