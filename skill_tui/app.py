@@ -41,9 +41,9 @@ class SkillTui(App[None]):
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("i", "install", "Install", id="install"),
         Binding("s", "search", "Search", id="search"),
-        Binding("h", "history", "History", id="history"),
-        Binding("d", "dev", "Dev", id="dev"),
-        Binding("t", "next_theme", "Theme", id="theme"),
+        Binding("h", "history", "History", id="history", show=False),
+        Binding("d", "dev", "Dev", id="dev", show=False),
+        Binding("t", "next_theme", "Theme", id="theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit"),
     ]
 
@@ -105,7 +105,7 @@ class SkillTui(App[None]):
                     seen.add(b.id)
                     keys = self._keymap.get(b.id, b.key)
                     shown = " / ".join(format_key(k.strip()) for k in keys.split(","))  # "slash" -> "/"
-                    rows.append((shown, b.description, b.id))
+                    rows.append((shown, b.tooltip or b.description, b.id))
         rows.append(("enter / ctrl+r", "Run the tool in the run form", "run"))
         rows.append(("ctrl+p", "Command palette: every action", "command_palette"))
         self.push_screen(HelpScreen(rows, str(self.settings.path)))

@@ -48,14 +48,15 @@ def format_duration(ms: float) -> str:
 
 class MainScreen(Screen):
     AUTO_FOCUS = "#skills-table"
+    # The footer shows what fits in 80 columns; every binding is in help (f1) and the palette (ctrl+p).
     BINDINGS = [
         Binding("slash", "filter_skills", "Filter", id="filter"),
-        Binding("f5", "rerun", "Re-run", id="rerun"),
-        Binding("ctrl+t", "cancel", "Stop run", id="cancel"),
+        Binding("f5", "rerun", "Re-run", id="rerun", show=False),
+        Binding("ctrl+t", "cancel", "Stop", id="cancel"),
         Binding("r", "runs", "Runs", id="runs"),
-        Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log"),
-        Binding("n", "new_instance", "New instance", id="new-instance"),
-        Binding("c", "configure", "Configure", id="configure"),
+        Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log", show=False),
+        Binding("n", "new_instance", "New instance", id="new-instance", show=False),
+        Binding("c", "configure", "Config", id="configure", tooltip="Configure the selected instance"),
         Binding("delete", "remove", "Remove skill", id="remove", show=False),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar", show=False),
         Binding("ctrl+g", "toggle_log", "Maximize log", id="toggle-log", show=False),
@@ -267,6 +268,7 @@ class MainScreen(Screen):
         self._update_running()
 
     def _update_running(self) -> None:
+        self.refresh_bindings()
         n = len(self.active)
         self.query_one("#log-panel").border_title = f"Log · {n} running (r: runs)" if n else "Log"
 
@@ -319,6 +321,12 @@ class MainScreen(Screen):
             return
         self.start_run(*self._last)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Stop shows in the footer (and works) only while something runs."""
+        if action == "cancel":
+            return any(not r.stopping for r in self.active)
+        return True
+
     def action_cancel(self) -> None:
         """Stop the latest run that is not already stopping (the Runs view stops any of them)."""
         run = next((r for r in reversed(self.active) if not r.stopping), None)
@@ -326,6 +334,7 @@ class MainScreen(Screen):
             self.notify("no run in progress")
             return
         run.cancel.set()
+        self.refresh_bindings()
         self.notify(f"stopping {run.ref}" + (f" (#{run.number})" if run.number else ""), timeout=3)
 
     def action_runs(self) -> None:
