@@ -12,6 +12,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,12 @@ class Engine:
         if purge and any(f.secret for f in skill.config):
             self.secrets.delete_skill(name)
         return skill
+
+    def changes(self, stop: threading.Event) -> Iterator[None]:
+        """Yield whenever skills or instances change, from any process, until `stop` is set (blocks)."""
+        from engine.store_watch import store_changes
+
+        return store_changes(self.home, stop)
 
     def build(self, folder: str | Path, progress: Progress | None = None) -> "BuildResult":
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""

@@ -7,12 +7,15 @@ wasmtime loads with the first run, and nothing of the search stack is imported.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable
 from functools import partial
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.keys import format_key
 from textual.screen import Screen
 
 from engine.api import Engine
@@ -33,13 +36,15 @@ from skill_tui.themes import DEFAULT_THEME, load_themes
 class SkillTui(App[None]):
     TITLE = "skill-tui"
     CSS_PATH = "app.tcss"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS = [
         Binding("f1,question_mark", "help", "Help", id="help"),
         Binding("i", "install", "Install", id="install"),
         Binding("s", "search", "Search", id="search"),
-        Binding("h", "history", "History", id="history"),
-        Binding("d", "dev", "Dev", id="dev"),
-        Binding("t", "next_theme", "Theme", id="theme"),
+        Binding("h", "history", "History", id="history", show=False),
+        Binding("d", "dev", "Dev", id="dev", show=False),
+        Binding("t", "next_theme", "Theme", id="theme", show=False),
         Binding("ctrl+q", "quit", "Quit", id="quit"),
     ]
 
@@ -48,6 +53,7 @@ class SkillTui(App[None]):
         self.engine = engine or Engine()
         self.settings = Settings.load(self.engine.home.root / "tui.toml")
         self.theme_names: list[str] = []
+        self._stop_watching = threading.Event()
 
     def on_mount(self) -> None:
         for theme in load_themes():
@@ -55,12 +61,26 @@ class SkillTui(App[None]):
             self.theme_names.append(theme.name)
         wanted = self.settings.theme or DEFAULT_THEME
         self.theme = wanted if wanted in self.available_themes else DEFAULT_THEME
+        for name in list(self.available_themes):  # one picker (ctrl+p, "Theme") lists the app's own themes
+            if name not in self.theme_names:
+                self.unregister_theme(name)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.set_keymap(self.settings.keys)
         if self.settings.problem:
             self.notify(self.settings.problem, severity="warning", timeout=10)
         self.push_screen(MainScreen())
         self.call_after_refresh(self._report_start)
+        self._watch_store()
+
+    @work(thread=True, group="watch", exit_on_error=False)
+    def _watch_store(self) -> None:
+        """Reload the panes when another process installs a skill or adds/configures an instance."""
+        stop = self._stop_watching
+        for _ in self.engine.changes(stop):
+            self.main.post_message(SkillsChanged())
+
+    def on_unmount(self) -> None:
+        self._stop_watching.set()
 
     def _report_start(self) -> None:
         ms = (time.perf_counter() - STARTED_AT) * 1000
@@ -85,7 +105,8 @@ class SkillTui(App[None]):
                 if b.id and b.id not in seen:
                     seen.add(b.id)
                     keys = self._keymap.get(b.id, b.key)
-                    rows.append((keys.replace(",", " / "), b.description, b.id))
+                    shown = " / ".join(format_key(k.strip()) for k in keys.split(","))  # "slash" -> "/"
+                    rows.append((shown, b.tooltip or b.description, b.id))
         rows.append(("enter / ctrl+r", "Run the tool in the run form", "run"))
         rows.append(("ctrl+p", "Command palette: every action", "command_palette"))
         self.push_screen(HelpScreen(rows, str(self.settings.path)))
@@ -124,7 +145,7 @@ class SkillTui(App[None]):
             """Runs in the dialog's worker: the engine checks the name; a refusal keeps the dialog open."""
             self.engine.add_instance(skill, name)
             self.call_from_thread(self.notify, f"created {skill}@{name}")
-            self.main.post_message(SkillsChanged())
+            self.main.post_message(SkillsChanged(select_instance=name))
 
         self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work (a-z, 0-9, -)",
                                     verb="create", busy="creating…", submit=create))
@@ -133,7 +154,7 @@ class SkillTui(App[None]):
         """Open the configuration wizard; the panes reload when it saved."""
         def done(saved: bool | None) -> None:
             if saved:
-                self.main.post_message(SkillsChanged())
+                self.main.post_message(SkillsChanged(select_instance=instance))
 
         self.push_screen(ConfigWizard(skill, instance), done)
 
@@ -168,7 +189,8 @@ class SkillTui(App[None]):
         yield SystemCommand("Show history", "Every run, newest first", self.action_history)
         yield SystemCommand("Dev mode", "Watch a skill folder: hot reload on save, re-run a tool", self.action_dev)
         yield SystemCommand("Re-run last", "Run the last tool again", main.action_rerun)
-        yield SystemCommand("Cancel run", "Stop the latest running tool", main.action_cancel)
+        yield SystemCommand("Stop run", "Stop the latest running tool", main.action_cancel)
+        yield SystemCommand("Runs in flight", "What is running, for how long; stop any of them", main.action_runs)
         yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)
         yield SystemCommand("Help", "Key bindings and how to remap them", self.action_help)
         if current:
@@ -176,8 +198,6 @@ class SkillTui(App[None]):
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
             yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)
             yield SystemCommand(f"Remove {current}", "Uninstall the selected skill", main.action_remove)
-        for name in self.theme_names:
-            yield SystemCommand(f"Theme: {name}", f"Switch to the {name} theme", partial(setattr, self, "theme", name))
 
 
 def main() -> None:

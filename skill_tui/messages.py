@@ -25,4 +25,11 @@ class RunRefused(Message):
 
 
 class SkillsChanged(Message):
-    """Installed skills or instances changed: panes reload from the engine."""
+    """Installed skills or instances changed: panes reload from the engine.
+
+    `select_instance`: the instance the user just created or configured, shown selected after the reload.
+    """
+
+    def __init__(self, select_instance: str | None = None) -> None:
+        super().__init__()
+        self.select_instance = select_instance

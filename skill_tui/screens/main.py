@@ -7,8 +7,8 @@ screen answers keys while skills run (a spinning skill included).
 from __future__ import annotations
 
 import json
-import threading
 import time
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,14 +16,16 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
 from engine.api import parse_ref
 from engine.errors import SkillError
-from engine.events import RunFinished, RunOutput, RunStarted
+from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
 from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
+from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.mcp_status import McpStatus
@@ -37,19 +39,24 @@ def clock() -> str:
     return time.strftime("%H:%M:%S")
 
 
+SETTLE = 0.06  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms)
+
+
 def format_duration(ms: float) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
 
 
 class MainScreen(Screen):
     AUTO_FOCUS = "#skills-table"
+    # The footer shows what fits in 80 columns; every binding is in help (f1) and the palette (ctrl+p).
     BINDINGS = [
         Binding("slash", "filter_skills", "Filter", id="filter"),
-        Binding("f5", "rerun", "Re-run", id="rerun"),
-        Binding("ctrl+t", "cancel", "Stop run", id="cancel"),
-        Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log"),
-        Binding("n", "new_instance", "New instance", id="new-instance"),
-        Binding("c", "configure", "Configure", id="configure"),
+        Binding("f5", "rerun", "Re-run", id="rerun", show=False),
+        Binding("ctrl+t", "cancel", "Stop", id="cancel"),
+        Binding("r", "runs", "Runs", id="runs"),
+        Binding("ctrl+f", "find_in_log", "Find in log", id="find-in-log", show=False),
+        Binding("n", "new_instance", "New instance", id="new-instance", show=False),
+        Binding("c", "configure", "Config", id="configure", tooltip="Configure the selected instance"),
         Binding("delete", "remove", "Remove skill", id="remove", show=False),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar", show=False),
         Binding("ctrl+g", "toggle_log", "Maximize log", id="toggle-log", show=False),
@@ -68,15 +75,17 @@ class MainScreen(Screen):
         self.skills: dict[str, InstalledSkill] = {}
         self.current: str | None = None
         self._statuses: dict[str, list[ConfigReport]] = {}
-        self._active: list[threading.Event] = []
+        self.active: list[ActiveRun] = []  # runs in flight, oldest first
         self._last: tuple[str, dict] | None = None
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
         self._opening: tuple[tuple[str, str], dict | None] | None = None  # open_tool's (skill, tool), values
+        self._pending_instance: str | None = None  # select this instance once the panes reload
+        self._settle: Timer | None = None  # pending selection from the skills list
 
     @property
     def running(self) -> int:
-        return len(self._active)
+        return len(self.active)
 
     @property
     def engine(self):
@@ -114,6 +123,8 @@ class MainScreen(Screen):
         self.app.call_from_thread(self._show_skills, skills, statuses)
 
     def _show_skills(self, skills: list[InstalledSkill], statuses: dict[str, list[ConfigReport]]) -> None:
+        """Show what the engine has now; the selected skill, tool and instance stay selected."""
+        before = self.skills.get(self.current) if self.current else None
         self.skills = {s.name: s for s in skills}
         self._statuses = statuses
         self.query_one(SkillsPane).show([self._row(s) for s in skills])
@@ -123,8 +134,13 @@ class MainScreen(Screen):
                                                    "or run `skill install PATH`")
         elif self.current not in self.skills:
             self._select(skills[0].name)
-        else:
+        elif self.skills[self.current] != before:
             self._select(self.current, self.query_one(RunForm).tool and self.query_one(RunForm).tool.name)
+        else:  # same skill: only the instances (and their readiness) may have changed
+            self.query_one(InstancesPane).show(self.current, statuses.get(self.current, []),
+                                               select=self._pending_instance)
+            self._refresh_instances_in_form()
+        self._pending_instance = None
 
     def _row(self, s: InstalledSkill) -> SkillRow:
         states = self._statuses.get(s.name, [])
@@ -133,21 +149,38 @@ class MainScreen(Screen):
         return SkillRow(s.name, s.version, len(s.tools), len(states), status)
 
     @on(SkillsChanged)
-    def _skills_changed(self) -> None:
+    def _skills_changed(self, message: SkillsChanged) -> None:
+        if message.select_instance:
+            self._pending_instance = message.select_instance
         self.reload()
+
+    def _refresh_instances_in_form(self) -> None:
+        names = [s.instance for s in self._statuses.get(self.current or "", [])]
+        self.query_one(RunForm).set_instances(names)
 
     # ---- selection ------------------------------------------------------------------------
 
     @on(SkillsPane.Selected)
     def _skill_selected(self, event: SkillsPane.Selected) -> None:
-        if event.name != self.current:
-            self._select(event.name)
+        """Show the skill the cursor stopped on. The panes follow once the keys pause for
+        SETTLE seconds: each refill costs a layout pass (~80 ms), so a held arrow key pays one, not one
+        per row passed."""
+        if self._settle is not None:
+            self._settle.stop()
+        self._settle = self.set_timer(SETTLE, partial(self._settled, event.name))
 
-    def _select(self, name: str, tool: str | None = None) -> None:
+    def _settled(self, name: str) -> None:
+        self._settle = None
+        if name != self.current and name in self.skills and name == self.query_one(SkillsPane).selected:
+            self._select(name, from_pane=True)
+
+    def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False) -> None:
+        """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there."""
         skill = self.skills[name]
         self.current = name
-        self.query_one(SkillsPane).select(name)
-        self.query_one(InstancesPane).show(name, self._statuses.get(name, []))
+        if not from_pane:
+            self.query_one(SkillsPane).select(name)
+        self.query_one(InstancesPane).show(name, self._statuses.get(name, []), select=self._pending_instance)
         self.query_one(ToolsPane).show(name, skill.tools, selected=tool)  # its Highlighted loads the form
         if not skill.tools:
             self._load_form(None)
@@ -158,12 +191,18 @@ class MainScreen(Screen):
 
     @on(ToolsPane.Highlighted)
     async def _tool_highlighted(self, event: ToolsPane.Highlighted) -> None:
+        if event.skill != self.current or event.tool != self.query_one(ToolsPane).selected:
+            return  # stale: the user moved on before this message arrived
         opened = self._opening is not None and self._opening[0] == (self.current, event.tool.name)
         values = self._opening[1] if opened else None
         self._opening = None if opened else self._opening
         await self._load_form(event.tool.name, self.query_one(InstancesPane).selected, values)
         if opened:
             self.query_one(RunForm).focus_first_field()
+
+    @on(SkillsPane.Chosen)
+    def _skill_chosen(self) -> None:
+        self.query_one("#tools-list").focus()
 
     @on(ToolsPane.Chosen)
     def _tool_chosen(self) -> None:
@@ -202,31 +241,36 @@ class MainScreen(Screen):
             self.app.configure(skill, instance)
             return
         self._last = (ref, args)
-        cancel = threading.Event()
-        self._active.append(cancel)
+        run = ActiveRun(ref, args)
+        self.active.append(run)
         self._update_running()
-        self._run(ref, args, cancel)
+        self._run(run)
 
     @work(thread=True, group="runs", exit_on_error=False)
-    def _run(self, ref: str, args: dict, cancel: threading.Event) -> None:
-        try:
-            self.engine.run(ref, args, on_event=lambda e: self.post_message(RunEventPosted(e)), cancel=cancel,
-                            source="tui")
-        except SkillError as e:
-            self.post_message(RunRefused(ref, str(e)))
-        except Exception as e:  # a bug in a run must never take the app down
-            self.post_message(RunRefused(ref, f"internal error: {e!r}"))
-        finally:
-            self.app.call_from_thread(self._run_ended, cancel)
+    def _run(self, run: ActiveRun) -> None:
+        def on_event(event: RunEvent) -> None:
+            if isinstance(event, RunStarted):
+                run.run_id = event.run_id  # before the message, so the UI can match the two
+            self.post_message(RunEventPosted(event))
 
-    def _run_ended(self, cancel: threading.Event) -> None:
-        if cancel in self._active:
-            self._active.remove(cancel)
+        try:
+            self.engine.run(run.ref, run.args, on_event=on_event, cancel=run.cancel, source="tui")
+        except SkillError as e:
+            self.post_message(RunRefused(run.ref, str(e)))
+        except Exception as e:  # a bug in a run must never take the app down
+            self.post_message(RunRefused(run.ref, f"internal error: {e!r}"))
+        finally:
+            self.app.call_from_thread(self._run_ended, run)
+
+    def _run_ended(self, run: ActiveRun) -> None:
+        if run in self.active:
+            self.active.remove(run)
         self._update_running()
 
     def _update_running(self) -> None:
-        n = len(self._active)
-        self.query_one("#log-panel").border_title = f"Log · {n} running" if n else "Log"
+        self.refresh_bindings()
+        n = len(self.active)
+        self.query_one("#log-panel").border_title = f"Log · {n} running (r: runs)" if n else "Log"
 
     @on(RunEventPosted)
     def _log_event(self, message: RunEventPosted) -> None:
@@ -235,6 +279,9 @@ class MainScreen(Screen):
         number = self._run_numbers.setdefault(e.run_id, len(self._run_numbers) + 1)
         prefix = f"{clock()} #{number}"
         if isinstance(e, RunStarted):
+            for run in self.active:
+                if run.run_id == e.run_id:
+                    run.number, run.ref = number, f"{e.skill}@{e.instance}:{e.tool}"
             args = json.dumps(e.args, ensure_ascii=False) if e.args else ""
             log.append("start", f"▶ {e.skill}@{e.instance}:{e.tool} {args}", prefix)
         elif isinstance(e, RunOutput):
@@ -245,6 +292,10 @@ class MainScreen(Screen):
 
     def _log_result(self, log: LogView, e: RunFinished, prefix: str) -> None:
         r = e.result
+        if r.stopped == "cancelled":
+            log.append("stopped", f"■ {r.ref}  stopped  ({format_duration(r.duration_ms)})", prefix)
+            self.notify(f"{r.ref} stopped", timeout=4)
+            return
         if not r.ok:
             log.append("error", f"✘ {r.ref}  {r.error}  ({format_duration(r.duration_ms)})", prefix)
             self.notify(r.error or "failed", title=f"{r.ref} failed", severity="error", timeout=6)
@@ -270,18 +321,31 @@ class MainScreen(Screen):
             return
         self.start_run(*self._last)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Stop shows in the footer (and works) only while something runs."""
+        if action == "cancel":
+            return any(not r.stopping for r in self.active)
+        return True
+
     def action_cancel(self) -> None:
-        if not self._active:
+        """Stop the latest run that is not already stopping (the Runs view stops any of them)."""
+        run = next((r for r in reversed(self.active) if not r.stopping), None)
+        if run is None:
             self.notify("no run in progress")
             return
-        self._active[-1].set()
-        self.notify("cancelling the latest run")
+        run.cancel.set()
+        self.refresh_bindings()
+        self.notify(f"stopping {run.ref}" + (f" (#{run.number})" if run.number else ""), timeout=3)
+
+    def action_runs(self) -> None:
+        self.app.push_screen(RunsScreen(self.active))
 
     # ---- layout ---------------------------------------------------------------------------
 
     def watch_sidebar_width(self, width: int | None) -> None:
-        if width is not None:
-            self.query_one("#sidebar").styles.width = width
+        if width is not None:  # the user's width wins over the stylesheet's limits
+            styles = self.query_one("#sidebar").styles
+            styles.min_width = styles.max_width = styles.width = width
 
     def watch_log_height(self, height: int | None) -> None:
         if height is not None:
@@ -324,7 +388,10 @@ class MainScreen(Screen):
 
     @on(Input.Submitted, "#log-search")
     def _search_next(self) -> None:
-        self.query_one(LogView).next_match()
+        """Enter jumps to the first match and hands the keys to the log: n / N, not more typing."""
+        log = self.query_one(LogView)
+        log.next_match()
+        log.focus()
 
     @on(LogView.SearchChanged)
     def _search_state(self, event: LogView.SearchChanged) -> None:
@@ -337,8 +404,9 @@ class MainScreen(Screen):
             self.query_one("#tools-list").focus()
             return
         box = self.query_one("#log-search", Input)
-        if not box.has_class("hidden"):
+        if not box.has_class("hidden") or self.query_one(LogView).search_term:
             box.value = ""
+            self.query_one(LogView).clear_search()
             box.add_class("hidden")
             self.query_one("#log-panel").border_subtitle = ""
             self.query_one(LogView).focus()

@@ -32,18 +32,27 @@ class InstancesPane(DataTable):
         super().__init__(cursor_type="row", **kwargs)
         self.border_title = "Instances"
         self.statuses: dict[str, ConfigReport] = {}
+        self._skill: str | None = None
+        self._announced: tuple[str, str] | None = None  # the (skill, instance) last told about
 
     def on_mount(self) -> None:
         self.add_columns("instance", "config")
 
-    def show(self, skill: str, statuses: list[ConfigReport]) -> None:
-        self.clear()
-        self.statuses = {s.instance: s for s in statuses}
-        for s in statuses:
-            state = "✔ ready" if s.ready else "✘ " + "; ".join(
-                ([f"missing {', '.join(s.missing)}"] if s.missing else []) + list(s.problems))
-            self.add_row(s.instance, state, key=s.instance)
-        self.border_subtitle = skill
+    def show(self, skill: str, statuses: list[ConfigReport], select: str | None = None) -> None:
+        """List `skill`'s instances; highlight `select`, else the one highlighted before (same skill)."""
+        keep = select or (self.selected if skill == self._skill else None)
+        if skill != self._skill or statuses != list(self.statuses.values()):
+            self._skill = skill
+            self.statuses = {s.instance: s for s in statuses}
+            with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0
+                self.clear()
+                for s in statuses:
+                    self.add_row(s.instance, _state(s), key=s.instance)
+            self.border_subtitle = skill
+        if keep in self.rows:
+            with self.prevent(DataTable.RowHighlighted):
+                self.move_cursor(row=self.get_row_index(keep))
+        self._announce()
 
     @property
     def selected(self) -> str:
@@ -56,6 +65,17 @@ class InstancesPane(DataTable):
         self.post_message(self.Chosen(str(event.row_key.value)))
 
     @on(DataTable.RowHighlighted)
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None:
-            self.post_message(self.Selected(str(event.row_key.value)))
+    def _highlighted(self) -> None:
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the screen when the highlighted instance changed (see SkillsPane._announce)."""
+        if self._skill is not None and self.row_count and (self._skill, self.selected) != self._announced:
+            self._announced = (self._skill, self.selected)
+            self.post_message(self.Selected(self.selected))
+
+
+def _state(s: ConfigReport) -> str:
+    if s.ready:
+        return "✔ ready"
+    return "✘ " + "; ".join(([f"missing {', '.join(s.missing)}"] if s.missing else []) + list(s.problems))

@@ -50,7 +50,7 @@ from textual.strip import Strip
 
 __all__ = ["KINDS", "LogKind", "LogLine", "LogView"]
 
-LogKind = Literal["start", "stdout", "stderr", "ok", "error", "info"]
+LogKind = Literal["start", "stdout", "stderr", "ok", "error", "info", "stopped"]
 KINDS: tuple[str, ...] = get_args(LogKind)
 
 # Terminal escape sequences (CSI / OSC / two-byte) are dropped, other control characters
@@ -95,6 +95,7 @@ class LogView(ScrollView, can_focus=True):
         "log-view--ok",
         "log-view--error",
         "log-view--info",
+        "log-view--stopped",
         "log-view--prefix",
         "log-view--match",
         "log-view--current-match",
@@ -108,6 +109,7 @@ class LogView(ScrollView, can_focus=True):
     | `log-view--ok` | A result. |
     | `log-view--error` | An error. |
     | `log-view--info` | A note from the app. |
+    | `log-view--stopped` | A run the user stopped. |
     | `log-view--prefix` | The time / run tag before a line. |
     | `log-view--match` | A search match. |
     | `log-view--current-match` | The current search match (`n` / `N`). |
@@ -132,6 +134,7 @@ class LogView(ScrollView, can_focus=True):
         & > .log-view--ok { color: $text-success; }
         & > .log-view--error { color: $text-error; text-style: bold; }
         & > .log-view--info { color: $text-muted; text-style: italic; }
+        & > .log-view--stopped { color: $text-warning; text-style: bold; }
         & > .log-view--prefix { color: $text-muted; }
         & > .log-view--match { background: $warning 35%; }
         & > .log-view--current-match { background: $accent; color: $text; text-style: bold; }
@@ -541,13 +544,17 @@ class LogView(ScrollView, can_focus=True):
             raise SkipAction()
 
     def action_next_match(self) -> None:
+        # n/N in the log always mean "match": without a search they say so rather than falling
+        # through to a screen binding on the same key (n: new instance).
         if self._pattern is None:
-            raise SkipAction()
+            self.notify("nothing to find: ctrl+f searches the log", timeout=3)
+            return
         self.next_match()
 
     def action_previous_match(self) -> None:
         if self._pattern is None:
-            raise SkipAction()
+            self.notify("nothing to find: ctrl+f searches the log", timeout=3)
+            return
         self.previous_match()
 
     # ------------------------------------------------------------------ search

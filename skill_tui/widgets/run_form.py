@@ -31,8 +31,10 @@ from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from engine.errors import UsageError
 from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
 from engine.store import InstalledSkill
+from skill_tui.values import plain
 
 DEFAULT_INSTANCE = "default"
+STACK_BELOW = 64  # columns: a narrower form puts each label above its control
 JSON_KINDS = ("array", "object", "json")
 _JSON_HINTS = {"array": 'JSON array, e.g. ["a", "b"]', "object": 'JSON object, e.g. {"key": "value"}',
                "json": "any JSON value, e.g. 42, \"text\", [1, 2]"}
@@ -132,7 +134,7 @@ class ParamField(VerticalGroup):
         if not has_value and p.required and p.default is not None:
             value, has_value = p.default, True
         if self.kind == "enum":
-            options = [(Text(_display(v)), i) for i, v in enumerate(p.enum)]
+            options = [(Text(plain(v)), i) for i, v in enumerate(p.enum)]
             index = next((i for i, v in enumerate(p.enum) if has_value and _same(v, value)), None)
             prompt = (f"default: {_as_text(p, p.default)}" if p.default is not None
                       else ("choose one" if p.required else "not set"))
@@ -141,11 +143,13 @@ class ParamField(VerticalGroup):
         if self.kind == "boolean":
             return Switch(self._bool(value) if has_value else self._bool_default(), animate=False)
         text = _as_text(p, value) if has_value else ""
-        placeholder = ""
+        # Every box shows something while empty, so a required one is never an invisible blank line.
         if p.default is not None and not p.required:
             placeholder = f"default: {_as_text(p, p.default)}"
         elif self.kind == "json":
             placeholder = _JSON_HINTS.get(p.type, _JSON_HINTS["json"])
+        else:
+            placeholder = "required" if p.required else "optional"
         if "\n" in text and self.kind == "text":
             # Input cannot hold a line break (a re-run of a multi-line note): edit it as text.
             return TextArea(text, soft_wrap=True, compact=True)
@@ -189,7 +193,7 @@ class ParamField(VerticalGroup):
         if isinstance(control, Select):
             if control.is_blank():
                 if p.required:
-                    raise UsageError("required: choose one of " + ", ".join(map(_display, p.enum)))
+                    raise UsageError("required: choose one of " + ", ".join(map(plain, p.enum)))
                 return False, None
             value = p.enum[control.value]
             check_one(p, value, ref)  # an enum that contradicts its own type is refused, as by the CLI
@@ -232,11 +236,7 @@ def _same(a: Any, b: Any) -> bool:
     """Enum value `a` matches `b`; `1` matches a "1" default but never `True`."""
     if type(a) is type(b):
         return bool(a == b)
-    return _display(a) == _display(b)
-
-
-def _display(v: Any) -> str:
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+    return plain(a) == plain(b)
 
 
 class RunForm(VerticalScroll, can_focus=False):
@@ -278,6 +278,11 @@ class RunForm(VerticalScroll, can_focus=False):
         .rf-actions { height: auto; padding-left: 1; }
         .rf-actions Button { min-width: 9; }
         .rf-hint { color: $text-muted; padding-left: 2; width: auto; }
+        SelectCurrent Static#label { text-wrap: nowrap; text-overflow: ellipsis; height: 1; }
+        /* Narrow (-stacked): each label above its control, name and type on one line. */
+        &.-stacked .rf-row { layout: vertical; }
+        &.-stacked .rf-label { width: 1fr; layout: horizontal; height: 1; }
+        &.-stacked .rf-label > Static { width: auto; margin-right: 1; }
     }
     """
 
@@ -388,6 +393,20 @@ class RunForm(VerticalScroll, can_focus=False):
             # Not now: the Select may be mid-(re)compose, without the children its value needs.
             self.call_after_refresh(self._show_instance, self._instance_select)
 
+    def set_instances(self, names: list[str]) -> None:
+        """The skill's instances changed (created, removed): offer `names`, keeping the chosen one."""
+        listed = list(dict.fromkeys(names)) or [DEFAULT_INSTANCE]
+        if listed == self._instances:
+            return
+        self._instances = listed
+        if self._instance not in listed:
+            self._instance = DEFAULT_INSTANCE if DEFAULT_INSTANCE in listed else listed[0]
+            self._update_heading()
+        select = self._instance_select
+        if select is not None and select.is_attached:
+            select.set_options([(Text(i), i) for i in listed])
+            select.value = self._instance
+
     def _show_instance(self, select: Select[str]) -> None:
         if select is self._instance_select and select.is_attached and select.value != self._instance:
             select.value = self._instance
@@ -457,6 +476,9 @@ class RunForm(VerticalScroll, can_focus=False):
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._check_prefilled)
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < STACK_BELOW, "-stacked")
 
     def _check_prefilled(self) -> None:
         ref = self.current_ref or ""

@@ -41,6 +41,8 @@ class SkillsPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._rows: list[SkillRow] = []
+        self._announced: str | None = None  # the skill the screen was last told about
+        self._compact = False  # name and status only
         self.border_title = "Skills"
 
     def compose(self) -> ComposeResult:
@@ -48,7 +50,21 @@ class SkillsPane(Vertical):
         yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self.query_one(DataTable).add_columns("skill", "version", "tools", "inst", "")
+        self._set_columns()
+
+    def on_resize(self) -> None:
+        compact = self.size.width < 30
+        if compact != self._compact:
+            self._compact = compact
+            self._set_columns()
+
+    def _set_columns(self) -> None:
+        """Name and status only in a slim sidebar; version and counts when there is room."""
+        table = self.query_one(DataTable)
+        with self.prevent(DataTable.RowHighlighted):
+            table.clear(columns=True)
+            table.add_columns(*(("skill", "") if self._compact else ("skill", "version", "tools", "inst", "")))
+        self._fill()
 
     @property
     def selected(self) -> str | None:
@@ -58,28 +74,37 @@ class SkillsPane(Vertical):
         return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
 
     def select(self, name: str) -> None:
-        """Put the cursor on `name` (when it is listed under the current filter)."""
+        """Put the cursor on `name` (when it is listed under the current filter) without announcing it:
+        the screen chose it, so it already knows."""
+        self._announced = name
+        self._move_to(name)
+
+    def _move_to(self, name: str) -> None:
         table = self.query_one(DataTable)
-        try:
+        if name in table.rows:
             table.move_cursor(row=table.get_row_index(name))
-        except Exception:  # filtered out: the selection still changes elsewhere
-            pass
 
     def show(self, rows: list[SkillRow]) -> None:
-        self._rows = rows
-        self._fill()
+        """List `rows`; the highlighted skill stays highlighted. Unchanged rows cost nothing."""
+        if rows != self._rows:
+            self._rows = rows
+            self._fill()
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
-        keep = self.selected
+        keep = self.selected or self._announced
         words = self.query_one(Input).value.lower().split()
-        table.clear()
-        for r in self._rows:
-            if all(w in r.name for w in words):
-                table.add_row(r.name, r.version, str(r.tools), str(r.instances), r.status, key=r.name)
+        with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0 on the way
+            table.clear()
+            for r in self._rows:
+                if all(w in r.name for w in words):
+                    cells = (r.name, r.status) if self._compact else (
+                        r.name, r.version, str(r.tools), str(r.instances), r.status)
+                    table.add_row(*cells, key=r.name)
+            if keep is not None:
+                self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"
-        if keep is not None:
-            self.select(keep)
+        self._announce()
 
     @on(Input.Changed, "#skill-filter")
     def _filter(self) -> None:
@@ -99,7 +124,25 @@ class SkillsPane(Vertical):
         self.query_one(DataTable).focus()
         return True
 
+    class Chosen(Message):
+        """Enter on a skill: the screen moves on to its tools."""
+
+    @on(DataTable.RowSelected, "#skills-table")
+    def _chosen(self) -> None:
+        self.post_message(self.Chosen())
+
     @on(DataTable.RowHighlighted, "#skills-table")
-    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None:
-            self.post_message(self.Selected(str(event.row_key.value)))
+    def _highlighted(self) -> None:
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the screen when the highlighted skill differs from the one it was last told about.
+
+        The cursor is read now, not from the event: a burst of keys queues one event per row
+        passed, and only where the cursor ended up matters. Echoes of the screen's own `select`
+        and of refills find nothing changed, so no selection can re-trigger itself.
+        """
+        name = self.selected
+        if name is not None and name != self._announced:
+            self._announced = name
+            self.post_message(self.Selected(name))

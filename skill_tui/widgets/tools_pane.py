@@ -12,6 +12,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.protocol import Tool
+from skill_tui.values import literal, plain
 
 
 def tool_details(tool: Tool) -> Table:
@@ -27,9 +28,9 @@ def tool_details(tool: Tool) -> Table:
         kind = p.type + ("*" if p.required else "")
         note = Text(p.description)
         if p.enum:
-            note.append(f" · one of: {', '.join(map(str, p.enum))}", style="dim")
+            note.append(f" · one of: {', '.join(map(plain, p.enum))}", style="dim")
         if p.default is not None:
-            note.append(f" · default: {p.default}", style="dim")
+            note.append(f" · default: {literal(p.default)}", style="dim")
         grid.add_row(Text("  " + p.name), kind, note)
     return grid
 
@@ -43,8 +44,9 @@ class ToolsPane(Vertical):
     """
 
     class Highlighted(Message):
-        def __init__(self, tool: Tool) -> None:
+        def __init__(self, skill: str, tool: Tool) -> None:
             super().__init__()
+            self.skill = skill
             self.tool = tool
 
     class Chosen(Message):
@@ -57,26 +59,53 @@ class ToolsPane(Vertical):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.border_title = "Tools"
-        self._tools: list[Tool] = []
+        self._skill: str | None = None
+        self._tools: tuple[Tool, ...] = ()
+        self._announced: tuple[str, Tool] | None = None  # the (skill, tool) the screen was last told about
+        self._compact = False  # names only, no descriptions
 
     def compose(self) -> ComposeResult:
         yield OptionList(id="tools-list")
-        with VerticalScroll():
+        with VerticalScroll(id="tool-details-box"):
             yield Static(id="tool-details")
 
     def show(self, skill: str, tools: tuple[Tool, ...], selected: str | None = None) -> None:
-        """List `tools` and highlight `selected` (else the first): that posts Highlighted."""
-        self._tools = list(tools)
+        """List `skill`'s `tools` and highlight `selected` (else the one highlighted before, else the
+        first); posts Highlighted when that changes which tool is shown. The same list costs nothing."""
         options = self.query_one(OptionList)
-        options.clear_options()
-        options.add_options([Option(Text.assemble((t.name, "bold"), "  ", (t.description, "dim")), id=t.name)
-                             for t in tools])
-        self.border_subtitle = f"{skill} · {len(tools)}"
-        if tools:
-            names = [t.name for t in tools]
-            options.highlighted = names.index(selected) if selected in names else 0
-        else:
+        names = [t.name for t in tools]
+        if (skill, tools) != (self._skill, self._tools):
+            keep = self.selected.name if self.selected and skill == self._skill else None
+            self._skill, self._tools = skill, tools
+            self._fill_options()
+            self.border_subtitle = f"{skill} · {len(tools)}"
+            selected = selected or keep
+        if not tools:
+            self._announced = None
             self.query_one("#tool-details", Static).update("no tools")
+            return
+        if selected in names or options.highlighted is None:
+            with self.prevent(OptionList.OptionHighlighted):
+                options.highlighted = names.index(selected) if selected in names else 0
+        self._announce()
+
+    def _fill_options(self) -> None:
+        """One line per tool; with the description while the pane is wide enough to read it."""
+        options = self.query_one(OptionList)
+        highlighted = options.highlighted
+        with self.prevent(OptionList.OptionHighlighted):
+            options.clear_options()
+            options.add_options([Option(Text.assemble((t.name, "bold"), *(("  ", (t.description, "dim"))
+                                                                          if not self._compact else ())), id=t.name)
+                                 for t in self._tools])
+            if highlighted is not None and highlighted < len(self._tools):
+                options.highlighted = highlighted
+
+    def on_resize(self) -> None:
+        compact = self.size.width < 32
+        if compact != self._compact:
+            self._compact = compact
+            self._fill_options()
 
     @property
     def selected(self) -> Tool | None:
@@ -84,10 +113,16 @@ class ToolsPane(Vertical):
         return self._tools[index] if index is not None and index < len(self._tools) else None
 
     @on(OptionList.OptionHighlighted, "#tools-list")
-    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        tool = self._tools[event.option_index]
-        self.query_one("#tool-details", Static).update(tool_details(tool))
-        self.post_message(self.Highlighted(tool))
+    def _highlighted(self) -> None:
+        self._announce()
+
+    def _announce(self) -> None:
+        """Show the highlighted tool and tell the screen, once per change (see SkillsPane._announce)."""
+        tool = self.selected
+        if tool is not None and self._skill is not None and (self._skill, tool) != self._announced:
+            self._announced = (self._skill, tool)
+            self.query_one("#tool-details", Static).update(tool_details(tool))
+            self.post_message(self.Highlighted(self._skill, tool))
 
     @on(OptionList.OptionSelected, "#tools-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

@@ -4,16 +4,13 @@ the dialog stays open; Tab completes a path like a shell; every dialog says its 
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from textual.widgets import Input
 
 from fixtures import wat
-from fixtures.tmux import Tmux
+from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.prompts import Confirm, TextPrompt
@@ -100,18 +97,17 @@ async def test_the_confirm_dialog_says_its_keys(tui_engine):
         assert "y: yes" in screen_text(app) and "esc: cancel" in screen_text(app)
 
 
-@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by scripts/setup.sh")
+@pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")
 def test_a_refused_name_in_a_real_terminal(tui_engine):
-    entry = Path(sys.executable).with_name("skill-tui")
     tmux = Tmux(f"skill-tui-dialog-{os.getpid()}")
-    env = {"SKILL_ENGINE_HOME": str(tui_engine.home.root), "SKILL_ENGINE_CACHE": str(tui_engine.home.cache),
-           "TERM": "xterm-256color", "LANG": "C.UTF-8"}
-    tmux.start([str(entry)], 80, 24, env)
+    app = tmux.start(skill_tui_argv(), terminal_env(tui_engine.home), 80, 24)
     try:
         tmux.wait_for("3/3")
+        app.wait_idle(within=10)
         tmux.keys("n")
         tmux.wait_for("enter: create")
-        tmux.keys("Bad Name!", "Enter")
+        tmux.type("Bad Name!")
+        tmux.keys("Enter")
         screen = tmux.wait_for("not a valid instance name")
         assert "Bad Name!" in screen and "enter: create · esc: cancel" in screen
         tmux.keys("Escape")

@@ -4,15 +4,11 @@ put under it, Esc back to the table, clicks that land on the row under the point
 from __future__ import annotations
 
 import os
-import shutil
-import sys
-import time
-from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input
 
-from fixtures.tmux import Tmux
+from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 from fixtures.tui import SIZE, screen_text, settle
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -69,25 +65,19 @@ async def test_a_click_lands_on_the_row_under_the_pointer(tui_engine):
         assert app.main.current == "trap" and app.focused is table
 
 
-@pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by scripts/setup.sh")
+@pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")
 def test_the_filter_in_a_real_terminal(tui_engine):
-    entry = Path(sys.executable).with_name("skill-tui")
     tmux = Tmux(f"skill-tui-filter-{os.getpid()}")
-    env = {"SKILL_ENGINE_HOME": str(tui_engine.home.root), "SKILL_ENGINE_CACHE": str(tui_engine.home.cache),
-           "TERM": "xterm-256color", "LANG": "C.UTF-8"}
-    tmux.start([str(entry)], 80, 24, env)
+    app = tmux.start(skill_tui_argv(), terminal_env(tui_engine.home), 80, 24)
     try:
         lines = tmux.wait_for("3/3").splitlines()
+        app.wait_idle(within=10)
         box = next(i for i, line in enumerate(lines) if "filter skills" in line)
         assert "skill" in lines[box + 1]  # the table's header right under the box
         tmux.keys("/")
         # Textual hands each key to the widget focused when the key is read, and "/" moves focus
-        # only once handled: keys typed right behind it would still reach the table. The footer
-        # drops the main screen's letter keys once the box has focus.
-        end = time.monotonic() + 10
-        while "New instance" in tmux.screen():
-            assert time.monotonic() < end, "the filter box never took focus"
-            time.sleep(0.05)
+        # only once handled: keys typed right behind it would still reach the table.
+        app.wait_idle(within=10)
         tmux.keys("tex")
         lines = tmux.wait_for("1/3").splitlines()
         assert "│ tex " in lines[box] and "skill" in lines[box + 1] and "textkit" in lines[box + 2]

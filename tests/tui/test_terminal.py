@@ -3,37 +3,30 @@
 from __future__ import annotations
 
 import os
-import shutil
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from fixtures.tmux import Tmux
+from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not shutil.which("tmux"), reason="tmux is installed by scripts/setup.sh")]
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")]
 
 
 def test_skill_tui_runs_a_tool_in_a_real_terminal(engine, example, tmp_path):
     example("textkit")
-    entry = Path(sys.executable).with_name("skill-tui")
-    assert entry.exists(), "the console script is installed by scripts/setup.sh"
     tmux = Tmux(f"skill-tui-test-{os.getpid()}")
-    env = {"SKILL_ENGINE_HOME": str(engine.home.root), "SKILL_ENGINE_CACHE": str(engine.home.cache),
-           "TERM": "xterm-256color", "LANG": "C.UTF-8"}
-    tmux.start([str(entry)], 150, 42, env)
+    app = tmux.start(skill_tui_argv(), terminal_env(engine.home), 150, 42)
     try:
-        tmux.wait_for("textkit")
-        tmux.keys("/", "textkit", "Enter", "Tab", "Tab", "Down", "Enter", delay=0.15)
+        tmux.wait_for("textkit@default:text-stats")  # loaded, as a person sees it before typing
+        app.wait_idle(within=10)
+        tmux.keys("/", "textkit", "Enter", "Tab", "Tab", "Down", "Enter")
         tmux.wait_for("textkit@default:slugify")
-        tmux.keys("Hello Terminal World", "Enter", delay=0.15)
+        tmux.keys("Hello Terminal World", "Enter")
         screen = tmux.wait_for("hello-terminal-world")
         assert "✔ textkit@default:slugify" in screen
         tmux.keys("C-q")
         end = time.monotonic() + 10
-        while tmux.alive():
+        while tmux.running():
             assert time.monotonic() < end, "skill-tui did not quit on ctrl+q"
             time.sleep(0.1)
     finally:

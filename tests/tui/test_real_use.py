@@ -1,0 +1,130 @@
+"""skill-tui in a real terminal, used as a person does: key bursts at key-repeat speed, then the
+process is measured (CPU back to idle, memory bounded), not a timer."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from fixtures import wat
+from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
+
+pytestmark = [pytest.mark.integration, pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")]
+
+SKILLS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
+
+
+@pytest.fixture
+def many_skills(engine, example, tmp_path):
+    """Three jco-built examples and six WAT skills: nine rows in the skills list."""
+    for name in ("greeter", "notes", "textkit"):
+        example(name)
+    for name in SKILLS:
+        path = tmp_path / f"{name}.wasm"
+        path.write_bytes(wat.component_bytes("echo", name=name))
+        engine.install(path)
+    return engine
+
+
+@pytest.fixture
+def terminal(request):
+    tmux = Tmux(f"skill-tui-{request.node.name[:20]}-{os.getpid()}")
+    yield tmux
+    tmux.kill()
+
+
+def tools_subtitle(screen: str) -> str:
+    """The skill the tools pane shows (its border subtitle 'NAME · N')."""
+    found = re.findall(r"─ ([a-z][a-z0-9-]*) · \d+ ─", screen)
+    assert found, screen
+    return found[-1]
+
+
+def test_key_bursts_in_the_skills_list_settle(many_skills, terminal):
+    """Down x20 then Up x20 at 30 ms: the app goes idle within 1 s, shows the right skill, RSS bounded."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("foxtrot")
+    terminal.wait_for("─ alpha · 2 ─")  # first skill selected, its tools listed
+    app.wait_idle(within=10)
+    terminal.keys(*["Down"] * 20, delay=0.03)
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.wait_for("─ textkit · 5 ─", timeout=2)) == "textkit"
+    terminal.keys(*["Up"] * 20, delay=0.03)
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.wait_for("─ alpha · 2 ─", timeout=2)) == "alpha"
+    for _ in range(5):  # alternating Down/Up, the pattern that used to ping-pong for good
+        terminal.keys("Down", "Up", "Down", "Down", "Up", delay=0.03)
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.wait_for("─ foxtrot · 2 ─", timeout=2)) == "foxtrot"  # net +1 each round
+    assert app.rss_mb() < 150
+    terminal.keys("C-q")
+    terminal_gone(terminal)
+
+
+def terminal_gone(terminal: Tmux, within: float = 5) -> None:
+    import time
+
+    end = time.monotonic() + within
+    while terminal.running():
+        assert time.monotonic() < end, "skill-tui did not quit on ctrl+q"
+        time.sleep(0.05)
+
+
+def test_skills_and_instances_from_another_process_appear(many_skills, terminal, tmp_path, skill):
+    """`skill install` and `skill instance add` in another terminal show up within 2 s, no key pressed;
+    the skill the user had selected stays selected."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    terminal.keys("Down", "Down", delay=0.03)  # charlie
+    terminal.wait_for("─ charlie · 2 ─")
+    skill("instance", "add", "charlie@work")
+    terminal.wait_for("work", timeout=2)
+    path = tmp_path / "zulu.wasm"
+    path.write_bytes(wat.component_bytes("echo", name="zulu"))
+    skill("install", str(path))
+    screen = terminal.wait_for("zulu", timeout=2)
+    assert tools_subtitle(screen) == "charlie"
+    app.wait_idle(within=1)
+
+
+def test_install_and_configure_keep_the_selection_and_settle(many_skills, terminal, tmp_path):
+    """Installing (i) or saving a config (c, F2) while a later skill is selected: no spin, same skill."""
+    path = tmp_path / "yankee.wasm"
+    path.write_bytes(wat.component_bytes("echo", name="yankee"))
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    terminal.keys("Down", "Down", "Down", delay=0.03)
+    terminal.wait_for("─ delta · 2 ─")
+    terminal.keys("i")
+    terminal.wait_for("Install a skill")
+    terminal.type(str(path), delay=0.005)
+    terminal.keys("Enter")
+    terminal.wait_for("yankee")
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.screen()) == "delta"
+    terminal.keys("c")
+    terminal.wait_for("delta@default")
+    terminal.keys("F2")
+    terminal.wait_for("─ delta · 2 ─")
+    app.wait_idle(within=1)
+    assert tools_subtitle(terminal.screen()) == "delta"
+    assert app.rss_mb() < 150
+
+
+def test_a_new_instance_stays_selected(many_skills, terminal):
+    """n creates an instance and selects it, so the next c configures that one, not `default`."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    app.wait_idle(within=10)
+    terminal.keys("Down")
+    terminal.wait_for("─ bravo · 2 ─")
+    terminal.keys("n")
+    terminal.wait_for("new instance")
+    terminal.type("work")
+    terminal.keys("Enter")
+    terminal.wait_for("bravo@work:echo")  # the run form follows the instances pane
+    terminal.keys("c")
+    terminal.wait_for("bravo@work")
+    assert "bravo@default" not in terminal.screen()
