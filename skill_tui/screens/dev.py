@@ -25,7 +25,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
 from engine.errors import SkillError
 from skill_tui.messages import SkillsChanged
-from skill_tui.screens.typing import TypingScreen
+from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.widgets.log_view import LogView
 
 
@@ -37,7 +37,7 @@ def format_ms(ms: float) -> str:
     return f"{ms:.0f} ms"
 
 
-class DevScreen(TypingScreen, Screen[None]):
+class DevScreen(KeepsTypedKeys, Screen[None]):
     DEFAULT_CSS = """
     DevScreen .dev-row { height: auto; padding: 1 1 0 1; }
     DevScreen #dev-folder { width: 1fr; }

@@ -23,7 +23,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static, Switc
 from engine.configuration import ConfigEntry, ConfigReport
 from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
-from skill_tui.screens.typing import TypingScreen
+from skill_tui.typing_keys import KeepsTypedKeys
 
 
 def shown(value: Any) -> str:
@@ -113,7 +113,7 @@ class FieldRow(VerticalGroup):
         return message
 
 
-class ConfigWizard(TypingScreen, Screen[bool]):
+class ConfigWizard(KeepsTypedKeys, Screen[bool]):
     DEFAULT_CSS = """
     ConfigWizard VerticalScroll { padding: 0 2; }
     ConfigWizard .wz-group { text-style: bold; color: $text-accent; margin: 1 0 0 0; }

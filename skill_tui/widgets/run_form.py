@@ -31,6 +31,7 @@ from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from engine.errors import UsageError
 from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
 from engine.store import InstalledSkill
+from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.values import plain
 
 DEFAULT_INSTANCE = "default"
@@ -239,7 +240,7 @@ def _same(a: Any, b: Any) -> bool:
     return plain(a) == plain(b)
 
 
-class RunForm(VerticalScroll, can_focus=False):
+class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
     """Fill in a tool's parameters and post `RunForm.Submitted(ref, args)`."""
 
     BINDINGS = [Binding("ctrl+r", "submit", "Run", tooltip="Run the tool with these arguments")]

@@ -93,12 +93,15 @@ async def test_run_form_boxes(tui_engine):
         await settle(pilot, app)
         app.main.open_tool("textkit", "slugify")
         await until(pilot, lambda: isinstance(app.focused, Input) and app.focused.id != "skill-filter")
-        boxes = [b for b in app.main.query_one("#run-form").query(Input)]
+        form = app.main.query_one("#run-form")
+        boxes = list(form.query(Input))
         assert len(boxes) >= 2
         for box in boxes:
             box.focus()
             await pilot.pause()
             await type_all(pilot, app, tui_engine, box)
+        # a Switch or a Select of the form has focus while the person types: no shortcut fires
+        await type_on_non_text_controls(pilot, app, tui_engine, form.query("Switch, Select"))
 
 
 async def test_search_box(tui_engine):
