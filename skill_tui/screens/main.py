@@ -24,6 +24,7 @@ from engine.errors import SkillError
 from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
 from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
+from skill_tui.focus import focus_now
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
@@ -39,7 +40,8 @@ def clock() -> str:
     return time.strftime("%H:%M:%S")
 
 
-SETTLE = 0.06  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms)
+SETTLE = 0.12  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms;
+#               a refill costs 0.1-0.3 s of layout, so a held arrow key must not trigger one per row)
 
 
 def format_duration(ms: float) -> str:
@@ -202,7 +204,7 @@ class MainScreen(Screen):
 
     @on(SkillsPane.Chosen)
     def _skill_chosen(self) -> None:
-        self.query_one("#tools-list").focus()
+        focus_now(self.query_one("#tools-list"))
 
     @on(ToolsPane.Chosen)
     def _tool_chosen(self) -> None:
@@ -369,14 +371,14 @@ class MainScreen(Screen):
         self.query_one("#log-panel").toggle_class("maximized")
 
     def action_filter_skills(self) -> None:
-        self.query_one("#skill-filter", Input).focus()
+        focus_now(self.query_one("#skill-filter", Input))
 
     # ---- log search -----------------------------------------------------------------------
 
     def action_find_in_log(self) -> None:
         box = self.query_one("#log-search", Input)
         box.remove_class("hidden")
-        box.focus()
+        focus_now(box)
 
     @on(Input.Changed, "#log-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -391,7 +393,7 @@ class MainScreen(Screen):
         """Enter jumps to the first match and hands the keys to the log: n / N, not more typing."""
         log = self.query_one(LogView)
         log.next_match()
-        log.focus()
+        focus_now(log)
 
     @on(LogView.SearchChanged)
     def _search_state(self, event: LogView.SearchChanged) -> None:
@@ -401,7 +403,7 @@ class MainScreen(Screen):
     def key_escape(self) -> None:
         """Close the log search, or step out of the run form back to the tools list."""
         if self.focused is not None and self.query_one(RunForm) in self.focused.ancestors:
-            self.query_one("#tools-list").focus()
+            focus_now(self.query_one("#tools-list"))
             return
         box = self.query_one("#log-search", Input)
         if not box.has_class("hidden") or self.query_one(LogView).search_term:
@@ -409,7 +411,7 @@ class MainScreen(Screen):
             self.query_one(LogView).clear_search()
             box.add_class("hidden")
             self.query_one("#log-panel").border_subtitle = ""
-            self.query_one(LogView).focus()
+            focus_now(self.query_one(LogView))
 
     # ---- skill and instance actions ---------------------------------------------------------
 

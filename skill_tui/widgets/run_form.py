@@ -31,6 +31,7 @@ from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from engine.errors import UsageError
 from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
 from engine.store import InstalledSkill
+from skill_tui.focus import focus_now
 from skill_tui.values import plain
 
 DEFAULT_INSTANCE = "default"
@@ -418,10 +419,10 @@ class RunForm(VerticalScroll, can_focus=False):
     def focus_first_field(self) -> None:
         """Focus the first parameter (the Run button when there is none)."""
         if self._fields:
-            self._fields[0].control.focus()
+            focus_now(self._fields[0].control)
         else:
             for button in self.query(".rf-run").results(Button):
-                button.focus()
+                focus_now(button)
 
     # ---- building -------------------------------------------------------------------------
 
@@ -555,7 +556,7 @@ class RunForm(VerticalScroll, can_focus=False):
         bad = [f for f in self._fields if f.check(ref, show_missing=True) is not None]
         if bad:
             self._tried = True
-            bad[0].control.focus()
+            focus_now(bad[0].control)
             return
         try:
             args = self.values()

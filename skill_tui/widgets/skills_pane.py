@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
 
+from skill_tui.focus import focus_now
+
 
 @dataclass(frozen=True)
 class SkillRow:
@@ -107,7 +109,7 @@ class SkillsPane(Vertical):
 
     @on(Input.Submitted, "#skill-filter")
     def _to_table(self) -> None:
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
 
     class Chosen(Message):
         """Enter on a skill: the screen moves on to its tools."""
