@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from engine.cli_table import print_table
 from engine.errors import UsageError
 
 JSON_HELP = "print machine-readable JSON"
@@ -18,10 +19,11 @@ JSON_HELP = "print machine-readable JSON"
 
 def _split(ref: str, need_instance: bool = False) -> tuple[str, str]:
     name, sep, instance = ref.partition("@")
+    example = f"{name or 'SKILL'}@work"  # the skill they named, not one that may not exist
     if need_instance and not sep:
-        raise UsageError(f"{ref!r}: write SKILL@INSTANCE, e.g. aws@prod")
+        raise UsageError(f"{ref!r}: write SKILL@INSTANCE, e.g. {example}")
     if not name or (sep and not instance):
-        raise UsageError(f"{ref!r}: write SKILL or SKILL@INSTANCE, e.g. aws@prod")
+        raise UsageError(f"{ref!r}: write SKILL or SKILL@INSTANCE, e.g. {example}")
     return name, instance or "default"
 
 
@@ -50,22 +52,25 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
 def cmd_instances(a: argparse.Namespace) -> int:
     engine = _engine()
     names = [a.name] if a.name else [s.name for s in engine.skills()]
-    rows = []
-    for name in names:
-        for inst in engine.instances.names(engine.skill(name).name):
-            report = engine.config.report(name, inst, with_skill=a.check)
-            rows.append({"skill": name, "instance": inst, "ready": report.ready, "missing": list(report.missing),
-                         "problems": list(report.problems)})
+    reports = [(name, engine.config.report(name, inst, with_skill=a.check))
+               for name in names for inst in engine.instances.names(engine.skill(name).name)]
     if a.json:
-        _print_json(rows)
+        _print_json([{"skill": name, "instance": r.instance, "ready": r.ready, "missing": list(r.missing),
+                      "problems": list(r.problems)} for name, r in reports])
         return 0
-    for r in rows:
-        state = "ready" if r["ready"] else "; ".join(
-            ([f"missing {', '.join(r['missing'])}"] if r["missing"] else []) + r["problems"])
-        print(f"{r['skill']}@{r['instance']:<12} {state}")
-    if not rows:
+    if not reports:
         print("no skills installed")
+        return 0
+    print_table(("INSTANCE", "STATE"), [(f"{name}@{r.instance}", _state(r)) for name, r in reports])
     return 0
+
+
+def _state(report) -> str:
+    """An instance's state in one cell: ready, or what keeps it from being ready."""
+    if report.ready:
+        return "ready"
+    return "not ready: " + "; ".join(([f"missing {', '.join(report.missing)}"] if report.missing else [])
+                                     + list(report.problems))
 
 
 def cmd_instance(a: argparse.Namespace) -> int:
@@ -76,6 +81,7 @@ def cmd_instance(a: argparse.Namespace) -> int:
         engine.add_instance(name, instance)
         print(f"created {name}@{instance}")
     elif a.action == "remove":
+        engine.instances.check_removable(name, instance)  # a typo is an error, not a question
         if not a.yes and not _confirm(f"remove {name}@{instance}, its config, secrets and data?"):
             print("kept")
             return 0
@@ -108,7 +114,7 @@ def cmd_config(a: argparse.Namespace) -> int:
     config = engine.config
     if a.get:
         value = config.get(name, instance, a.get)
-        print(json.dumps(value) if a.json else ("" if value is None else value))
+        print(_text(value) if not a.json else json.dumps(value))
         return 0
     if a.export:
         text = config.export(name, instance, include_secrets=a.include_secrets)
@@ -144,9 +150,7 @@ def _report(report, name: str, a: argparse.Namespace) -> int:
         _print_json({"instance": report.instance, "ready": report.ready, "missing": list(report.missing),
                      "problems": list(report.problems)})
     else:
-        state = "ready" if report.ready else "not ready: " + "; ".join(
-            ([f"missing {', '.join(report.missing)}"] if report.missing else []) + list(report.problems))
-        print(f"saved {name}@{report.instance}: {state}")
+        print(f"saved {name}@{report.instance}: {_state(report)}")
     return 0
 
 
@@ -162,7 +166,7 @@ def _show(engine, name: str, instance: str, as_json: bool) -> int:
         return 0
     print(f"{name}@{instance}: {'ready' if report.ready else 'not ready'}")
     for e in entries:
-        value = "(not set)" if e.value is None else (e.value if isinstance(e.value, str) else json.dumps(e.value))
+        value = "(not set)" if e.value is None else _text(e.value)
         flags = e.field.type + (", required" if e.field.required else "") + (", secret" if e.field.secret else "")
         source = f"  [{e.source}]" if e.source else ""
         print(f"  {e.field.name} = {value}{source}  ({flags}; env {e.field.env_var})")
@@ -171,6 +175,11 @@ def _show(engine, name: str, instance: str, as_json: bool) -> int:
     if not entries:
         print("  (this skill has no configuration)")
     return 0
+
+
+def _text(value: Any) -> str:
+    """A config value as a person types it: text as is, anything else as JSON (true, 5), unset empty."""
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
 def _prompt_missing(engine, name: str, instance: str) -> None:
