@@ -13,6 +13,7 @@ import argparse
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -215,7 +216,17 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is a UsageError like every other: one line, or JSON with --json."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+        raise UsageError(f"{self.prog}: {_unrepr(message)} (see `{self.prog} --help`)")
+
+
+def _unrepr(message: str) -> str:
+    """argparse's messages with values as people type them, not Python reprs and type names:
+    "invalid int value: 'x'" → 'expected an integer, got "x"'."""
+    kinds = {"int": "an integer", "float": "a number"}
+    message = re.sub(r"invalid (int|float) value: '(.*)'$",
+                     lambda m: f"expected {kinds[m[1]]}, got {shown(m[2])}", message)
+    return re.sub(r"invalid choice: '(.*?)' \(choose from (.*)\)$",
+                  lambda m: f"invalid choice {shown(m[1])} (choose from {m[2].replace(chr(39), '')})", message)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -77,31 +77,40 @@ def cmd_instance(a: argparse.Namespace) -> int:
     engine = _engine()
     name, instance = _split(a.ref, need_instance=True)
     engine.skill(name)
+    ref = f"{name}@{instance}"
     if a.action == "add":
         engine.add_instance(name, instance)
-        print(f"created {name}@{instance}")
-    elif a.action == "remove":
+        return _done(a, f"created {ref}", created=ref)
+    if a.action == "remove":
         engine.instances.check_removable(name, instance)  # a typo is an error, not a question
-        if not a.yes and not _confirm(f"remove {name}@{instance}, its config, secrets and data?"):
+        if not a.yes and not _confirm(f"remove {ref}, its config, secrets and data?", a.json):
             print("kept")
             return 0
         engine.config.remove(name, instance)
-        print(f"removed {name}@{instance}")
-    elif a.action in ("rename", "copy"):
-        if not a.new:
-            raise UsageError(f"skill instance {a.action} {a.ref} NEW: give the new instance name")
-        if a.action == "rename":
-            engine.config.rename(name, instance, a.new)
-            print(f"renamed {name}@{instance} to {name}@{a.new}")
-        else:
-            engine.config.copy(name, instance, a.new, with_secrets=a.with_secrets)
-            note = "" if a.with_secrets else " (secrets not copied: --with-secrets copies them)"
-            print(f"copied {name}@{instance} to {name}@{a.new}{note}")
+        return _done(a, f"removed {ref}", removed=ref)
+    if not a.new:
+        raise UsageError(f"skill instance {a.action} {a.ref} NEW: give the new instance name")
+    new = f"{name}@{a.new}"
+    if a.action == "rename":
+        engine.config.rename(name, instance, a.new)
+        return _done(a, f"renamed {ref} to {new}", renamed=ref, to=new)
+    engine.config.copy(name, instance, a.new, with_secrets=a.with_secrets)
+    note = "" if a.with_secrets else " (secrets not copied: --with-secrets copies them)"
+    return _done(a, f"copied {ref} to {new}{note}", copied=ref, to=new, with_secrets=a.with_secrets)
+
+
+def _done(a: argparse.Namespace, text: str, **data: Any) -> int:
+    """What a command did: a sentence, or with --json an object with "ok": true."""
+    if a.json:
+        _print_json({"ok": True, **data})
+    else:
+        print(text)
     return 0
 
 
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
+def _confirm(question: str, as_json: bool) -> bool:
+    """Ask on a terminal; never in a script or with --json (stdout is for the JSON): --yes is needed."""
+    if as_json or not sys.stdin.isatty():
         raise UsageError("not removing without confirmation; pass --yes")
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
@@ -228,7 +237,7 @@ def add_parsers(sub, add) -> None:
     sp.add_argument("name", nargs="?", help="only this skill's instances")
     sp.add_argument("--check", action="store_true", help="also ask each skill's validate-config")
 
-    sp = add("instance", cmd_instance, "add, remove, rename or copy an instance", json_flag=False)
+    sp = add("instance", cmd_instance, "add, remove, rename or copy an instance")
     sp.add_argument("action", choices=["add", "remove", "rename", "copy"])
     sp.add_argument("ref", metavar="NAME@INSTANCE")
     sp.add_argument("new", nargs="?", metavar="NEW", help="the new instance name (rename, copy)")

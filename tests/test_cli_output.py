@@ -129,6 +129,11 @@ def test_info_and_errors_show_json_values_not_python_reprs(skill, tmp_path):
     err = skill("config", "vals", "--set", "level=3", check=2).stderr
     assert "level: " in err and "'" not in err
 
+    err = skill("history", "--limit", "x", check=2).stderr
+    assert err.startswith('error: skill history: argument --limit: expected an integer, got "x"'), err
+    err = skill("run", "vals:echo", "--timeout", "soon", check=2).stderr
+    assert 'argument --timeout: expected a number, got "soon"' in err
+
     skill("config", "vals", "--set", "loud=no")
     assert skill("config", "vals", "--get", "loud").stdout == "false\n"
     assert "loud = false  [config.toml]" in skill("config", "vals").stdout
@@ -138,9 +143,11 @@ def test_info_and_errors_show_json_values_not_python_reprs(skill, tmp_path):
 
 @pytest.mark.parametrize("args, exit_code, code, message", [
     (["run", "--json"], 2, "usage", "the following arguments are required"),
-    (["frobnicate", "--json"], 2, "usage", "invalid choice: 'frobnicate'"),
+    (["frobnicate", "--json"], 2, "usage", 'invalid choice "frobnicate" (choose from install, list, '),
     (["list", "--json", "--bogus"], 2, "usage", "unrecognized arguments: --bogus"),
-    (["instance", "remove", "echo@x", "--json"], 2, "usage", "unrecognized arguments: --json"),
+    (["instance", "remove", "echo@x", "--json"], 2, "not_found", "echo has no instance 'x'"),
+    (["instance", "remove", "echo@default", "--json"], 2, "usage", "cannot be removed"),
+    (["init", "--json"], 2, "usage", "unrecognized arguments: --json"),
     (["info", "ghost", "--json"], 2, "not_found", "no skill named 'ghost'"),
     (["run", "echo:echo", "--args", "{oops", "--json"], 2, "usage", "--args is not valid JSON"),
     (["run", "echo:echo", "--arg", "text=x", "--timeout", "0.05", "--json"], 1, "timeout", "timed out"),
@@ -180,8 +187,11 @@ def test_removing_a_missing_instance_says_it_does_not_exist(skill, echo):
     proc = skill("instance", "remove", "echo@nope", check=2)  # no --yes, stdin not a terminal
     assert proc.stderr.strip() == "error: echo has no instance 'nope'; its instances are: default"
     assert "cannot be removed" in skill("instance", "remove", "echo@default", check=2).stderr
-    skill("instance", "add", "echo@real")
+    assert json.loads(skill("instance", "add", "echo@real", "--json").stdout) == {"ok": True, "created": "echo@real"}
     assert "pass --yes" in skill("instance", "remove", "echo@real", check=2).stderr  # it exists: confirm
+    assert json.loads(skill("instance", "remove", "echo@real", "--json", check=2).stdout)["error"] == {
+        "code": "usage", "message": "not removing without confirmation; pass --yes"}  # no prompt on stdout
+    assert skill("instance", "remove", "echo@real", "--yes").stdout == "removed echo@real\n"
 
 
 def test_reference_suggestions_are_installed_tools(skill, echo):
