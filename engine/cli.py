@@ -20,7 +20,6 @@ from typing import Any
 
 from engine import __version__
 from engine.background import background
-from engine.cli_table import print_table
 from engine.errors import SkillError, UsageError, shown
 
 
@@ -73,6 +72,8 @@ def cmd_list(a: argparse.Namespace) -> int:
     if not skills:
         print("no skills installed; install one with `skill install PATH`")
         return 0
+    from engine.cli_table import print_table
+
     rows = [(s.name, s.version, len(s.tools), len(engine.instances.names(s.name)), s.description)
             for s in skills]
     print_table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows, right=(2, 3))
@@ -182,6 +183,8 @@ def cmd_history(a: argparse.Namespace) -> int:
         return 0
     import time
 
+    from engine.cli_table import print_table
+
     if not rows:
         print("no runs yet")
         return 0
@@ -194,6 +197,7 @@ def cmd_history(a: argparse.Namespace) -> int:
 
 
 def cmd_doctor(a: argparse.Namespace) -> int:
+    from engine.cli_table import print_table
     from engine.doctor import checks
 
     results = checks(_engine())

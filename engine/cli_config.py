@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from engine.cli_table import print_table
 from engine.errors import UsageError
 
 JSON_HELP = "print machine-readable JSON"
@@ -61,6 +60,8 @@ def cmd_instances(a: argparse.Namespace) -> int:
     if not reports:
         print("no skills installed")
         return 0
+    from engine.cli_table import print_table
+
     print_table(("INSTANCE", "STATE"), [(f"{name}@{r.instance}", _state(r)) for name, r in reports])
     return 0
 

@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 
-from engine.cli_table import print_table
 from engine.errors import UsageError, shown
 
 
@@ -47,6 +46,8 @@ def cmd_find(a: argparse.Namespace) -> int:
         else:
             print(f"no results for {shown(query)}{' with ' + where if where else ''}")
         return 0
+    from engine.cli_table import print_table
+
     print_table(("#", "SCORE", "TOOL", "DESCRIPTION"),
                 [(n, f"{h.score:.2f}", h.ref, h.description) for n, h in enumerate(hits, 1)], right=(0, 1))
     print()  # the commands are never cut to the terminal's width: they are there to be pasted

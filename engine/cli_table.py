@@ -4,7 +4,8 @@ find, doctor, init --list).
 A header row, then one line per row; each column as wide as its widest cell, two spaces
 apart, no trailing blanks, so `awk`/`cut` and eyes both read it. A cell is one line
 (newlines and runs of blanks become one space). On a terminal the widest cells are cut
-with … until each line fits its width; piped output is never cut.
+with … until each line fits its width; piped output is never cut. Widths are terminal
+cells: a CJK character or an emoji takes two.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import sys
 from collections.abc import Collection, Sequence
 from typing import TextIO
+from unicodedata import east_asian_width
 
 GAP = "  "
 MIN_WIDTH = 8  # a column is never cut narrower than this (or its header)
@@ -23,12 +25,15 @@ def print_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, righ
     """Print `rows` under `header`; columns whose index is in `right` are right-aligned (numbers)."""
     out = out or sys.stdout
     cells = [[" ".join(str(c).split()) for c in row] for row in [header, *rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(header))]
     if out.isatty():
         widths = fit(widths, [len(h) for h in header], shutil.get_terminal_size().columns)
     for row in cells:
-        parts = [cut(c, w).rjust(w) if i in right else cut(c, w).ljust(w)
-                 for i, (c, w) in enumerate(zip(row, widths, strict=True))]
+        parts = []
+        for i, (text, w) in enumerate(zip(row, widths, strict=True)):
+            text = cut(text, w)
+            blank = " " * (w - width(text))
+            parts.append(blank + text if i in right else text + blank)
         print(GAP.join(parts).rstrip(), file=out)
 
 
@@ -47,5 +52,18 @@ def fit(widths: list[int], floors: list[int], columns: int) -> list[int]:
     return widths
 
 
-def cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+def width(text: str) -> int:
+    """Terminal cells `text` takes: wide (CJK, emoji) characters take two."""
+    return len(text) + sum(east_asian_width(ch) in "WF" for ch in text if ord(ch) > 0x10FF)
+
+
+def cut(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells, ending in … if it had to be cut."""
+    if width(text) <= cells:
+        return text
+    used = n = 0
+    for n, ch in enumerate(text):
+        used += width(ch)
+        if used > cells - 1:
+            break
+    return text[:n] + "…"

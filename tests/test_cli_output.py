@@ -96,13 +96,23 @@ def _in_terminal(args: list[str], columns: int) -> str:
     return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
-def test_tables_fit_the_terminal_and_are_never_cut_in_a_pipe(skill, echo):
+def test_tables_fit_the_terminal_and_are_never_cut_in_a_pipe(skill, echo, tmp_path):
     skill("instance", "add", f"echo@{LONG}")
     shown = _in_terminal(["instances"], columns=40)
     lines = shown.rstrip("\n").splitlines()
     assert all(len(line) <= 40 for line in lines), shown
     assert lines[2].startswith("echo@a-rather-long") and "…" in lines[2] and lines[2].endswith("  ready")
     assert f"echo@{LONG}  ready" in skill("instances", env={"COLUMNS": "40"}).stdout  # piped: whole
+
+    folder = tmp_path / "wide"
+    folder.mkdir()
+    (folder / "wide.wasm").write_bytes(wat.component_bytes(name="wide"))
+    (folder / "skill.yaml").write_text("name: wide\nversion: 1.0.0\ndescription: 日本語のテキストを整形するツール集です\n",
+                                       encoding="utf-8")
+    skill("install", str(folder))
+    (row,) = [line for line in _in_terminal(["list"], columns=50).splitlines() if line.startswith("wide")]
+    cells = len(row) + sum(0x3000 <= ord(c) <= 0x9FFF for c in row)  # each CJK character takes two cells
+    assert cells <= 50 and row.endswith("…") and "日本語" in row, row
 
 
 # ---- values as JSON, not Python -----------------------------------------------------------------
