@@ -8,16 +8,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import textwrap
 
-from engine.errors import UsageError
+from engine.errors import UsageError, shown
 
 
 def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number") from None
     if not 1 <= value <= 1000:
         raise argparse.ArgumentTypeError(f"{value} is out of range; give 1 to 1000")
     return value
@@ -45,22 +44,15 @@ def cmd_find(a: argparse.Namespace) -> int:
         if not engine.skills():
             print("no results: no skills are installed; install one with `skill install PATH`")
         else:
-            print(f"no results for {query!r}{' with ' + where if where else ''}")
+            print(f"no results for {shown(query)}{' with ' + where if where else ''}")
         return 0
+    from engine.cli_table import print_table
+
+    print_table(("#", "SCORE", "TOOL", "DESCRIPTION"),
+                [(n, f"{h.score:.2f}", h.ref, h.description) for n, h in enumerate(hits, 1)], right=(0, 1))
+    print()  # the commands are never cut to the terminal's width: they are there to be pasted
     for n, h in enumerate(hits, 1):
-        print(f"{n}. {h.score:.2f}  {h.ref}  {h.description}".rstrip())
-        if h.excerpt:
-            lines = [ln for ln in h.excerpt.splitlines() if ln.strip()][:3]
-            for ln in lines:
-                print("     │ " + textwrap.shorten(ln.strip(), width=100, placeholder="…"))
-        if h.params:
-            parts = []
-            for p in h.params:
-                flags = p.type + (", required" if p.required else "")
-                parts.append(f"{p.name} ({flags})")
-            print(textwrap.fill("params: " + "; ".join(parts), width=110, initial_indent="     ",
-                                subsequent_indent="       "))
-        print(f"     $ {h.command}")
+        print(f"{n:>{len(str(len(hits)))}}  $ {h.command}")
     return 0
 
 

@@ -147,8 +147,8 @@ class Store:
         except OSError as e:
             raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
         runtime = self._runtime_factory()
-        say(f"validating {wasm_path.name} ({len(wasm) / 1e6:.1f} MB; compiled once, then cached)")
-        sha256, component = runtime.compile(wasm, str(wasm_path))
+        sha256, component = runtime.compile(wasm, str(wasm_path), on_compile=lambda: say(
+            f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB) to machine code; once, then cached"))
         say("reading the skill's metadata and tools")
         skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
 

@@ -50,7 +50,11 @@ want=$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing skill-tui and its dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]' --config-settings editable_mode=compat
+  # A plain path entry in a .pth, no import hook: an editable finder module imported by
+  # site at every start would slow `skill run` (README "Speed"). pyproject's package-dir
+  # {"" = "."} gives exactly that in setuptools' default (lenient) mode; the 'compat'
+  # mode used before gave the same .pth but prints a deprecation box and will go away.
+  .venv/bin/python -m pip install -q -e '.[test]'
   echo "$want" > "$stamp"
 fi
 

@@ -205,8 +205,10 @@ def test_works_with_the_network_unreachable(search_engine, monkeypatch):
 def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
     assert main(["find", "remove", "a", "note", "for", "good", "--top", "2"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("1. ") and "notes@default:delete-note" in out.splitlines()[0]
-    assert "$ skill run notes@default:delete-note --arg title=..." in out
+    lines = out.splitlines()
+    assert lines[0].split() == ["#", "SCORE", "TOOL", "DESCRIPTION"]
+    assert lines[1].split()[:3:2] == ["1", "notes@default:delete-note"] and lines[3] == ""
+    assert "1  $ skill run notes@default:delete-note --arg title=..." in lines
 
     assert main(["find", "shout a greeting", "--json", "-k", "3", "--skill", "greeter"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -214,7 +216,7 @@ def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
     assert {"score", "ref", "description", "excerpt", "parameters", "command"} <= set(data[0])
 
     assert main(["find", "zzzz"]) == 0
-    assert "no results for 'zzzz'" in capsys.readouterr().out
+    assert 'no results for "zzzz"' in capsys.readouterr().out
     assert main(["find", "--json", "zzzz"]) == 0
     assert json.loads(capsys.readouterr().out) == []
 
