@@ -94,6 +94,7 @@ class SearchIndex:
         self.docs: list[Document] = []
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self._bm25: BM25 | None = None
+        self._penalty = np.zeros(0, dtype=np.float32)  # SKILL_DOC_PENALTY for skill documents, 0 for tools
         self._loaded = False
 
     # ---- persistence -------------------------------------------------------------------------
@@ -168,6 +169,7 @@ class SearchIndex:
                 self._drop_stale(current)
         self.docs, self.matrix = docs, matrix
         self._bm25 = BM25([keyword_text(d) for d in docs])
+        self._penalty = np.array([SKILL_DOC_PENALTY if d.tool is None else 0.0 for d in docs], np.float32)
         self._loaded = True
         return SyncReport(total=len(docs), embedded=len(todo), removed=removed, rebuilt=rebuilt and bool(docs),
                           seconds=time.perf_counter() - t0)
@@ -181,8 +183,7 @@ class SearchIndex:
         kw = self._bm25.scores(query)
         ceiling = self._bm25.ceiling(query)
         coverage = kw / ceiling if ceiling > 0 else np.zeros(n, np.float32)
-        penalty = np.fromiter((SKILL_DOC_PENALTY if d.tool is None else 0.0 for d in self.docs), np.float32, n)
-        return Signals(dense, kw, coverage, dense + KEYWORD_WEIGHT * coverage - penalty)
+        return Signals(dense, kw, coverage, dense + KEYWORD_WEIGHT * coverage - self._penalty)
 
     def rank(self, query: str, top: int = 10, mode: str = "fused",
              keep: Callable[[Document], bool] | None = None) -> list[Ranked]:
