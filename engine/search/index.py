@@ -39,9 +39,10 @@ MODES = ("fused", "dense", "keyword")
 # How strongly a document answers a query ("strength"): its cosine similarity with the query plus
 # KEYWORD_WEIGHT x its keyword coverage (BM25 / the most the query could score, 0..1), less
 # SKILL_DOC_PENALTY for a skill's own document (SKILL.md prose should not push its tools down).
-# Chosen on the evaluation in bench/bench_search.py: fused MRR 0.832 where reciprocal-rank fusion of the
-# two rankings made 0.811 (rank fusion throws away how far apart the cosines are, so a tool with a much
-# better meaning lost to one that repeats a query word).
+# Chosen on the evaluation in bench/bench_search.py (ranking every document, before the no-match cut):
+# MRR 0.832, recall@1 0.731 where reciprocal-rank fusion of the two rankings made 0.811, 0.692. Rank
+# fusion throws away how far apart the cosines are, so a tool with a much better meaning lost to one
+# that merely repeats a query word ("make a url friendly version of a title": read-note over slugify).
 KEYWORD_WEIGHT, SKILL_DOC_PENALTY = 0.5, 0.2
 # Nothing matches unless the best document reaches MATCH_MIN strength: the threshold that best separates
 # the best documents of the 52 evaluation requests from those of 40 nonsense and off-topic requests
@@ -68,7 +69,6 @@ class SyncReport:
 class Ranked:
     doc: Document
     score: float  # relevance 0..1 (see NOISE, STRONG), the same in every mode
-    strength: float  # cosine + KEYWORD_WEIGHT x coverage (- SKILL_DOC_PENALTY): a match from MATCH_MIN up
     dense: float  # cosine similarity with the query
     keyword: float  # BM25 score
 
@@ -79,7 +79,7 @@ class Signals:
     dense: np.ndarray  # cosine similarity
     keyword: np.ndarray  # BM25
     coverage: np.ndarray  # BM25 / the query's ceiling, 0..1
-    strength: np.ndarray
+    strength: np.ndarray  # dense + KEYWORD_WEIGHT x coverage - SKILL_DOC_PENALTY (skill documents)
 
 
 def relevance(strength: float) -> float:
@@ -207,8 +207,8 @@ class SearchIndex:
         found = np.flatnonzero(ok)
         key = {"fused": sig.strength, "dense": sig.dense, "keyword": sig.keyword}[mode]
         order = found[np.lexsort((-sig.strength[found], -key[found]))][:top]
-        return [Ranked(self.docs[i], relevance(float(sig.strength[i])), float(sig.strength[i]),
-                       float(sig.dense[i]), float(sig.keyword[i])) for i in order]
+        return [Ranked(self.docs[i], relevance(float(sig.strength[i])), float(sig.dense[i]), float(sig.keyword[i]))
+                for i in order]
 
 
 _memo: dict[tuple[str, str], np.ndarray] = {}  # (model id, document hash) → vector, for this process
