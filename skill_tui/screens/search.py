@@ -209,8 +209,9 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
     @on(Input.Submitted)
     def _submit(self) -> None:
         options = self.query_one(OptionList)
-        if self.ready and (self._timer is not None or self._shown != self.query_one(Input).value.strip()):
-            self._enter_pending = True  # results for the latest keys are on their way: choose the first
+        latest = self._timer is None and self._shown == self.query_one(Input).value.strip()
+        if self.ready and not (latest and self.scored):
+            self._enter_pending = True  # the model's results for the latest keys are on their way: choose the first
             return
         if options.highlighted is not None:
             self._choose(options.highlighted)
