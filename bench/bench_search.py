@@ -116,7 +116,7 @@ def latency(embedder, n_tools: int, rounds: int = 300) -> None:
         t = time.perf_counter()
         index.rank(q, top=10)
         samples.append((time.perf_counter() - t) * 1000)
-    row("query, warm (embed + cosine + BM25 + RRF)", f"p50 {median(samples):.2f} ms", f"p99 {pct(samples, 99):.2f} ms")
+    row("query, warm (embed + cosine + BM25 + fusion)", f"p50 {median(samples):.2f} ms", f"p99 {pct(samples, 99):.2f} ms")
     q_embed = []
     for i in range(100):
         t = time.perf_counter()

@@ -84,4 +84,4 @@ def add_parsers(sub, add) -> None:
     sp.add_argument("--instance", metavar="I", help="only skills that have this instance (used in the command line)")
     sp.add_argument("--tag", metavar="T", help="only skills tagged T (SKILL.md metadata tags/keywords)")
     sp.add_argument("--mode", choices=("fused", "dense", "keyword"), default="fused",
-                    help="ranking: meaning + keywords (default), meaning only, keywords only")
+                    help="order the results by meaning + keywords (default), meaning only or keywords only")

@@ -465,7 +465,8 @@ class SkillServer:
                  "skill": {"type": "string", "description": "only this skill"}}, "additionalProperties": False}},
             {"name": "search_skills", "title": "Search skills",
              "description": "Find tools by what they do (semantic search when the engine has it, else word "
-                            "matching). Returns MCP tool names, skill@instance:tool references and descriptions.",
+                            "matching). Returns MCP tool names, skill@instance:tool references, descriptions and a "
+                            "relevance score 0..1; no tools and a message when no tool matches the query.",
              "input_schema": {"type": "object", "properties": {
                  "query": {"type": "string", "description": "what you want to do, in a few words"},
                  "top": {"type": "integer", "description": "how many tools to return", "default": 10,
