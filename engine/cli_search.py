@@ -1,5 +1,8 @@
 """`skill find QUERY`: tools ranked by meaning and keywords, with a command line to run each.
 
+Scores are relevance 0..1 (engine.search.index.relevance); when nothing comes close
+enough the answer is "no tool matches 'QUERY'" rather than the least bad tool.
+`--json` prints {"query", "results", "message"}: message is null when there are results.
 The search stack (numpy, fastembed, the model) is imported only when the command runs.
 """
 
@@ -30,8 +33,10 @@ def cmd_find(a: argparse.Namespace) -> int:
         raise UsageError("give something to look for, e.g. skill find 'turn a title into a slug'")
     engine = Engine()
     hits = engine.find(query, top=a.top, skill=a.skill, instance=a.instance, tag=a.tag, mode=a.mode)
+    message = None if hits else _nothing(engine, query, a)
     if a.json:
-        print(json.dumps([h.to_json() for h in hits], indent=2, ensure_ascii=False))
+        print(json.dumps({"query": query, "results": [h.to_json() for h in hits], "message": message},
+                         indent=2, ensure_ascii=False))
         return 0
     from engine.search import searcher
 
@@ -39,12 +44,8 @@ def cmd_find(a: argparse.Namespace) -> int:
     if sync is not None and (sync.embedded or sync.removed):
         print(f"index updated: {sync.embedded} document(s) embedded, {sync.removed} removed, "
               f"{sync.total} in all ({sync.seconds:.1f} s)", file=sys.stderr)
-    if not hits:
-        where = " ".join(f"--{k} {v}" for k, v in (("skill", a.skill), ("instance", a.instance), ("tag", a.tag)) if v)
-        if not engine.skills():
-            print("no results: no skills are installed; install one with `skill install PATH`")
-        else:
-            print(f"no results for {shown(query)}{' with ' + where if where else ''}")
+    if message:
+        print(message)
         return 0
     from engine.cli_table import print_table
 
@@ -56,6 +57,16 @@ def cmd_find(a: argparse.Namespace) -> int:
     return 0
 
 
+def _nothing(engine, query: str, a: argparse.Namespace) -> str:
+    """Why there are no results: nothing installed, or nothing matches (within the filters)."""
+    from engine.search import no_match
+
+    if not engine.skills():
+        return "no results: no skills are installed; install one with `skill install PATH`"
+    where = " ".join(f"--{k} {v}" for k, v in (("skill", a.skill), ("instance", a.instance), ("tag", a.tag)) if v)
+    return no_match(query) + (f" with {where}" if where else "")
+
+
 def add_parsers(sub, add) -> None:
     """Register `skill find` on the main parser (see engine.cli.build_parser)."""
     sp = add("find", cmd_find, "find tools by what they do: skill find 'upload a file to a bucket'")
@@ -65,4 +76,4 @@ def add_parsers(sub, add) -> None:
     sp.add_argument("--instance", metavar="I", help="only skills that have this instance (used in the command line)")
     sp.add_argument("--tag", metavar="T", help="only skills tagged T (SKILL.md metadata tags/keywords)")
     sp.add_argument("--mode", choices=("fused", "dense", "keyword"), default="fused",
-                    help="ranking: meaning + keywords (default), meaning only, keywords only")
+                    help="order the results by meaning + keywords (default), meaning only or keywords only")
