@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 from engine.errors import SkillError
 from engine.search import no_match
 from engine.store import InstalledSkill
+from skill_tui.values import literal
 
 DEBOUNCE_S = 0.15
 TOP = 20
@@ -47,7 +48,7 @@ def preview_text(hit: Any, scored: bool = True) -> Text:
         out.append("\nparameters\n", "bold")
         for p in hit.params:
             flags = p.type + (", required" if p.required else "")
-            default = f" = {p.default!r}" if p.default is not None else ""
+            default = f" = {literal(p.default)}" if p.default is not None else ""
             out.append(f"  {p.name}", "bold")
             out.append(f"  [{flags}]{default}")
             if p.description:
