@@ -112,18 +112,19 @@ def walk_through_the_cli(clone: Path, env: dict[str, str]) -> None:
 def start(clone: Path, env: dict[str, str]) -> None:
     """./scripts/start.sh in a real terminal: the app opens on the examples and quits on ctrl+q."""
     tmux = Tmux(f"skill-setup-{os.getpid()}", env)
-    log = clone.parent / "start.log"
-    command = f"./scripts/start.sh 2>{log}; echo $? >{log}.rc"
+    done = "start.sh exited with"
+    command = f'./scripts/start.sh; echo "{done} $?"; sleep 600'
     tmux("new-session", "-d", "-s", "app", "-x", "150", "-y", "42", "-c", str(clone), command)
     try:
-        screen = tmux.wait_for("greeter@default:greet", timeout=STEP_TIMEOUT_S)  # the app, on the first skill
+        screen = tmux.wait_for("greeter@default:greet", done, timeout=STEP_TIMEOUT_S)  # the app, on the first skill
+        assert done not in screen, tmux.transcript()
         assert all(re.search(rf"│ {name} +1\.0\.0 ", screen) for name in ("notes", "textkit")), screen
         tmux.keys("C-q")
-        tmux.wait_closed("skill-tui on ctrl+q")
+        tmux.wait_for(done)
+        transcript = tmux.transcript()
     finally:
         tmux.kill()
-    assert Path(f"{log}.rc").read_text().strip() == "0", log.read_text()[-3000:]
-    assert not re.search(r"(?m)^(warning|error)", log.read_text()), log.read_text()
+    assert f"{done} 0" in transcript and not re.search(r"(?m)^(warning|error)", transcript), transcript
 
 
 def take_screenshots(clone: Path, env: dict[str, str]) -> None:
