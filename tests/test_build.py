@@ -177,8 +177,8 @@ def test_examples_script(home, built, tmp_path):
 
 @integration
 def test_a_rebuild_records_the_same_build_inputs_and_no_cache_path(built, rebuilt_textkit):
-    """Two builds of one source differ byte-wise (wizer snapshots what the JS engine read from
-    the clock and the random source at start-up), so each carries its build inputs, the cache
+    """Two builds of one source differ byte-wise (componentize-js's wizer snapshot of the JS
+    engine's start-up differs from run to run), so each carries its build inputs, the cache
     key; and neither carries the path of the cache it was built in."""
     from engine.build.provenance import build_inputs
 

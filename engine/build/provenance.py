@@ -1,10 +1,11 @@
 """What a built component was built from, recorded inside the component itself.
 
 componentize-js does not give the same bytes twice for the same inputs: wizer runs the
-JS engine's start-up with WASI allowed (``--allow-wasi``) and snapshots its memory, so
-whatever that start-up read from the clock and the random source lands in the heap
-image. Two builds of one source therefore differ byte-wise, and comparing component
-hashes would call them different skills. So every build carries its build inputs (the
+JS engine's start-up with WASI allowed (``--allow-wasi``) and snapshots its memory into
+the core module. With every path equal (same folders, same temporary names) that
+snapshot still differs from run to run, presumably by what the start-up read from the
+random source and the clock. Two builds of one source therefore differ byte-wise, and
+comparing component hashes would call them different skills. So every build carries its build inputs (the
 hash of the bundle, the WIT world, the pinned toolchain's lockfile and the build key;
 see :mod:`engine.build.componentize`) in a custom section, and the store compares those
 instead of the bytes when both sides have them.
