@@ -13,13 +13,15 @@ import json
 import os
 import re
 import shutil
+import shlex
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from fixtures.env import REPO, SHARED_CACHE
-from fixtures.terminal import Tmux
+from fixtures.tmux import Tmux
 
 pytestmark = pytest.mark.integration
 STEP_TIMEOUT_S = 900  # a first step in a fresh clone creates .venv (pip) before anything else
@@ -111,20 +113,29 @@ def walk_through_the_cli(clone: Path, env: dict[str, str]) -> None:
 
 def start(clone: Path, env: dict[str, str]) -> None:
     """./scripts/start.sh in a real terminal: the app opens on the examples and quits on ctrl+q."""
-    tmux = Tmux(f"skill-setup-{os.getpid()}", env)
+    tmux = Tmux(f"skill-setup-{os.getpid()}")
     done = "start.sh exited with"
-    command = f'./scripts/start.sh; echo "{done} $?"; sleep 600'
-    tmux("new-session", "-d", "-s", "app", "-x", "150", "-y", "42", "-c", str(clone), command)
+    script = f'cd {shlex.quote(str(clone))} && ./scripts/start.sh; echo "{done} $?"; sleep 600'
+    tmux("new-session", "-d", "-s", "app", "-x", "150", "-y", "42",
+         shlex.join(["env", "-i", *(f"{k}={v}" for k, v in env.items()), "bash", "-c", script]))
     try:
-        screen = tmux.wait_for("greeter@default:greet", done, timeout=STEP_TIMEOUT_S)  # the app, on the first skill
-        assert done not in screen, tmux.transcript()
+        end = time.monotonic() + STEP_TIMEOUT_S  # a first start creates .venv
+        while not any(text in (screen := tmux.screen()) for text in ("greeter@default:greet", done)):
+            assert time.monotonic() < end, screen
+            time.sleep(0.2)
+        assert done not in screen, transcript(tmux)  # the app is open, on the first skill
         assert all(re.search(rf"│ {name} +1\.0\.0 ", screen) for name in ("notes", "textkit")), screen
         tmux.keys("C-q")
         tmux.wait_for(done)
-        transcript = tmux.transcript()
+        lines = transcript(tmux)
     finally:
         tmux.kill()
-    assert f"{done} 0" in transcript and not re.search(r"(?m)^(warning|error)", transcript), transcript
+    assert f"{done} 0" in lines and not re.search(r"(?m)^(warning|error)", lines), lines
+
+
+def transcript(tmux: Tmux) -> str:
+    """What the terminal showed on its normal screen, scrolled-off lines included."""
+    return tmux("capture-pane", "-p", "-S", "-", "-t", "app")
 
 
 def take_screenshots(clone: Path, env: dict[str, str]) -> None:
