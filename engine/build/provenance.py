@@ -5,10 +5,10 @@ JS engine's start-up with WASI allowed (``--allow-wasi``) and snapshots its memo
 the core module. With every path equal (same folders, same temporary names) that
 snapshot still differs from run to run, presumably by what the start-up read from the
 random source and the clock. Two builds of one source therefore differ byte-wise, and
-comparing component hashes would call them different skills. So every build carries its build inputs (the
-hash of the bundle, the WIT world, the pinned toolchain's lockfile and the build key;
-see :mod:`engine.build.componentize`) in a custom section, and the store compares those
-instead of the bytes when both sides have them.
+comparing component hashes would call them different skills. So every build carries its
+build inputs (the hash of the bundle, the WIT world, the pinned toolchain's lockfile and
+the build key; see :mod:`engine.build.componentize`) in a custom section, and the store
+compares those instead of the bytes when both sides have them.
 
 A custom section is ignored by every runtime and travels with the ``.wasm`` file
 wherever it is copied, so no side file can get out of step with the component.
