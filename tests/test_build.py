@@ -1,9 +1,10 @@
 """The pinned JS toolchain and the build of JS skills into components.
 
 Running the built skills is tested through the engine in test_examples.py and
-test_sandbox.py. Builds are cached by content hash in ``$SKILL_ENGINE_CACHE`` (or ``<repo>/.cache``),
-so only the first run pays for npm ci (~6 s) and componentize-js (~5-15 s per skill);
-compiled components are cached there too.
+test_sandbox.py. Builds are cached by content hash in the engine's cache
+(``$SKILL_ENGINE_CACHE``, else ``~/.cache/skill-tui``), so only the first run pays for
+npm ci (~6 s) and componentize-js (~5-15 s per skill); compiled components are cached
+there too.
 """
 
 from __future__ import annotations
