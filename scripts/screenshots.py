@@ -4,6 +4,9 @@ The app runs headless (Textual's test driver) on a throwaway engine home with th
 examples installed; each shot is the app's own SVG export (`save_screenshot`, not
 the simplified snapshot SVG, which converters misplace), turned into a PNG by
 rsvg-convert. Run: .venv/bin/python scripts/screenshots.py
+
+It builds in the engine's own cache (the one `skill`, start.sh and test.sh use), so
+with the examples already set up nothing is rebuilt; it prints one line per step.
 """
 
 from __future__ import annotations
@@ -37,20 +40,29 @@ async def wait_idle(pilot, app, runs: int = 0) -> None:
             return
 
 
+def step(message: str) -> None:
+    print(message, flush=True)
+
+
 async def main() -> None:
-    os.environ.setdefault("SKILL_ENGINE_CACHE", str(REPO / ".cache"))
+    from engine.home import Home
+
+    # the user's cache, resolved before the throwaway home would move it under itself
+    os.environ.setdefault("SKILL_ENGINE_CACHE", str(Home.from_env().cache))
     os.environ["SKILL_ENGINE_HOME"] = tempfile.mkdtemp(prefix="skill-shots-")
+    step(f"engine home {os.environ['SKILL_ENGINE_HOME']}, cache {os.environ['SKILL_ENGINE_CACHE']}")
     from engine.api import Engine
     from skill_tui.app import SkillTui
 
     engine = Engine()
-    for name in ("textkit", "greeter", "notes"):
-        engine.build(REPO / "examples" / name)
-        engine.install(REPO / "examples" / name)
-    engine.build(REPO / "tests" / "fixtures" / "probe")
-    engine.install(REPO / "tests" / "fixtures" / "probe")
+    for folder in (*(REPO / "examples" / n for n in ("textkit", "greeter", "notes")), REPO / "tests/fixtures/probe"):
+        step(f"building {folder.relative_to(REPO)}")
+        built = engine.build(folder, progress=lambda msg: step(f"  {msg}"))
+        step(f"  {'cached' if built.cached else f'built in {built.seconds:.1f} s'}; installing")
+        engine.install(folder)
     OUT.mkdir(exist_ok=True)
 
+    step(f"running skill-tui headless at {SIZE[0]}x{SIZE[1]} and taking the shots")
     app = SkillTui(engine)
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot, app)
