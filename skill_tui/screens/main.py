@@ -24,6 +24,7 @@ from engine.errors import SkillError
 from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
 from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
+from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.screens.runs import ActiveRun, RunsScreen
@@ -94,7 +95,7 @@ class MainScreen(Screen):
         return self.app.engine
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         with Horizontal(id="top"):
             with Vertical(id="sidebar"):
                 yield SkillsPane(id="skills")
@@ -350,8 +351,9 @@ class MainScreen(Screen):
             styles.min_width = styles.max_width = styles.width = width
 
     def watch_log_height(self, height: int | None) -> None:
-        if height is not None:
+        if height is not None:  # the user's size wins; the panes above take the rest
             self.query_one("#log-panel").styles.height = height
+            self.query_one("#top").styles.height = "1fr"
 
     def action_resize_sidebar(self, delta: int) -> None:
         current = self.query_one("#sidebar").outer_size.width
@@ -367,6 +369,7 @@ class MainScreen(Screen):
     def action_toggle_log(self) -> None:
         self.log_height = None
         self.query_one("#log-panel").styles.height = None  # back to the stylesheet's sizes
+        self.query_one("#top").styles.height = None
         self.query_one("#top").toggle_class("hidden")
         self.query_one("#log-panel").toggle_class("maximized")
 

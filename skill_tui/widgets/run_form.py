@@ -125,6 +125,7 @@ class ParamField(VerticalGroup):
         self.control.add_class("rf-control")
         self.error_line = Static("", classes="rf-error", markup=False)
         self.error: str | None = None
+        self.switch_state = Static(self._on_off(), classes="rf-switch-state")
 
     # ---- building -------------------------------------------------------------------------
 
@@ -158,6 +159,12 @@ class ParamField(VerticalGroup):
         return Input(text, placeholder=placeholder, type=input_type, validators=[_EngineRule(p)],
                      valid_empty=True, compact=True)
 
+    def _on_off(self) -> str:
+        return ("on" if self.control.value else "off") if isinstance(self.control, Switch) else ""
+
+    def show_switch_state(self) -> None:
+        self.switch_state.update(self._on_off())
+
     def _bool(self, value: Any) -> bool:
         if isinstance(value, str):
             try:
@@ -178,7 +185,12 @@ class ParamField(VerticalGroup):
                 yield Static(kind + (" · required" if p.required else ""), markup=False,
                              classes="rf-type -required" if p.required else "rf-type")
             with VerticalGroup(classes="rf-body"):
-                yield self.control
+                if isinstance(self.control, Switch):  # a switch says what it is set to, not only its colour
+                    with HorizontalGroup():
+                        yield self.control
+                        yield self.switch_state
+                else:
+                    yield self.control
                 if p.description:
                     yield Static(p.description, classes="rf-desc", markup=False)
                 yield self.error_line
@@ -272,6 +284,7 @@ class RunForm(VerticalScroll, can_focus=False):
         TextArea.rf-control { height: auto; max-height: 8; background: $surface; }
         Switch.rf-control { width: auto; height: 1; border: none; padding: 0; background: $surface; }
         Switch.rf-control:focus { background-tint: $foreground 15%; }
+        .rf-switch-state { width: auto; padding-left: 1; color: $text-muted; }
         Select.rf-control:focus > SelectCurrent { background-tint: $foreground 8%; }
         .rf-empty { color: $text-muted; margin-bottom: 1; }
         .rf-params { height: auto; }
@@ -536,6 +549,7 @@ class RunForm(VerticalScroll, can_focus=False):
         field = self._field_of(event.control)
         if field is not None:
             field.check(self.current_ref or "", show_missing=self._tried)
+            field.show_switch_state()
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:

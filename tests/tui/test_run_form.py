@@ -313,3 +313,16 @@ async def test_multiline_value_is_edited_as_text_and_kept(anyio_backend) -> None
         form.field("body").focus()
         await pilot.press("ctrl+r")
         assert app.submitted == [("img@default:note", {"body": "line one\nline two"})]
+
+
+async def test_a_switch_says_on_or_off_and_every_empty_box_shows_a_placeholder(anyio_backend) -> None:
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await start(pilot)
+        sharpen = field(form, "sharpen")
+        assert str(sharpen.switch_state.render()) == "off"
+        form.field("sharpen").focus()
+        await pilot.press("space")
+        assert str(sharpen.switch_state.render()) == "on"
+        for name in ("path", "width", "ratio", "tags"):  # required or not, an empty box is never blank
+            assert form.field(name).placeholder, name
