@@ -19,6 +19,7 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static, Switc
 from engine.configuration import ConfigEntry, ConfigReport
 from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
+from skill_tui import HEADER_ICON
 
 
 class FieldRow(VerticalGroup):
@@ -113,7 +114,7 @@ class ConfigWizard(Screen[bool]):
         self.rows: list[FieldRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         yield VerticalScroll(id="wz-fields")
         yield Static(id="wz-status")
         with Horizontal(id="wz-actions"):
