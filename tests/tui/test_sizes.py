@@ -72,6 +72,8 @@ def test_screen_at_size(snap_compare, examples_engine, steady_log, screen, size)
         await settle(pilot, app)
         app.main.start_run("textkit:slugify", {"text": "Héllo Wörld, a README title"})
         await settle(pilot, app, runs=1)
+        app.clear_notifications()  # before a modal covers the main screen's toasts
+        await pilot.pause(0.2)
         await SCREENS[screen](pilot)
         await pilot.pause(0.3)
         app.clear_notifications()
