@@ -4,7 +4,10 @@
     .venv/bin/python bench/bench_search.py --quick    # quality + 1k only
 
 Quality: the evaluation set in tests/fixtures/search/catalog.py (the 3 example skills +
-8 realistic fixture skills, 51 tools, 52 queries), recall@1/@3 and MRR per ranking.
+8 realistic fixture skills, 51 tools, 52 queries), recall@1/@3 and MRR per ranking; then
+the "no tool matches" decision on those 52 and 40 nonsense/off-topic queries (precision
+and recall, nonsense being the positive class) and the constants this set would choose
+for it (engine.search.index.MATCH_MIN, NOISE, STRONG) beside the shipped ones.
 Latency: warm (model loaded, index in memory), the whole ranking (query embedding,
 cosine over the matrix, BM25, fusion) over synthetic tool descriptions.
 """
@@ -64,9 +67,10 @@ def synthetic_skills(n_tools: int, seed: int = 7, prefix: str = "svc", per_skill
 def quality(embedder) -> None:
     from engine.api import Engine
     from engine.home import Home
-    from engine.search.evaluation import evaluate_all
+    from engine.search import index as index_mod
+    from engine.search.evaluation import calibrate, evaluate_all, no_match
     from engine.search.index import SearchIndex
-    from fixtures.search.catalog import QUERIES as EVAL, fixture_skills
+    from fixtures.search.catalog import NONSENSE, QUERIES as EVAL, fixture_skills
 
     home = Path(tempfile.mkdtemp(prefix="skill-bench-"))
     engine = Engine(Home(root=home, cache=Path(os.environ["SKILL_ENGINE_CACHE"])))
@@ -83,6 +87,14 @@ def quality(embedder) -> None:
         print("  " + s.line())
     for q, expected, first in scores["fused"].misses:
         print(f"    fused miss: {q!r} → expected {expected}, first {first}")
+    decision = no_match(index, EVAL, NONSENSE)
+    print(f"  {decision.line()}  ({len(NONSENSE)} nonsense + {len(EVAL)} real queries)")
+    for q in decision.unanswered:
+        print(f"    real request answered 'no tool matches': {q!r}")
+    for q in decision.answered:
+        print(f"    nonsense that got a result: {q!r}")
+    shipped = f"MATCH_MIN {index_mod.MATCH_MIN:.3f}  NOISE {index_mod.NOISE:.3f}  STRONG {index_mod.STRONG:.3f}"
+    print(f"  calibration on this set: {calibrate(index, EVAL, NONSENSE).line()}  (shipped: {shipped})")
 
 
 def latency(embedder, n_tools: int, rounds: int = 300) -> None:
@@ -104,7 +116,7 @@ def latency(embedder, n_tools: int, rounds: int = 300) -> None:
         t = time.perf_counter()
         index.rank(q, top=10)
         samples.append((time.perf_counter() - t) * 1000)
-    row("query, warm (embed + cosine + BM25 + RRF)", f"p50 {median(samples):.2f} ms", f"p99 {pct(samples, 99):.2f} ms")
+    row("query, warm (embed + cosine + BM25 + fusion)", f"p50 {median(samples):.2f} ms", f"p99 {pct(samples, 99):.2f} ms")
     q_embed = []
     for i in range(100):
         t = time.perf_counter()

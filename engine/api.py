@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,12 +35,16 @@ if TYPE_CHECKING:
 _REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
 
 
-def parse_ref(ref: str) -> tuple[str, str, str]:
-    """`skill[@instance]:tool` → (skill, instance, tool)."""
+def parse_ref(ref: str, examples: Callable[[], list[str]] | None = None) -> tuple[str, str, str]:
+    """`skill[@instance]:tool` → (skill, instance, tool).
+
+    A malformed `ref` is refused; `examples` (called only then) gives real references to show.
+    """
     m = _REF_RE.match(ref)
     if not m:
-        raise UsageError(f"{ref!r} is not a tool reference; write SKILL[@INSTANCE]:TOOL, "
-                         "e.g. textkit:word-count or notes@work:add-note")
+        shown = (examples or list)()
+        hint = f", e.g. {' or '.join(shown)}" if shown else " (`skill list` shows the installed skills)"
+        raise UsageError(f"{ref!r} is not a tool reference; write SKILL[@INSTANCE]:TOOL{hint}")
     return m["skill"], m["instance"] or DEFAULT, m["tool"]
 
 
@@ -74,6 +78,16 @@ class Engine:
 
     def skill(self, name: str) -> InstalledSkill:
         return self.store.require(name)
+
+    def parse_ref(self, ref: str) -> tuple[str, str, str]:
+        """`parse_ref`, whose error suggests tools that are installed: those of the skill `ref`
+        names if there is one (`skill run textkit` → textkit:slugify), else the first ones."""
+        def examples() -> list[str]:
+            named = self.store.get(ref.partition("@")[0].partition(":")[0]) if ref else None
+            skills = [named] if named else self.skills()
+            return [f"{s.name}:{t.name}" for s in skills for t in s.tools][:2]
+
+        return parse_ref(ref, examples)
 
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
         """Uninstall; with `purge` also every instance's config, /data and secrets."""
@@ -155,7 +169,7 @@ class Engine:
         Bad references and arguments raise UsageError/NotFoundError before anything runs;
         everything that goes wrong inside the skill comes back as a failed RunResult.
         """
-        skill_name, instance, tool_name = parse_ref(ref)
+        skill_name, instance, tool_name = self.parse_ref(ref)
         skill = self.skill(skill_name)
         tool = skill.tool(tool_name)
         if tool is None:

@@ -1,6 +1,8 @@
 """`skill`: the scriptable front door. `--json` wherever it prints data.
 
-Exit codes: 0 success, 1 the tool or run failed, 2 bad usage or input.
+Exit codes: 0 success, 1 the tool or run failed, 2 bad usage or input. With `--json` on
+the command line every failure, a usage error included, is one JSON object on stdout:
+{"ok": false, "error": {"code": ..., "message": ...}} (see `fail`).
 Only what a command needs is imported (wasmtime only for commands that run
 components), so `skill run` starts close to the bare interpreter.
 """
@@ -11,13 +13,14 @@ import argparse
 import gc
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine import __version__
 from engine.background import background
-from engine.errors import SkillError, UsageError
+from engine.errors import SkillError, UsageError, shown
 
 
 def _print_json(data: Any) -> None:
@@ -32,6 +35,14 @@ def _engine():
 
 def _progress(msg: str) -> None:
     print(f"  {msg}", file=sys.stderr)
+
+
+def fail(code: str, message: str, as_json: bool) -> None:
+    """Report a failure: one `error:` line on stderr, or with --json the error object on stdout."""
+    if as_json:
+        _print_json({"ok": False, "error": {"code": code, "message": message}})
+    else:
+        print(f"error: {message}", file=sys.stderr)
 
 
 # ---- commands -----------------------------------------------------------------------------
@@ -61,16 +72,12 @@ def cmd_list(a: argparse.Namespace) -> int:
     if not skills:
         print("no skills installed; install one with `skill install PATH`")
         return 0
-    rows = [(s.name, s.version, str(len(s.tools)), str(len(engine.instances.names(s.name))), s.description)
+    from engine.cli_table import print_table
+
+    rows = [(s.name, s.version, len(s.tools), len(engine.instances.names(s.name)), s.description)
             for s in skills]
-    _table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows)
+    print_table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows, right=(2, 3))
     return 0
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for r in [header, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)) + "  " + r[-1])
 
 
 def cmd_info(a: argparse.Namespace) -> int:
@@ -91,20 +98,19 @@ def cmd_info(a: argparse.Namespace) -> int:
         for f in s.config:
             flags = ", ".join(x for x in (f.type, "required" if f.required else "",
                                           "secret" if f.secret else "", f"env {f.env_var}") if x)
-            default = f" (default {f.default!r})" if f.default is not None else ""
+            default = f" (default {shown(f.default)})" if f.default is not None else ""
             print(f"  {f.name}  [{flags}]{default}  {f.description}")
     print("tools:")
     for t in s.tools:
         print(f"  {t.name}  {t.description}")
         for p in t.params:
             flags = p.type + (", required" if p.required else "")
-            default = f" (default {p.default!r})" if p.default is not None else ""
+            default = f" (default {shown(p.default)})" if p.default is not None else ""
             print(f"      --arg {p.name}=…  [{flags}]{default}  {p.description}")
     return 0
 
 
 def _parse_run_args(a: argparse.Namespace, engine: Any) -> dict[str, Any]:
-    from engine.api import parse_ref
     from engine.protocol import coerce_cli_value
 
     args: dict[str, Any] = {}
@@ -117,12 +123,12 @@ def _parse_run_args(a: argparse.Namespace, engine: Any) -> dict[str, Any]:
         if not isinstance(args, dict):
             raise UsageError("--args must be a JSON object such as '{\"text\": \"hi\"}'")
     if a.arg:
-        skill_name, _instance, tool_name = parse_ref(a.ref)
+        skill_name, _instance, tool_name = engine.parse_ref(a.ref)
         tool = engine.skill(skill_name).tool(tool_name)
         for pair in a.arg:
             key, sep, value = pair.partition("=")
             if not sep or not key:
-                raise UsageError(f"--arg {pair!r}: write --arg NAME=VALUE")
+                raise UsageError(f"--arg {pair}: write --arg NAME=VALUE")
             args[key] = coerce_cli_value(tool.param(key) if tool else None, value)
     return args
 
@@ -140,7 +146,10 @@ def cmd_run(a: argparse.Namespace) -> int:
 
     result = engine.run(a.ref, args, timeout=a.timeout, on_event=on_event)
     if a.json:
-        _print_json(result.to_json())
+        out = result.to_json()
+        if not result.ok:  # the error object of every --json failure; `stopped` says why as before
+            out["error"] = {"code": (result.stopped or "tool_error").replace("-", "_"), "message": result.error}
+        _print_json(out)
     elif result.ok:
         print(result.output)
     else:
@@ -174,36 +183,54 @@ def cmd_history(a: argparse.Namespace) -> int:
         return 0
     import time
 
-    for r in rows:
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0)))
-        status = "ok " if r.get("ok") else "ERR"
-        detail = r.get("output", "") if r.get("ok") else r.get("error", "")
-        detail = " ".join(str(detail).split())
-        print(f"{when}  {status}  {r['skill']}@{r['instance']}:{r['tool']}  {r['duration_ms']:.0f} ms  {detail[:80]}")
+    from engine.cli_table import print_table
+
     if not rows:
         print("no runs yet")
+        return 0
+    table = [(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
+              "ok" if r.get("ok") else "error", f"{r['skill']}@{r['instance']}:{r['tool']}",
+              f"{r['duration_ms']:.0f} ms", (r.get("output") if r.get("ok") else r.get("error")) or "")
+             for r in rows]
+    print_table(("WHEN", "STATUS", "TOOL", "TIME", "RESULT"), table, right=(3,))
     return 0
 
 
 def cmd_doctor(a: argparse.Namespace) -> int:
+    from engine.cli_table import print_table
     from engine.doctor import checks
 
     results = checks(_engine())
+    failed = [name for name, ok, _ in results if not ok]
     if a.json:
-        _print_json([{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results])
+        out: dict[str, Any] = {"ok": not failed,
+                               "checks": [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results]}
+        if failed:
+            out["error"] = {"code": "doctor", "message": f"failed: {', '.join(failed)}"}
+        _print_json(out)
     else:
-        for name, ok, detail in results:
-            print(f"{'ok  ' if ok else 'FAIL'}  {name}: {detail}")
-    return 0 if all(ok for _, ok, _ in results) else 1
+        print_table(("CHECK", "STATUS", "DETAIL"), [(name, "ok" if ok else "FAIL", detail)
+                                                    for name, ok, detail in results])
+    return 1 if failed else 0
 
 
 # ---- parser ---------------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is one line like every other error."""
+    """argparse, but a usage error is a UsageError like every other: one line, or JSON with --json."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"error: {self.prog}: {message} (see `{self.prog} --help`)\n")
+        raise UsageError(f"{self.prog}: {_unrepr(message)} (see `{self.prog} --help`)")
+
+
+def _unrepr(message: str) -> str:
+    """argparse's messages with values as people type them, not Python reprs and type names:
+    "invalid int value: 'x'" → 'expected an integer, got "x"'."""
+    kinds = {"int": "an integer", "float": "a number"}
+    message = re.sub(r"invalid (int|float) value: '(.*)'$",
+                     lambda m: f"expected {kinds[m[1]]}, got {shown(m[2])}", message)
+    return re.sub(r"invalid choice: '(.*?)' \(choose from (.*)\)$",
+                  lambda m: f"invalid choice {shown(m[1])} (choose from {m[2].replace(chr(39), '')})", message)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -260,18 +287,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    a = parser.parse_args(argv)
-    if not getattr(a, "func", None):
-        parser.print_help()
-        return 2
+    argv = list(sys.argv[1:] if argv is None else argv)
+    as_json = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
     try:
+        parser = build_parser()
+        a = parser.parse_args(argv)
+        if not getattr(a, "func", None):
+            if as_json:
+                raise UsageError("give a command (see `skill --help`)")
+            parser.print_help()
+            return 2
         return a.func(a)
     except SkillError as e:
-        print(f"error: {e}", file=sys.stderr)
+        fail(e.code, e.message, as_json)
         return e.exit_code
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        fail("interrupted", "interrupted", as_json)
         return 130
     except BrokenPipeError:
         return 0

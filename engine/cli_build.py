@@ -32,8 +32,9 @@ def cmd_init(a: argparse.Namespace) -> int:
     from engine.build.scaffold import init_project, templates
 
     if a.list:
-        for name, info in templates().items():
-            print(f"{name:<4} {info}")
+        from engine.cli_table import print_table
+
+        print_table(("TEMPLATE", "DESCRIPTION"), list(templates().items()))
         return 0
     if not a.dir:
         raise UsageError("give the folder to create: skill init DIR [--template js|ts]")
@@ -115,9 +116,13 @@ def cmd_test(a: argparse.Namespace) -> int:
     report = run_tests(engine, a.dir, tests=Path(a.file) if a.file else None,
                        progress=None if a.json else _progress, on_result=show, only=a.k)
     if a.json:
-        print(json.dumps({"passed": report.passed, "failed": report.failed, "cases": [
+        out: dict[str, Any] = {"ok": report.ok, "passed": report.passed, "failed": report.failed, "cases": [
             {"case": r.case.label, "passed": r.passed, "problems": r.problems, "ms": round(r.ms, 1),
-             "output": r.output, "error": r.error} for r in report.results]}, ensure_ascii=False, indent=2))
+             "output": r.output, "error": r.error} for r in report.results]}
+        if not report.ok:  # the error object of every --json failure (see engine.cli.fail)
+            out["error"] = {"code": "tests_failed", "message": f"{report.failed} of {len(report.results)} test "
+                            f"case(s) failed" if report.results else f"{report.file} has no test cases to run"}
+        print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         color = green if report.ok else red
         print(f"{color}{report.passed} passed, {report.failed} failed{reset} "
@@ -139,7 +144,7 @@ def _run_args(a: argparse.Namespace) -> dict[str, Any]:
     for pair in a.arg or []:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise UsageError(f"--arg {pair!r}: write --arg NAME=VALUE")
+            raise UsageError(f"--arg {pair}: write --arg NAME=VALUE")
         try:
             args[key] = json.loads(value)
         except json.JSONDecodeError:

@@ -18,10 +18,11 @@ JSON_HELP = "print machine-readable JSON"
 
 def _split(ref: str, need_instance: bool = False) -> tuple[str, str]:
     name, sep, instance = ref.partition("@")
+    example = f"{name or 'SKILL'}@work"  # the skill they named, not one that may not exist
     if need_instance and not sep:
-        raise UsageError(f"{ref!r}: write SKILL@INSTANCE, e.g. aws@prod")
+        raise UsageError(f"{ref!r}: write SKILL@INSTANCE, e.g. {example}")
     if not name or (sep and not instance):
-        raise UsageError(f"{ref!r}: write SKILL or SKILL@INSTANCE, e.g. aws@prod")
+        raise UsageError(f"{ref!r}: write SKILL or SKILL@INSTANCE, e.g. {example}")
     return name, instance or "default"
 
 
@@ -50,52 +51,67 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
 def cmd_instances(a: argparse.Namespace) -> int:
     engine = _engine()
     names = [a.name] if a.name else [s.name for s in engine.skills()]
-    rows = []
-    for name in names:
-        for inst in engine.instances.names(engine.skill(name).name):
-            report = engine.config.report(name, inst, with_skill=a.check)
-            rows.append({"skill": name, "instance": inst, "ready": report.ready, "missing": list(report.missing),
-                         "problems": list(report.problems)})
+    reports = [(name, engine.config.report(name, inst, with_skill=a.check))
+               for name in names for inst in engine.instances.names(engine.skill(name).name)]
     if a.json:
-        _print_json(rows)
+        _print_json([{"skill": name, "instance": r.instance, "ready": r.ready, "missing": list(r.missing),
+                      "problems": list(r.problems)} for name, r in reports])
         return 0
-    for r in rows:
-        state = "ready" if r["ready"] else "; ".join(
-            ([f"missing {', '.join(r['missing'])}"] if r["missing"] else []) + r["problems"])
-        print(f"{r['skill']}@{r['instance']:<12} {state}")
-    if not rows:
+    if not reports:
         print("no skills installed")
+        return 0
+    from engine.cli_table import print_table
+
+    print_table(("INSTANCE", "STATE"), [(f"{name}@{r.instance}", _state(r)) for name, r in reports])
     return 0
+
+
+def _state(report) -> str:
+    """An instance's state in one cell: ready, or what keeps it from being ready."""
+    if report.ready:
+        return "ready"
+    return "not ready: " + "; ".join(([f"missing {', '.join(report.missing)}"] if report.missing else [])
+                                     + list(report.problems))
 
 
 def cmd_instance(a: argparse.Namespace) -> int:
     engine = _engine()
     name, instance = _split(a.ref, need_instance=True)
     engine.skill(name)
+    ref = f"{name}@{instance}"
     if a.action == "add":
         engine.add_instance(name, instance)
-        print(f"created {name}@{instance}")
-    elif a.action == "remove":
-        if not a.yes and not _confirm(f"remove {name}@{instance}, its config, secrets and data?"):
+        return _done(a, f"created {ref}", created=ref)
+    if a.action == "remove":
+        engine.instances.check_removable(name, instance)  # a typo is an error, not a question
+        if not a.yes and not _confirm(f"remove {ref}, its config, secrets and data?", a.json):
             print("kept")
             return 0
         engine.config.remove(name, instance)
-        print(f"removed {name}@{instance}")
-    elif a.action in ("rename", "copy"):
-        if not a.new:
-            raise UsageError(f"skill instance {a.action} {a.ref} NEW: give the new instance name")
-        if a.action == "rename":
-            engine.config.rename(name, instance, a.new)
-            print(f"renamed {name}@{instance} to {name}@{a.new}")
-        else:
-            engine.config.copy(name, instance, a.new, with_secrets=a.with_secrets)
-            note = "" if a.with_secrets else " (secrets not copied: --with-secrets copies them)"
-            print(f"copied {name}@{instance} to {name}@{a.new}{note}")
+        return _done(a, f"removed {ref}", removed=ref)
+    if not a.new:
+        raise UsageError(f"skill instance {a.action} {a.ref} NEW: give the new instance name")
+    new = f"{name}@{a.new}"
+    if a.action == "rename":
+        engine.config.rename(name, instance, a.new)
+        return _done(a, f"renamed {ref} to {new}", renamed=ref, to=new)
+    engine.config.copy(name, instance, a.new, with_secrets=a.with_secrets)
+    note = "" if a.with_secrets else " (secrets not copied: --with-secrets copies them)"
+    return _done(a, f"copied {ref} to {new}{note}", copied=ref, to=new, with_secrets=a.with_secrets)
+
+
+def _done(a: argparse.Namespace, text: str, **data: Any) -> int:
+    """What a command did: a sentence, or with --json an object with "ok": true."""
+    if a.json:
+        _print_json({"ok": True, **data})
+    else:
+        print(text)
     return 0
 
 
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
+def _confirm(question: str, as_json: bool) -> bool:
+    """Ask on a terminal; never in a script or with --json (stdout is for the JSON): --yes is needed."""
+    if as_json or not sys.stdin.isatty():
         raise UsageError("not removing without confirmation; pass --yes")
     return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
@@ -108,7 +124,7 @@ def cmd_config(a: argparse.Namespace) -> int:
     config = engine.config
     if a.get:
         value = config.get(name, instance, a.get)
-        print(json.dumps(value) if a.json else ("" if value is None else value))
+        print(_text(value) if not a.json else json.dumps(value))
         return 0
     if a.export:
         text = config.export(name, instance, include_secrets=a.include_secrets)
@@ -144,9 +160,7 @@ def _report(report, name: str, a: argparse.Namespace) -> int:
         _print_json({"instance": report.instance, "ready": report.ready, "missing": list(report.missing),
                      "problems": list(report.problems)})
     else:
-        state = "ready" if report.ready else "not ready: " + "; ".join(
-            ([f"missing {', '.join(report.missing)}"] if report.missing else []) + list(report.problems))
-        print(f"saved {name}@{report.instance}: {state}")
+        print(f"saved {name}@{report.instance}: {_state(report)}")
     return 0
 
 
@@ -162,7 +176,7 @@ def _show(engine, name: str, instance: str, as_json: bool) -> int:
         return 0
     print(f"{name}@{instance}: {'ready' if report.ready else 'not ready'}")
     for e in entries:
-        value = "(not set)" if e.value is None else (e.value if isinstance(e.value, str) else json.dumps(e.value))
+        value = "(not set)" if e.value is None else _text(e.value)
         flags = e.field.type + (", required" if e.field.required else "") + (", secret" if e.field.secret else "")
         source = f"  [{e.source}]" if e.source else ""
         print(f"  {e.field.name} = {value}{source}  ({flags}; env {e.field.env_var})")
@@ -171,6 +185,11 @@ def _show(engine, name: str, instance: str, as_json: bool) -> int:
     if not entries:
         print("  (this skill has no configuration)")
     return 0
+
+
+def _text(value: Any) -> str:
+    """A config value as a person types it: text as is, anything else as JSON (true, 5), unset empty."""
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
 def _prompt_missing(engine, name: str, instance: str) -> None:
@@ -219,7 +238,7 @@ def add_parsers(sub, add) -> None:
     sp.add_argument("name", nargs="?", help="only this skill's instances")
     sp.add_argument("--check", action="store_true", help="also ask each skill's validate-config")
 
-    sp = add("instance", cmd_instance, "add, remove, rename or copy an instance", json_flag=False)
+    sp = add("instance", cmd_instance, "add, remove, rename or copy an instance")
     sp.add_argument("action", choices=["add", "remove", "rename", "copy"])
     sp.add_argument("ref", metavar="NAME@INSTANCE")
     sp.add_argument("new", nargs="?", metavar="NEW", help="the new instance name (rename, copy)")

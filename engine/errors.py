@@ -6,6 +6,10 @@ traceback for these.
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 
 class SkillError(Exception):
     """Base of every expected failure. `exit_code` follows the CLI contract."""
@@ -18,6 +22,13 @@ class SkillError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def code(self) -> str:
+        """A stable machine-readable name for `--json` errors, from the class name:
+        NotFoundError → "not_found", SecretsError → "secrets"; the base class is "error"."""
+        name = type(self).__name__.removesuffix("Error") or "error"
+        return "error" if name == "Skill" else re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class UsageError(SkillError):
@@ -37,3 +48,23 @@ class ManifestError(UsageError):
 class ComponentError(UsageError):
     """A .wasm that is missing, corrupt, or does not implement the skill world."""
 
+
+
+_JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
+               type(None): "null"}
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type ("integer", not Python's "int"), for messages people read."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as people write it in JSON, config and arguments (true, "-", null, 5), cut with …"""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def listing(values: Any) -> str:
+    """Allowed values for a message: text as typed (fast, safe), the rest as JSON (1, 2, true)."""
+    return ", ".join(v if isinstance(v, str) else shown(v) for v in values)

@@ -209,10 +209,14 @@ class Instances:
         (folder / "data").mkdir(parents=True)
         return folder
 
-    def remove(self, skill: str, instance: str) -> None:
+    def check_removable(self, skill: str, instance: str) -> None:
+        """Raise unless `remove` would remove something (front doors check before asking to confirm)."""
         if instance == DEFAULT:
             raise UsageError(f"{skill}@default cannot be removed; every skill has a default instance")
         self.require(skill, instance)
+
+    def remove(self, skill: str, instance: str) -> None:
+        self.check_removable(skill, instance)
         shutil.rmtree(self.dir(skill, instance))
 
     def rename(self, skill: str, old: str, new: str) -> None:

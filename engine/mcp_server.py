@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.background import background
 from engine.errors import SkillError, UsageError
+from engine.search import no_match
 
 if TYPE_CHECKING:
     import mcp_types
@@ -285,7 +286,8 @@ def word_search(catalog: dict[str, Exposed], query: str, top: int = 10) -> list[
 def search(engine: "Engine", catalog: dict[str, Exposed], query: str, top: int = 10,
            skill: str | None = None) -> tuple[str, list[tuple[Exposed, float]]]:
     """(method, hits): the engine's semantic search (`Engine.find`) when it has one and it works,
-    else word matching. Hits are limited to the tools this server exposes."""
+    else word matching. Hits are limited to the tools this server exposes; none means no tool
+    matches (the semantic search decides that itself: it answers nothing rather than noise)."""
     pool = {n: e for n, e in catalog.items() if skill is None or e.skill == skill}
     find = getattr(engine, "find", None)
     if callable(find):
@@ -308,8 +310,7 @@ def search(engine: "Engine", catalog: dict[str, Exposed], query: str, top: int =
                     if e.name not in seen:
                         seen.add(e.name)
                         out.append((e, round(float(getattr(h, "score", 0.0) or 0.0), 4)))
-            if out:
-                return "semantic", out[:top]
+            return "semantic", out[:top]
         except Exception as exc:  # no model, no index yet...: words still work
             log.info("semantic search unavailable (%s); using word matching", exc)
     return "words", word_search(pool, query, top)
@@ -464,7 +465,8 @@ class SkillServer:
                  "skill": {"type": "string", "description": "only this skill"}}, "additionalProperties": False}},
             {"name": "search_skills", "title": "Search skills",
              "description": "Find tools by what they do (semantic search when the engine has it, else word "
-                            "matching). Returns MCP tool names, skill@instance:tool references and descriptions.",
+                            "matching). Returns MCP tool names, skill@instance:tool references, descriptions and a "
+                            "relevance score 0..1; no tools and a message when no tool matches the query.",
              "input_schema": {"type": "object", "properties": {
                  "query": {"type": "string", "description": "what you want to do, in a few words"},
                  "top": {"type": "integer", "description": "how many tools to return", "default": 10,
@@ -612,9 +614,10 @@ class SkillServer:
             return error_result("search_skills: 'skill' must be a string")
         self.refresh()
         method, hits = await anyio.to_thread.run_sync(search, self.engine, self.catalog, query, top, skill)
-        return json_result({"query": query, "method": method, "tools": [
-            {"name": e.name, "ref": e.ref, "description": e.description, "score": score,
-             "inputSchema": input_schema(e.tool)} for e, score in hits]}, self.options.max_output)
+        return json_result({"query": query, "method": method, "message": None if hits else no_match(query),
+                            "tools": [{"name": e.name, "ref": e.ref, "description": e.description, "score": score,
+                                       "inputSchema": input_schema(e.tool)} for e, score in hits]},
+                           self.options.max_output)
 
     # ---- change announcements ----
 

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import ComponentError, UsageError
+from engine.errors import ComponentError, UsageError, json_type, listing, shown
 
 PARAM_TYPES = ("string", "number", "integer", "boolean", "array", "object", "json", "file")
 _TYPE_ALIASES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
@@ -91,8 +91,9 @@ def _load_json(raw: str, what: str) -> Any:
 
 
 def _clip(text: str, limit: int = 80) -> str:
+    """A component's raw output on one line, cut: shown as it came (JSON reads best bare)."""
     text = " ".join(str(text).split())
-    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_metadata(raw: str) -> Metadata:
@@ -261,10 +262,10 @@ def check_args(tool: Tool, args: dict[str, Any], ref: str) -> None:
         wrong_bool = isinstance(value, bool) and p.type in ("integer", "number")
         if expected and (not isinstance(value, expected) or wrong_bool):
             raise UsageError(f"{ref}: parameter {p.name!r} must be {_article(p.type)}, "
-                             f"got {type(value).__name__} {_clip(json.dumps(value), 40)}")
+                             f"got {json_type(value)} {shown(value, 40)}")
         if p.enum and value not in p.enum:
             raise UsageError(f"{ref}: parameter {p.name!r} must be one of "
-                             f"{', '.join(map(str, p.enum))}; got {value!r}")
+                             f"{listing(p.enum)}; got {shown(value)}")
 
 
 def _article(kind: str) -> str:

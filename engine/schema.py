@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from engine.errors import ManifestError, UsageError
+from engine.errors import ManifestError, UsageError, listing, shown
 
 MASK = "••••••"
 """How a secret value is shown, anywhere it could be shown."""
@@ -89,14 +89,14 @@ def parse_config_text(field: ConfigField, text: str) -> Any:
     if kind == "boolean":
         low = text.strip().lower()
         if low not in _TRUE | _FALSE:
-            raise UsageError(f"{field.name}: expected true or false, got {text!r}")
+            raise UsageError(f"{field.name}: expected true or false, got {shown(text)}")
         return check_config_value(field, low in _TRUE)
     if kind in ("integer", "number"):
         try:
             number = int(text) if kind == "integer" else float(text)
         except ValueError:
             raise UsageError(f"{field.name}: expected {'an integer' if kind == 'integer' else 'a number'}, "
-                             f"got {text!r}") from None
+                             f"got {shown(text)}") from None
         return check_config_value(field, number)
     return check_config_value(field, text)
 
@@ -105,26 +105,26 @@ def check_config_value(field: ConfigField, value: Any) -> Any:
     """Check a stored or parsed value against the field's schema; return it or raise UsageError."""
     kind, name = field.type, field.name
     if kind == "boolean" and not isinstance(value, bool):
-        raise UsageError(f"{name}: expected true or false, got {value!r}")
+        raise UsageError(f"{name}: expected true or false, got {shown(value)}")
     if kind in ("integer", "number"):
         if isinstance(value, bool) or not isinstance(value, int if kind == "integer" else (int, float)) \
                 or not math.isfinite(value):
-            raise UsageError(f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {value!r}")
+            raise UsageError(f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {shown(value)}")
         if field.minimum is not None and value < field.minimum:
             raise UsageError(f"{name}: {value} is below the minimum {field.minimum:g}")
         if field.maximum is not None and value > field.maximum:
             raise UsageError(f"{name}: {value} is above the maximum {field.maximum:g}")
     elif kind in ("string", "enum", "url", "path") and not isinstance(value, str):
-        raise UsageError(f"{name}: expected text, got {value!r}")
+        raise UsageError(f"{name}: expected text, got {shown(value)}")
     if field.enum and value not in field.enum:  # for every type, numbers included
-        raise UsageError(f"{name}: must be one of {', '.join(map(str, field.enum))}; got {value!r}")
+        raise UsageError(f"{name}: must be one of {listing(field.enum)}; got {shown(value)}")
     if kind in ("integer", "number", "boolean"):
         return value
     if kind == "url" and not _URL_RE.match(value):
-        raise UsageError(f"{name}: {value!r} is not a URL; write it like https://example.com/path")
+        raise UsageError(f"{name}: {shown(value)} is not a URL; write it like https://example.com/path")
     if kind == "path" and not value.strip():
         raise UsageError(f"{name}: a path cannot be empty")
     if field.pattern and isinstance(value, str) and not re.fullmatch(field.pattern, value):
-        shown = "the secret value" if field.secret else repr(value)
-        raise UsageError(f"{name}: {shown} does not match the pattern {field.pattern}")
+        what = "the secret value" if field.secret else shown(value)
+        raise UsageError(f"{name}: {what} does not match the pattern {field.pattern}")
     return value

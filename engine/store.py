@@ -4,6 +4,11 @@ Each install writes a new immutable package folder (packages/<name>-<id>/ with
 component.wasm + skill.json) and then swaps the symlink skills/<name> to it with
 one `os.replace`. Until that swap nothing visible changes, so a failed or killed
 install leaves the previous version serving; a skill is never half installed.
+
+Installing what is already installed is a no-op ("unchanged"). Components built here
+record their build inputs (:mod:`engine.build.provenance`); two builds of the same
+source with the same toolchain are the same skill even though componentize-js never
+gives the same bytes twice, so for them the inputs are compared instead of the bytes.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ class InstalledSkill:
     metadata: dict[str, Any] = field(default_factory=dict)
     allowed_tools: str | None = None
     warnings: tuple[str, ...] = ()
+    build_inputs: str | None = None  # sha256 of what the component was built from, when built here
 
     @property
     def component_path(self) -> Path:
@@ -85,8 +91,12 @@ class InstallReport:
 
 
 def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
-    """What makes two installs the same skill: everything but when and from where."""
-    return {k: v for k, v in skill.to_json().items() if k not in ("installed_at", "source")}
+    """What makes two installs the same skill: everything but when and from where, and
+    for a component with recorded build inputs, those inputs rather than its bytes."""
+    ignored = {"installed_at", "source"}
+    if skill.build_inputs:
+        ignored |= {"component_sha256", "component_size"}
+    return {k: v for k, v in skill.to_json().items() if k not in ignored}
 
 
 class Store:
@@ -139,6 +149,8 @@ class Store:
 
     def install(self, path: Path, name: str | None = None, force: bool = False,
                 progress: Progress | None = None) -> InstallReport:
+        from engine.build.provenance import build_inputs  # install-time only: keeps `skill run` light
+
         say = progress or (lambda _msg: None)
         path = Path(path)
         manifest, wasm_path = self._resolve(path)
@@ -147,10 +159,11 @@ class Store:
         except OSError as e:
             raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
         runtime = self._runtime_factory()
-        say(f"validating {wasm_path.name} ({len(wasm) / 1e6:.1f} MB; compiled once, then cached)")
-        sha256, component = runtime.compile(wasm, str(wasm_path))
+        sha256, component = runtime.compile(wasm, str(wasm_path), on_compile=lambda: say(
+            f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB) to machine code; once, then cached"))
         say("reading the skill's metadata and tools")
         skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
+        skill = replace(skill, build_inputs=build_inputs(wasm))
 
         with file_lock(self.home.root / ".store.lock"):
             previous = self.get(skill.name)

@@ -4,6 +4,9 @@ The app runs headless (Textual's test driver) on a throwaway engine home with th
 examples installed; each shot is the app's own SVG export (`save_screenshot`, not
 the simplified snapshot SVG, which converters misplace), turned into a PNG by
 rsvg-convert. Run: .venv/bin/python scripts/screenshots.py
+
+It builds in the engine's own cache (the one `skill`, start.sh and test.sh use), so
+with the examples already set up nothing is rebuilt; it prints one line per step.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "screenshots"
-SIZE = (150, 42)
+SIZE = (120, 34)  # ~1000 px wide: the size a README shows, text still readable
+NARROW = (80, 24)
 
 
 async def shoot(app, name: str) -> None:
     svg = OUT / f"{name}.svg"
     app.save_screenshot(filename=svg.name, path=str(OUT))
+    # SVG collapses runs of spaces unless told not to: JSON indentation and the footer's
+    # "^p palette" would lose theirs in the PNG.
+    text = svg.read_text(encoding="utf-8")
+    svg.write_text(text.replace("<svg ", '<svg xml:space="preserve" ', 1), encoding="utf-8")
     subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=True)
     svg.unlink()
     print(f"screenshots/{name}.png")
@@ -37,20 +45,29 @@ async def wait_idle(pilot, app, runs: int = 0) -> None:
             return
 
 
+def step(message: str) -> None:
+    print(message, flush=True)
+
+
 async def main() -> None:
-    os.environ.setdefault("SKILL_ENGINE_CACHE", str(REPO / ".cache"))
+    from engine.home import Home
+
+    # the user's cache, resolved before the throwaway home would move it under itself
+    os.environ.setdefault("SKILL_ENGINE_CACHE", str(Home.from_env().cache))
     os.environ["SKILL_ENGINE_HOME"] = tempfile.mkdtemp(prefix="skill-shots-")
+    step(f"engine home {os.environ['SKILL_ENGINE_HOME']}, cache {os.environ['SKILL_ENGINE_CACHE']}")
     from engine.api import Engine
     from skill_tui.app import SkillTui
 
     engine = Engine()
-    for name in ("textkit", "greeter", "notes"):
-        engine.build(REPO / "examples" / name)
-        engine.install(REPO / "examples" / name)
-    engine.build(REPO / "tests" / "fixtures" / "probe")
-    engine.install(REPO / "tests" / "fixtures" / "probe")
+    for folder in (REPO / "examples" / n for n in ("textkit", "greeter", "notes")):  # what users have
+        step(f"building {folder.relative_to(REPO)}")
+        built = engine.build(folder, progress=lambda msg: step(f"  {msg}"))
+        step(f"  {'cached' if built.cached else f'built in {built.seconds:.1f} s'}; installing")
+        engine.install(folder)
     OUT.mkdir(exist_ok=True)
 
+    step(f"running skill-tui headless at {SIZE[0]}x{SIZE[1]} and taking the shots")
     app = SkillTui(engine)
     async with app.run_test(size=SIZE) as pilot:
         await wait_idle(pilot, app)
@@ -65,19 +82,17 @@ async def main() -> None:
         await pilot.pause(0.2)
         await pilot.press("ctrl+r")
         await wait_idle(pilot, app, runs=2)
-        main.open_tool("textkit", "text-stats", {"text": "One two three. Four five!\n\nSix seven eight nine ten."})
+        main.open_tool("textkit", "extract", {"text": "Mail ada@example.org about #release-2 at https://example.org/notes",
+                                              "kind": "emails"})
         await pilot.pause(0.2)
         await pilot.press("ctrl+r")
         await wait_idle(pilot, app, runs=3)
         app.clear_notifications()
-        await pilot.pause(0.2)
+        main.log_height = main.query_one("#log-panel").outer_size.height + 9  # room for the three runs
+        await pilot.pause(0.3)
         await shoot(app, "log-after-runs")
-        main.open_tool("probe", "sleep-ms", {"ms": 4000})
-        await pilot.pause(0.2)
-        await pilot.press("ctrl+r")
-        await pilot.pause(0.6)
-        await shoot(app, "run-in-progress")
-        await wait_idle(pilot, app, runs=4)
+        main.action_toggle_log()
+        main.action_toggle_log()  # back to the stylesheet's sizes
         app.clear_notifications()
         engine.add_instance("greeter", "work")
         app.configure("greeter", "work")
@@ -107,6 +122,18 @@ async def main() -> None:
             await pilot.pause(1.2)
             await shoot(app, f"theme-{theme}")
         app.theme = "dark"
+
+    step(f"the same at {NARROW[0]}x{NARROW[1]}")
+    app = SkillTui(engine)
+    async with app.run_test(size=NARROW) as pilot:
+        await wait_idle(pilot, app)
+        app.main.open_tool("textkit", "slugify", {"text": "Crème Brûlée: the ÜBER recipe (2024)!"})
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+r")
+        await wait_idle(pilot, app, runs=1)
+        app.clear_notifications()
+        await pilot.pause(0.3)
+        await shoot(app, "narrow")
 
 
 if __name__ == "__main__":

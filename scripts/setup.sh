@@ -6,6 +6,9 @@
 #   4. the example skills built with componentize-js (cached by content hash)
 #   5. with --install: the example skills installed into the engine home
 # Re-running it does only what changed.
+# The engine's cache is the one the `skill` command uses: $SKILL_ENGINE_CACHE, else
+# ~/.cache/skill-tui. start.sh, test.sh, screenshots.py and your own `skill` commands all
+# share it, so none of them rebuilds what another built.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -50,7 +53,11 @@ want=$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing skill-tui and its dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]' --config-settings editable_mode=compat
+  # A plain path entry in a .pth, no import hook: an editable finder module imported by
+  # site at every start would slow `skill run` (README "Speed"). pyproject's package-dir
+  # {"" = "."} gives exactly that in setuptools' default (lenient) mode; the 'compat'
+  # mode used before gave the same .pth but prints a deprecation box and will go away.
+  .venv/bin/python -m pip install -q -e '.[test]'
   echo "$want" > "$stamp"
 fi
 
@@ -63,8 +70,17 @@ say "building the example skills (first time: npm toolchain + ~15 s per skill; c
 .venv/bin/python -m engine.build.examples
 
 # ---- 5. install them -------------------------------------------------------------------------------
+# Installing an example that is already installed from the same source is a no-op; one that
+# cannot be installed (say, a different build of the same version) is reported in one line
+# and the installed one stays: start.sh opens the app either way.
 if ((INSTALL_EXAMPLES)); then
+  say "installing the example skills (first time: ~5 s compile each)"
+  exec 3>&1
   for dir in examples/*/; do
-    .venv/bin/skill install "$dir"
+    if ! err=$(.venv/bin/skill install "$dir" 2>&1 >&3); then
+      last=$(printf '%s\n' "$err" | grep -v '^ ' | tail -n 1 || true)
+      echo "warning: ${dir%/} was not installed: ${last#error: }" >&2
+    fi
   done
+  exec 3>&-
 fi

@@ -83,6 +83,22 @@ def built_examples() -> dict[str, Path]:
     return SKILL_DIRS
 
 
+@pytest.fixture(scope="session")
+def rebuilt_textkit(tmp_path_factory, built_examples: dict[str, Path]) -> Path:
+    """examples/textkit built a second time, from the same source with the same toolchain, in
+    a cache of its own (only the npm toolchain is shared): what another cache folder or
+    machine makes of it. componentize-js does not give the same bytes twice."""
+    from engine.build import build_folder
+    from engine.build.toolchain import lock_hash
+
+    cache = tmp_path_factory.mktemp("other-cache")
+    (cache / "toolchain").mkdir()
+    (cache / "toolchain" / lock_hash()).symlink_to(SHARED_CACHE / "toolchain" / lock_hash())
+    out = cache / "textkit.wasm"
+    build_folder(Home(root=cache / "home", cache=cache), built_examples["textkit"], out=out)
+    return out
+
+
 @pytest.fixture
 def example(engine: Engine, built_examples: dict[str, Path]):
     """Install a real jco-built skill into this test's engine: example("notes") → InstalledSkill."""

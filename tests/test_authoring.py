@@ -52,7 +52,7 @@ def test_init_lists_templates(capsys):
     assert set(templates()) == {"js", "ts"}
     assert main(["init", "--list"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("js ") and "\nts " in out
+    assert out.startswith("TEMPLATE  DESCRIPTION\njs ") and "\nts " in out
 
 
 @pytest.mark.parametrize("template,source", [("js", "skill.js"), ("ts", "skill.ts")])

@@ -1,9 +1,10 @@
 """The pinned JS toolchain and the build of JS skills into components.
 
 Running the built skills is tested through the engine in test_examples.py and
-test_sandbox.py. Builds are cached by content hash in ``$SKILL_ENGINE_CACHE`` (or ``<repo>/.cache``),
-so only the first run pays for npm ci (~6 s) and componentize-js (~5-15 s per skill);
-compiled components are cached there too.
+test_sandbox.py. Builds are cached by content hash in the engine's cache
+(``$SKILL_ENGINE_CACHE``, else ``~/.cache/skill-tui``), so only the first run pays for
+npm ci (~6 s) and componentize-js (~5-15 s per skill); compiled components are cached
+there too.
 """
 
 from __future__ import annotations
@@ -158,7 +159,8 @@ def test_examples_script(home, built, tmp_path):
     r = subprocess.run([sys.executable, "-m", "engine.build.examples", str(PROBE)], cwd=REPO, env=env,
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
-    lines = r.stdout.strip().splitlines()
+    header, *lines = r.stdout.strip().splitlines()
+    assert header.startswith(f"build cache: {home.cache} ")
     assert [ln.split()[0] for ln in lines] == ["greeter", "notes", "textkit", "probe"]
     assert all("cached" in ln and " MB " in ln for ln in lines), lines
     for name in ("greeter", "notes", "textkit"):
@@ -172,3 +174,28 @@ def test_examples_script(home, built, tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 1
     assert len(r.stderr.strip().splitlines()) == 1 and "skill.js:1:" in r.stderr, r.stderr
+
+
+@integration
+def test_a_rebuild_records_the_same_build_inputs_and_no_cache_path(built, rebuilt_textkit):
+    """Two builds of one source differ byte-wise (componentize-js's wizer snapshot of the JS
+    engine's start-up differs from run to run), so each carries its build inputs, the cache
+    key; and neither carries the path of the cache it was built in."""
+    from engine.build.provenance import build_inputs
+
+    first, again = built["textkit"].read_bytes(), rebuilt_textkit.read_bytes()
+    assert build_inputs(first) == build_inputs(again) == built["textkit"].stem
+    for wasm, cache in ((first, SHARED_CACHE), (again, rebuilt_textkit.parent)):
+        assert str(cache.resolve()).encode() not in wasm and b".tmp-build-" not in wasm
+
+
+def test_build_inputs_survive_in_a_component_and_are_absent_elsewhere():
+    from engine.build.provenance import build_inputs, stamp
+    from fixtures import wat
+
+    plain = wat.component_bytes()
+    assert build_inputs(plain) is None and build_inputs(b"not wasm") is None
+    stamped = stamp(plain, "ab" * 32, "lock")
+    assert build_inputs(stamped) == "ab" * 32
+    assert build_inputs(stamped[:-3]) is None  # a truncated file is not trusted
+

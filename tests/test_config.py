@@ -74,19 +74,19 @@ def test_parse_config_text_gives_typed_values(field, text, value):
 
 
 @pytest.mark.parametrize("field, text, message", [
-    (PORT, "4.5", "port: expected an integer, got '4.5'"),
-    (PORT, "eighty", "port: expected an integer, got 'eighty'"),
+    (PORT, "4.5", 'port: expected an integer, got "4.5"'),
+    (PORT, "eighty", 'port: expected an integer, got "eighty"'),
     (PORT, "0", "port: 0 is below the minimum 1"),
     (PORT, "70000", "port: 70000 is above the maximum 65535"),
-    (RATIO, "half", "ratio: expected a number, got 'half'"),
+    (RATIO, "half", 'ratio: expected a number, got "half"'),
     (RATIO, "1.5", "ratio: 1.5 is above the maximum 1"),
     (RATIO, "-0.1", "ratio: -0.1 is below the minimum 0"),
-    (VERBOSE, "maybe", "verbose: expected true or false, got 'maybe'"),
-    (MODE, "slow", "mode: must be one of fast, safe; got 'slow'"),
-    (HOST, "example.com", "host: 'example.com' is not a URL; write it like https://example.com/path"),
-    (HOST, "https://", "host: 'https://' is not a URL"),
+    (VERBOSE, "maybe", 'verbose: expected true or false, got "maybe"'),
+    (MODE, "slow", 'mode: must be one of fast, safe; got "slow"'),
+    (HOST, "example.com", 'host: "example.com" is not a URL; write it like https://example.com/path'),
+    (HOST, "https://", 'host: "https://" is not a URL'),
     (ROOT, "   ", "root: a path cannot be empty"),
-    (REGION, "EU-WEST-1", "region: 'EU-WEST-1' does not match the pattern [a-z]{2}-[a-z]+-[0-9]"),
+    (REGION, "EU-WEST-1", 'region: "EU-WEST-1" does not match the pattern [a-z]{2}-[a-z]+-[0-9]'),
     (REGION, "xeu-west-1", "does not match the pattern"),  # the whole value must match
 ])
 def test_parse_config_text_refuses_with_one_clear_line(field, text, message):
@@ -118,14 +118,14 @@ def test_enum_is_enforced_on_integer_fields_too():
 
 
 @pytest.mark.parametrize("field, value, message", [
-    (PORT, "443", "port: expected an integer, got '443'"),  # a TOML string is not an integer
+    (PORT, "443", 'port: expected an integer, got "443"'),  # a TOML string is not an integer
     (PORT, 443.0, "port: expected an integer, got 443.0"),
-    (PORT, True, "port: expected an integer, got True"),  # bool is an int in Python, not here
-    (RATIO, "0.5", "ratio: expected a number, got '0.5'"),
-    (VERBOSE, "true", "verbose: expected true or false, got 'true'"),
+    (PORT, True, "port: expected an integer, got true"),  # bool is an int in Python, not here
+    (RATIO, "0.5", 'ratio: expected a number, got "0.5"'),
+    (VERBOSE, "true", 'verbose: expected true or false, got "true"'),
     (VERBOSE, 1, "verbose: expected true or false, got 1"),
     (HOST, 80, "host: expected text, got 80"),
-    (MODE, ["fast"], "mode: expected text, got ['fast']"),
+    (MODE, ["fast"], 'mode: expected text, got ["fast"]'),
 ])
 def test_check_config_value_refuses_stored_values_of_the_wrong_type(field, value, message):
     with pytest.raises(UsageError) as e:
@@ -171,13 +171,13 @@ def test_save_writes_typed_values_and_a_secret_reference(engine, typed):
 
 
 @pytest.mark.parametrize("key, text, message", [
-    ("port", "http", "port: expected an integer, got 'http'"),
+    ("port", "http", 'port: expected an integer, got "http"'),
     ("port", "0", "port: 0 is below the minimum 1"),
     ("ratio", "2", "ratio: 2.0 is above the maximum 1"),
     ("verbose", "sometimes", "verbose: expected true or false"),
-    ("mode", "turbo", "mode: must be one of fast, safe; got 'turbo'"),
-    ("host", "localhost:80", "host: 'localhost:80' is not a URL"),
-    ("region", "mars", "region: 'mars' does not match the pattern"),
+    ("mode", "turbo", 'mode: must be one of fast, safe; got "turbo"'),
+    ("host", "localhost:80", 'host: "localhost:80" is not a URL'),
+    ("region", "mars", 'region: "mars" does not match the pattern'),
     ("api_key", "sk-short", "api_key: the secret value does not match the pattern"),
     ("nope", "1", "typed has no config field 'nope'; its fields are: host, port, ratio, verbose, mode, root, "
                   "region, api_key"),
@@ -237,7 +237,7 @@ def test_unknown_and_mistyped_values_in_a_hand_edited_file_make_the_instance_not
     path.write_text('host = "https://h.example"\napi_key = "sk-plaintext1"\nport = "80"\ncolour = "red"\n')
     problems = engine.config.report(typed, "default").problems
     assert any(p.startswith("api_key: a secret stored as plain text") for p in problems)
-    assert "port: expected an integer, got '80'" in problems
+    assert 'port: expected an integer, got "80"' in problems
     assert any(p.startswith("colour: not a config field of typed") for p in problems)
     assert not engine.instance_status(typed)[0].ready
 

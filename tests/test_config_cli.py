@@ -44,6 +44,10 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def one_line_error(proc: subprocess.CompletedProcess) -> str:
+    """The one `error:` line on stderr (with --json: the error object's message on stdout)."""
+    if "--json" in proc.args:
+        assert proc.stderr == "", proc.stderr
+        return "error: " + json.loads(proc.stdout)["error"]["message"]
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
     assert lines[0].startswith("error: "), proc.stderr
@@ -146,13 +150,13 @@ def test_set_keeps_comments_and_order(skill, engine, typed):
 # ---- 3. refusing bad values; required fields -----------------------------------------------------
 
 @pytest.mark.parametrize("assignment, message", [
-    ("port=eighty", "port: expected an integer, got 'eighty'"),
+    ("port=eighty", 'port: expected an integer, got "eighty"'),
     ("port=0", "port: 0 is below the minimum 1"),
     ("ratio=3", "ratio: 3.0 is above the maximum 1"),
-    ("verbose=perhaps", "verbose: expected true or false, got 'perhaps'"),
-    ("mode=turbo", "mode: must be one of fast, safe; got 'turbo'"),
-    ("host=example.com", "host: 'example.com' is not a URL"),
-    ("region=Mars", "region: 'Mars' does not match the pattern [a-z]{2}-[a-z]+-[0-9]"),
+    ("verbose=perhaps", 'verbose: expected true or false, got "perhaps"'),
+    ("mode=turbo", 'mode: must be one of fast, safe; got "turbo"'),
+    ("host=example.com", 'host: "example.com" is not a URL'),
+    ("region=Mars", 'region: "Mars" does not match the pattern [a-z]{2}-[a-z]+-[0-9]'),
     ("api_key=sk-Secret!!", "api_key: the secret value does not match the pattern"),
     ("colour=red", "typed has no config field 'colour'; its fields are: host, port, ratio, verbose, mode, root, "
                    "region, api_key"),
@@ -197,7 +201,7 @@ def test_a_missing_required_field_saves_but_leaves_the_instance_not_ready(skill,
     assert report == {"instance": "default", "ready": False, "missing": ["api_key"], "problems": []}
     skill("config", "typed", "--set", f"api_key={API_KEY}")
     assert json.loads(skill("instances", "--json").stdout)[0]["ready"] is True
-    assert "typed@default      ready" in skill("instances").stdout
+    assert "typed@default  ready" in skill("instances").stdout.splitlines()
 
 
 # ---- 4/5. values reach the skill; secrets ----------------------------------------------------------
@@ -359,7 +363,7 @@ def test_an_unknown_field_is_a_clear_error(skill, engine, typed, tmp_path):
 @pytest.mark.parametrize("content, message", [
     ('host = "https://i.example"\nport = \n', "invalid TOML"),
     ('host = "https://i.example"\ncolour = "red"\n', "has no config field 'colour'"),
-    ('host = "https://i.example"\nport = "8443"\n', "port: expected an integer, got '8443'"),
+    ('host = "https://i.example"\nport = "8443"\n', "port: expected an integer, got \"8443\""),
     ('host = "https://i.example"\nport = 99999\n', "port: 99999 is above the maximum 65535"),
     ('api_key = "sk-NOT-VALID"\nport = 1\n', "api_key: the secret value does not match"),
     ('port = 2\n[sandbox]\ntimeout_s = -5\n', "timeout_s and memory_mb"),

@@ -35,3 +35,9 @@ def test_run_path_loads_no_install_time_modules():
     full = subprocess.run([sys.executable, "-c", "import engine.api, engine.runtime, sys; "
                            "print('engine.manifest' in sys.modules)"], capture_output=True, text=True).stdout
     assert full.strip() == "False"
+
+
+def test_cli_start_loads_no_table_printing():
+    """Table printing (unicodedata for character widths) is imported by the commands that print tables."""
+    loaded = _loaded_after("import engine.cli\nengine.cli.build_parser()")
+    assert not loaded & {"unicodedata"}

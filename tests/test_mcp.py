@@ -175,7 +175,7 @@ async def exercise(session: ClientSession) -> None:
     unknown = await session.call_tool("nope__default__echo", {})
     assert unknown.is_error and "unknown tool 'nope__default__echo'" in text(unknown)
     wrong = await session.call_tool("echo__default__echo", {"text": 3})
-    assert wrong.is_error and text(wrong) == "echo:echo: parameter 'text' must be a string, got int '3'"
+    assert wrong.is_error and text(wrong) == "echo:echo: parameter 'text' must be a string, got integer 3"
     missing = await session.call_tool("echo__default__echo", {"times": 2})
     assert missing.is_error and "missing required parameter 'text'" in text(missing)
     extra = await session.call_tool("echo__default__echo", {"text": "a", "colour": "red"})

@@ -70,7 +70,8 @@ async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
 
         async def refresh() -> None:
             status.poll()
-            await app.workers.wait_for_complete()
+            # every worker but the store watcher, which runs as long as the app
+            await app.workers.wait_for_complete([w for w in app.workers if w.group != "watch"])
             await pilot.pause(0.05)
 
         await refresh()

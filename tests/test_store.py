@@ -159,3 +159,34 @@ def test_instances_report_missing_required_config(engine, tmp_path):
     assert list(status) == ["default", "prod"]
     assert status["default"].missing == ("api_key",) and not status["default"].ready
     assert status["prod"].ready
+
+
+def _built(tmp_path, inputs: str, raw: str):
+    """A component as a build here leaves it: stamped with its build inputs (``raw`` varies its bytes)."""
+    from engine.build.provenance import stamp
+
+    path = tmp_path / f"kit-{raw.replace(' ', '-')}.wasm"
+    path.write_bytes(stamp(wat.component_bytes(name="kit", raw=raw), inputs, "lock"))
+    return path
+
+
+def test_a_rebuild_from_the_same_inputs_is_unchanged(engine, tmp_path):
+    first = engine.install(_built(tmp_path, "a" * 64, raw="first build"))
+    again = engine.install(_built(tmp_path, "a" * 64, raw="second build"))
+    assert (first.status, again.status) == ("installed", "unchanged")
+    assert engine.skill("kit").component_sha256 == first.skill.component_sha256
+    with pytest.raises(UsageError, match="kit 0.1.0 is already installed with different content"):
+        engine.install(_built(tmp_path, "b" * 64, raw="third build"))
+
+
+@pytest.mark.integration
+def test_installing_the_example_built_in_another_cache_is_unchanged(skill, built_examples, rebuilt_textkit, tmp_path):
+    """What a person met: set-up and the tests had built the example in different caches."""
+    import shutil
+
+    skill("install", str(built_examples["textkit"]))
+    other = tmp_path / "textkit"
+    shutil.copytree(built_examples["textkit"], other)
+    shutil.copyfile(rebuilt_textkit, other / "dist" / "textkit.wasm")
+    again = skill("install", str(other))
+    assert "textkit 1.0.0 already installed, unchanged" in again.stdout

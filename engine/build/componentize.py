@@ -7,7 +7,14 @@ componentize-js CLI turns the bundle into a component of the ``skill`` world in
 imports no wasi:http at all.
 
 The result lands in ``home.builds / <sha256(build key, bundle, every wit file,
-lockfile)>.wasm``: an unchanged skill is never componentized twice.
+lockfile)>.wasm``: an unchanged skill is never componentized twice. That hash, the
+build inputs, is also stamped into the component (:mod:`engine.build.provenance`):
+componentize-js gives different bytes on every run, and the store uses the stamp to
+recognise a rebuild of the same source as the same skill.
+
+Bundling and componentizing happen in a private temporary folder outside the cache:
+componentize-js stores its working paths in the component, and the cache's absolute
+path (the builder's home folder) has no business in a component that gets shared.
 """
 
 from __future__ import annotations
@@ -26,14 +33,17 @@ from pathlib import Path
 from typing import Callable
 
 from engine.build import WORLD_NAME, world_dir
-from engine.build.toolchain import ToolchainError, ensure_toolchain, lock_bytes
+from engine.build.provenance import stamp
+from engine.build.toolchain import ToolchainError, ensure_toolchain, lock_bytes, lock_hash
 from engine.errors import UsageError
+from engine.fsutil import atomic_write_bytes
 from engine.home import Home
 
 EXTERNALS = ("wasi:*", "get-config", "get-all-config")
 DISABLED_FEATURES = ("http", "fetch-event")
 # Anything that changes the output for the same inputs goes in here (bump to invalidate).
-BUILD_KEY = f"skill-build/2 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
+# 3: components carry their build inputs (engine.build.provenance).
+BUILD_KEY = f"skill-build/3 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
 COMPONENTIZE_TIMEOUT_S = 900
 
 Progress = Callable[[str], None] | None
@@ -49,6 +59,7 @@ class BuildResult:
     size: int         # bytes
     seconds: float    # wall time of this build_component call
     cached: bool      # True when componentize was skipped (cache hit)
+    inputs: str       # sha256 of the build inputs, stamped into the component
 
 
 def _display(path: Path) -> str:
@@ -230,8 +241,7 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
         raise BuildError(e.message) from None
     wit = wit or world_dir()
 
-    home.builds.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".tmp-build-", dir=home.builds) as td:
+    with tempfile.TemporaryDirectory(prefix="skill-build-") as td:
         bundle_js = bundle(entry, tc.esbuild_cmd(), Path(td), adapt=adapt)
         code = bundle_js.read_bytes()
         h = hashlib.sha256()
@@ -239,7 +249,8 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
         h.update(len(code).to_bytes(8, "little") + code)
         _wit_digest(h, wit)
         h.update(lock_bytes())
-        cache_path = home.builds / f"{h.hexdigest()}.wasm"
+        inputs = h.hexdigest()
+        cache_path = home.builds / f"{inputs}.wasm"
 
         cached = cache_path.is_file()
         if not cached:
@@ -255,7 +266,7 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
             r = _run_componentize(cmd, Path(td), cancel, nice, entry)
             if r.returncode != 0 or not tmp_out.is_file() or tmp_out.stat().st_size == 0:
                 raise BuildError(_componentize_error(r.stderr + "\n" + r.stdout, entry, bundle_js))
-            os.replace(tmp_out, cache_path)  # atomic: same filesystem
+            atomic_write_bytes(cache_path, stamp(tmp_out.read_bytes(), inputs, lock_hash()))
 
     result_path = cache_path
     if out is not None:
@@ -270,14 +281,17 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
         size=result_path.stat().st_size,
         seconds=time.perf_counter() - t0,
         cached=cached,
+        inputs=inputs,
     )
 
 
 def _run_componentize(cmd: list[str], cwd: Path, cancel: threading.Event | None, nice: int,
                       entry: Path) -> subprocess.CompletedProcess:
     preexec = (lambda: os.nice(nice)) if nice and hasattr(os, "nice") else None
+    # componentize-js makes its working folder under TMPDIR: keep it inside ours, so a
+    # cancelled build leaves nothing behind
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=preexec)
+                            preexec_fn=preexec, env={**os.environ, "TMPDIR": str(cwd)})
     deadline = time.monotonic() + COMPONENTIZE_TIMEOUT_S
     while True:
         try:

@@ -3,8 +3,9 @@
 Each skill folder (``examples/*/`` plus any folders given as arguments) holds a
 ``skill.yaml``; its ``source:`` (default ``skill.js``) is built into its
 ``component:`` path (default ``dist/<name>.wasm``). Builds run one after the
-other: componentize-js peaks near 800 MB and the machine has 2 cores. Prints one
-line per skill; exits 1 with a one-line error on the first failure.
+other: componentize-js peaks near 800 MB and the machine has 2 cores. Prints the
+cache it builds in, then one line per skill; exits 1 with a one-line error on the
+first failure.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__.strip())
         return 0
     home = Home.from_env()
+    print(f"build cache: {home.cache} (the `skill` command's; SKILL_ENGINE_CACHE moves it)", flush=True)
     try:
         for d in skill_dirs(argv):
             name, r = build_folder(home, d, progress=lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))

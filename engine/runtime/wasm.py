@@ -118,10 +118,13 @@ class WasmRuntime:
     def cache_path(self, sha256: str) -> Path:
         return self._compiled_dir / f"{sha256}-{self._cache_suffix}"
 
-    def compile(self, wasm: bytes, origin: str) -> tuple[str, Component]:
+    def compile(self, wasm: bytes, origin: str,
+                on_compile: Callable[[], None] | None = None) -> tuple[str, Component]:
         """Check that `wasm` is a skill component, compile it and store it in the cache.
 
         Returns (sha256, component). Raises ComponentError with one clear line.
+        `on_compile` is called only when Cranelift really compiles (not cached), after the
+        header checks, so a progress line never claims work on a file that is refused at once.
         """
         if wasm[:4] != b"\0asm":
             raise ComponentError(f"{origin} is not a WebAssembly file (it does not start with \\0asm)")
@@ -133,6 +136,8 @@ class WasmRuntime:
         sha256 = hashlib.sha256(wasm).hexdigest()
         component = self._cached(sha256)
         if component is None:
+            if on_compile is not None:
+                on_compile()
             try:
                 component = Component(self.engine, wasm)
             except WasmtimeError as e:

@@ -7,6 +7,11 @@ loads the embedder (fastembed + the vendored MiniLM model: ~0.7 s), brings the i
 under `<home>/search/` up to date with the installed skills (embedding only new or
 changed documents) and ranks. Later calls reuse both and re-sync only when the
 skills folder changed (an install, upgrade or removal swaps a symlink there).
+
+An empty result means no tool matches: nothing came close enough by meaning and
+keywords (engine.search.index.MATCH_MIN). The CLI, the MCP server and the TUI all
+rank through `find`; `find_keywords` is the model-free stand-in the TUI shows while
+the model loads.
 """
 
 from __future__ import annotations
@@ -29,9 +34,14 @@ if TYPE_CHECKING:
 PLACEHOLDER = "..."
 
 
+def no_match(query: str) -> str:
+    """What every front end says when nothing matches."""
+    return f"no tool matches {query!r}"
+
+
 @dataclass(frozen=True)
 class SearchHit:
-    score: float  # 0..1, higher is better (fused reciprocal rank: 1 = first by meaning and by keywords)
+    score: float  # relevance 0..1: 0 as close as nonsense gets, 1 a clear match (engine.search.index.relevance)
     skill: str
     instance: str  # the instance the command line uses (the one asked for, else "default", else the first)
     tool: str | None  # None: the hit is the skill's own SKILL.md knowledge, not one tool
@@ -168,17 +178,17 @@ class Searcher:
         with self._lock:
             ranked = self.index.rank(query, top=top, mode=mode,
                                      keep=keep if (skill or instance or tag) else None)
-        hits = []
-        for r in ranked:
-            d = r.doc
-            insts = tuple(instances_of(d.skill))
-            inst = instance or ("default" if "default" in insts or not insts else insts[0])
-            values = quoted_values(query, d.params) if d.tool else {}
-            hits.append(SearchHit(score=r.score, skill=d.skill, instance=inst, tool=d.tool,
-                                  description=d.description, excerpt=d.excerpt, params=d.params,
-                                  command=command_line(d.skill, inst, d.tool, d.params, values), values=values,
-                                  instances=insts, tags=d.tags, dense=r.dense, keyword=r.keyword))
-        return hits
+        return [_hit(d=r.doc, score=r.score, query=query, instance=instance, insts=tuple(instances_of(r.doc.skill)),
+                     dense=r.dense, keyword=r.keyword) for r in ranked]
+
+
+def _hit(d: "Document", score: float, query: str, instance: str | None, insts: tuple[str, ...],
+         dense: float = 0.0, keyword: float = 0.0) -> SearchHit:
+    inst = instance or ("default" if "default" in insts or not insts else insts[0])
+    values = quoted_values(query, d.params) if d.tool else {}
+    return SearchHit(score=score, skill=d.skill, instance=inst, tool=d.tool, description=d.description,
+                     excerpt=d.excerpt, params=d.params, command=command_line(d.skill, inst, d.tool, d.params, values),
+                     values=values, instances=insts, tags=d.tags, dense=dense, keyword=keyword)
 
 
 _searchers: dict[tuple[str, str], Searcher] = {}
@@ -209,3 +219,18 @@ def find(engine: "Engine", query: str, top: int = 5, skill: str | None = None, i
     if skill is not None:
         engine.skill(skill)  # NotFoundError names the installed ones
     return searcher(engine).find(query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)
+
+
+def find_keywords(engine: "Engine", query: str, top: int = 5) -> list[SearchHit]:
+    """Keyword matches (BM25 over the same documents) for while the model loads: no model, no index
+    files. A match shares at least one word with the query; the order is BM25's and the score is 0
+    (relevance needs the model)."""
+    from engine.search.documents import documents, keyword_text
+    from engine.search.keyword import BM25
+
+    docs = documents(engine.skills())
+    kw = BM25([keyword_text(d) for d in docs]).scores(query)
+    order = sorted((i for i in range(len(docs)) if kw[i] > 0), key=lambda i: -kw[i])[:top]
+    instances = engine.instances
+    return [_hit(docs[i], 0.0, query, None, tuple(instances.names(docs[i].skill)), keyword=float(kw[i]))
+            for i in order]

@@ -4,6 +4,12 @@ Tokens are lower-cased alphanumeric runs (camelCase and kebab-case split apart),
 without English stop words, reduced by a small suffix stemmer so that "notes",
 "note" and "noting" meet. Postings are numpy arrays with the per-document weight
 precomputed, so a query costs one vector add per query term.
+
+Raw BM25 grows with the query's length and rarity, so it says nothing on its own
+about how well a document answers. The coverage divides it by the most any document
+could score for that query (each term's idf × (k1 + 1); a word no document has
+counts at the rarest idf): the share of the query's keyword evidence a document holds,
+0..1, comparable across queries. The search's no-match decision uses it.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ def tokens(text: str) -> list[str]:
 
 class BM25:
     def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
-        self.n = len(texts)
+        self.n, self.k1 = len(texts), k1
         counts = [Counter(tokens(t)) for t in texts]
         lengths = np.array([sum(c.values()) for c in counts], dtype=np.float32)
         avg = float(lengths.mean()) if self.n else 1.0
@@ -61,8 +67,16 @@ class BM25:
         for term, (ids, tfs) in postings.items():
             idx = np.array(ids, dtype=np.int32)
             tf = np.array(tfs, dtype=np.float32)
-            idf = math.log(1 + (self.n - len(ids) + 0.5) / (len(ids) + 0.5))
+            idf = self.idf(len(ids))
             self._postings[term] = (idx, (idf * tf * (k1 + 1) / (tf + norm[idx])).astype(np.float32))
+
+    def idf(self, df: int) -> float:
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def ceiling(self, query: str) -> float:
+        """The most any document could score for `query` (scores / ceiling is the coverage, 0..1)."""
+        terms = dict.fromkeys(tokens(query))
+        return (self.k1 + 1) * sum(self.idf(len(self._postings[t][0]) if t in self._postings else 0) for t in terms)
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.n, dtype=np.float32)

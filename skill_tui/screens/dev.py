@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
 from engine.errors import SkillError
+from skill_tui import HEADER_ICON
 from skill_tui.messages import SkillsChanged
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.widgets.log_view import LogView
@@ -71,7 +72,7 @@ class DevScreen(KeepsTypedKeys, Screen[None]):
         self.release_state = ""
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         with Horizontal(classes="dev-row"):
             yield Input(self.folder, placeholder="skill folder (with skill.yaml)", id="dev-folder")
             yield Button("Start", id="dev-toggle", variant="primary")

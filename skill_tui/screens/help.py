@@ -14,7 +14,7 @@ from textual.widgets import Static
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: 90; height: 80%; border: thick $primary; background: $surface;
+    HelpScreen > VerticalScroll { width: 90%; max-width: 100; height: 80%; border: thick $primary; background: $surface;
                                   padding: 1 2; }
     """
     BINDINGS = [Binding("escape,q,f1", "dismiss", "Close")]

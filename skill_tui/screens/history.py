@@ -14,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from skill_tui import HEADER_ICON
+
 LIMIT = 1000
 
 
@@ -31,7 +33,7 @@ class HistoryScreen(Screen[dict | None]):
         self.rows: list[dict[str, Any]] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         yield DataTable(cursor_type="row", zebra_stripes=True)
         with VerticalScroll():
             yield Static(id="run-details")

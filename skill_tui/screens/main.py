@@ -24,6 +24,8 @@ from engine.errors import SkillError
 from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
 from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
+from skill_tui import HEADER_ICON
+from skill_tui.focus import focus_now
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
@@ -39,7 +41,8 @@ def clock() -> str:
     return time.strftime("%H:%M:%S")
 
 
-SETTLE = 0.06  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms)
+SETTLE = 0.12  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms;
+#               a refill costs 0.1-0.3 s of layout, so a held arrow key must not trigger one per row)
 
 
 def format_duration(ms: float) -> str:
@@ -92,7 +95,7 @@ class MainScreen(Screen):
         return self.app.engine
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         with Horizontal(id="top"):
             with Vertical(id="sidebar"):
                 yield SkillsPane(id="skills")
@@ -202,7 +205,7 @@ class MainScreen(Screen):
 
     @on(SkillsPane.Chosen)
     def _skill_chosen(self) -> None:
-        self.query_one("#tools-list").focus()
+        focus_now(self.query_one("#tools-list"))
 
     @on(ToolsPane.Chosen)
     def _tool_chosen(self) -> None:
@@ -348,8 +351,9 @@ class MainScreen(Screen):
             styles.min_width = styles.max_width = styles.width = width
 
     def watch_log_height(self, height: int | None) -> None:
-        if height is not None:
+        if height is not None:  # the user's size wins; the panes above take the rest
             self.query_one("#log-panel").styles.height = height
+            self.query_one("#top").styles.height = "1fr"
 
     def action_resize_sidebar(self, delta: int) -> None:
         current = self.query_one("#sidebar").outer_size.width
@@ -365,18 +369,19 @@ class MainScreen(Screen):
     def action_toggle_log(self) -> None:
         self.log_height = None
         self.query_one("#log-panel").styles.height = None  # back to the stylesheet's sizes
+        self.query_one("#top").styles.height = None
         self.query_one("#top").toggle_class("hidden")
         self.query_one("#log-panel").toggle_class("maximized")
 
     def action_filter_skills(self) -> None:
-        self.query_one("#skill-filter", Input).focus()
+        focus_now(self.query_one("#skill-filter", Input))
 
     # ---- log search -----------------------------------------------------------------------
 
     def action_find_in_log(self) -> None:
         box = self.query_one("#log-search", Input)
         box.remove_class("hidden")
-        box.focus()
+        focus_now(box)
 
     @on(Input.Changed, "#log-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -391,7 +396,7 @@ class MainScreen(Screen):
         """Enter jumps to the first match and hands the keys to the log: n / N, not more typing."""
         log = self.query_one(LogView)
         log.next_match()
-        log.focus()
+        focus_now(log)
 
     @on(LogView.SearchChanged)
     def _search_state(self, event: LogView.SearchChanged) -> None:
@@ -401,7 +406,7 @@ class MainScreen(Screen):
     def key_escape(self) -> None:
         """Close the log search, or step out of the run form back to the tools list."""
         if self.focused is not None and self.query_one(RunForm) in self.focused.ancestors:
-            self.query_one("#tools-list").focus()
+            focus_now(self.query_one("#tools-list"))
             return
         box = self.query_one("#log-search", Input)
         if not box.has_class("hidden") or self.query_one(LogView).search_term:
@@ -409,7 +414,7 @@ class MainScreen(Screen):
             self.query_one(LogView).clear_search()
             box.add_class("hidden")
             self.query_one("#log-panel").border_subtitle = ""
-            self.query_one(LogView).focus()
+            focus_now(self.query_one(LogView))
 
     # ---- skill and instance actions ---------------------------------------------------------
 

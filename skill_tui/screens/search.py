@@ -1,10 +1,12 @@
 """Find a tool by what it does, across all installed skills, and open it in the run form.
 
-Results come from the engine's semantic search (meaning + keywords) and update as
-you type: each change waits 150 ms for the next key, then one exclusive thread
-worker asks the engine (a newer query cancels an older one). The search model
-loads in a worker the first time the screen opens; meanwhile the box says so and
-plain word matching stands in. Enter opens the highlighted tool's run form,
+Results come from the engine's search (`Engine.find`, the ranking `skill find` and
+the MCP server use) and update as you type: each change waits 150 ms for the next
+key, then one exclusive thread worker asks the engine (a newer query cancels an
+older one). Scores are the engine's relevance, 0..1; when nothing comes close the
+status says "no tool matches". The search model loads in a worker the first time
+the screen opens; meanwhile the box says so and the engine's keyword matches
+(`find_keywords`, unscored) stand in. Enter opens the highlighted tool's run form,
 pre-filled with what the query quoted (`slugify "Hello World"`).
 """
 
@@ -23,30 +25,20 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import SkillError
+from engine.search import no_match
 from engine.store import InstalledSkill
+from skill_tui.values import literal
 
 DEBOUNCE_S = 0.15
 TOP = 20
-LOADING = "loading the model… (word matches meanwhile)"
+LOADING = "loading the model… (keyword matches meanwhile)"
 
 
-def matches(skills: list[InstalledSkill], query: str) -> list[tuple[str, str]]:
-    """(skill, tool) pairs whose text holds every word of `query`: the stand-in while the model loads."""
-    words = query.lower().split()
-    found = []
-    for s in skills:
-        for t in s.tools:
-            text = " ".join([s.name, s.description, t.name, t.description, *(p.name for p in t.params)]).lower()
-            if all(w in text for w in words):
-                found.append((s.name, t.name))
-    return found
-
-
-def preview_text(hit: Any) -> Text:
-    """The preview pane: ref, description, SKILL.md excerpt, parameters, command line."""
+def preview_text(hit: Any, scored: bool = True) -> Text:
+    """The preview pane: ref, relevance, description, SKILL.md excerpt, parameters, command line."""
     out = Text()
     out.append(hit.ref, "bold")
-    out.append(f"  {hit.score:.2f}\n", "dim")
+    out.append(f"  {hit.score:.2f}\n" if scored else "\n", "dim")
     if hit.description:
         out.append(hit.description + "\n")
     if hit.excerpt:
@@ -56,7 +48,7 @@ def preview_text(hit: Any) -> Text:
         out.append("\nparameters\n", "bold")
         for p in hit.params:
             flags = p.type + (", required" if p.required else "")
-            default = f" = {p.default!r}" if p.default is not None else ""
+            default = f" = {literal(p.default)}" if p.default is not None else ""
             out.append(f"  {p.name}", "bold")
             out.append(f"  [{flags}]{default}")
             if p.description:
@@ -86,7 +78,8 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
     def __init__(self, skills: list[InstalledSkill]) -> None:
         super().__init__()
         self.skills = {s.name: s for s in skills}
-        self.hits: list[Any] = []  # engine.search.SearchHit, or (skill, tool) word matches while loading
+        self.hits: list[Any] = []  # engine.search.SearchHit
+        self.scored = False  # the hits come from the model (keyword matches while it loads have no score)
         self.ready = False
         self.loaded_here = False  # the model was loading when the screen opened (the box said so)
         self.searches = 0  # finished semantic searches (tests wait on it)
@@ -146,31 +139,33 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
     def _refresh_now(self) -> None:
         self._timer = None
         query = self.query_one(Input).value.strip()
-        if not self.ready:
-            self._show_words(query)
-        elif query:
-            self._search(query)
+        if query:
+            self._search(query, self.ready)
         else:
-            self._show_hits("", [])
+            self._show_hits("", [], self.ready)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def _search(self, query: str) -> None:
+    def _search(self, query: str, scored: bool) -> None:
+        from engine.search import find_keywords
+
         try:
-            hits = self.app.engine.find(query, top=TOP)
+            hits = self.app.engine.find(query, top=TOP) if scored else find_keywords(self.app.engine, query, TOP)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"error: {e}")
             return
-        self.app.call_from_thread(self._show_hits, query, hits)
+        self.app.call_from_thread(self._show_hits, query, hits, scored)
 
-    def _show_hits(self, query: str, hits: list[Any]) -> None:
-        if query != self.query_one(Input).value.strip():
-            return  # an older query's answer
+    def _show_hits(self, query: str, hits: list[Any], scored: bool) -> None:
+        if query != self.query_one(Input).value.strip() or (self.ready and not scored):
+            return  # an older query's answer, or keyword matches that came after the model
         self.hits = hits
+        self.scored = scored
         self._shown = query
         options = self.query_one(OptionList)
         options.clear_options()
         for n, h in enumerate(hits):
-            label = Text.assemble((f"{h.score:.2f} ", "dim"), (h.ref, "bold"), "  ", (h.description, "dim"))
+            score = (f"{h.score:.2f} ", "dim") if scored else ""
+            label = Text.assemble(score, (h.ref, "bold"), "  ", (h.description, "dim"))
             label.truncate(200)
             options.add_option(Option(label, id=str(n)))
         if hits:
@@ -178,6 +173,8 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
             self._preview(0)
         else:
             self.query_one("#preview", Static).update("")
+        if not scored:
+            return  # the status keeps saying the model is loading
         self.searches += 1
         if self._enter_pending:
             self._enter_pending = False
@@ -185,22 +182,10 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
                 self._choose(0)
                 return
         if not query:
-            self._status("type what you want to do; results are ranked by meaning and keywords")
+            self._status("type what you want to do; results are ranked by meaning and keywords, "
+                         "scored 0..1 by relevance")
         else:
-            self._status(f"{len(hits)} result{'s' if len(hits) != 1 else ''}" if hits else "no results")
-
-    def _show_words(self, query: str) -> None:
-        found = matches(list(self.skills.values()), query)
-        self.hits = found
-        options = self.query_one(OptionList)
-        options.clear_options()
-        for n, (skill, tool) in enumerate(found):
-            t = self.skills[skill].tool(tool)
-            label = Text.assemble((f"{skill}:{tool}", "bold"), "  ", (t.description if t else "", "dim"))
-            options.add_option(Option(label, id=str(n)))
-        if found:
-            options.highlighted = 0
-        self.query_one("#preview", Static).update("")
+            self._status(f"{len(hits)} result{'s' if len(hits) != 1 else ''}" if hits else no_match(query))
 
     def _status(self, text: str) -> None:
         self.query_one("#search-status", Static).update(text)
@@ -213,8 +198,8 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
             self._preview(event.option_index)
 
     def _preview(self, index: int) -> None:
-        if 0 <= index < len(self.hits) and not isinstance(self.hits[index], tuple):
-            self.query_one("#preview", Static).update(preview_text(self.hits[index]))
+        if 0 <= index < len(self.hits):
+            self.query_one("#preview", Static).update(preview_text(self.hits[index], self.scored))
 
     def action_move(self, step: int) -> None:
         options = self.query_one(OptionList)
@@ -225,8 +210,9 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
     @on(Input.Submitted)
     def _submit(self) -> None:
         options = self.query_one(OptionList)
-        if self.ready and (self._timer is not None or self._shown != self.query_one(Input).value.strip()):
-            self._enter_pending = True  # results for the latest keys are on their way: choose the first
+        latest = self._timer is None and self._shown == self.query_one(Input).value.strip()
+        if self.ready and not (latest and self.scored):
+            self._enter_pending = True  # the model's results for the latest keys are on their way: choose the first
             return
         if options.highlighted is not None:
             self._choose(options.highlighted)
@@ -239,9 +225,6 @@ class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
         if not 0 <= index < len(self.hits):
             return
         hit = self.hits[index]
-        if isinstance(hit, tuple):
-            self.dismiss((hit[0], hit[1], {}))
-            return
         tool = hit.tool
         if tool is None:  # the skill's own knowledge: open its first tool
             skill = self.skills.get(hit.skill)

@@ -9,7 +9,6 @@ values and defaults are shown as typed on the command line (true, 8080), never a
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from rich.text import Text
@@ -23,12 +22,10 @@ from textual.widgets import Button, Footer, Header, Input, Select, Static, Switc
 from engine.configuration import ConfigEntry, ConfigReport
 from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
+from skill_tui import HEADER_ICON
+from skill_tui.focus import focus_now
 from skill_tui.typing_keys import KeepsTypedKeys
-
-
-def shown(value: Any) -> str:
-    """A value as a person types it (true, 8080, fast), never as Python writes it (True)."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+from skill_tui.values import plain
 
 
 class FieldRow(VerticalGroup):
@@ -43,10 +40,10 @@ class FieldRow(VerticalGroup):
         if f.type == "boolean":
             self.control: Input | Switch | Select = Switch(bool(current), animate=False)
         elif f.enum:
-            self.control = Select([(shown(v), v) for v in f.enum], allow_blank=True,
+            self.control = Select([(plain(v), v) for v in f.enum], allow_blank=True,
                                   value=current if current in f.enum else Select.NULL, prompt=self._hint(entry))
         else:
-            value = "" if f.secret or current is None or entry.source == "default" else shown(current)
+            value = "" if f.secret or current is None or entry.source == "default" else plain(current)
             self.control = Input(value, placeholder=self._hint(entry), password=f.secret)
         self.error = Static("", classes="wz-error", markup=False)
 
@@ -56,7 +53,7 @@ class FieldRow(VerticalGroup):
         if f.secret and entry.source:
             return "set: type to replace, leave empty to keep"
         if f.default is not None:
-            return f"default: {shown(f.default)}"
+            return f"default: {plain(f.default)}"
         verb = "choose" if f.enum else "type"
         return f"required {f.type}: {verb} a value" if f.required else f"{f.type}, optional"
 
@@ -145,7 +142,7 @@ class ConfigWizard(KeepsTypedKeys, Screen[bool]):
         self.rows: list[FieldRow] = []
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield Header(icon=HEADER_ICON)
         yield VerticalScroll(id="wz-fields")
         yield Static(id="wz-status")
         with Horizontal(id="wz-actions"):
@@ -230,9 +227,9 @@ class ConfigWizard(KeepsTypedKeys, Screen[bool]):
         """Enter goes to the next field (past the reveal button), after the last one to Save."""
         index = next((i for i, r in enumerate(self.rows) if r.control is event.input), None)
         if index is None or index + 1 == len(self.rows):
-            self.query_one("#wz-save", Button).focus()
-        else:
-            self.rows[index + 1].control.focus()
+            focus_now(self.query_one("#wz-save", Button))
+        else:  # at once: the keys typed right behind Enter belong to the next field
+            focus_now(self.rows[index + 1].control)
 
     def _changes(self) -> tuple[dict[str, Any], list[str]] | None:
         """(values to set, keys to unset), or None after showing the first bad field."""

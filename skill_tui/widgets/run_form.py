@@ -31,6 +31,7 @@ from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from engine.errors import UsageError
 from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
 from engine.store import InstalledSkill
+from skill_tui.focus import focus_now
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.values import plain
 
@@ -125,6 +126,7 @@ class ParamField(VerticalGroup):
         self.control.add_class("rf-control")
         self.error_line = Static("", classes="rf-error", markup=False)
         self.error: str | None = None
+        self.switch_state = Static(self._on_off(), classes="rf-switch-state")
 
     # ---- building -------------------------------------------------------------------------
 
@@ -158,6 +160,12 @@ class ParamField(VerticalGroup):
         return Input(text, placeholder=placeholder, type=input_type, validators=[_EngineRule(p)],
                      valid_empty=True, compact=True)
 
+    def _on_off(self) -> str:
+        return ("on" if self.control.value else "off") if isinstance(self.control, Switch) else ""
+
+    def show_switch_state(self) -> None:
+        self.switch_state.update(self._on_off())
+
     def _bool(self, value: Any) -> bool:
         if isinstance(value, str):
             try:
@@ -178,7 +186,12 @@ class ParamField(VerticalGroup):
                 yield Static(kind + (" · required" if p.required else ""), markup=False,
                              classes="rf-type -required" if p.required else "rf-type")
             with VerticalGroup(classes="rf-body"):
-                yield self.control
+                if isinstance(self.control, Switch):  # a switch says what it is set to, not only its colour
+                    with HorizontalGroup():
+                        yield self.control
+                        yield self.switch_state
+                else:
+                    yield self.control
                 if p.description:
                     yield Static(p.description, classes="rf-desc", markup=False)
                 yield self.error_line
@@ -272,6 +285,7 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         TextArea.rf-control { height: auto; max-height: 8; background: $surface; }
         Switch.rf-control { width: auto; height: 1; border: none; padding: 0; background: $surface; }
         Switch.rf-control:focus { background-tint: $foreground 15%; }
+        .rf-switch-state { width: auto; padding-left: 1; color: $text-muted; }
         Select.rf-control:focus > SelectCurrent { background-tint: $foreground 8%; }
         .rf-empty { color: $text-muted; margin-bottom: 1; }
         .rf-params { height: auto; }
@@ -419,10 +433,10 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
     def focus_first_field(self) -> None:
         """Focus the first parameter (the Run button when there is none)."""
         if self._fields:
-            self._fields[0].control.focus()
+            focus_now(self._fields[0].control)
         else:
             for button in self.query(".rf-run").results(Button):
-                button.focus()
+                focus_now(button)
 
     # ---- building -------------------------------------------------------------------------
 
@@ -536,6 +550,7 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         field = self._field_of(event.control)
         if field is not None:
             field.check(self.current_ref or "", show_missing=self._tried)
+            field.show_switch_state()
 
     @on(Input.Submitted)
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -556,7 +571,7 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         bad = [f for f in self._fields if f.check(ref, show_missing=True) is not None]
         if bad:
             self._tried = True
-            bad[0].control.focus()
+            focus_now(bad[0].control)
             return
         try:
             args = self.values()

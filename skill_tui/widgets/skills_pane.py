@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Input
 
+from skill_tui.focus import focus_now
+
 
 @dataclass(frozen=True)
 class SkillRow:
@@ -42,7 +44,6 @@ class SkillsPane(Vertical):
         super().__init__(**kwargs)
         self._rows: list[SkillRow] = []
         self._announced: str | None = None  # the skill the screen was last told about
-        self._compact = False  # name and status only
         self.border_title = "Skills"
 
     def compose(self) -> ComposeResult:
@@ -50,21 +51,8 @@ class SkillsPane(Vertical):
         yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        self._set_columns()
-
-    def on_resize(self) -> None:
-        compact = self.size.width < 30
-        if compact != self._compact:
-            self._compact = compact
-            self._set_columns()
-
-    def _set_columns(self) -> None:
-        """Name and status only in a slim sidebar; version and counts when there is room."""
-        table = self.query_one(DataTable)
-        with self.prevent(DataTable.RowHighlighted):
-            table.clear(columns=True)
-            table.add_columns(*(("skill", "") if self._compact else ("skill", "version", "tools", "inst", "")))
-        self._fill()
+        # Name and status first: a slim sidebar (80 columns) shows those, a wider one the rest too.
+        self.query_one(DataTable).add_columns("skill", "", "version", "tools", "inst")
 
     @property
     def selected(self) -> str | None:
@@ -98,9 +86,7 @@ class SkillsPane(Vertical):
             table.clear()
             for r in self._rows:
                 if all(w in r.name for w in words):
-                    cells = (r.name, r.status) if self._compact else (
-                        r.name, r.version, str(r.tools), str(r.instances), r.status)
-                    table.add_row(*cells, key=r.name)
+                    table.add_row(r.name, r.status, r.version, str(r.tools), str(r.instances), key=r.name)
             if keep is not None:
                 self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"
@@ -112,7 +98,7 @@ class SkillsPane(Vertical):
 
     @on(Input.Submitted, "#skill-filter")
     def _to_table(self) -> None:
-        self.query_one(DataTable).focus()
+        focus_now(self.query_one(DataTable))
 
     def key_escape(self, event) -> bool:
         """Esc in the filter box: clear it and go back to the table (the selected skill stays)."""

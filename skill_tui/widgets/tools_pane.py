@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -98,8 +98,8 @@ class ToolsPane(Vertical):
             options.add_options([Option(Text.assemble((t.name, "bold"), *(("  ", (t.description, "dim"))
                                                                           if not self._compact else ())), id=t.name)
                                  for t in self._tools])
-            if highlighted is not None and highlighted < len(self._tools):
-                options.highlighted = highlighted
+            if self._tools:  # a list without a highlight would ignore enter
+                options.highlighted = highlighted if highlighted is not None and highlighted < len(self._tools) else 0
 
     def on_resize(self) -> None:
         compact = self.size.width < 32
@@ -123,6 +123,16 @@ class ToolsPane(Vertical):
             self._announced = (self._skill, tool)
             self.query_one("#tool-details", Static).update(tool_details(tool))
             self.post_message(self.Highlighted(self._skill, tool))
+
+    @on(events.DescendantFocus)
+    def _keep_a_highlight(self) -> None:
+        """A focused list always has a highlighted tool: enter on a list without one does nothing."""
+        options = self.query_one(OptionList)
+        if options.highlighted is None and self._tools:
+            shown = self._announced[1].name if self._announced else None
+            names = [t.name for t in self._tools]
+            with self.prevent(OptionList.OptionHighlighted):
+                options.highlighted = names.index(shown) if shown in names else 0
 
     @on(OptionList.OptionSelected, "#tools-list")
     def _chosen(self, event: OptionList.OptionSelected) -> None:

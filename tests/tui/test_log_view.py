@@ -315,17 +315,19 @@ async def test_search_counts_highlights_and_navigates() -> None:
 
 
 @pytest.mark.anyio
-async def test_n_without_a_search_goes_to_the_app() -> None:
+async def test_n_in_the_log_never_goes_to_the_app() -> None:
+    """n / N in the focused log mean "match", search or not: after a search is closed, n used to
+    fall through to the app's n (new instance) and the next typed text named an instance."""
     app = LogApp()
     async with app.run_test(size=(60, 12)) as pilot:
         log = app.query_one(LogView)
         log.focus()
         log.append("stdout", "a match\nno\nmatch again")
-        await pilot.press("n")
-        assert app.new_runs == 1  # no search: the key is the app's
+        await pilot.press("n", "N")
+        assert app.new_runs == 0
         log.search("match")
         await pilot.press("n")
-        assert app.new_runs == 1 and log.current_match == 1
+        assert app.new_runs == 0 and log.current_match == 1
 
 
 @pytest.mark.anyio

@@ -117,7 +117,7 @@ async def test_json_field_is_validated_as_json_of_the_right_kind(anyio_backend) 
         assert (error_of(form, "tags") or "").startswith("expected JSON")
         tags.value = '{"a": 1}'
         await pilot.pause()
-        assert (error_of(form, "tags") or "").startswith("must be an array, got dict")
+        assert (error_of(form, "tags") or "").startswith("must be an array, got object")
         tags.value = '["x", 2]'
         await pilot.pause()
         assert error_of(form, "tags") is None
@@ -313,3 +313,16 @@ async def test_multiline_value_is_edited_as_text_and_kept(anyio_backend) -> None
         form.field("body").focus()
         await pilot.press("ctrl+r")
         assert app.submitted == [("img@default:note", {"body": "line one\nline two"})]
+
+
+async def test_a_switch_says_on_or_off_and_every_empty_box_shows_a_placeholder(anyio_backend) -> None:
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = await start(pilot)
+        sharpen = field(form, "sharpen")
+        assert str(sharpen.switch_state.render()) == "off"
+        form.field("sharpen").focus()
+        await pilot.press("space")
+        assert str(sharpen.switch_state.render()) == "on"
+        for name in ("path", "width", "ratio", "tags"):  # required or not, an empty box is never blank
+            assert form.field(name).placeholder, name

@@ -79,9 +79,63 @@ async def test_arrows_move_through_results_and_escape_closes(tui_engine):
         assert app.screen is app.main
 
 
+def labels(screen) -> list[str]:
+    options = screen.query_one("#results")
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+@pytest.mark.anyio
+async def test_the_screen_ranks_like_skill_find_and_says_when_no_tool_matches(tui_engine, example):
+    """What a new user hit: "make a url friendly version of a title" put notes' read-note above
+    slugify, and nonsense still listed tools."""
+    example("notes")  # read-note's name and description repeat "title"
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        query = "make a url friendly version of a title"
+        screen = await open_search(pilot, query)
+        assert screen.hits[0].ref == "textkit@default:slugify"
+        shown = labels(screen)
+        assert shown[0].startswith(f"{screen.hits[0].score:.2f} textkit@default:slugify")
+        assert screen.hits[0].score - screen.hits[1].score >= 0.1  # the scores tell them apart
+
+        for _ in query:
+            await pilot.press("backspace")
+        await pilot.press(*"xyzzy plugh")
+        await until(pilot, lambda: screen._shown == "xyzzy plugh", timeout=30)
+        assert screen.hits == [] and labels(screen) == []
+        assert status(screen) == "no tool matches 'xyzzy plugh'"
+
+
+@pytest.mark.anyio
+async def test_keyword_matches_while_the_model_loads(tui_engine, monkeypatch):
+    """Holding the embedder's lock keeps the model loading: the screen answers from the engine's
+    keyword matches (unscored), then re-ranks with the model once it is there."""
+    monkeypatch.setattr(embedder_mod, "_cache", {})
+    monkeypatch.setattr(search_mod, "_searchers", {})
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        with embedder_mod._cache_lock:
+            await pilot.press("s")
+            await until(pilot, lambda: isinstance(app.screen, SearchScreen))
+            screen = app.screen
+            await pilot.press(*"a url slug")
+            await until(pilot, lambda: screen._shown == "a url slug")
+            assert screen.hits[0].ref == "textkit@default:slugify"
+            assert not screen.ready and status(screen) == LOADING
+            assert labels(screen)[0].startswith("textkit@default:slugify")  # no score without the model
+        await until(pilot, lambda: screen.searches == 1, timeout=30)  # the model's first answer
+        assert status(screen).endswith("results") and labels(screen)[0].startswith(f"{screen.hits[0].score:.2f} ")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is app.main)
+        form = app.main.query_one(RunForm)
+        await until(pilot, lambda: form.current_ref == "textkit@default:slugify")
+
+
 def test_snapshot_with_results(snap_compare, tui_engine, steady_log):
     async def run_before(pilot) -> None:
-        await open_search(pilot, "count the words in a text")
+        screen = await open_search(pilot, "count the words in a text")
+        screen.query_one("#search-box").cursor_blink = False  # a blinking cursor made the picture flaky
         await pilot.pause(0.2)
 
     assert snap_compare(SkillTui(tui_engine), terminal_size=SIZE, run_before=run_before)

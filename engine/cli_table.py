@@ -1,0 +1,69 @@
+"""The one table printer of the `skill` commands that list things (list, instances, history,
+find, doctor, init --list).
+
+A header row, then one line per row; each column as wide as its widest cell, two spaces
+apart, no trailing blanks, so `awk`/`cut` and eyes both read it. A cell is one line
+(newlines and runs of blanks become one space). On a terminal the widest cells are cut
+with … until each line fits its width; piped output is never cut. Widths are terminal
+cells: a CJK character or an emoji takes two.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Collection, Sequence
+from typing import TextIO
+from unicodedata import east_asian_width
+
+GAP = "  "
+MIN_WIDTH = 8  # a column is never cut narrower than this (or its header)
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, right: Collection[int] = (),
+                out: TextIO | None = None) -> None:
+    """Print `rows` under `header`; columns whose index is in `right` are right-aligned (numbers)."""
+    out = out or sys.stdout
+    cells = [[" ".join(str(c).split()) for c in row] for row in [header, *rows]]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(header))]
+    if out.isatty():
+        widths = fit(widths, [len(h) for h in header], shutil.get_terminal_size().columns)
+    for row in cells:
+        parts = []
+        for i, (text, w) in enumerate(zip(row, widths, strict=True)):
+            text = cut(text, w)
+            blank = " " * (w - width(text))
+            parts.append(blank + text if i in right else text + blank)
+        print(GAP.join(parts).rstrip(), file=out)
+
+
+def fit(widths: list[int], floors: list[int], columns: int) -> list[int]:
+    """Narrow the column with the most to spare above its floor, one character at a time,
+    until a line fits in `columns` (or every column is at its floor: the terminal wraps)."""
+    widths = list(widths)
+    floors = [max(f, MIN_WIDTH) for f in floors]
+    excess = sum(widths) + len(GAP) * (len(widths) - 1) - columns
+    while excess > 0:
+        i = max(range(len(widths)), key=lambda k: widths[k] - floors[k])
+        if widths[i] <= floors[i]:
+            break
+        widths[i] -= 1
+        excess -= 1
+    return widths
+
+
+def width(text: str) -> int:
+    """Terminal cells `text` takes: wide (CJK, emoji) characters take two."""
+    return len(text) + sum(east_asian_width(ch) in "WF" for ch in text if ord(ch) > 0x10FF)
+
+
+def cut(text: str, cells: int) -> str:
+    """`text` in at most `cells` terminal cells, ending in … if it had to be cut."""
+    if width(text) <= cells:
+        return text
+    used = n = 0
+    for n, ch in enumerate(text):
+        used += width(ch)
+        if used > cells - 1:
+            break
+    return text[:n] + "…"
