@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import DataTable, Input
 
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
-from fixtures.tui import SIZE, screen_text, settle
+from fixtures.tui import SIZE, screen_text, settle, until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -42,7 +42,8 @@ async def test_escape_goes_back_to_the_table_and_clears_the_filter(tui_engine):
         await settle(pilot, app)
         box, table = parts(app)
         await pilot.press("slash", *"tr")
-        assert table.row_count == 1 and app.main.current == "trap"
+        await until(pilot, lambda: app.main.current == "trap")  # the panes follow once the keys pause
+        assert table.row_count == 1
         await pilot.press("escape")
         assert app.focused is table and box.value == "" and table.row_count == 3
         assert app.main.current == "trap"  # the skill found stays selected
@@ -61,8 +62,7 @@ async def test_a_click_lands_on_the_row_under_the_pointer(tui_engine):
         names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         index = names.index("trap")
         await pilot.click(table, offset=(2, 1 + index))  # below the header row
-        await pilot.pause(0.1)
-        assert app.main.current == "trap" and app.focused is table
+        await until(pilot, lambda: app.main.current == "trap")
 
 
 @pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")
