@@ -20,6 +20,7 @@ from engine.configuration import ConfigEntry, ConfigReport
 from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
 from skill_tui import HEADER_ICON
+from skill_tui.workers import ShowsWorkerFailures
 
 
 class FieldRow(VerticalGroup):
@@ -86,7 +87,7 @@ class FieldRow(VerticalGroup):
         return message
 
 
-class ConfigWizard(Screen[bool]):
+class ConfigWizard(ShowsWorkerFailures, Screen[bool]):
     DEFAULT_CSS = """
     ConfigWizard VerticalScroll { padding: 0 2; }
     ConfigWizard .wz-group { text-style: bold; color: $text-accent; margin: 1 0 0 0; }

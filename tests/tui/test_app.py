@@ -263,3 +263,24 @@ async def test_enter_on_a_skill_moves_to_its_tools_and_the_sidebar_widens_past_i
         await pilot.press("ctrl+left")
         await pilot.pause(0.1)
         assert sidebar.outer_size.width == before + 12
+
+
+async def test_a_bug_in_a_worker_is_shown_and_the_app_lives_on(tui_engine, monkeypatch):
+    """A non-SkillError in a worker (here: reading the history) is shown as an internal error with
+    its traceback in the log; the history screen's worker used to take the whole app down."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("history file eaten by a grue")
+
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        monkeypatch.setattr(tui_engine.history, "read", broken)
+        await pilot.press("h")
+        await until(pilot, lambda: "grue" in log_text(app))
+        assert "Traceback" in log_text(app) and "RuntimeError" in log_text(app)
+        assert any("internal error" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        assert app.is_running and app.screen is app.main
+        app.main.start_run("textkit:slugify", {"text": "still here"})
+        await settle(pilot, app, runs=1)
+        assert "still-here" in log_text(app)
