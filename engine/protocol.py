@@ -84,9 +84,11 @@ class Metadata:
 
 
 def _load_json(raw: str, what: str) -> Any:
+    if not isinstance(raw, (str, bytes)):  # a component that returned something else than a string
+        raise ComponentError(f"the skill's {what} must be a JSON string, got {type(raw).__name__}")
     try:
         return json.loads(raw)
-    except (json.JSONDecodeError, TypeError) as e:
+    except json.JSONDecodeError as e:
         raise ComponentError(f"the skill's {what} is not valid JSON ({e.msg} at char {e.pos}): {_clip(raw)}") from None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import traceback
 from collections.abc import Iterable
 from functools import partial
 
@@ -17,6 +18,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.keys import format_key
 from textual.screen import Screen
+from textual.worker import Worker
 
 from engine.api import Engine
 from engine.errors import SkillError
@@ -25,15 +27,17 @@ from skill_tui.messages import SkillsChanged
 from skill_tui.screens.dev import DevScreen
 from skill_tui.screens.help import HelpScreen
 from skill_tui.screens.history import HistoryScreen
-from skill_tui.screens.main import MainScreen
+from skill_tui.screens.main import MainScreen, clock
 from skill_tui.screens.prompts import Confirm, TextPrompt
 from skill_tui.screens.search import SearchScreen
 from skill_tui.screens.wizard import ConfigWizard
 from skill_tui.settings import Settings
 from skill_tui.themes import DEFAULT_THEME, load_themes
+from skill_tui.widgets.log_view import LogView
+from skill_tui.workers import ShowsWorkerFailures
 
 
-class SkillTui(App[None]):
+class SkillTui(ShowsWorkerFailures, App[None]):
     TITLE = "skill-tui"
     CSS_PATH = "app.tcss"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -81,6 +85,18 @@ class SkillTui(App[None]):
 
     def on_unmount(self) -> None:
         self._stop_watching.set()
+
+    def worker_failed(self, worker: Worker) -> None:
+        """A worker failed: a SkillError as its own one-line message, anything else as an internal
+        error with the traceback in the log. The app keeps running either way."""
+        error = worker.error
+        if isinstance(error, SkillError):
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        self.notify(f"internal error in {worker.name or 'a background task'}: {error!r} "
+                    "(traceback in the log)", title="Bug", severity="error", timeout=10)
+        trace = "".join(traceback.format_exception(error)).rstrip()
+        self.main.query_one(LogView).append("error", f"internal error: {error!r}\n{trace}", clock())
 
     def _report_start(self) -> None:
         ms = (time.perf_counter() - STARTED_AT) * 1000

@@ -72,3 +72,12 @@ def test_cli_values_are_coerced_to_declared_types():
 def test_bad_arguments_are_refused_with_the_reason(args, message):
     with pytest.raises(UsageError, match=message):
         check_args(TOOL, args, "s:t")
+
+
+def test_a_result_that_is_not_a_string_is_a_clear_component_error():
+    """It used to raise AttributeError ('TypeError' has no 'msg') instead of the one-line error."""
+    from engine.errors import ComponentError
+    from engine.protocol import parse_metadata
+
+    with pytest.raises(ComponentError, match="must be a JSON string, got int"):
+        parse_metadata(42)  # type: ignore[arg-type]

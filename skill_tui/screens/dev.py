@@ -28,6 +28,7 @@ from skill_tui import HEADER_ICON
 from skill_tui.messages import SkillsChanged
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.widgets.log_view import LogView
+from skill_tui.workers import ShowsWorkerFailures
 
 
 def clock() -> str:
@@ -38,7 +39,7 @@ def format_ms(ms: float) -> str:
     return f"{ms:.0f} ms"
 
 
-class DevScreen(KeepsTypedKeys, Screen[None]):
+class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
     DEFAULT_CSS = """
     DevScreen .dev-row { height: auto; padding: 1 1 0 1; }
     DevScreen #dev-folder { width: 1fr; }
@@ -165,7 +166,7 @@ class DevScreen(KeepsTypedKeys, Screen[None]):
             return
         self._rerun(tool, args)
 
-    @work(thread=True, group="dev-run")
+    @work(thread=True, group="dev-run", exit_on_error=False)
     def _rerun(self, tool: str, args: dict) -> None:
         try:
             self.session.run(tool, args)

@@ -15,11 +15,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from skill_tui import HEADER_ICON
+from skill_tui.workers import ShowsWorkerFailures
 
 LIMIT = 1000
 
 
-class HistoryScreen(Screen[dict | None]):
+class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
     """Dismisses with the chosen run record (Enter), so the app can open it in the run form."""
 
     DEFAULT_CSS = """
@@ -45,7 +46,7 @@ class HistoryScreen(Screen[dict | None]):
         self.query_one(DataTable).add_columns("when", "", "run", "ms", "result")
         self.action_reload()
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False)
     def action_reload(self) -> None:
         rows = list(reversed(self.app.engine.history.read(limit=LIMIT)))
         self.app.call_from_thread(self._show, rows)

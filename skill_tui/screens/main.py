@@ -34,6 +34,7 @@ from skill_tui.widgets.mcp_status import McpStatus
 from skill_tui.widgets.run_form import RunForm
 from skill_tui.widgets.skills_pane import SkillRow, SkillsPane
 from skill_tui.widgets.tools_pane import ToolsPane
+from skill_tui.workers import ShowsWorkerFailures
 
 
 def clock() -> str:
@@ -49,7 +50,7 @@ def format_duration(ms: float) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
 
 
-class MainScreen(Screen):
+class MainScreen(ShowsWorkerFailures, Screen):
     AUTO_FOCUS = "#skills-table"
     # The footer shows what fits in 80 columns; every binding is in help (f1) and the palette (ctrl+p).
     BINDINGS = [

@@ -28,6 +28,7 @@ from engine.errors import SkillError
 from engine.search import no_match
 from engine.store import InstalledSkill
 from skill_tui.values import literal
+from skill_tui.workers import ShowsWorkerFailures
 
 DEBOUNCE_S = 0.15
 TOP = 20
@@ -59,7 +60,7 @@ def preview_text(hit: Any, scored: bool = True) -> Text:
     return out
 
 
-class SearchScreen(ModalScreen[tuple[str, str, dict] | None]):
+class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None]):
     DEFAULT_CSS = """
     SearchScreen { align: center top; }
     SearchScreen > Vertical { width: 92%; max-width: 140; height: 80%; margin-top: 2; border: thick $primary;

@@ -26,6 +26,7 @@ from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.values import plain
+from skill_tui.workers import ShowsWorkerFailures
 
 
 class FieldRow(VerticalGroup):
@@ -110,7 +111,7 @@ class FieldRow(VerticalGroup):
         return message
 
 
-class ConfigWizard(KeepsTypedKeys, Screen[bool]):
+class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     DEFAULT_CSS = """
     ConfigWizard VerticalScroll { padding: 0 2; }
     ConfigWizard .wz-group { text-style: bold; color: $text-accent; margin: 1 0 0 0; }

@@ -21,6 +21,7 @@ from typing import Any
 
 from textual import work
 from textual.widgets import Static
+from skill_tui.workers import ShowsWorkerFailures
 
 TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last MCP call
 MAX_ROWS = 50  # new MCP calls logged per refresh (a flood is summarised)
@@ -98,7 +99,7 @@ class HistoryTail:
         return rows
 
 
-class McpStatus(Static):
+class McpStatus(ShowsWorkerFailures, Static):
     DEFAULT_CSS = """
     McpStatus { height: 1; padding: 0 1; background: $boost; color: $text-muted; display: none; }
     McpStatus.-shown { display: block; }

@@ -11,8 +11,20 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.protocol import Tool
+from engine.errors import UsageError
+from engine.protocol import Param, Tool, coerce_cli_value
 from skill_tui.values import literal, plain
+
+
+def default_text(param: Param) -> str:
+    """The default as JSON of the parameter's type: skills in the upstream style declare every
+    default as a string ("defaultValue": "5"), which is the integer 5, not the text "5"."""
+    if isinstance(param.default, str) and param.type in ("integer", "number", "boolean"):
+        try:
+            return literal(coerce_cli_value(param, param.default))
+        except UsageError:
+            pass
+    return literal(param.default)
 
 
 def tool_details(tool: Tool) -> Table:
@@ -30,7 +42,7 @@ def tool_details(tool: Tool) -> Table:
         if p.enum:
             note.append(f" · one of: {', '.join(map(plain, p.enum))}", style="dim")
         if p.default is not None:
-            note.append(f" · default: {literal(p.default)}", style="dim")
+            note.append(f" · default: {default_text(p)}", style="dim")
         grid.add_row(Text("  " + p.name), kind, note)
     return grid
 

@@ -15,6 +15,13 @@ from fixtures.tui import SIZE, key_latency, settle, until
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
 
+def spinning(engine, tmp_path, limit: int):
+    """The engine with the spinning test skill given a time limit of `limit` seconds."""
+    (tmp_path / "spin" / "skill.yaml").write_text(f"name: spin\nversion: 1.0.1\ncapabilities:\n  timeout_s: {limit}\n")
+    engine.install(tmp_path / "spin")
+    return engine
+
+
 def log_text(app) -> str:
     return "\n".join(app.main.query_one(LogView).lines_text())
 
@@ -39,9 +46,7 @@ async def test_select_fill_run_and_see_the_output(tui_engine):
 
 
 async def test_cancel_stops_a_running_tool(tui_engine, tmp_path):
-    (tmp_path / "spin" / "skill.yaml").write_text("name: spin\nversion: 1.0.1\ncapabilities:\n  timeout_s: 60\n")
-    tui_engine.install(tmp_path / "spin")
-    app = SkillTui(tui_engine)
+    app = SkillTui(spinning(tui_engine, tmp_path, limit=60))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         app.main.start_run("spin:echo", {"text": "x"})
@@ -55,9 +60,7 @@ async def test_cancel_stops_a_running_tool(tui_engine, tmp_path):
 
 
 async def test_two_runs_at_once_and_keys_answered_while_skills_spin(tui_engine, tmp_path):
-    (tmp_path / "spin" / "skill.yaml").write_text("name: spin\nversion: 1.0.1\ncapabilities:\n  timeout_s: 8\n")
-    tui_engine.install(tmp_path / "spin")
-    app = SkillTui(tui_engine)
+    app = SkillTui(spinning(tui_engine, tmp_path, limit=8))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         app.main.start_run("spin:echo", {"text": "a"})
@@ -205,9 +208,7 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
 
 
 async def test_the_runs_view_lists_runs_in_flight_and_stops_any_of_them(tui_engine, tmp_path):
-    (tmp_path / "spin" / "skill.yaml").write_text("name: spin\nversion: 1.0.1\ncapabilities:\n  timeout_s: 60\n")
-    tui_engine.install(tmp_path / "spin")
-    app = SkillTui(tui_engine)
+    app = SkillTui(spinning(tui_engine, tmp_path, limit=60))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         app.main.start_run("spin:echo", {"text": "first"})
@@ -262,3 +263,24 @@ async def test_enter_on_a_skill_moves_to_its_tools_and_the_sidebar_widens_past_i
         await pilot.press("ctrl+left")
         await pilot.pause(0.1)
         assert sidebar.outer_size.width == before + 12
+
+
+async def test_a_bug_in_a_worker_is_shown_and_the_app_lives_on(tui_engine, monkeypatch):
+    """A non-SkillError in a worker (here: reading the history) is shown as an internal error with
+    its traceback in the log; the history screen's worker used to take the whole app down."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("history file eaten by a grue")
+
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        monkeypatch.setattr(tui_engine.history, "read", broken)
+        await pilot.press("h")
+        await until(pilot, lambda: "grue" in log_text(app))
+        assert "Traceback" in log_text(app) and "RuntimeError" in log_text(app)
+        assert any("internal error" in n.message for n in app._notifications)
+        await pilot.press("escape")
+        assert app.is_running and app.screen is app.main
+        app.main.start_run("textkit:slugify", {"text": "still here"})
+        await settle(pilot, app, runs=1)
+        assert "still-here" in log_text(app)
