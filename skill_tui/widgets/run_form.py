@@ -13,6 +13,7 @@ counts as off), so an untouched switch never overrides the skill.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import replace
 from typing import Any
@@ -328,6 +329,7 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         self._params_box: VerticalGroup | None = None
         self._heading: Static | None = None
         self._tool_desc: Static | None = None
+        self._rebuilding = asyncio.Lock()
 
     # ---- public API -----------------------------------------------------------------------
 
@@ -353,9 +355,12 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         return AwaitComplete(self._reload()).call_next(self)
 
     async def _reload(self) -> None:
-        focused = self.screen.focused if self.is_attached else None
-        had_focus = focused is not None and self in focused.ancestors_with_self
-        await self.recompose()
+        # One rebuild at a time: a second recompose that starts while the first is still mounting
+        # removes widgets mid-mount (a Select then fails to find its own label and the app dies).
+        async with self._rebuilding:
+            focused = self.screen.focused if self.is_attached else None
+            had_focus = focused is not None and self in focused.ancestors_with_self
+            await self.recompose()
         self._check_prefilled()
         if had_focus:  # the focused field is gone: stay inside the form
             self.focus_first_field()
@@ -502,12 +507,13 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
                 field.check(ref)
 
     async def _rebuild_params(self) -> None:
-        box = self._params_box
-        if box is None:
-            return
-        async with self.batch():
-            await box.remove_children()
-            await box.mount_all(self._param_widgets({}))
+        async with self._rebuilding:
+            box = self._params_box
+            if box is None or not box.is_attached:
+                return
+            async with self.batch():
+                await box.remove_children()
+                await box.mount_all(self._param_widgets({}))
         self.scroll_home(animate=False)
 
     def _field_of(self, widget: Widget) -> ParamField | None:
