@@ -54,8 +54,8 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("escape", "dismiss(None)", "Back"),
         Binding("ctrl+r", "toggle_watch", "Start/stop"),
-        Binding("ctrl+t", "toggle_autorun", "Auto re-run"),
-        Binding("ctrl+e", "rerun", "Re-run now"),
+        Binding("f4", "toggle_autorun", "Auto re-run"),  # ctrl+t stops a run elsewhere
+        Binding("f5", "rerun", "Re-run now"),  # as on the main screen; ctrl+e is end-of-line in the box
     ]
 
     watching: reactive[bool] = reactive(False)

@@ -20,6 +20,15 @@ from skill_tui.workers import ShowsWorkerFailures
 LIMIT = 1000
 
 
+def started(timestamp: float) -> str:
+    """When a run started, in local time (a module function: snapshot tests fix it)."""
+    return time.strftime("%m-%d %H:%M:%S", time.localtime(timestamp))
+
+
+def milliseconds(ms: float) -> str:
+    return f"{ms:.0f}"
+
+
 class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
     """Dismisses with the chosen run record (Enter), so the app can open it in the run form."""
 
@@ -56,12 +65,12 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
         table = self.query_one(DataTable)
         table.clear()
         for i, r in enumerate(rows):
-            when = time.strftime("%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0)))
+            when = started(r.get("started_at", 0))
             mark = Text("✔", "green") if r.get("ok") else Text("✘", "red")
             summary = " ".join(str(r.get("output") if r.get("ok") else r.get("error")).split())[:60]
             table.add_row(when, mark, f"{r['skill']}@{r['instance']}:{r['tool']}",
-                          f"{r.get('duration_ms', 0):.0f}", summary, key=str(i))
-        self.sub_title = f"{len(rows)} runs · enter: open in the run form"
+                          milliseconds(r.get("duration_ms", 0)), summary, key=str(i))
+        self.sub_title = f"{len(rows)} run{'' if len(rows) == 1 else 's'} · enter: open in the run form"
         if not rows:
             self.query_one("#run-details", Static).update("no runs yet")
 

@@ -24,8 +24,12 @@ def tui_engine(engine, example, tmp_path):
 @pytest.fixture
 def steady_log(monkeypatch):
     """Fixed clock and durations in the log, so snapshots do not depend on when they ran."""
+    from skill_tui.screens import history
+
     monkeypatch.setattr(main_screen, "clock", lambda: "12:00:00")
     monkeypatch.setattr(main_screen, "format_duration", lambda ms: "3 ms")
+    monkeypatch.setattr(history, "started", lambda ts: "12-04 12:00:00")
+    monkeypatch.setattr(history, "milliseconds", lambda ms: "3")
 
 
 TYPED_MANIFEST = """name: typed

@@ -62,15 +62,15 @@ async def test_dev_screen_reloads_reruns_and_survives_errors(engine, demo):
         (demo / "skill.js").write_text(text.replace("edit 2", "fixed"))
         await until(pilot, lambda: "greet → fixed Ada" in log_text(screen))
 
-        # auto re-run off: reloads continue, no runs; ctrl+e re-runs on demand
-        await pilot.press("ctrl+t")
+        # auto re-run off: reloads continue, no runs; f5 re-runs on demand
+        await pilot.press("f4")
         assert screen.session.run_tool is None
         runs, reloads = screen.runs, screen.reloads
         set_greet_return(demo / "skill.js", "return ok(`quiet ${name}`);")
         await until(pilot, lambda: screen.reloads > reloads)
         await pilot.pause(0.2)
         assert screen.runs == runs
-        await pilot.press("ctrl+e")
+        await pilot.press("f5")
         await until(pilot, lambda: "greet → quiet Ada" in log_text(screen))
 
         await pilot.press("ctrl+r")

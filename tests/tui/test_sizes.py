@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from textual.widgets import Input
+
 from fixtures.tui import settle, until
+from skill_tui.widgets.log_view import LogView
 
 pytestmark = pytest.mark.integration
 
@@ -40,6 +43,10 @@ async def _history(pilot) -> None:
 
 
 async def _help(pilot) -> None:
+    from pathlib import Path
+
+    # help names the settings file; the test's home is a new temporary folder each run
+    pilot.app.settings.path = Path("/home/ada/.local/share/skill-tui/tui.toml")
     pilot.app.action_help()
 
 
@@ -77,6 +84,11 @@ def test_screen_at_size(snap_compare, examples_engine, steady_log, screen, size)
         await SCREENS[screen](pilot)
         await pilot.pause(0.3)
         app.clear_notifications()
-        await pilot.pause(0.2)
+        # the log holds its bottom line once the last layout (a horizontal scrollbar) has settled
+        app.main.query_one(LogView).action_follow()
+        for box in app.screen.query(Input):  # a blinking cursor is on or off depending on the moment
+            box.cursor_blink = False
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.3)
 
     assert snap_compare(SkillTui(examples_engine), terminal_size=size, run_before=run_before)
