@@ -7,7 +7,6 @@ when a command first needs the runtime, so `skill list` stays light.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
@@ -21,8 +20,7 @@ from engine.events import OnEvent, RunFinished, RunOutput, RunResult, RunStarted
 from engine.history import History
 from engine.home import Home
 from engine.instances import DEFAULT, Instances
-from engine.protocol import check_args, parse_tool_result
-from engine.schema import MASK
+from engine.protocol import check_args
 from engine.store import InstallReport, InstalledSkill, Progress, Store
 
 if TYPE_CHECKING:
@@ -181,30 +179,26 @@ class Engine:
         if timeout is not None and not 0 < timeout <= 3600:
             raise UsageError(f"--timeout {timeout:g}: give a number of seconds between 0 and 3600")
 
+        from engine.pipeline import call_tool
+
         policy = self._policy(skill, instance, timeout)
-        mask = _masker(skill, policy)
         run_id = os.urandom(6).hex()
         emit = on_event or (lambda _e: None)
         emit(RunStarted(run_id, skill_name, instance, tool_name, args))
         on_line = None
         if on_event is not None:
             def on_line(stream: str, text: str) -> None:
-                emit(RunOutput(run_id, stream, mask(text)))
+                emit(RunOutput(run_id, stream, text))
 
         started_at = time.time()
         component = self.runtime.load(skill.component_sha256, skill.component_path)
-        outcome = self.runtime.call(component, policy, "execute-tool", tool_name, json.dumps(args),
-                                    on_line=on_line, cancel=cancel)
-        if outcome.value is None:
-            ok, output, error, data = False, "", outcome.failure, None
-        else:
-            told = parse_tool_result(outcome.value, tool_name)
-            ok, output, error, data = told.ok, told.output, told.error, told.data
+        told = call_tool(self.runtime, component, policy, skill.config, tool_name, args, on_line=on_line,
+                         cancel=cancel)
         result = RunResult(
-            run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=ok, output=mask(output),
-            error=mask(error) if error else None, data=_mask_data(data, mask), stdout=mask(outcome.stdout),
-            stderr=mask(outcome.stderr), duration_ms=round(outcome.duration_ms, 3), stopped=outcome.stopped,
-            args=_mask_data(args, mask), started_at=started_at, source=source,
+            run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=told.ok, output=told.output,
+            error=told.error, data=told.data, stdout=told.stdout, stderr=told.stderr,
+            duration_ms=round(told.duration_ms, 3), stopped=told.stopped, args=told.args, started_at=started_at,
+            source=source,
         )
         self.history.append(result)
         emit(RunFinished(run_id, result, result.duration_ms))
@@ -217,34 +211,7 @@ class Engine:
         return await asyncio.to_thread(self.run, ref, args, **kwargs)
 
     def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> "SandboxPolicy":
-        from engine.runtime import SandboxPolicy
+        from engine.pipeline import sandbox_policy
 
-        env, config = self.instances.sandbox_inputs(skill.name, instance, skill.config, self.resolve_secret)
-        limits = self.instances.overrides(skill.name, instance)
-        return SandboxPolicy(data_dir=self.instances.data_dir(skill.name, instance), env=env, config=config,
-                             timeout_s=timeout or limits.get("timeout_s", skill.capabilities.timeout_s),
-                             memory_mb=limits.get("memory_mb", skill.capabilities.memory_mb))
-
-
-def _mask_data(data: Any, mask) -> Any:
-    """Apply `mask` to every string inside a JSON value."""
-    if isinstance(data, str):
-        return mask(data)
-    if isinstance(data, list):
-        return [_mask_data(v, mask) for v in data]
-    if isinstance(data, dict):
-        return {mask(k): _mask_data(v, mask) for k, v in data.items()}
-    return data
-
-
-def _masker(skill: InstalledSkill, policy: "SandboxPolicy"):
-    """A function that hides this instance's secret values in any text shown or stored."""
-    hidden = sorted({policy.config[f.name] for f in skill.config if f.secret and policy.config.get(f.name)},
-                    key=len, reverse=True)
-
-    def mask(text: str) -> str:
-        for value in hidden:
-            text = text.replace(value, MASK)
-        return text
-
-    return mask
+        return sandbox_policy(self.instances, self.resolve_secret, skill.name, instance, skill.config,
+                              skill.capabilities, timeout)

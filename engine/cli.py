@@ -111,26 +111,14 @@ def cmd_info(a: argparse.Namespace) -> int:
 
 
 def _parse_run_args(a: argparse.Namespace, engine: Any) -> dict[str, Any]:
-    from engine.protocol import coerce_cli_value
+    from engine.toolargs import read_tool_args
 
-    args: dict[str, Any] = {}
-    if a.args:
-        try:
-            args = json.loads(a.args)
-        except json.JSONDecodeError as e:
-            raise UsageError(f"--args is not valid JSON ({e.msg} at char {e.pos}); "
-                             "give an object such as '{\"text\": \"hi\"}'") from None
-        if not isinstance(args, dict):
-            raise UsageError("--args must be a JSON object such as '{\"text\": \"hi\"}'")
-    if a.arg:
+    given = read_tool_args(a.args, a.arg)
+    tool = None
+    if given.pairs:  # only `--arg` values need the tool's declared types
         skill_name, _instance, tool_name = engine.parse_ref(a.ref)
         tool = engine.skill(skill_name).tool(tool_name)
-        for pair in a.arg:
-            key, sep, value = pair.partition("=")
-            if not sep or not key:
-                raise UsageError(f"--arg {pair}: write --arg NAME=VALUE")
-            args[key] = coerce_cli_value(tool.param(key) if tool else None, value)
-    return args
+    return given.for_tool(tool)
 
 
 def cmd_run(a: argparse.Namespace) -> int:

@@ -132,26 +132,6 @@ def cmd_test(a: argparse.Namespace) -> int:
 
 # ---- dev ----------------------------------------------------------------------------------------
 
-def _run_args(a: argparse.Namespace) -> dict[str, Any]:
-    args: dict[str, Any] = {}
-    if a.args:
-        try:
-            args = json.loads(a.args)
-        except json.JSONDecodeError as e:
-            raise UsageError(f"--args is not valid JSON ({e.msg})") from None
-        if not isinstance(args, dict):
-            raise UsageError("--args must be a JSON object")
-    for pair in a.arg or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--arg {pair}: write --arg NAME=VALUE")
-        try:
-            args[key] = json.loads(value)
-        except json.JSONDecodeError:
-            args[key] = value
-    return args
-
-
 def format_event(event: Any) -> str | None:
     """One line of `skill dev` output for a dev event (None: nothing to print)."""
     from engine.build import dev
@@ -188,7 +168,9 @@ def cmd_dev(a: argparse.Namespace) -> int:
     gc.enable()  # a long-running command (see engine.cli.entry)
     use_warm_slots()
     engine = _engine()
-    run_args = _run_args(a)
+    from engine.toolargs import read_tool_args
+
+    run_args = read_tool_args(a.args, a.arg)
     lock = threading.Lock()
 
     def on_event(event: Any) -> None:

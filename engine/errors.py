@@ -49,6 +49,13 @@ class ComponentError(UsageError):
     """A .wasm that is missing, corrupt, or does not implement the skill world."""
 
 
+class StoreDamagedError(SkillError):
+    """An installed skill whose store entry or component was damaged or changed after install.
+
+    Not "bad usage" (exit 2): the command was right, the engine's own files are not (exit 1).
+    """
+
+
 
 _JSON_TYPES = {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "object",
                type(None): "null"}

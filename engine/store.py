@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import ComponentError, ManifestError, NotFoundError, UsageError
+from engine.errors import ComponentError, ManifestError, NotFoundError, StoreDamagedError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
 from engine.protocol import Tool
@@ -122,7 +122,7 @@ class Store:
         try:
             skill = InstalledSkill.from_json(json.loads(text), link.resolve())
         except (json.JSONDecodeError, TypeError, KeyError):
-            raise ComponentError(f"the store entry of {name!r} ({link}) is damaged; "
+            raise StoreDamagedError(f"the store entry of {name!r} ({link}) is damaged; "
                                  f"reinstall it with `skill install PATH --force`") from None
         self._parsed[name] = (version, skill)
         return skill

@@ -8,11 +8,20 @@ variables ($primary, $error, ...) follows.
 from __future__ import annotations
 
 import re
+from importlib.resources import files
 from pathlib import Path
 
 from textual.theme import Theme
 
-THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
+
+def _themes_dir() -> Path:
+    """The checkout's top-level ``themes/``: package data ``skill_tui/theme_files`` in a wheel (see
+    setup.py); an editable install has no copy, so the checkout's folder is read."""
+    shipped = Path(str(files("skill_tui") / "theme_files"))
+    return shipped if shipped.is_dir() else Path(__file__).resolve().parent.parent / "themes"
+
+
+THEMES_DIR = _themes_dir()
 DEFAULT_THEME = "dark"
 
 _DECL = re.compile(r"^\s*\$([a-z][a-z0-9-]*)\s*:\s*([^;]+);", re.M)

@@ -230,3 +230,20 @@ def test_refused_install_prints_no_progress_and_compiling_only_when_it_compiles(
     assert "compiling fresh.wasm" in first and "validating" not in first
     again = skill("install", str(path), "--force", env=cache).stderr
     assert "compiling" not in again and "reading the skill's metadata" in again
+
+
+def test_a_damaged_store_entry_is_a_failure_not_bad_usage(skill, echo, engine, tmp_path):
+    """Exit 1 (the engine's own files are broken), never 2 ("bad usage"): the command was right."""
+    component = engine.skill("echo").component_path
+    component.chmod(0o644)
+    component.write_bytes(component.read_bytes() + b"\0")
+    fresh_cache = {"SKILL_ENGINE_CACHE": str(tmp_path / "empty-cache")}  # so the .wasm itself is read
+    proc = skill("run", "echo:echo", "--arg", "text=x", env=fresh_cache, check=1)
+    assert proc.stderr == f"error: the installed component {component} was modified after install; " \
+                          "reinstall the skill\n"
+    out = json.loads(skill("run", "echo:echo", "--arg", "text=x", "--json", env=fresh_cache, check=1).stdout)
+    assert out["error"]["code"] == "store_damaged", out
+
+    (component.parent / "skill.json").write_text("{ not json")
+    proc = skill("run", "echo:echo", "--arg", "text=x", check=1)
+    assert "is damaged; reinstall it with `skill install PATH --force`" in proc.stderr, proc.stderr

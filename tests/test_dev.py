@@ -139,3 +139,55 @@ def test_npm_dependency_is_bundled_in_dev_mode(engine, tmp_path):
     with DevSession(engine, folder, release=False) as s:
         assert isinstance(s.start(), Reloaded)
         assert s.run("case", {"text": "hello big WORLD"}).output == "hello-big-world | Hello Big World"
+
+
+# ---- secrets and arguments: dev mode runs through the same pipeline as `skill run` ----------------
+
+CANARY = "canary-Dev7Secret-Qx42"
+
+
+@pytest.fixture
+def secret_project(engine, project, monkeypatch) -> Path:
+    """The template skill with a secret `token` (value CANARY, in the vault) that greet echoes."""
+    from fixtures.authoring.edits import add_secret_echo
+    from fixtures.env import set_config
+
+    monkeypatch.setenv("SKILL_SECRETS", "vault")
+    add_secret_echo(project)
+    set_config(engine, "demo", "default", {"token": engine.store_secret("demo", "default", "token", CANARY)})
+    return project
+
+
+def test_skill_dev_run_masks_secrets(secret_project, home, skill):
+    from engine.schema import MASK
+    from fixtures.config.skills import files_containing
+
+    proc = skill("dev", str(secret_project), "--run", "greet", "--arg", "name=Ada", "--no-release",
+                 "--stop-after", "1")
+    assert f"  greet → token={MASK}" in proc.stdout.splitlines(), proc.stdout  # the skill saw the secret
+    assert CANARY not in proc.stdout + proc.stderr
+    assert files_containing(home.root, CANARY) == [], "the secret reached a plain file"
+
+
+def test_dev_session_run_result_is_masked_everywhere(engine, secret_project):
+    from engine.schema import MASK
+
+    lines = []
+    with DevSession(engine, secret_project, release=False) as s:
+        s.start()
+        r = s.run("greet", {"name": "Ada"}, on_line=lambda stream, text: lines.append(text))
+    assert r.ok and r.output == f"token={MASK}" and r.data["token"] == MASK
+    assert f"out {MASK}" in r.stdout and f"err {MASK}" in r.stderr and lines, (r, lines)
+    assert CANARY not in repr(r) + repr(lines)
+
+
+def test_dev_and_run_read_arg_alike(engine, project, skill):
+    """`--arg name=123` is the string "123" for a string parameter, `excited=no` is false: in both commands."""
+    proc = skill("dev", str(project), "--run", "greet", "--arg", "name=123", "--arg", "excited=no",
+                 "--no-release", "--stop-after", "1")
+    assert "  greet → Hello, 123." in proc.stdout.splitlines(), proc.stdout
+    engine.install(engine.build(project).wasm_path)
+    assert skill("run", "demo:greet", "--arg", "name=123", "--arg", "excited=no").stdout == "Hello, 123.\n"
+    bad = skill("dev", str(project), "--run", "greet", "--arg", "excited=maybe", "--no-release",
+                "--stop-after", "1")
+    assert "  greet → error: --arg excited=maybe: expected a boolean (true/false)" in bad.stdout.splitlines()

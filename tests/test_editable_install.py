@@ -36,9 +36,9 @@ def setup_config_settings() -> dict[str, str]:
 def test_setup_editable_install_is_quiet_and_a_plain_path(tmp_path):
     project = tmp_path / "project"
     ignore = shutil.ignore_patterns("__pycache__", "model", "node_modules")
-    for name in ("engine", "skill_tui"):
+    for name in ("engine", "skill_tui", "wit", "themes"):
         shutil.copytree(REPO / name, project / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
         shutil.copyfile(REPO / name, project / name)
     wheels = tmp_path / "wheels"
     wheels.mkdir()

@@ -3,7 +3,7 @@ import os
 
 import pytest
 
-from engine.errors import ComponentError, ManifestError, NotFoundError, UsageError
+from engine.errors import ComponentError, ManifestError, NotFoundError, StoreDamagedError, UsageError
 from fixtures import wat
 
 
@@ -103,7 +103,7 @@ def test_missing_path_and_damaged_entry(engine, wat_skill, tmp_path):
         engine.install(tmp_path / "nope")
     wat_skill("echo", name="dmg")
     (engine.skill("dmg").package_dir / "skill.json").write_text("{broken")
-    with pytest.raises(ComponentError, match="damaged.*--force"):
+    with pytest.raises(StoreDamagedError, match="damaged.*--force"):
         engine.skill("dmg")
 
 

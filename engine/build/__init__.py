@@ -6,15 +6,20 @@ pinned npm toolchain (see :mod:`engine.build.toolchain`).
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def world_dir() -> Path:
-    """The repo's ``wit/`` folder: the skill world plus its vendored WASI deps.
+    """The skill world plus its vendored WASI deps (the checkout's top-level ``wit/``).
 
-    The project is always installed editable, so it sits two levels above this package.
+    A wheel ships it as package data, ``engine/wit`` (see setup.py); an editable install
+    has no copy, so the checkout's folder is read.
     """
-    return Path(__file__).resolve().parents[2] / "wit"
+    shipped = Path(str(files("engine") / "wit"))
+    return shipped if shipped.is_dir() else CHECKOUT / "wit"
 
 
 WORLD_NAME = "skill"
@@ -23,7 +28,7 @@ from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain, 
 from engine.build.componentize import BuildError, BuildResult, build_component, build_folder  # noqa: E402
 
 __all__ = [
-    "WORLD_NAME", "world_dir",
+    "CHECKOUT", "WORLD_NAME", "world_dir",
     "Toolchain", "ToolchainError", "ensure_toolchain", "toolchain_status",
     "BuildError", "BuildResult", "build_component", "build_folder",
 ]

@@ -21,7 +21,6 @@ reload is reported and the last good version keeps serving.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from engine.build.componentize import JS_DIR, BuildError, _display, bundle, buil
     folder_plan, map_position
 from engine.build.toolchain import ToolchainError, ensure_toolchain
 from engine.errors import SkillError, UsageError
+from engine.toolargs import ToolArgs
 
 DEVHOST_JS = JS_DIR / "devhost.js"
 SOURCE_VAR = "SKILL_DEV_SOURCE"
@@ -134,7 +134,7 @@ class DevSession:
 
     def __init__(self, engine: Any, folder: str | Path, instance: str = "default",
                  on_event: OnDevEvent | None = None, release: bool = True, release_delay: float = 1.5,
-                 run_tool: str | None = None, run_args: dict[str, Any] | None = None):
+                 run_tool: str | None = None, run_args: dict[str, Any] | ToolArgs | None = None):
         from engine.instances import check_instance_name
 
         self.engine = engine
@@ -146,7 +146,7 @@ class DevSession:
         self.release = release
         self.release_delay = release_delay
         self.run_tool = run_tool
-        self.run_args = dict(run_args or {})
+        self.run_args = run_args or {}
         self.name, self.entry, self.out = folder_plan(self.folder)
         self._lock = threading.Lock()
         self._seq = 0
@@ -222,9 +222,9 @@ class DevSession:
         try:
             out = bundle(self.entry, self._tc.esbuild_cmd(), self._tmp, fmt="cjs")
             source = out.read_text(encoding="utf-8")
-            outcome = self._call(source, "get-tools")
+            outcome, mask = self._call(source, "get-tools")
             if outcome.value is None:
-                raise BuildError(self._load_error(outcome, out))
+                raise BuildError(mask(self._load_error(outcome, out)))
             try:
                 tools = {t.name: t for t in parse_tools(outcome.value)}
             except SkillError as e:
@@ -264,33 +264,41 @@ class DevSession:
 
     # ---- calls ------------------------------------------------------------------------------
 
-    def _policy(self, source: str, timeout: float | None = None):
+    def _policy(self, source: str, timeout: float | None = None) -> tuple[Any, Any]:
+        """(the folder's manifest, the instance's sandbox with the source handed to the dev host)."""
         from engine.manifest import load_folder
-        from engine.runtime import SandboxPolicy
+        from engine.pipeline import sandbox_policy
 
         manifest = load_folder(self.folder)
-        inst = self.engine.instances
-        env, config = inst.sandbox_inputs(self.name, self.instance, manifest.config, self.engine.resolve_secret) \
-            if manifest.config or inst.config_path(self.name, self.instance).is_file() else ({}, {})
-        limits = inst.overrides(self.name, self.instance)
-        return SandboxPolicy(data_dir=inst.data_dir(self.name, self.instance), env={**env, SOURCE_VAR: source},
-                             config=config,
-                             timeout_s=timeout or limits.get("timeout_s", manifest.capabilities.timeout_s),
-                             memory_mb=limits.get("memory_mb", manifest.capabilities.memory_mb))
+        return manifest, sandbox_policy(self.engine.instances, self.engine.resolve_secret, self.name,
+                                        self.instance, manifest.config, manifest.capabilities, timeout,
+                                        extra_env={SOURCE_VAR: source})
 
-    def _call(self, source: str, export: str, *args: str, timeout: float | None = None,
-              on_line: Any = None):
-        return self.engine.runtime.call(self._host, self._policy(source, timeout), export, *args, on_line=on_line)
+    def _call(self, source: str, export: str):
+        from engine.pipeline import masker
 
-    def run(self, tool: str, args: dict[str, Any] | None = None, timeout: float | None = None,
+        manifest, policy = self._policy(source)
+        outcome = self.engine.runtime.call(self._host, policy, export)
+        return outcome, masker(manifest.config, policy)
+
+    def run(self, tool: str, args: dict[str, Any] | ToolArgs | None = None, timeout: float | None = None,
             on_line: Any = None) -> DevRunResult:
-        """Run a tool of the live version (in the instance's sandbox, through the dev host)."""
-        from engine.protocol import check_args, parse_tool_result
+        """Run a tool of the live version (in the instance's sandbox, through the dev host).
+
+        `args` as typed on a command line (`ToolArgs`) take the live version's declared
+        types, as `skill run` gives them the installed one's.
+
+        The run goes through the engine's one pipeline (`engine.pipeline`): what comes
+        back is masked exactly as `skill run` masks it.
+        """
+        from engine.pipeline import call_tool
+        from engine.protocol import check_args
 
         cur = self._current
         if cur is None:
             raise UsageError(f"{self.name} has no working version yet; fix the build error first")
-        args = dict(args or {})
+        given = args if isinstance(args, ToolArgs) else ToolArgs(dict(args or {}))
+        args = given.given
         t = cur.tools.get(tool)
         if t is None:
             res = DevRunResult(tool, args, False, "", f"{self.name} has no tool {tool!r}; its tools are: "
@@ -298,21 +306,20 @@ class DevSession:
             self.on_event(res)
             return res
         try:
+            args = given.for_tool(t)
             check_args(t, args, f"{self.name}:{tool}")
         except SkillError as e:
             res = DevRunResult(tool, args, False, "", str(e), seq=cur.seq)
             self.on_event(res)
             return res
-        o = self._call(cur.source, "execute-tool", tool, json.dumps(args), timeout=timeout, on_line=on_line)
-        if o.value is None:
-            ok, output, error, data = False, "", o.failure, None
-            detail = _first_line(o.stderr)
-            if detail and o.stopped == "trap":
-                error = f"{detail} ({o.failure})"
-        else:
-            told = parse_tool_result(o.value, tool)
-            ok, output, error, data = told.ok, told.output, told.error, told.data
-        res = DevRunResult(tool, args, ok, output, error, data, o.stdout, o.stderr, o.duration_ms, cur.seq)
+        manifest, policy = self._policy(cur.source, timeout)
+        told = call_tool(self.engine.runtime, self._host, policy, manifest.config, tool, args, on_line=on_line)
+        error = told.error
+        detail = _first_line(told.stderr)
+        if detail and told.stopped == "trap":
+            error = f"{detail} ({told.error})"
+        res = DevRunResult(tool, told.args, told.ok, told.output, error, told.data, told.stdout, told.stderr,
+                           told.duration_ms, cur.seq)
         self.on_event(res)
         return res
 

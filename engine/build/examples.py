@@ -13,14 +13,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from engine.build import world_dir
+from engine.build import CHECKOUT
 from engine.build.componentize import build_folder
 from engine.errors import SkillError
 from engine.home import Home
 
 
 def examples_dir() -> Path:
-    return world_dir().parent / "examples"
+    """The checkout's ``examples/`` (a wheel does not ship them)."""
+    return CHECKOUT / "examples"
 
 
 def skill_dirs(extra: list[str]) -> list[Path]:

@@ -25,7 +25,7 @@ from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, FuncType, Linker, String
 
 from engine.background import background
-from engine.errors import ComponentError
+from engine.errors import ComponentError, StoreDamagedError
 from engine.fsutil import atomic_write_bytes
 from engine.runtime.capture import OnLine, OutputCapture, remove_stale_captures
 from engine.runtime.interrupt import EpochTicker, Interrupt
@@ -168,10 +168,10 @@ class WasmRuntime:
             try:
                 wasm = wasm_path.read_bytes()
             except OSError as e:
-                raise ComponentError(f"cannot read the installed component {wasm_path}: {e.strerror}; "
+                raise StoreDamagedError(f"cannot read the installed component {wasm_path}: {e.strerror}; "
                                      "reinstall the skill") from None
             if hashlib.sha256(wasm).hexdigest() != sha256:
-                raise ComponentError(f"the installed component {wasm_path} was modified after install; "
+                raise StoreDamagedError(f"the installed component {wasm_path} was modified after install; "
                                      "reinstall the skill")
             return self.compile(wasm, str(wasm_path))[1]
         with self._lock:

@@ -98,3 +98,31 @@ def test_dev_screen_snapshot(snap_compare, engine, demo):
         await pilot.pause(0.2)
 
     assert snap_compare(SkillTui(engine), terminal_size=SIZE, run_before=run_before)
+
+
+CANARY = "canary-DevScreen-Zk93"
+
+
+async def test_dev_screen_never_shows_a_secret(engine, demo, monkeypatch):
+    """The skill echoes its secret token in output, data, stdout and stderr; the screen shows it masked."""
+    from fixtures.authoring.edits import add_secret_echo
+    from fixtures.config.skills import files_containing
+    from fixtures.env import set_config
+
+    from engine.schema import MASK
+
+    monkeypatch.setenv("SKILL_SECRETS", "vault")
+    add_secret_echo(demo)
+    set_config(engine, "demo", "default", {"token": engine.store_secret("demo", "default", "token", CANARY)})
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_dev(pilot, str(demo))
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: screen.runs >= 1)
+        assert f"greet → token={MASK}" in log_text(screen)  # the skill saw the secret; the screen masks it
+        again = screen.session.run("greet", {"name": "Bo"})
+        assert again.output == f"token={MASK}" and f"err {MASK}" in again.stderr
+        assert CANARY not in log_text(screen) + repr(again)
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: not screen.watching)
+    assert files_containing(engine.home.root, CANARY) == [], "the secret reached a plain file"
