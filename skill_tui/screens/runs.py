@@ -55,6 +55,7 @@ class RunsScreen(ModalScreen[None]):
     def __init__(self, runs: list[ActiveRun]) -> None:
         super().__init__()
         self.runs = runs  # the main screen's own list: runs leave it as they end
+        self._shown_empty = False
 
     def compose(self) -> ComposeResult:
         with Vertical() as box:
@@ -69,6 +70,9 @@ class RunsScreen(ModalScreen[None]):
         self.set_interval(0.5, self._refresh_rows)
 
     def _refresh_rows(self) -> None:
+        if not self.runs and self._shown_empty:
+            return  # nothing ran and nothing runs: no repaint every half second
+        self._shown_empty = not self.runs
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()

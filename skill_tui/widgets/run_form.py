@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, Switch, TextArea
+from textual.widgets._select import SelectCurrent
 
 from engine.errors import UsageError
 from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
@@ -99,6 +100,16 @@ def check_one(param: Param, value: Any, ref: str = "") -> None:
         raise UsageError(_short(e.message, f"{ref}: parameter {param.name!r} ")) from None
 
 
+class FormSelect(Select):
+    """A Select that survives being removed while it mounts (a form rebuild racing a click):
+    Textual's own `_on_mount` then fails to find the label its removed child no longer has."""
+
+    def _on_mount(self, event: events.Mount) -> None:
+        current = self.query(SelectCurrent)
+        if not current or not current.first().query("#label"):
+            event.prevent_default()  # Textual then skips Select's own _on_mount
+
+
 class _EngineRule(Validator):
     """Textual validator wrapping `convert`, so the Input's own -invalid styling agrees."""
 
@@ -142,7 +153,7 @@ class ParamField(VerticalGroup):
             index = next((i for i, v in enumerate(p.enum) if has_value and _same(v, value)), None)
             prompt = (f"default: {_as_text(p, p.default)}" if p.default is not None
                       else ("choose one" if p.required else "not set"))
-            return Select(options, prompt=prompt, allow_blank=True,
+            return FormSelect(options, prompt=prompt, allow_blank=True,
                           value=Select.NULL if index is None else index, compact=True)
         if self.kind == "boolean":
             return Switch(self._bool(value) if has_value else self._bool_default(), animate=False)
@@ -461,9 +472,9 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
             yield Static(f"{skill.name} has no tools.", classes="rf-empty", markup=False)
             self._update_heading()
             return
-        self._tool_select = Select([(Text(t.name), t.name) for t in skill.tools], allow_blank=False,
+        self._tool_select = FormSelect([(Text(t.name), t.name) for t in skill.tools], allow_blank=False,
                                    value=self._tool_name, compact=True, classes="rf-control rf-tool")
-        self._instance_select = Select([(Text(i), i) for i in self._instances], allow_blank=False,
+        self._instance_select = FormSelect([(Text(i), i) for i in self._instances], allow_blank=False,
                                        value=self._instance, compact=True, classes="rf-control rf-instance")
         for label, select in (("tool", self._tool_select), ("instance", self._instance_select)):
             with HorizontalGroup(classes="rf-row rf-field -pick"):

@@ -109,7 +109,7 @@ def test_install_and_configure_keep_the_selection_and_settle(many_skills, termin
     terminal.keys("F2")
     terminal.wait_for("─ delta · 2 ─")
     app.wait_idle(within=1)
-    assert tools_subtitle(terminal.screen()) == "delta"
+    assert tools_subtitle(terminal.wait_for("─ delta · 2 ─", timeout=2)) == "delta"
     assert app.rss_mb() < 150
 
 
