@@ -50,16 +50,14 @@ async def _help(pilot) -> None:
     pilot.app.action_help()
 
 
-async def _runs(pilot) -> None:
-    pilot.app.main.action_runs()
-
-
 async def _install(pilot) -> None:
     pilot.app.action_install()
 
 
+# The Runs view is left out: with nothing running it is an empty table whose repaint timing
+# differs between machines; tests/tui/test_app.py drives it with real runs in flight.
 SCREENS = {"main": _main, "wizard": _wizard, "search": _search, "history": _history, "help": _help,
-           "runs": _runs, "install": _install}
+           "install": _install}
 
 
 @pytest.fixture
