@@ -5,7 +5,29 @@ from __future__ import annotations
 import pytest
 
 from fixtures import wat
+from fixtures.tui import svg_rows
 from skill_tui.screens import main as main_screen
+
+
+@pytest.fixture
+def snap_compare(snap_compare, request):
+    """The plugin's snap_compare, plus the rows that differ on a mismatch (CI shows no HTML report)."""
+    import pickle
+
+    from pytest_textual_snapshot import node_to_report_path
+
+    def compare(*args, **kwargs) -> bool:
+        if snap_compare(*args, **kwargs):
+            return True
+        _, expected, actual, *_ = pickle.loads(node_to_report_path(request.node).read_bytes())
+        want, got = svg_rows(expected or ""), svg_rows(actual)
+        for n in range(max(len(want), len(got))):
+            line = lambda rows: rows[n] if n < len(rows) else "<none>"  # noqa: E731
+            if line(want) != line(got):
+                print(f"row {n:>2} expected: {line(want)}\nrow {n:>2} actual:   {line(got)}")
+        return False
+
+    return compare
 
 @pytest.fixture
 def tui_engine(engine, example, tmp_path):

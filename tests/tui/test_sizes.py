@@ -86,6 +86,8 @@ def test_screen_at_size(snap_compare, examples_engine, steady_log, screen, size)
         app.main.query_one(LogView).action_follow()
         for box in app.screen.query(Input):  # a blinking cursor is on or off depending on the moment
             box.cursor_blink = False
+        # nothing but the store watch still working (a late load or poll would repaint mid-shot)
+        await until(pilot, lambda: all(w.is_finished or w.group == "watch" for w in app.workers))
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.3)
 
