@@ -63,15 +63,19 @@ def node_route(wasm: Path, work: Path) -> list[str]:
 
     tc = ensure_toolchain(Home.from_env())
     out = work / "jco"
-    subprocess.run([str(tc.node), str(tc.jco), "transpile", str(wasm), "-o", str(out), "--name", "skill"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [str(tc.node), str(tc.jco), "transpile", str(wasm), "-o", str(out), "--name", "skill"],
+        check=True,
+        capture_output=True,
+    )
     (out / "package.json").write_text('{"type": "module"}')
     link = out / "node_modules"
     if not link.exists():
         link.symlink_to(tc.root / "node_modules")
     (out / "call.mjs").write_text(
         "import { executeTool } from './skill.js';\n"
-        f"console.log(executeTool({json.dumps(TOOL)}, {json.dumps(json.dumps(ARGS))}));\n")
+        f"console.log(executeTool({json.dumps(TOOL)}, {json.dumps(json.dumps(ARGS))}));\n"
+    )
     return [str(tc.node), str(out / "call.mjs")]
 
 
@@ -107,7 +111,14 @@ def main() -> None:
     exe = wasmtime_cli()
     subprocess.run([str(exe), "compile", str(wasm), "-o", str(work / "textkit.cwasm")], check=True)
     wave_args = json.dumps(json.dumps(ARGS))  # a WAVE string literal holding the JSON
-    wasmtime_cmd = [str(exe), "run", "--allow-precompiled", "--invoke", f'execute-tool("{TOOL}", {wave_args})', str(work / "textkit.cwasm")]
+    wasmtime_cmd = [
+        str(exe),
+        "run",
+        "--allow-precompiled",
+        "--invoke",
+        f'execute-tool("{TOOL}", {wave_args})',
+        str(work / "textkit.cwasm"),
+    ]
 
     print(f"whole-process wall time of one `{SKILL}:{TOOL}` call, median of {RUNS} runs")
     floor = wall([sys.executable, "-c", "import wasmtime.component"], expect=None)
@@ -117,8 +128,7 @@ def main() -> None:
     cli = wall(wasmtime_cmd)
     row("wasmtime CLI 49, precompiled .cwasm", f"{cli:.1f} ms", f"{cli / floor:.2f}x floor")
     node = wall(node_route(wasm, work), cwd=work)
-    row("node + jco transpile", f"{node:.1f} ms", f"{node / floor:.2f}x floor; skill run is "
-        f"{node / ours:.1f}x faster")
+    row("node + jco transpile", f"{node:.1f} ms", f"{node / floor:.2f}x floor; skill run is {node / ours:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import tempfile
 import subprocess
+import tempfile
 import threading
 import time
 import uuid
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from common import REPO, median, pct, row
 
-NPM_SKILL = '''import { defineSkill, ok } from "@skill-engine/sdk";
+NPM_SKILL = """import { defineSkill, ok } from "@skill-engine/sdk";
 import _ from "lodash";
 
 export default defineSkill({
@@ -44,7 +44,7 @@ export default defineSkill({
     },
   }],
 });
-'''
+"""
 
 
 def make_small(root: Path) -> tuple[Path, str]:
@@ -64,8 +64,13 @@ def make_npm(root: Path) -> tuple[Path, str]:
     try:
         if not npm:
             raise OSError("npm not found")
-        subprocess.run([npm, "install", "--no-audit", "--no-fund", "--silent", "lodash@4.17.21"], cwd=folder,
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [npm, "install", "--no-audit", "--no-fund", "--silent", "lodash@4.17.21"],
+            cwd=folder,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
         (folder / "skill.js").write_text(NPM_SKILL)
         return folder, "npm dependency (lodash 4, from the registry)"
     except (OSError, subprocess.SubprocessError):
@@ -92,8 +97,8 @@ def edit_line(src: Path, marker: str) -> None:
 
 
 def bench_one(engine, folder: Path, label: str, edits: int) -> None:
-    from engine.build.dev import DevRunResult, DevSession, Reloaded, ReloadFailed
     from engine.build.componentize import build_folder
+    from engine.build.dev import DevRunResult, DevSession, Reloaded, ReloadFailed
 
     src = folder / ("skill.js" if (folder / "skill.js").is_file() else "skill.ts")
     seen: list[tuple[float, object]] = []
@@ -104,8 +109,7 @@ def bench_one(engine, folder: Path, label: str, edits: int) -> None:
             seen.append((time.perf_counter(), e))
             cond.notify_all()
 
-    session = DevSession(engine, folder, on_event=on_event, release=True, run_tool="greet",
-                         run_args={"name": "Ada"})
+    session = DevSession(engine, folder, on_event=on_event, release=True, run_tool="greet", run_args={"name": "Ada"})
     t = time.perf_counter()
     first = session.start()
     if isinstance(first, ReloadFailed):
@@ -126,8 +130,12 @@ def bench_one(engine, folder: Path, label: str, edits: int) -> None:
             t0 = time.perf_counter()
             edit_line(src, marker)
             with cond:
-                ok = cond.wait_for(lambda: any(isinstance(e, DevRunResult) and marker in e.output
-                                               for _, e in seen[n:]), timeout=20)
+                ok = cond.wait_for(
+                    lambda marker=marker, n=n: any(
+                        isinstance(e, DevRunResult) and marker in e.output for _, e in seen[n:]
+                    ),
+                    timeout=20,
+                )
                 if not ok:
                     raise SystemExit(f"{label}: edit {i} never became visible: {[e for _, e in seen[n:]]}")
                 t1 = next(ts for ts, e in seen[n:] if isinstance(e, DevRunResult) and marker in e.output)
@@ -151,13 +159,19 @@ def bench_one(engine, folder: Path, label: str, edits: int) -> None:
     compile_s = time.perf_counter() - t
 
     print(f"{label}  (bundle {bundle_kb:.0f} KB, {edits} edits)")
-    row("save -> --run output shows the edit, p50", f"{median(visible):.0f} ms",
-        f"p90 {pct(visible, 90):.0f} ms, min {min(visible):.0f}, max {max(visible):.0f}")
+    row(
+        "save -> --run output shows the edit, p50",
+        f"{median(visible):.0f} ms",
+        f"p90 {pct(visible, 90):.0f} ms, min {min(visible):.0f}, max {max(visible):.0f}",
+    )
     row("  of which reload (esbuild + dev host load), p50", f"{median(reload_ms):.0f} ms")
     row("  of which the re-run (fresh instance), p50", f"{median(run_ms):.0f} ms")
     row("dev session start (dev host cached)", f"{start_s * 1000:.0f} ms")
-    row("baseline: full release build", f"{componentize_s + compile_s:.1f} s",
-        f"componentize {componentize_s:.1f} s + Cranelift compile {compile_s:.1f} s")
+    row(
+        "baseline: full release build",
+        f"{componentize_s + compile_s:.1f} s",
+        f"componentize {componentize_s:.1f} s + Cranelift compile {compile_s:.1f} s",
+    )
     print()
 
 

@@ -40,8 +40,14 @@ from textual.widgets import RichLog
 from skill_tui.widgets.log_view import LogView
 
 KEYS = ("pageup", "pagedown", "up")
-RICH_STYLES = {"stdout": "", "stderr": "yellow", "start": "bold blue", "ok": "green",
-               "error": "bold red", "info": "italic dim"}
+RICH_STYLES = {
+    "stdout": "",
+    "stderr": "yellow",
+    "start": "bold blue",
+    "ok": "green",
+    "error": "bold red",
+    "info": "italic dim",
+}
 
 
 def make_lines(count: int) -> list[tuple[str, str, str]]:
@@ -91,6 +97,7 @@ def appender(app: Host):
                 line.append(" ")
                 line.append(text, style=RICH_STYLES[kind])
                 log.write(line)
+
     return log, append
 
 
@@ -115,6 +122,7 @@ def hook_frames(app: Host, log) -> tuple[list[tuple[float, int]], list[float]]:
                     frames.append((time.perf_counter(), log.scroll_offset.y))
                 if depth == 0:
                     costs.append(time.perf_counter() - t)
+
         return hooked
 
     screen._compositor_refresh = timed(screen._compositor_refresh)
@@ -129,8 +137,9 @@ def first_frame(frames: list[tuple[float, int]], after: float, not_y: int | None
     return None
 
 
-async def run(kind: str, lines, batch_size: int, size: tuple[int, int],
-              settle: float = 0.02) -> dict[str, float | list[float]]:
+async def run(
+    kind: str, lines, batch_size: int, size: tuple[int, int], settle: float = 0.02
+) -> dict[str, float | list[float]]:
     app = Host(kind)
     append_s = 0.0
     batch_s: list[float] = []
@@ -172,8 +181,16 @@ async def run(kind: str, lines, batch_size: int, size: tuple[int, int],
         one_frame_s = (first_frame(frames, t2) or float("nan")) - t2
         count = log.line_count if isinstance(log, LogView) else len(log.lines)
     assert count == len(lines) + 1, (kind, count)
-    return {"append": append_s, "batch": batch_s, "pilot_key": pilot_key_s, "key": key_s,
-            "cost": costs, "total": total_s, "one": one_s, "one_frame": one_frame_s}
+    return {
+        "append": append_s,
+        "batch": batch_s,
+        "pilot_key": pilot_key_s,
+        "key": key_s,
+        "cost": costs,
+        "total": total_s,
+        "one": one_s,
+        "one_frame": one_frame_s,
+    }
 
 
 def ms(seconds: float) -> str:
@@ -190,19 +207,25 @@ async def main() -> None:
     parser.add_argument("--lines", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--size", default="120x40", help="terminal WIDTHxHEIGHT")
-    parser.add_argument("--settle", type=float, default=0.02,
-                        help="seconds between a batch's frame and the key press (default 0.02)")
-    parser.add_argument("--gc-freeze", action="store_true",
-                        help="gc.freeze() before the runs (what an app can do at start-up): the worst "
-                             "frames are otherwise mostly full garbage collections")
+    parser.add_argument(
+        "--settle", type=float, default=0.02, help="seconds between a batch's frame and the key press (default 0.02)"
+    )
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() before the runs (what an app can do at start-up): the worst "
+        "frames are otherwise mostly full garbage collections",
+    )
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     lines = make_lines(args.lines)
     if args.gc_freeze:
         gc.collect()
         gc.freeze()
-    print(f"{args.lines:,} lines in batches of {args.batch:,}, keys {'/'.join(KEYS)} between batches, "
-          f"terminal {size[0]}x{size[1]}, headless{', gc frozen' if args.gc_freeze else ''}")
+    print(
+        f"{args.lines:,} lines in batches of {args.batch:,}, keys {'/'.join(KEYS)} between batches, "
+        f"terminal {size[0]}x{size[1]}, headless{', gc frozen' if args.gc_freeze else ''}"
+    )
     results = {}
     for kind in ("LogView", "RichLog"):
         r = results[kind] = await run(kind, lines, args.batch, size, args.settle)
@@ -210,7 +233,9 @@ async def main() -> None:
         print(f"{kind}: run total (with frames)     {ms(r['total'])}")
         print(f"{kind}: batch→frame median          {ms(statistics.median(r['batch']))}")
         print(f"{kind}: batch→frame worst           {ms(max(r['batch']))}")
-        print(f"{kind}: key→frame median            {ms(statistics.median(r['key']))}  ({len(r['key'])} keys that scrolled)")
+        print(
+            f"{kind}: key→frame median            {ms(statistics.median(r['key']))}  ({len(r['key'])} keys that scrolled)"
+        )
         print(f"{kind}: key→frame worst             {ms(max(r['key']))}")
         print(f"{kind}: key→render (pilot) median   {ms(statistics.median(r['pilot_key']))}")
         print(f"{kind}: key→render (pilot) worst    {ms(max(r['pilot_key']))}")

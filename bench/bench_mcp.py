@@ -59,8 +59,11 @@ async def measure(command: str, args: list[str], tool: str, arguments: dict, env
 
 async def run() -> None:
     home = setup_home()
-    env = {"SKILL_ENGINE_HOME": str(home), "SKILL_ENGINE_CACHE": os.environ["SKILL_ENGINE_CACHE"],
-           "PYTHONPATH": str(REPO)}
+    env = {
+        "SKILL_ENGINE_HOME": str(home),
+        "SKILL_ENGINE_CACHE": os.environ["SKILL_ENGINE_CACHE"],
+        "PYTHONPATH": str(REPO),
+    }
     print(f"MCP tools/call over stdio, {CALLS} sequential calls each after {WARMUP} warm-up calls")
     base = await measure(sys.executable, ["-c", BASELINE], "noop", ARGS, env)
     skill = await measure(sys.executable, ["-m", "engine.cli", "serve"], f"{SKILL}__default__{TOOL}", ARGS, env)
@@ -77,8 +80,11 @@ async def run() -> None:
     row("baseline p99", f"{pct(base, 99):.2f} ms")
     row(f"skill serve: {SKILL} {TOOL} (JS component), p50", f"{pct(skill, 50):.2f} ms", "target <= 10 ms")
     row("skill serve p99", f"{pct(skill, 99):.2f} ms")
-    row("for reference: Engine.run in-process (no MCP), p50", f"{pct(direct, 50):.2f} ms",
-        f"MCP adds {pct(skill, 50) - pct(direct, 50):.2f} ms")
+    row(
+        "for reference: Engine.run in-process (no MCP), p50",
+        f"{pct(direct, 50):.2f} ms",
+        f"MCP adds {pct(skill, 50) - pct(direct, 50):.2f} ms",
+    )
     ratio = pct(skill, 50) / pct(base, 50)
     row("ratio of p50s (skill / baseline)", f"{ratio:.2f}x", "target <= 3x")
     ok = pct(skill, 50) <= 10 and ratio <= 3

@@ -42,8 +42,11 @@ def main() -> None:
         fresh.load(skill.component_sha256, skill.component_path)
         loads.append(time.perf_counter() - t0)
     row("first compile (Cranelift) + serialize", f"{compile_s * 1000:.0f} ms")
-    row("cached load (deserialize_file, median of 10)", f"{median(loads) * 1000:.2f} ms",
-        f"{compile_s / median(loads):.0f}x faster")
+    row(
+        "cached load (deserialize_file, median of 10)",
+        f"{median(loads) * 1000:.2f} ms",
+        f"{compile_s / median(loads):.0f}x faster",
+    )
 
     print(f"warm call, {CALLS} calls")
     runtime = engine.runtime

@@ -28,18 +28,85 @@ sys.path.insert(0, str(REPO / "tests"))
 os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="skill-bench-xdg-"))  # onnxruntime's cache files
 os.environ.setdefault("SKILL_ENGINE_CACHE", str(REPO / ".cache"))
 
-VERBS = ["create", "delete", "list", "update", "export", "import", "sync", "archive", "restore", "scan", "rotate",
-         "tag", "resize", "validate", "monitor", "notify", "schedule", "approve", "merge", "summarize"]
-OBJECTS = ["invoice", "bucket", "pipeline", "ticket", "container", "user account", "dns record", "certificate",
-           "message", "calendar event", "database table", "metric", "alert", "repository", "secret", "queue",
-           "virtual machine", "spreadsheet row", "contact", "backup", "feature flag", "payment", "order", "log stream"]
-SERVICES = ["acme cloud", "a CRM", "the billing system", "the data warehouse", "the ticket tracker", "the CDN",
-            "the HR system", "the chat workspace", "the mail server", "the analytics platform", "the wiki",
-            "the identity provider", "the object store", "the cluster", "the ERP"]
-QUERIES = ["delete an old invoice", "list every bucket in the object store", "rotate the tls certificate",
-           "send a chat message to the team", "restore yesterday's database backup", "who approved the payment",
-           "export the analytics metrics to a spreadsheet", "scale the cluster", "turn a title into a slug",
-           "find tickets assigned to me", "archive old log streams", "schedule a meeting next week"]
+VERBS = [
+    "create",
+    "delete",
+    "list",
+    "update",
+    "export",
+    "import",
+    "sync",
+    "archive",
+    "restore",
+    "scan",
+    "rotate",
+    "tag",
+    "resize",
+    "validate",
+    "monitor",
+    "notify",
+    "schedule",
+    "approve",
+    "merge",
+    "summarize",
+]
+OBJECTS = [
+    "invoice",
+    "bucket",
+    "pipeline",
+    "ticket",
+    "container",
+    "user account",
+    "dns record",
+    "certificate",
+    "message",
+    "calendar event",
+    "database table",
+    "metric",
+    "alert",
+    "repository",
+    "secret",
+    "queue",
+    "virtual machine",
+    "spreadsheet row",
+    "contact",
+    "backup",
+    "feature flag",
+    "payment",
+    "order",
+    "log stream",
+]
+SERVICES = [
+    "acme cloud",
+    "a CRM",
+    "the billing system",
+    "the data warehouse",
+    "the ticket tracker",
+    "the CDN",
+    "the HR system",
+    "the chat workspace",
+    "the mail server",
+    "the analytics platform",
+    "the wiki",
+    "the identity provider",
+    "the object store",
+    "the cluster",
+    "the ERP",
+]
+QUERIES = [
+    "delete an old invoice",
+    "list every bucket in the object store",
+    "rotate the tls certificate",
+    "send a chat message to the team",
+    "restore yesterday's database backup",
+    "who approved the payment",
+    "export the analytics metrics to a spreadsheet",
+    "scale the cluster",
+    "turn a title into a slug",
+    "find tickets assigned to me",
+    "archive old log streams",
+    "schedule a meeting next week",
+]
 
 
 def synthetic_skills(n_tools: int, seed: int = 7, prefix: str = "svc", per_skill: int = 10):
@@ -53,14 +120,29 @@ def synthetic_skills(n_tools: int, seed: int = 7, prefix: str = "svc", per_skill
         tools = []
         for t in range(min(per_skill, n_tools - s)):
             verb, obj = rnd.choice(VERBS), rnd.choice(OBJECTS)
-            tools.append(Tool(f"{verb}-{obj.replace(' ', '-')}-{t}",
-                              f"{verb.capitalize()} a {obj} in {service} (variant {s + t})",
-                              (Param("id", description=f"The {obj}'s id", required=True),
-                               Param("dry_run", "boolean", "Only show what would change"))))
-        skills.append(InstalledSkill(name=f"{prefix}{s // per_skill}", version="1.0.0",
-                                     description=f"Automation for {service}: {obj}s and more", tools=tuple(tools),
-                                     component_sha256="0" * 64, component_size=0, package_dir=Path("/none"),
-                                     source="synthetic", installed_at=0.0))
+            tools.append(
+                Tool(
+                    f"{verb}-{obj.replace(' ', '-')}-{t}",
+                    f"{verb.capitalize()} a {obj} in {service} (variant {s + t})",
+                    (
+                        Param("id", description=f"The {obj}'s id", required=True),
+                        Param("dry_run", "boolean", "Only show what would change"),
+                    ),
+                )
+            )
+        skills.append(
+            InstalledSkill(
+                name=f"{prefix}{s // per_skill}",
+                version="1.0.0",
+                description=f"Automation for {service}: {obj}s and more",
+                tools=tuple(tools),
+                component_sha256="0" * 64,
+                component_size=0,
+                package_dir=Path("/none"),
+                source="synthetic",
+                installed_at=0.0,
+            )
+        )
     return skills
 
 
@@ -70,7 +152,8 @@ def quality(embedder) -> None:
     from engine.search import index as index_mod
     from engine.search.evaluation import calibrate, evaluate_all, no_match
     from engine.search.index import SearchIndex
-    from fixtures.search.catalog import NONSENSE, QUERIES as EVAL, fixture_skills
+    from fixtures.search.catalog import NONSENSE, fixture_skills
+    from fixtures.search.catalog import QUERIES as EVAL
 
     home = Path(tempfile.mkdtemp(prefix="skill-bench-"))
     engine = Engine(Home(root=home, cache=Path(os.environ["SKILL_ENGINE_CACHE"])))
@@ -80,8 +163,10 @@ def quality(embedder) -> None:
     index = SearchIndex(home / "eval", embedder)
     index.sync(skills)
     tools = sum(len(s.tools) for s in skills)
-    print(f"quality: {len(EVAL)} queries over {tools} tools in {len(skills)} skills "
-          f"(+{len(skills)} skill-level documents)")
+    print(
+        f"quality: {len(EVAL)} queries over {tools} tools in {len(skills)} skills "
+        f"(+{len(skills)} skill-level documents)"
+    )
     scores = evaluate_all(index, EVAL)
     for s in scores.values():
         print("  " + s.line())
@@ -116,7 +201,11 @@ def latency(embedder, n_tools: int, rounds: int = 300) -> None:
         t = time.perf_counter()
         index.rank(q, top=10)
         samples.append((time.perf_counter() - t) * 1000)
-    row("query, warm (embed + cosine + BM25 + fusion)", f"p50 {median(samples):.2f} ms", f"p99 {pct(samples, 99):.2f} ms")
+    row(
+        "query, warm (embed + cosine + BM25 + fusion)",
+        f"p50 {median(samples):.2f} ms",
+        f"p99 {pct(samples, 99):.2f} ms",
+    )
     q_embed = []
     for i in range(100):
         t = time.perf_counter()
@@ -127,13 +216,19 @@ def latency(embedder, n_tools: int, rounds: int = 300) -> None:
     extra = synthetic_skills(8, seed=99, prefix="newskill", per_skill=8)  # one new skill with 8 tools
     t = time.perf_counter()
     r = index.sync(skills + extra)
-    row("incremental: one new 8-tool skill, warm", f"{(time.perf_counter() - t) * 1000:.0f} ms",
-        f"{r.embedded} docs embedded (+ diff, BM25 rebuild, write)")
+    row(
+        "incremental: one new 8-tool skill, warm",
+        f"{(time.perf_counter() - t) * 1000:.0f} ms",
+        f"{r.embedded} docs embedded (+ diff, BM25 rebuild, write)",
+    )
     extra2 = synthetic_skills(8, seed=98, prefix="otherskill", per_skill=8)
     t = time.perf_counter()
     r = SearchIndex(folder, embedder).sync(skills + extra + extra2)
-    row("incremental: one new 8-tool skill, new process", f"{(time.perf_counter() - t) * 1000:.0f} ms",
-        f"{r.embedded} docs embedded (+ load .npy/meta)")
+    row(
+        "incremental: one new 8-tool skill, new process",
+        f"{(time.perf_counter() - t) * 1000:.0f} ms",
+        f"{r.embedded} docs embedded (+ load .npy/meta)",
+    )
 
 
 def cold_cli(runs: int = 5) -> None:
@@ -166,7 +261,9 @@ def main() -> None:
 
     t = time.perf_counter()
     embedder = get_embedder(Home(root=Path(tempfile.mkdtemp()), cache=Path(os.environ["SKILL_ENGINE_CACHE"])))
-    print(f"model load (import fastembed + ONNX session): {(time.perf_counter() - t) * 1000:.0f} ms  [{embedder.model_id}]")
+    print(
+        f"model load (import fastembed + ONNX session): {(time.perf_counter() - t) * 1000:.0f} ms  [{embedder.model_id}]"
+    )
     quality(embedder)
     for n in (1_000,) if quick else (1_000, 10_000):
         latency(embedder, n)

@@ -21,31 +21,47 @@ from pathlib import Path
 from common import row, setup_home
 
 RUNS = 12
-MINIMAL = "from textual.app import App\nfrom textual.widgets import Static\n" \
-          "class A(App):\n    def compose(self):\n        yield Static('minimal app ready')\nA().run()\n"
+MINIMAL = (
+    "from textual.app import App\nfrom textual.widgets import Static\n"
+    "class A(App):\n    def compose(self):\n        yield Static('minimal app ready')\nA().run()\n"
+)
 
 
 def start(command: list[str], ready: str) -> tuple[float, float]:
     """(seconds until `ready` is on screen, idle RSS in MB) for one start."""
     socket = f"bench-{os.getpid()}-{time.monotonic_ns()}"  # a fresh tmux server per start
     tmux = ["tmux", "-L", socket]
-    env = ["env", "-u", "COLUMNS", "-u", "LINES", "TERM=xterm-256color",
-           f"SKILL_ENGINE_HOME={os.environ['SKILL_ENGINE_HOME']}", f"SKILL_ENGINE_CACHE={os.environ['SKILL_ENGINE_CACHE']}"]
+    env = [
+        "env",
+        "-u",
+        "COLUMNS",
+        "-u",
+        "LINES",
+        "TERM=xterm-256color",
+        f"SKILL_ENGINE_HOME={os.environ['SKILL_ENGINE_HOME']}",
+        f"SKILL_ENGINE_CACHE={os.environ['SKILL_ENGINE_CACHE']}",
+    ]
     t0 = time.perf_counter()
-    subprocess.run([*tmux, "new-session", "-d", "-s", "b", "-x", "150", "-y", "42", " ".join(env + command)],
-                   check=True)
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "b", "-x", "150", "-y", "42", " ".join(env + command)], check=True
+    )
     try:
-        while ready not in subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True,
-                                          text=True).stdout:
+        while (
+            ready not in subprocess.run([*tmux, "capture-pane", "-p", "-t", "b"], capture_output=True, text=True).stdout
+        ):
             if time.perf_counter() - t0 > 20:
                 raise SystemExit(f"{command[-1]} never showed {ready!r}")
             time.sleep(0.002)
         paint = time.perf_counter() - t0
         time.sleep(1.0)  # idle
-        pid = subprocess.run([*tmux, "display", "-p", "-t", "b", "#{pane_pid}"], capture_output=True,
-                             text=True).stdout.strip()
-        rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                      if line.startswith("VmRSS:"))
+        pid = subprocess.run(
+            [*tmux, "display", "-p", "-t", "b", "#{pane_pid}"], capture_output=True, text=True
+        ).stdout.strip()
+        rss_kb = next(
+            int(line.split()[1])
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+            if line.startswith("VmRSS:")
+        )
         return paint, rss_kb / 1024
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
@@ -71,9 +87,15 @@ def main() -> None:
     paint, rss = measure("skill-tui", [str(entry)], "textkit")
     row("skill-tui vs minimal app: first paint", f"{paint / base_paint:.2f}x", "target: first paint <= 400 ms")
     row("skill-tui vs minimal app: idle RSS", f"{rss / base_rss:.2f}x", "target: idle RSS <= 150 MB")
-    loaded = subprocess.run([sys.executable, "-c", "import skill_tui.app, sys; "
-                             "print(sorted({'fastembed', 'onnxruntime', 'wasmtime'} & sys.modules.keys()))"],
-                            capture_output=True, text=True).stdout.strip()
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import skill_tui.app, sys; print(sorted({'fastembed', 'onnxruntime', 'wasmtime'} & sys.modules.keys()))",
+        ],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     row("heavy modules imported by the app on start", loaded)
 
 

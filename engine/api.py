@@ -21,14 +21,14 @@ from engine.history import History
 from engine.home import Home
 from engine.instances import DEFAULT, Instances
 from engine.protocol import check_args
-from engine.store import InstallReport, InstalledSkill, Progress, Store
+from engine.store import InstalledSkill, InstallReport, Progress, Store
 
 if TYPE_CHECKING:
-    from engine.configuration import ConfigReport, Configuration
-    from engine.secrets import SecretStore
     from engine.build import BuildResult
+    from engine.configuration import ConfigReport, Configuration
     from engine.runtime import SandboxPolicy, WasmRuntime
     from engine.search import SearchHit
+    from engine.secrets import SecretStore
 
 _REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
 
@@ -57,7 +57,7 @@ class Engine:
         self._runtime_lock = threading.Lock()
 
     @property
-    def runtime(self) -> "WasmRuntime":
+    def runtime(self) -> WasmRuntime:
         with self._runtime_lock:
             if self._runtime is None:
                 from engine.runtime import WasmRuntime
@@ -67,8 +67,9 @@ class Engine:
 
     # ---- store ----------------------------------------------------------------------------
 
-    def install(self, path: str | Path, name: str | None = None, force: bool = False,
-                progress: Progress | None = None) -> InstallReport:
+    def install(
+        self, path: str | Path, name: str | None = None, force: bool = False, progress: Progress | None = None
+    ) -> InstallReport:
         return self.store.install(Path(path), name=name, force=force, progress=progress)
 
     def skills(self) -> list[InstalledSkill]:
@@ -80,6 +81,7 @@ class Engine:
     def parse_ref(self, ref: str) -> tuple[str, str, str]:
         """`parse_ref`, whose error suggests tools that are installed: those of the skill `ref`
         names if there is one (`skill run textkit` → textkit:slugify), else the first ones."""
+
         def examples() -> list[str]:
             named = self.store.get(ref.partition("@")[0].partition(":")[0]) if ref else None
             skills = [named] if named else self.skills()
@@ -100,7 +102,7 @@ class Engine:
 
         return store_changes(self.home, stop)
 
-    def build(self, folder: str | Path, progress: Progress | None = None) -> "BuildResult":
+    def build(self, folder: str | Path, progress: Progress | None = None) -> BuildResult:
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""
         from engine.build import build_folder
 
@@ -109,13 +111,13 @@ class Engine:
     # ---- instances and configuration -------------------------------------------------------
 
     @property
-    def config(self) -> "Configuration":
+    def config(self) -> Configuration:
         """Per-instance configuration: entries, checks, save, export/import, copy/rename/remove."""
         from engine.configuration import Configuration
 
         return Configuration(self)
 
-    def instance_status(self, name: str) -> list["ConfigReport"]:
+    def instance_status(self, name: str) -> list[ConfigReport]:
         """Every instance of a skill with what keeps it from being ready (schema checks only)."""
         self.skill(name)
         return [self.config.report(name, inst) for inst in self.instances.names(name)]
@@ -125,7 +127,7 @@ class Engine:
         self.instances.create(name, instance)
 
     @property
-    def secrets(self) -> "SecretStore":
+    def secrets(self) -> SecretStore:
         """The OS keyring when a real one is active, else the encrypted vault (opened on first use)."""
         with self._runtime_lock:
             if self._secrets is None:
@@ -150,8 +152,16 @@ class Engine:
 
     # ---- search ---------------------------------------------------------------------------
 
-    def find(self, query: str, *, top: int = 5, skill: str | None = None, instance: str | None = None,
-             tag: str | None = None, mode: str = "fused") -> list["SearchHit"]:
+    def find(
+        self,
+        query: str,
+        *,
+        top: int = 5,
+        skill: str | None = None,
+        instance: str | None = None,
+        tag: str | None = None,
+        mode: str = "fused",
+    ) -> list[SearchHit]:
         """Tools (and skills) ranked by meaning + keywords; syncs the index first (engine.search)."""
         from engine.search import find
 
@@ -159,9 +169,16 @@ class Engine:
 
     # ---- running --------------------------------------------------------------------------
 
-    def run(self, ref: str, args: dict[str, Any] | None = None, *, timeout: float | None = None,
-            on_event: OnEvent | None = None, cancel: threading.Event | None = None,
-            source: str = "cli") -> RunResult:
+    def run(
+        self,
+        ref: str,
+        args: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        on_event: OnEvent | None = None,
+        cancel: threading.Event | None = None,
+        source: str = "cli",
+    ) -> RunResult:
         """Run one tool in its instance's sandbox. Blocks; safe to call from many threads at once.
 
         Bad references and arguments raise UsageError/NotFoundError before anything runs;
@@ -171,8 +188,9 @@ class Engine:
         skill = self.skill(skill_name)
         tool = skill.tool(tool_name)
         if tool is None:
-            raise NotFoundError(f"{skill_name} has no tool {tool_name!r}; its tools are: "
-                                f"{', '.join(t.name for t in skill.tools)}")
+            raise NotFoundError(
+                f"{skill_name} has no tool {tool_name!r}; its tools are: {', '.join(t.name for t in skill.tools)}"
+            )
         self.instances.require(skill_name, instance)
         args = dict(args or {})
         check_args(tool, args, f"{skill_name}:{tool_name}")
@@ -187,17 +205,28 @@ class Engine:
         emit(RunStarted(run_id, skill_name, instance, tool_name, args))
         on_line = None
         if on_event is not None:
+
             def on_line(stream: str, text: str) -> None:
                 emit(RunOutput(run_id, stream, text))
 
         started_at = time.time()
         component = self.runtime.load(skill.component_sha256, skill.component_path)
-        told = call_tool(self.runtime, component, policy, skill.config, tool_name, args, on_line=on_line,
-                         cancel=cancel)
+        told = call_tool(self.runtime, component, policy, skill.config, tool_name, args, on_line=on_line, cancel=cancel)
         result = RunResult(
-            run_id=run_id, skill=skill_name, instance=instance, tool=tool_name, ok=told.ok, output=told.output,
-            error=told.error, data=told.data, stdout=told.stdout, stderr=told.stderr,
-            duration_ms=round(told.duration_ms, 3), stopped=told.stopped, args=told.args, started_at=started_at,
+            run_id=run_id,
+            skill=skill_name,
+            instance=instance,
+            tool=tool_name,
+            ok=told.ok,
+            output=told.output,
+            error=told.error,
+            data=told.data,
+            stdout=told.stdout,
+            stderr=told.stderr,
+            duration_ms=round(told.duration_ms, 3),
+            stopped=told.stopped,
+            args=told.args,
+            started_at=started_at,
             source=source,
         )
         self.history.append(result)
@@ -210,8 +239,9 @@ class Engine:
 
         return await asyncio.to_thread(self.run, ref, args, **kwargs)
 
-    def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> "SandboxPolicy":
+    def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> SandboxPolicy:
         from engine.pipeline import sandbox_policy
 
-        return sandbox_policy(self.instances, self.resolve_secret, skill.name, instance, skill.config,
-                              skill.capabilities, timeout)
+        return sandbox_policy(
+            self.instances, self.resolve_secret, skill.name, instance, skill.config, skill.capabilities, timeout
+        )

@@ -47,14 +47,19 @@ def fail(code: str, message: str, as_json: bool) -> None:
 
 # ---- commands -----------------------------------------------------------------------------
 
+
 def cmd_install(a: argparse.Namespace) -> int:
     report = _engine().install(a.path, name=a.name, force=a.force, progress=None if a.json else _progress)
     s = report.skill
     if a.json:
         _print_json({"status": report.status, "previous_version": report.previous_version, **s.to_json()})
         return 0
-    verb = {"installed": "installed", "upgraded": f"upgraded from {report.previous_version}",
-            "replaced": "replaced", "unchanged": "already installed, unchanged"}[report.status]
+    verb = {
+        "installed": "installed",
+        "upgraded": f"upgraded from {report.previous_version}",
+        "replaced": "replaced",
+        "unchanged": "already installed, unchanged",
+    }[report.status]
     print(f"{s.name} {s.version} {verb}: {len(s.tools)} tool(s): {', '.join(t.name for t in s.tools)}")
     for w in s.warnings:
         print(f"warning: {w}", file=sys.stderr)
@@ -65,17 +70,25 @@ def cmd_list(a: argparse.Namespace) -> int:
     engine = _engine()
     skills = engine.skills()
     if a.json:
-        _print_json([{"name": s.name, "version": s.version, "description": s.description,
-                      "tools": [t.name for t in s.tools], "instances": engine.instances.names(s.name)}
-                     for s in skills])
+        _print_json(
+            [
+                {
+                    "name": s.name,
+                    "version": s.version,
+                    "description": s.description,
+                    "tools": [t.name for t in s.tools],
+                    "instances": engine.instances.names(s.name),
+                }
+                for s in skills
+            ]
+        )
         return 0
     if not skills:
         print("no skills installed; install one with `skill install PATH`")
         return 0
     from engine.cli_table import print_table
 
-    rows = [(s.name, s.version, len(s.tools), len(engine.instances.names(s.name)), s.description)
-            for s in skills]
+    rows = [(s.name, s.version, len(s.tools), len(engine.instances.names(s.name)), s.description) for s in skills]
     print_table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows, right=(2, 3))
     return 0
 
@@ -87,17 +100,24 @@ def cmd_info(a: argparse.Namespace) -> int:
         _print_json({**s.to_json(), "instances": engine.instances.names(s.name)})
         return 0
     print(f"{s.name} {s.version}  {s.description}")
-    for label, value in (("author", s.author), ("license", s.license), ("source", s.source),
-                         ("component", f"{s.component_size / 1e6:.1f} MB sha256:{s.component_sha256[:16]}"),
-                         ("limits", f"timeout {s.capabilities.timeout_s:g} s, memory {s.capabilities.memory_mb} MiB"),
-                         ("instances", ", ".join(engine.instances.names(s.name)))):
+    for label, value in (
+        ("author", s.author),
+        ("license", s.license),
+        ("source", s.source),
+        ("component", f"{s.component_size / 1e6:.1f} MB sha256:{s.component_sha256[:16]}"),
+        ("limits", f"timeout {s.capabilities.timeout_s:g} s, memory {s.capabilities.memory_mb} MiB"),
+        ("instances", ", ".join(engine.instances.names(s.name))),
+    ):
         if value:
             print(f"  {label + ':':<11}{value}")
     if s.config:
         print("config:")
         for f in s.config:
-            flags = ", ".join(x for x in (f.type, "required" if f.required else "",
-                                          "secret" if f.secret else "", f"env {f.env_var}") if x)
+            flags = ", ".join(
+                x
+                for x in (f.type, "required" if f.required else "", "secret" if f.secret else "", f"env {f.env_var}")
+                if x
+            )
             default = f" (default {shown(f.default)})" if f.default is not None else ""
             print(f"  {f.name}  [{flags}]{default}  {f.description}")
     print("tools:")
@@ -159,7 +179,11 @@ def cmd_remove(a: argparse.Namespace) -> int:
     if a.json:
         _print_json({"removed": skill.name, "version": skill.version, "purged": a.purge})
     else:
-        kept = "" if a.purge else f" (instance config and data kept in {engine.instances.home.instances / a.name}; --purge deletes them)"
+        kept = (
+            ""
+            if a.purge
+            else f" (instance config and data kept in {engine.instances.home.instances / a.name}; --purge deletes them)"
+        )
         print(f"removed {skill.name} {skill.version}{kept}")
     return 0
 
@@ -176,10 +200,16 @@ def cmd_history(a: argparse.Namespace) -> int:
     if not rows:
         print("no runs yet")
         return 0
-    table = [(time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
-              "ok" if r.get("ok") else "error", f"{r['skill']}@{r['instance']}:{r['tool']}",
-              f"{r['duration_ms']:.0f} ms", (r.get("output") if r.get("ok") else r.get("error")) or "")
-             for r in rows]
+    table = [
+        (
+            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r.get("started_at", 0))),
+            "ok" if r.get("ok") else "error",
+            f"{r['skill']}@{r['instance']}:{r['tool']}",
+            f"{r['duration_ms']:.0f} ms",
+            (r.get("output") if r.get("ok") else r.get("error")) or "",
+        )
+        for r in rows
+    ]
     print_table(("WHEN", "STATUS", "TOOL", "TIME", "RESULT"), table, right=(3,))
     return 0
 
@@ -191,18 +221,22 @@ def cmd_doctor(a: argparse.Namespace) -> int:
     results = checks(_engine())
     failed = [name for name, ok, _ in results if not ok]
     if a.json:
-        out: dict[str, Any] = {"ok": not failed,
-                               "checks": [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results]}
+        out: dict[str, Any] = {
+            "ok": not failed,
+            "checks": [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results],
+        }
         if failed:
             out["error"] = {"code": "doctor", "message": f"failed: {', '.join(failed)}"}
         _print_json(out)
     else:
-        print_table(("CHECK", "STATUS", "DETAIL"), [(name, "ok" if ok else "FAIL", detail)
-                                                    for name, ok, detail in results])
+        print_table(
+            ("CHECK", "STATUS", "DETAIL"), [(name, "ok" if ok else "FAIL", detail) for name, ok, detail in results]
+        )
     return 1 if failed else 0
 
 
 # ---- parser ---------------------------------------------------------------------------------
+
 
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is a UsageError like every other: one line, or JSON with --json."""
@@ -215,10 +249,14 @@ def _unrepr(message: str) -> str:
     """argparse's messages with values as people type them, not Python reprs and type names:
     "invalid int value: 'x'" → 'expected an integer, got "x"'."""
     kinds = {"int": "an integer", "float": "a number"}
-    message = re.sub(r"invalid (int|float) value: '(.*)'$",
-                     lambda m: f"expected {kinds[m[1]]}, got {shown(m[2])}", message)
-    return re.sub(r"invalid choice: '(.*?)' \(choose from (.*)\)$",
-                  lambda m: f"invalid choice {shown(m[1])} (choose from {m[2].replace(chr(39), '')})", message)
+    message = re.sub(
+        r"invalid (int|float) value: '(.*)'$", lambda m: f"expected {kinds[m[1]]}, got {shown(m[2])}", message
+    )
+    return re.sub(
+        r"invalid choice: '(.*?)' \(choose from (.*)\)$",
+        lambda m: f"invalid choice {shown(m[1])} (choose from {m[2].replace(chr(39), '')})",
+        message,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -276,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    as_json = "--json" in (argv[:argv.index("--")] if "--" in argv else argv)
+    as_json = "--json" in (argv[: argv.index("--")] if "--" in argv else argv)
     try:
         parser = build_parser()
         a = parser.parse_args(argv)

@@ -28,6 +28,7 @@ def _mb(size: int) -> str:
 
 # ---- init ---------------------------------------------------------------------------------------
 
+
 def cmd_init(a: argparse.Namespace) -> int:
     from engine.build.scaffold import init_project, templates
 
@@ -40,17 +41,19 @@ def cmd_init(a: argparse.Namespace) -> int:
         raise UsageError("give the folder to create: skill init DIR [--template js|ts]")
     files = init_project(a.dir, a.template, name=a.name, description=a.description, force=a.force)
     folder = Path(a.dir)
-    name = next(ln.split(":", 1)[1].strip() for ln in (folder / "skill.yaml").read_text().splitlines()
-                if ln.startswith("name:"))
+    name = next(
+        ln.split(":", 1)[1].strip() for ln in (folder / "skill.yaml").read_text().splitlines() if ln.startswith("name:")
+    )
     print(f"created {name} ({a.template}) in {folder}: {', '.join(p.name for p in files)}")
     print("next:")
     print(f"  skill build {folder} && skill test {folder}")
     print(f"  skill install {folder} && skill run {name}:greet --arg name=Ada")
-    print(f"  skill dev {folder} --run greet --args '{{\"name\": \"Ada\"}}'")
+    print(f'  skill dev {folder} --run greet --args \'{{"name": "Ada"}}\'')
     return 0
 
 
 # ---- build --------------------------------------------------------------------------------------
+
 
 def check_component(engine: Any, wasm: Path) -> tuple[str, list[str]]:
     """Compile the component (cached for install) and call get-metadata/get-tools: (name, tool names)."""
@@ -87,8 +90,17 @@ def cmd_build(a: argparse.Namespace) -> int:
         _n, tools = check_component(engine, r.wasm_path)
     total = time.perf_counter() - t0
     if a.json:
-        print(json.dumps({"component": str(r.wasm_path), "size": r.size, "seconds": round(total, 3),
-                          "cached": r.cached, "tools": tools}))
+        print(
+            json.dumps(
+                {
+                    "component": str(r.wasm_path),
+                    "size": r.size,
+                    "seconds": round(total, 3),
+                    "cached": r.cached,
+                    "tools": tools,
+                }
+            )
+        )
     else:
         how = "unchanged (cache)" if r.cached else "built"
         checked = f"; exports ok, tools: {', '.join(tools)}" if not a.no_check else ""
@@ -97,6 +109,7 @@ def cmd_build(a: argparse.Namespace) -> int:
 
 
 # ---- test ---------------------------------------------------------------------------------------
+
 
 def cmd_test(a: argparse.Namespace) -> int:
     from engine.build.testing import run_tests
@@ -113,32 +126,60 @@ def cmd_test(a: argparse.Namespace) -> int:
         for p in res.problems:
             print(f"    {p}")
 
-    report = run_tests(engine, a.dir, tests=Path(a.file) if a.file else None,
-                       progress=None if a.json else _progress, on_result=show, only=a.k)
+    report = run_tests(
+        engine,
+        a.dir,
+        tests=Path(a.file) if a.file else None,
+        progress=None if a.json else _progress,
+        on_result=show,
+        only=a.k,
+    )
     if a.json:
-        out: dict[str, Any] = {"ok": report.ok, "passed": report.passed, "failed": report.failed, "cases": [
-            {"case": r.case.label, "passed": r.passed, "problems": r.problems, "ms": round(r.ms, 1),
-             "output": r.output, "error": r.error} for r in report.results]}
+        out: dict[str, Any] = {
+            "ok": report.ok,
+            "passed": report.passed,
+            "failed": report.failed,
+            "cases": [
+                {
+                    "case": r.case.label,
+                    "passed": r.passed,
+                    "problems": r.problems,
+                    "ms": round(r.ms, 1),
+                    "output": r.output,
+                    "error": r.error,
+                }
+                for r in report.results
+            ],
+        }
         if not report.ok:  # the error object of every --json failure (see engine.cli.fail)
-            out["error"] = {"code": "tests_failed", "message": f"{report.failed} of {len(report.results)} test "
-                            f"case(s) failed" if report.results else f"{report.file} has no test cases to run"}
+            out["error"] = {
+                "code": "tests_failed",
+                "message": f"{report.failed} of {len(report.results)} test case(s) failed"
+                if report.results
+                else f"{report.file} has no test cases to run",
+            }
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         color = green if report.ok else red
-        print(f"{color}{report.passed} passed, {report.failed} failed{reset} "
-              f"({report.file.name}; build {'cached' if report.cached else f'{report.build_seconds:.1f} s'})")
+        print(
+            f"{color}{report.passed} passed, {report.failed} failed{reset} "
+            f"({report.file.name}; build {'cached' if report.cached else f'{report.build_seconds:.1f} s'})"
+        )
     return 0 if report.ok else 1
 
 
 # ---- dev ----------------------------------------------------------------------------------------
+
 
 def format_event(event: Any) -> str | None:
     """One line of `skill dev` output for a dev event (None: nothing to print)."""
     from engine.build import dev
 
     if isinstance(event, dev.Reloaded):
-        return f"reloaded in {event.ms:.0f} ms ({len(event.tools)} tool{'s' if len(event.tools) != 1 else ''}: " \
-               f"{', '.join(event.tools)})"
+        return (
+            f"reloaded in {event.ms:.0f} ms ({len(event.tools)} tool{'s' if len(event.tools) != 1 else ''}: "
+            f"{', '.join(event.tools)})"
+        )
     if isinstance(event, dev.ReloadFailed):
         keeps = "the previous version keeps serving" if event.serving else "no working version yet"
         return f"build error: {event.error} ({keeps})"
@@ -179,8 +220,15 @@ def cmd_dev(a: argparse.Namespace) -> int:
             with lock:
                 print(line, flush=True)
 
-    session = DevSession(engine, a.dir, instance=a.instance, on_event=on_event, release=not a.no_release,
-                         run_tool=a.run, run_args=run_args)
+    session = DevSession(
+        engine,
+        a.dir,
+        instance=a.instance,
+        on_event=on_event,
+        release=not a.no_release,
+        run_tool=a.run,
+        run_args=run_args,
+    )
     stop = threading.Event()
     timer = None
     if a.stop_after:
@@ -190,8 +238,9 @@ def cmd_dev(a: argparse.Namespace) -> int:
     try:
         t0 = time.perf_counter()
         session.start(progress=_progress)
-        print(f"watching {session.folder} (dev host ready in {time.perf_counter() - t0:.1f} s); Ctrl+C stops",
-              flush=True)
+        print(
+            f"watching {session.folder} (dev host ready in {time.perf_counter() - t0:.1f} s); Ctrl+C stops", flush=True
+        )
         session.watch(stop, max_reloads=a.max_reloads)
         if not a.no_release and (a.max_reloads or a.stop_after):
             session.wait_release()
@@ -206,6 +255,7 @@ def cmd_dev(a: argparse.Namespace) -> int:
 
 # ---- parsers --------------------------------------------------------------------------------------
 
+
 def add_parsers(sub: argparse._SubParsersAction, add) -> None:
     sp = add("init", cmd_init, "create a skill project: skill init DIR [--template js|ts]", json_flag=False)
     sp.add_argument("dir", nargs="?", metavar="DIR")
@@ -217,8 +267,12 @@ def add_parsers(sub: argparse._SubParsersAction, add) -> None:
 
     sp = add("build", cmd_build, "build a JS/TS skill folder into a WebAssembly component")
     sp.add_argument("dir", nargs="?", default=".", metavar="DIR", help="skill folder (default .) or a .js/.ts file")
-    sp.add_argument("-o", "--out", metavar="OUT", help="where to write the component (default: skill.yaml's "
-                                                       "component:, else dist/NAME.wasm)")
+    sp.add_argument(
+        "-o",
+        "--out",
+        metavar="OUT",
+        help="where to write the component (default: skill.yaml's component:, else dist/NAME.wasm)",
+    )
     sp.add_argument("--no-check", action="store_true", help="skip compiling it and checking its exports")
 
     sp = add("test", cmd_test, "build a skill and run its tests.yaml against the component")
@@ -232,7 +286,8 @@ def add_parsers(sub: argparse._SubParsersAction, add) -> None:
     sp.add_argument("--run", metavar="TOOL", help="run this tool after every reload and print the result")
     sp.add_argument("--args", metavar="JSON", help="arguments for --run as one JSON object")
     sp.add_argument("--arg", action="append", metavar="K=V", help="one argument for --run (repeatable)")
-    sp.add_argument("--no-release", action="store_true",
-                    help="do not build and install the real component in the background")
+    sp.add_argument(
+        "--no-release", action="store_true", help="do not build and install the real component in the background"
+    )
     sp.add_argument("--max-reloads", type=int, metavar="N", help="stop after N reloads (scripts, tests)")
     sp.add_argument("--stop-after", type=float, metavar="S", help="stop after S seconds (scripts, tests)")

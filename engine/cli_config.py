@@ -48,14 +48,28 @@ def _pairs(items: list[str] | None, flag: str) -> dict[str, str]:
 
 # ---- skill instances ---------------------------------------------------------------------------
 
+
 def cmd_instances(a: argparse.Namespace) -> int:
     engine = _engine()
     names = [a.name] if a.name else [s.name for s in engine.skills()]
-    reports = [(name, engine.config.report(name, inst, with_skill=a.check))
-               for name in names for inst in engine.instances.names(engine.skill(name).name)]
+    reports = [
+        (name, engine.config.report(name, inst, with_skill=a.check))
+        for name in names
+        for inst in engine.instances.names(engine.skill(name).name)
+    ]
     if a.json:
-        _print_json([{"skill": name, "instance": r.instance, "ready": r.ready, "missing": list(r.missing),
-                      "problems": list(r.problems)} for name, r in reports])
+        _print_json(
+            [
+                {
+                    "skill": name,
+                    "instance": r.instance,
+                    "ready": r.ready,
+                    "missing": list(r.missing),
+                    "problems": list(r.problems),
+                }
+                for name, r in reports
+            ]
+        )
         return 0
     if not reports:
         print("no skills installed")
@@ -70,8 +84,9 @@ def _state(report) -> str:
     """An instance's state in one cell: ready, or what keeps it from being ready."""
     if report.ready:
         return "ready"
-    return "not ready: " + "; ".join(([f"missing {', '.join(report.missing)}"] if report.missing else [])
-                                     + list(report.problems))
+    return "not ready: " + "; ".join(
+        ([f"missing {', '.join(report.missing)}"] if report.missing else []) + list(report.problems)
+    )
 
 
 def cmd_instance(a: argparse.Namespace) -> int:
@@ -118,6 +133,7 @@ def _confirm(question: str, as_json: bool) -> bool:
 
 # ---- skill config ------------------------------------------------------------------------------
 
+
 def cmd_config(a: argparse.Namespace) -> int:
     engine = _engine()
     name, instance = _split(a.ref)
@@ -134,8 +150,7 @@ def cmd_config(a: argparse.Namespace) -> int:
             from engine.fsutil import atomic_write_text
 
             atomic_write_text(Path(a.export), text, mode=0o600)
-            print(f"exported {name}@{instance} to {a.export}" +
-                  ("" if a.include_secrets else " (without secrets)"))
+            print(f"exported {name}@{instance} to {a.export}" + ("" if a.include_secrets else " (without secrets)"))
         return 0
     if a.import_:
         path = Path(a.import_)
@@ -157,8 +172,14 @@ def cmd_config(a: argparse.Namespace) -> int:
 
 def _report(report, name: str, a: argparse.Namespace) -> int:
     if a.json:
-        _print_json({"instance": report.instance, "ready": report.ready, "missing": list(report.missing),
-                     "problems": list(report.problems)})
+        _print_json(
+            {
+                "instance": report.instance,
+                "ready": report.ready,
+                "missing": list(report.missing),
+                "problems": list(report.problems),
+            }
+        )
     else:
         print(f"saved {name}@{report.instance}: {_state(report)}")
     return 0
@@ -168,11 +189,28 @@ def _show(engine, name: str, instance: str, as_json: bool) -> int:
     entries = engine.config.entries(name, instance)
     report = engine.config.report(name, instance)
     if as_json:
-        _print_json({"skill": name, "instance": instance, "ready": report.ready, "missing": list(report.missing),
-                     "problems": list(report.problems),
-                     "fields": [{"name": e.field.name, "type": e.field.type, "required": e.field.required,
-                                 "secret": e.field.secret, "value": e.value, "source": e.source,
-                                 "env": e.field.env_var, "description": e.field.description} for e in entries]})
+        _print_json(
+            {
+                "skill": name,
+                "instance": instance,
+                "ready": report.ready,
+                "missing": list(report.missing),
+                "problems": list(report.problems),
+                "fields": [
+                    {
+                        "name": e.field.name,
+                        "type": e.field.type,
+                        "required": e.field.required,
+                        "secret": e.field.secret,
+                        "value": e.value,
+                        "source": e.source,
+                        "env": e.field.env_var,
+                        "description": e.field.description,
+                    }
+                    for e in entries
+                ],
+            }
+        )
         return 0
     print(f"{name}@{instance}: {'ready' if report.ready else 'not ready'}")
     for e in entries:
@@ -216,8 +254,11 @@ def _edit(engine, name: str, instance: str, a: argparse.Namespace) -> int:
     engine.skill(name)
     engine.instances.require(name, instance)
     path = engine.instances.config_path(name, instance)
-    original = path.read_text(encoding="utf-8") if path.exists() else \
-        f"# {name}@{instance} configuration: field = value (see `skill info {name}`)\n"
+    original = (
+        path.read_text(encoding="utf-8")
+        if path.exists()
+        else f"# {name}@{instance} configuration: field = value (see `skill info {name}`)\n"
+    )
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
     with tempfile.TemporaryDirectory() as tmp:
         draft = Path(tmp) / "config.toml"

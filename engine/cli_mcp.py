@@ -15,10 +15,10 @@ from engine.errors import UsageError
 CLIENTS = ("claude-code", "claude-desktop", "cursor")
 _WHERE = {
     "claude-code": "put it in .mcp.json at your project's root (shared with the project), or register it for "
-                   "yourself with:\n  claude mcp add-json {name} '{inner}'",
+    "yourself with:\n  claude mcp add-json {name} '{inner}'",
     "claude-desktop": "merge it into claude_desktop_config.json (Settings › Developer › Edit Config; macOS: "
-                      "~/Library/Application Support/Claude/, Windows: %APPDATA%\\Claude\\), then restart "
-                      "Claude Desktop",
+    "~/Library/Application Support/Claude/, Windows: %APPDATA%\\Claude\\), then restart "
+    "Claude Desktop",
     "cursor": "merge it into ~/.cursor/mcp.json (all projects) or .cursor/mcp.json (this project)",
 }
 
@@ -36,8 +36,11 @@ def cmd_serve(a: argparse.Namespace) -> int:
 
     gc.enable()  # entry() turns the GC off for short commands; a server lives long
     use_warm_slots()
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO if a.verbose else logging.WARNING,
-                        format="skill serve: %(levelname)s %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.INFO if a.verbose else logging.WARNING,
+        format="skill serve: %(levelname)s %(message)s",
+    )
     _check_timeout(a.timeout)
     if a.max_output < 1024:
         raise UsageError(f"--max-output {a.max_output}: give at least 1024 bytes")
@@ -51,8 +54,13 @@ def cmd_serve(a: argparse.Namespace) -> int:
     engine = Engine()
     for name in a.skill or ():
         engine.skill(name)  # an unknown --skill is a typo: say so instead of serving nothing
-    options = ServeOptions(selection=Selection.of(a.skill, a.instance), timeout=a.timeout,
-                           max_output=a.max_output, lazy=a.lazy, poll=a.poll)
+    options = ServeOptions(
+        selection=Selection.of(a.skill, a.instance),
+        timeout=a.timeout,
+        max_output=a.max_output,
+        lazy=a.lazy,
+        poll=a.poll,
+    )
     serve(engine, options, http=a.http, host=a.host, port=a.port, path=a.path)
     return 0
 
@@ -72,8 +80,10 @@ def server_entry(client: str, *, url: str | None = None, serve_args: list[str] |
     """One server's entry in the client's `mcpServers` table."""
     if url:
         if client == "claude-desktop":
-            raise UsageError("Claude Desktop's config file registers local (stdio) servers only; drop --url "
-                             "(it then starts `skill serve` itself) or add the URL under Settings › Connectors")
+            raise UsageError(
+                "Claude Desktop's config file registers local (stdio) servers only; drop --url "
+                "(it then starts `skill serve` itself) or add the URL under Settings › Connectors"
+            )
         return {"type": "http", "url": url} if client == "claude-code" else {"url": url}
     command, *pre = _skill_command()
     entry: dict[str, Any] = {"command": command, "args": [*pre, "serve", *(serve_args or [])]}
@@ -97,8 +107,10 @@ def cmd_mcp_config(a: argparse.Namespace) -> int:
     if a.lazy:
         serve_args.append("--lazy")
     if a.url and serve_args:
-        raise UsageError("--skill/--instance/--timeout/--lazy go to the server: pass them to `skill serve "
-                         "--http` instead of using them with --url")
+        raise UsageError(
+            "--skill/--instance/--timeout/--lazy go to the server: pass them to `skill serve "
+            "--http` instead of using them with --url"
+        )
     entry = server_entry(a.client, url=a.url, serve_args=serve_args)
     print(json.dumps({"mcpServers": {a.name: entry}}, indent=2, ensure_ascii=False))
     if not a.json and sys.stderr.isatty():
@@ -114,16 +126,32 @@ def add_parsers(sub, add) -> None:
     sp.add_argument("--port", type=int, default=8765, help="--http: port (default 8765; 0 picks a free one)")
     sp.add_argument("--path", default="/mcp", help="--http: URL path of the endpoint (default /mcp)")
     sp.add_argument("--skill", action="append", metavar="NAME", help="serve only this skill (repeatable)")
-    sp.add_argument("--instance", action="append", metavar="[SKILL@]INSTANCE",
-                    help="serve only this instance (repeatable), e.g. default or notes@work")
-    sp.add_argument("--timeout", type=float, metavar="S",
-                    help="time limit per call in seconds (default: each skill's own limit)")
-    sp.add_argument("--max-output", type=int, default=64 * 1024, metavar="BYTES",
-                    help="cut each tool result's text at this size, marked (default 65536)")
-    sp.add_argument("--lazy", action="store_true",
-                    help="list only list_skills, search_skills and call_skill (for very many skills)")
-    sp.add_argument("--poll", type=float, default=1.0, metavar="S",
-                    help="how often to check for installed/removed skills and instances (default 1 s)")
+    sp.add_argument(
+        "--instance",
+        action="append",
+        metavar="[SKILL@]INSTANCE",
+        help="serve only this instance (repeatable), e.g. default or notes@work",
+    )
+    sp.add_argument(
+        "--timeout", type=float, metavar="S", help="time limit per call in seconds (default: each skill's own limit)"
+    )
+    sp.add_argument(
+        "--max-output",
+        type=int,
+        default=64 * 1024,
+        metavar="BYTES",
+        help="cut each tool result's text at this size, marked (default 65536)",
+    )
+    sp.add_argument(
+        "--lazy", action="store_true", help="list only list_skills, search_skills and call_skill (for very many skills)"
+    )
+    sp.add_argument(
+        "--poll",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="how often to check for installed/removed skills and instances (default 1 s)",
+    )
     sp.add_argument("--verbose", "-v", action="store_true", help="log each call to stderr")
 
     sp = add("mcp-config", cmd_mcp_config, "print the JSON that registers `skill serve` with an MCP client")

@@ -35,22 +35,33 @@ def cmd_find(a: argparse.Namespace) -> int:
     hits = engine.find(query, top=a.top, skill=a.skill, instance=a.instance, tag=a.tag, mode=a.mode)
     message = None if hits else _nothing(engine, query, a)
     if a.json:
-        print(json.dumps({"query": query, "results": [h.to_json() for h in hits], "message": message},
-                         indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"query": query, "results": [h.to_json() for h in hits], "message": message},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return 0
     from engine.search import searcher
 
     sync = searcher(engine).last_sync
     if sync is not None and (sync.embedded or sync.removed):
-        print(f"index updated: {sync.embedded} document(s) embedded, {sync.removed} removed, "
-              f"{sync.total} in all ({sync.seconds:.1f} s)", file=sys.stderr)
+        print(
+            f"index updated: {sync.embedded} document(s) embedded, {sync.removed} removed, "
+            f"{sync.total} in all ({sync.seconds:.1f} s)",
+            file=sys.stderr,
+        )
     if message:
         print(message)
         return 0
     from engine.cli_table import print_table
 
-    print_table(("#", "SCORE", "TOOL", "DESCRIPTION"),
-                [(n, f"{h.score:.2f}", h.ref, h.description) for n, h in enumerate(hits, 1)], right=(0, 1))
+    print_table(
+        ("#", "SCORE", "TOOL", "DESCRIPTION"),
+        [(n, f"{h.score:.2f}", h.ref, h.description) for n, h in enumerate(hits, 1)],
+        right=(0, 1),
+    )
     print()  # the commands are never cut to the terminal's width: they are there to be pasted
     for n, h in enumerate(hits, 1):
         print(f"{n:>{len(str(len(hits)))}}  $ {h.command}")
@@ -75,5 +86,9 @@ def add_parsers(sub, add) -> None:
     sp.add_argument("--skill", metavar="S", help="only tools of this skill")
     sp.add_argument("--instance", metavar="I", help="only skills that have this instance (used in the command line)")
     sp.add_argument("--tag", metavar="T", help="only skills tagged T (SKILL.md metadata tags/keywords)")
-    sp.add_argument("--mode", choices=("fused", "dense", "keyword"), default="fused",
-                    help="order the results by meaning + keywords (default), meaning only or keywords only")
+    sp.add_argument(
+        "--mode",
+        choices=("fused", "dense", "keyword"),
+        default="fused",
+        help="order the results by meaning + keywords (default), meaning only or keywords only",
+    )

@@ -20,8 +20,9 @@ GAP = "  "
 MIN_WIDTH = 8  # a column is never cut narrower than this (or its header)
 
 
-def print_table(header: Sequence[str], rows: Sequence[Sequence[object]], *, right: Collection[int] = (),
-                out: TextIO | None = None) -> None:
+def print_table(
+    header: Sequence[str], rows: Sequence[Sequence[object]], *, right: Collection[int] = (), out: TextIO | None = None
+) -> None:
     """Print `rows` under `header`; columns whose index is in `right` are right-aligned (numbers)."""
     out = out or sys.stdout
     cells = [[" ".join(str(c).split()) for c in row] for row in [header, *rows]]
@@ -61,9 +62,9 @@ def cut(text: str, cells: int) -> str:
     """`text` in at most `cells` terminal cells, ending in … if it had to be cut."""
     if width(text) <= cells:
         return text
-    used = n = 0
-    for n, ch in enumerate(text):
+    used = 0
+    for end, ch in enumerate(text):
         used += width(ch)
         if used > cells - 1:
-            break
-    return text[:n] + "…"
+            return text[:end] + "…"
+    return text

@@ -48,14 +48,15 @@ def _check_sandbox(table: Any, where: str) -> None:
     if not isinstance(table, dict):
         raise UsageError(f"{where} must be a table of timeout_s and memory_mb")
     if any(
-            key not in SANDBOX_KEYS or (value is not None and (isinstance(value, bool) or
-                                                               not isinstance(value, (int, float)) or value <= 0))
-            for key, value in table.items()):
+        key not in SANDBOX_KEYS
+        or (value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0))
+        for key, value in table.items()
+    ):
         raise UsageError(f"{where}: allowed are timeout_s and memory_mb, as positive numbers")
 
 
 class Configuration:
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         self.engine = engine
         self.instances = engine.instances
 
@@ -106,13 +107,14 @@ class Configuration:
         skill = self.engine.skill(name)
         return {key: parse_config_text(self._field(skill, key), text) for key, text in texts.items()}
 
-    def test(self, name: str, instance: str, typed: dict[str, Any] | None = None,
-             unset: Iterable[str] = ()) -> ConfigReport:
+    def test(
+        self, name: str, instance: str, typed: dict[str, Any] | None = None, unset: Iterable[str] = ()
+    ) -> ConfigReport:
         """The report the instance would have with these changes; nothing is saved."""
         skill = self._skill(name, instance)
         return self._judge(skill, instance, self._effective(skill, instance, typed or {}, unset))
 
-    def _judge(self, skill: "InstalledSkill", instance: str, effective: dict[str, Any]) -> ConfigReport:
+    def _judge(self, skill: InstalledSkill, instance: str, effective: dict[str, Any]) -> ConfigReport:
         """Missing required fields, else the skill's own verdict on `effective`."""
         missing = tuple(missing_required(skill.config, effective))
         problems = () if missing else tuple(p for p in [self._skill_check(skill, instance, effective)] if p)
@@ -120,8 +122,14 @@ class Configuration:
 
     # ---- writing ---------------------------------------------------------------------------
 
-    def save(self, name: str, instance: str, typed: dict[str, Any] | None = None, unset: Iterable[str] = (),
-             sandbox: dict[str, Any | None] | None = None) -> ConfigReport:
+    def save(
+        self,
+        name: str,
+        instance: str,
+        typed: dict[str, Any] | None = None,
+        unset: Iterable[str] = (),
+        sandbox: dict[str, Any | None] | None = None,
+    ) -> ConfigReport:
         """Validate and write; raises UsageError (nothing written) when a value or the skill says no."""
         skill = self._skill(name, instance)
         typed, unset = dict(typed or {}), list(unset)
@@ -272,13 +280,13 @@ class Configuration:
 
     # ---- helpers ---------------------------------------------------------------------------
 
-    def _skill(self, name: str, instance: str) -> "InstalledSkill":
+    def _skill(self, name: str, instance: str) -> InstalledSkill:
         skill = self.engine.skill(name)
         self.instances.require(name, instance)
         return skill
 
     @staticmethod
-    def _field(skill: "InstalledSkill", key: str, origin: str | None = None) -> ConfigField:
+    def _field(skill: InstalledSkill, key: str, origin: str | None = None) -> ConfigField:
         field = next((f for f in skill.config if f.name == key), None)
         if field is None:
             names = ", ".join(f.name for f in skill.config) or "none"
@@ -292,8 +300,9 @@ class Configuration:
 
         return check_config_value(field, value)
 
-    def _effective(self, skill: "InstalledSkill", instance: str, typed: dict[str, Any],
-                   unset: Iterable[str]) -> dict[str, Any]:
+    def _effective(
+        self, skill: InstalledSkill, instance: str, typed: dict[str, Any], unset: Iterable[str]
+    ) -> dict[str, Any]:
         """Defaults + stored values (secrets resolved) + pending changes, as the skill would see them."""
         values = self.instances.values(skill.name, instance, skill.config)
         for f in skill.config:
@@ -307,7 +316,7 @@ class Configuration:
                 values[key] = default
         return values
 
-    def _skill_check(self, skill: "InstalledSkill", instance: str, effective: dict[str, Any]) -> str | None:
+    def _skill_check(self, skill: InstalledSkill, instance: str, effective: dict[str, Any]) -> str | None:
         """The skill's own validate-config on `effective`; its complaint, or None."""
         from engine.protocol import parse_validation
         from engine.runtime import SandboxPolicy
@@ -316,8 +325,13 @@ class Configuration:
         texts = {k: (json.dumps(v) if isinstance(v, bool) else str(v)) for k, v in config.items()}
         by_name = {f.name: f for f in skill.config}
         env = {(by_name.get(k) or ConfigField(name=k)).env_var: v for k, v in texts.items()}
-        policy = SandboxPolicy(data_dir=self.instances.data_dir(skill.name, instance), env=env, config=texts,
-                               timeout_s=skill.capabilities.timeout_s, memory_mb=skill.capabilities.memory_mb)
+        policy = SandboxPolicy(
+            data_dir=self.instances.data_dir(skill.name, instance),
+            env=env,
+            config=texts,
+            timeout_s=skill.capabilities.timeout_s,
+            memory_mb=skill.capabilities.memory_mb,
+        )
         runtime = self.engine.runtime
         component = runtime.load(skill.component_sha256, skill.component_path)
         outcome = runtime.call(component, policy, "validate-config", json.dumps(config))
@@ -327,4 +341,3 @@ class Configuration:
                 if f.secret and config.get(f.name):
                     complaint = complaint.replace(str(config[f.name]), MASK)
         return complaint
-

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 Check = tuple[str, bool, str]
 
 
-def checks(engine: "Engine") -> list[Check]:
+def checks(engine: Engine) -> list[Check]:
     out: list[Check] = [("python", sys.version_info >= (3, 11), sys.version.split()[0])]
     out.append(_runtime(engine))
     out.append(_writable("home", engine.home.root))
@@ -23,7 +23,7 @@ def checks(engine: "Engine") -> list[Check]:
     return out
 
 
-def _runtime(engine: "Engine") -> Check:
+def _runtime(engine: Engine) -> Check:
     try:
         from engine.runtime.wasm import _wasmtime_version
 
@@ -44,7 +44,7 @@ def _writable(label: str, path) -> Check:
         return (label, False, f"{path} is not writable: {e.strerror}")
 
 
-def _toolchain(engine: "Engine") -> Check:
+def _toolchain(engine: Engine) -> Check:
     from engine.build.toolchain import toolchain_status
 
     st = toolchain_status(engine.home)
@@ -52,5 +52,4 @@ def _toolchain(engine: "Engine") -> Check:
         return ("build toolchain", False, st["error"])
     pinned = ", ".join(f"{k.split('/')[-1]} {v}" for k, v in st["pinned"].items())
     state = "installed" if st["installed"] else "not installed yet (installed on first build)"
-    return ("build toolchain", True, f"node {st['node']}, npm {st['npm']}; {pinned}: {state} "
-                                     f"in {st['path']}")
+    return ("build toolchain", True, f"node {st['node']}, npm {st['npm']}; {pinned}: {state} in {st['path']}")

@@ -35,7 +35,7 @@ class Home:
     cache: Path
 
     @classmethod
-    def from_env(cls) -> "Home":
+    def from_env(cls) -> Home:
         env_root = os.environ.get("SKILL_ENGINE_HOME")
         if env_root:
             root = Path(env_root).expanduser()

@@ -70,8 +70,9 @@ class Instances:
     def require(self, skill: str, instance: str) -> None:
         check_instance_name(instance)
         if instance != DEFAULT and not self.dir(skill, instance).is_dir():
-            raise NotFoundError(f"{skill} has no instance {instance!r}; its instances are: "
-                                f"{', '.join(self.names(skill))}")
+            raise NotFoundError(
+                f"{skill} has no instance {instance!r}; its instances are: {', '.join(self.names(skill))}"
+            )
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -88,8 +89,9 @@ class Instances:
             with f:
                 return tomllib.load(f)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise UsageError(f"{path}: invalid TOML ({e}); fix it with `skill config {skill}@{instance} --edit`"
-                             ) from None
+            raise UsageError(
+                f"{path}: invalid TOML ({e}); fix it with `skill config {skill}@{instance} --edit`"
+            ) from None
 
     def settings(self, skill: str, instance: str) -> dict[str, Any]:
         """The instance's own values (secret fields as references), without the [sandbox] table."""
@@ -105,8 +107,10 @@ class Instances:
         for key, value in table.items():
             cast = SANDBOX_KEYS.get(key)
             if cast is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise UsageError(f"{path}: [{SANDBOX_TABLE}] {key} = {value!r}: allowed are timeout_s (seconds) "
-                                 "and memory_mb, as positive numbers")
+                raise UsageError(
+                    f"{path}: [{SANDBOX_TABLE}] {key} = {value!r}: allowed are timeout_s (seconds) "
+                    "and memory_mb, as positive numbers"
+                )
             out[key] = cast(value)
         return out
 
@@ -134,8 +138,10 @@ class Instances:
             if field is None:
                 found.append(f"{key}: not a config field of {skill} (fields: {', '.join(by_name) or 'none'})")
             elif field.secret and not is_reference(value):
-                found.append(f"{key}: a secret stored as plain text; set it again with "
-                             f"`skill config {skill}@{instance} --set {key}=...` to move it to the secret store")
+                found.append(
+                    f"{key}: a secret stored as plain text; set it again with "
+                    f"`skill config {skill}@{instance} --set {key}=...` to move it to the secret store"
+                )
             elif not field.secret:
                 try:
                     check_config_value(field, value)
@@ -143,8 +149,9 @@ class Instances:
                     found.append(str(e))
         return found
 
-    def sandbox_inputs(self, skill: str, instance: str, fields: tuple[ConfigField, ...],
-                       resolve: Callable[[str], str]) -> tuple[dict[str, str], dict[str, str]]:
+    def sandbox_inputs(
+        self, skill: str, instance: str, fields: tuple[ConfigField, ...], resolve: Callable[[str], str]
+    ) -> tuple[dict[str, str], dict[str, str]]:
         """(env vars, get-config map) granted to one run of this instance. Nothing else.
 
         `resolve` turns a secret reference into its value; it is called only here, at run time.
@@ -156,15 +163,17 @@ class Instances:
             if value is None:
                 continue
             field = by_name.get(key)
-            config[key] = resolve(value) if field is not None and field.secret and is_reference(value) \
-                else config_text(value)
+            config[key] = (
+                resolve(value) if field is not None and field.secret and is_reference(value) else config_text(value)
+            )
         env = {(by_name.get(key) or ConfigField(name=key)).env_var: text for key, text in config.items()}
         return env, config
 
     # ---- writing -------------------------------------------------------------------------
 
-    def write(self, skill: str, instance: str, changes: dict[str, Any | None],
-              sandbox: dict[str, Any | None] | None = None) -> None:
+    def write(
+        self, skill: str, instance: str, changes: dict[str, Any | None], sandbox: dict[str, Any | None] | None = None
+    ) -> None:
         """Apply `changes` (None removes a key) to config.toml, keeping comments and order."""
         import tomlkit
 
@@ -176,8 +185,10 @@ class Instances:
             except FileNotFoundError:
                 doc = tomlkit.document()
             except (tomlkit.exceptions.ParseError, UnicodeDecodeError) as e:
-                raise UsageError(f"{path}: invalid TOML ({e}); fix it with `skill config {skill}@{instance} "
-                                 "--edit` before changing values") from None
+                raise UsageError(
+                    f"{path}: invalid TOML ({e}); fix it with `skill config {skill}@{instance} "
+                    "--edit` before changing values"
+                ) from None
             for key, value in changes.items():
                 if value is None:
                     doc.pop(key, None)
@@ -237,5 +248,6 @@ class Instances:
         stored = self.stored_values(skill, src)
         self.create(skill, dst)
         changes = {k: keep(k, v) for k, v in stored.items() if k != SANDBOX_TABLE}
-        self.write(skill, dst, {k: v for k, v in changes.items() if v is not None},
-                   sandbox=stored.get(SANDBOX_TABLE) or None)
+        self.write(
+            skill, dst, {k: v for k, v in changes.items() if v is not None}, sandbox=stored.get(SANDBOX_TABLE) or None
+        )

@@ -19,11 +19,37 @@ from engine.schema import Capabilities, ConfigField, check_name
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 CONFIG_TYPES = ("string", "number", "integer", "boolean", "enum", "url", "path")
 
-_YAML_FIELDS = {"name", "version", "description", "author", "repository", "license", "component", "source",
-                "config", "tools", "capabilities", "homepage", "keywords", "tags"}
+_YAML_FIELDS = {
+    "name",
+    "version",
+    "description",
+    "author",
+    "repository",
+    "license",
+    "component",
+    "source",
+    "config",
+    "tools",
+    "capabilities",
+    "homepage",
+    "keywords",
+    "tags",
+}
 _MD_FIELDS = {"name", "description", "license", "compatibility", "metadata", "allowed-tools"}
-_FIELD_KEYS = {"type", "required", "secret", "default", "description", "env", "enum", "pattern",
-               "min", "max", "minimum", "maximum"}
+_FIELD_KEYS = {
+    "type",
+    "required",
+    "secret",
+    "default",
+    "description",
+    "env",
+    "enum",
+    "pattern",
+    "min",
+    "max",
+    "minimum",
+    "maximum",
+}
 
 
 @dataclass(frozen=True)
@@ -86,8 +112,9 @@ def _read_text(path: Path) -> str:
 def parse_skill_yaml(path: Path) -> Manifest:
     data = _read_yaml(path, _read_text(path))
     if not isinstance(data, dict):
-        raise ManifestError(f"{path}: expected a YAML mapping of fields (name, version, ...), "
-                            f"got {type(data).__name__}")
+        raise ManifestError(
+            f"{path}: expected a YAML mapping of fields (name, version, ...), got {type(data).__name__}"
+        )
     warnings = [f"{path.name}: unknown field {k!r} ignored" for k in data if k not in _YAML_FIELDS]
     name = data.get("name")
     if name is not None:
@@ -96,8 +123,9 @@ def parse_skill_yaml(path: Path) -> Manifest:
     if version is not None:
         version = str(version)
         if not SEMVER_RE.match(version):
-            raise ManifestError(f"{path}: field 'version': {version!r} is not a semantic version; "
-                                "use MAJOR.MINOR.PATCH, e.g. '1.0.0'")
+            raise ManifestError(
+                f"{path}: field 'version': {version!r} is not a semantic version; use MAJOR.MINOR.PATCH, e.g. '1.0.0'"
+            )
     description = data.get("description") or ""
     if not isinstance(description, str):
         raise ManifestError(f"{path}: field 'description' must be text")
@@ -106,9 +134,16 @@ def parse_skill_yaml(path: Path) -> Manifest:
             raise ManifestError(f"{path}: field {key!r} must be text")
     config, cfg_warnings = _parse_config(path, data.get("config"))
     return Manifest(
-        name=name, version=version, description=description.strip(), author=data.get("author"),
-        repository=data.get("repository"), license=data.get("license"), component=data.get("component"),
-        source=data.get("source"), config=config, tools=_parse_tool_docs(path, data.get("tools")),
+        name=name,
+        version=version,
+        description=description.strip(),
+        author=data.get("author"),
+        repository=data.get("repository"),
+        license=data.get("license"),
+        component=data.get("component"),
+        source=data.get("source"),
+        config=config,
+        tools=_parse_tool_docs(path, data.get("tools")),
         capabilities=_parse_capabilities(path, data.get("capabilities")),
         warnings=tuple(warnings + cfg_warnings),
     )
@@ -139,13 +174,21 @@ def _parse_config(path: Path, raw: Any) -> tuple[tuple[ConfigField, ...], list[s
                 re.compile(str(spec["pattern"]))
             except re.error as e:
                 raise ManifestError(f"{where}.pattern: not a valid regular expression ({e})") from None
-        fields.append(ConfigField(
-            name=key, type=kind, required=bool(spec.get("required", False)), secret=bool(spec.get("secret", False)),
-            default=spec.get("default"), description=str(spec.get("description") or "").strip(),
-            env=None if env is None else str(env), enum=tuple(spec.get("enum") or ()),
-            pattern=spec.get("pattern"), minimum=spec.get("minimum", spec.get("min")),
-            maximum=spec.get("maximum", spec.get("max")),
-        ))
+        fields.append(
+            ConfigField(
+                name=key,
+                type=kind,
+                required=bool(spec.get("required", False)),
+                secret=bool(spec.get("secret", False)),
+                default=spec.get("default"),
+                description=str(spec.get("description") or "").strip(),
+                env=None if env is None else str(env),
+                enum=tuple(spec.get("enum") or ()),
+                pattern=spec.get("pattern"),
+                minimum=spec.get("minimum", spec.get("min")),
+                maximum=spec.get("maximum", spec.get("max")),
+            )
+        )
     return tuple(fields), warnings
 
 
@@ -189,8 +232,10 @@ def parse_skill_md(path: Path) -> Manifest:
     text = _read_text(path)
     match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)$", text, re.S | re.M)
     if not match:
-        raise ManifestError(f"{path}: missing YAML frontmatter; start the file with '---', the fields "
-                            "'name' and 'description', then '---'")
+        raise ManifestError(
+            f"{path}: missing YAML frontmatter; start the file with '---', the fields "
+            "'name' and 'description', then '---'"
+        )
     data = _read_yaml(path, match.group(1)) or {}
     if not isinstance(data, dict):
         raise ManifestError(f"{path}: the frontmatter must be a YAML mapping")
@@ -200,8 +245,9 @@ def parse_skill_md(path: Path) -> Manifest:
     check_name(data["name"], f"{path}: frontmatter field 'name'")
     description = str(data["description"]).strip()
     if len(description) > 1024:
-        raise ManifestError(f"{path}: frontmatter field 'description' has {len(description)} characters; "
-                            "the limit is 1024")
+        raise ManifestError(
+            f"{path}: frontmatter field 'description' has {len(description)} characters; the limit is 1024"
+        )
     compatibility = data.get("compatibility")
     if compatibility is not None and len(str(compatibility)) > 500:
         raise ManifestError(f"{path}: frontmatter field 'compatibility' is longer than 500 characters")
@@ -210,8 +256,11 @@ def parse_skill_md(path: Path) -> Manifest:
         raise ManifestError(f"{path}: frontmatter field 'metadata' must be a mapping of strings")
     allowed = data.get("allowed-tools")
     return Manifest(
-        name=data["name"], description=description, license=data.get("license"),
-        compatibility=None if compatibility is None else str(compatibility), metadata=metadata,
+        name=data["name"],
+        description=description,
+        license=data.get("license"),
+        compatibility=None if compatibility is None else str(compatibility),
+        metadata=metadata,
         allowed_tools=" ".join(allowed) if isinstance(allowed, list) else allowed,
         skill_md=match.group(2).strip() or None,
         warnings=tuple(f"{path.name}: unknown frontmatter field {k!r} ignored" for k in data if k not in _MD_FIELDS),
@@ -221,13 +270,18 @@ def parse_skill_md(path: Path) -> Manifest:
 def _merge_skill_md(yaml_manifest: Manifest, md: Manifest, yaml_path: Path | None) -> Manifest:
     """skill.yaml wins where both speak; the names must agree."""
     if yaml_manifest.name and md.name and yaml_manifest.name != md.name:
-        raise ManifestError(f"SKILL.md names the skill {md.name!r} but {yaml_path.name if yaml_path else 'skill.yaml'} "
-                            f"names it {yaml_manifest.name!r}; make them the same")
+        raise ManifestError(
+            f"SKILL.md names the skill {md.name!r} but {yaml_path.name if yaml_path else 'skill.yaml'} "
+            f"names it {yaml_manifest.name!r}; make them the same"
+        )
     return replace(
         yaml_manifest,
         name=yaml_manifest.name or md.name,
         description=yaml_manifest.description or md.description,
         license=yaml_manifest.license or md.license,
-        compatibility=md.compatibility, metadata=md.metadata, allowed_tools=md.allowed_tools,
-        skill_md=md.skill_md, warnings=yaml_manifest.warnings + md.warnings,
+        compatibility=md.compatibility,
+        metadata=md.metadata,
+        allowed_tools=md.allowed_tools,
+        skill_md=md.skill_md,
+        warnings=yaml_manifest.warnings + md.warnings,
     )

@@ -57,6 +57,7 @@ _TRUNCATED = "\n[… {n} more bytes truncated]"
 
 # ---- names and schemas ------------------------------------------------------------------------
 
+
 def tool_name(skill: str, instance: str, tool: str) -> str:
     """The MCP tool name of `skill@instance:tool`: `skill__instance__tool`.
 
@@ -71,11 +72,18 @@ def tool_name(skill: str, instance: str, tool: str) -> str:
         return name
     digest = hashlib.sha256(f"{skill}@{instance}:{tool}".encode()).hexdigest()[:8]
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return f"{safe[:NAME_LIMIT - 11]}_h{digest}"
+    return f"{safe[: NAME_LIMIT - 11]}_h{digest}"
 
 
-_JSON_TYPES = {"string": "string", "file": "string", "number": "number", "integer": "integer",
-               "boolean": "boolean", "array": "array", "object": "object"}
+_JSON_TYPES = {
+    "string": "string",
+    "file": "string",
+    "number": "number",
+    "integer": "integer",
+    "boolean": "boolean",
+    "array": "array",
+    "object": "object",
+}
 
 
 def _matches_type(value: Any, kind: str) -> bool:
@@ -89,7 +97,7 @@ def _matches_type(value: Any, kind: str) -> bool:
     return isinstance(value, expected)
 
 
-def param_schema(p: "Param") -> dict[str, Any]:
+def param_schema(p: Param) -> dict[str, Any]:
     schema: dict[str, Any] = {}
     if p.type in _JSON_TYPES:
         schema["type"] = _JSON_TYPES[p.type]
@@ -103,7 +111,7 @@ def param_schema(p: "Param") -> dict[str, Any]:
     return schema
 
 
-def input_schema(tool: "Tool") -> dict[str, Any]:
+def input_schema(tool: Tool) -> dict[str, Any]:
     """The tool's parameters as a JSON schema (what `engine.protocol.check_args` enforces)."""
     schema: dict[str, Any] = {"type": "object", "properties": {p.name: param_schema(p) for p in tool.params}}
     required = [p.name for p in tool.params if p.required]
@@ -121,7 +129,7 @@ class Exposed:
     name: str
     skill: str
     instance: str
-    tool: "Tool"
+    tool: Tool
     skill_description: str = ""
     version: str = ""
 
@@ -135,8 +143,12 @@ class Exposed:
 
     def listing(self) -> dict[str, Any]:
         """What the SDK's `Tool` is built from (also compared to detect list changes)."""
-        return {"name": self.name, "title": f"{self.skill}@{self.instance}:{self.tool.name}",
-                "description": self.description, "input_schema": input_schema(self.tool)}
+        return {
+            "name": self.name,
+            "title": f"{self.skill}@{self.instance}:{self.tool.name}",
+            "description": self.description,
+            "input_schema": input_schema(self.tool),
+        }
 
 
 @dataclass(frozen=True)
@@ -147,7 +159,7 @@ class Selection:
     instances: frozenset[str] = frozenset()  # "instance" or "skill@instance"
 
     @classmethod
-    def of(cls, skills: Iterable[str] = (), instances: Iterable[str] = ()) -> "Selection":
+    def of(cls, skills: Iterable[str] = (), instances: Iterable[str] = ()) -> Selection:
         return cls(frozenset(skills or ()), frozenset(instances or ()))
 
     def wants(self, skill: str, instance: str) -> bool:
@@ -156,7 +168,7 @@ class Selection:
         return not self.instances or instance in self.instances or f"{skill}@{instance}" in self.instances
 
 
-def build_catalog(engine: "Engine", selection: Selection = Selection()) -> dict[str, Exposed]:
+def build_catalog(engine: Engine, selection: Selection = Selection()) -> dict[str, Exposed]:
     """MCP name → exposed tool, for every selected skill instance, in a stable order."""
     out: dict[str, Exposed] = {}
     for skill in engine.skills():
@@ -166,12 +178,12 @@ def build_catalog(engine: "Engine", selection: Selection = Selection()) -> dict[
             for tool in skill.tools:
                 name = tool_name(skill.name, instance, tool.name)
                 if name in out:  # practically impossible (a hash collision); never serve two under one name
-                    name = f"{name[:NAME_LIMIT - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+                    name = f"{name[: NAME_LIMIT - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
                 out[name] = Exposed(name, skill.name, instance, tool, skill.description, skill.version)
     return out
 
 
-def fingerprint(home: "Home") -> tuple:
+def fingerprint(home: Home) -> tuple:
     """A cheap summary of what the tool list depends on: installed skills (the symlinks and the
     packages they point at) and instance folders. Changes whenever install/remove/instance add do."""
     skills: list[tuple[str, str]] = []
@@ -199,6 +211,7 @@ def fingerprint(home: "Home") -> tuple:
 
 # ---- results ------------------------------------------------------------------------------------
 
+
 def bound_text(text: str, limit: int = MAX_OUTPUT) -> str:
     """`text` cut to at most `limit` UTF-8 bytes, with a marker saying how much was dropped."""
     data = text.encode("utf-8")
@@ -219,7 +232,7 @@ def _json_object(text: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def tool_result(result: "RunResult", limit: int = MAX_OUTPUT) -> "mcp_types.CallToolResult":
+def tool_result(result: RunResult, limit: int = MAX_OUTPUT) -> mcp_types.CallToolResult:
     """A run as an MCP tool result: the output as text, JSON output as structured content,
     a failed run as a tool error naming the tool and why."""
     import mcp_types as types
@@ -229,8 +242,9 @@ def tool_result(result: "RunResult", limit: int = MAX_OUTPUT) -> "mcp_types.Call
         if result.stderr.strip():
             tail = result.stderr.strip()[-2000:]
             text += f"\nstderr (last lines):\n{tail}"
-        return types.CallToolResult(content=[types.TextContent(type="text", text=bound_text(text, limit))],
-                                    is_error=True)
+        return types.CallToolResult(
+            content=[types.TextContent(type="text", text=bound_text(text, limit))], is_error=True
+        )
     output_json = _json_object(result.output)
     structured = result.data if isinstance(result.data, dict) else output_json
     content = []
@@ -246,19 +260,22 @@ def tool_result(result: "RunResult", limit: int = MAX_OUTPUT) -> "mcp_types.Call
     return types.CallToolResult(content=content, structured_content=structured, is_error=False)
 
 
-def error_result(message: str) -> "mcp_types.CallToolResult":
+def error_result(message: str) -> mcp_types.CallToolResult:
     import mcp_types as types
 
     return types.CallToolResult(content=[types.TextContent(type="text", text=message)], is_error=True)
 
 
-def json_result(value: Any, limit: int = MAX_OUTPUT) -> "mcp_types.CallToolResult":
+def json_result(value: Any, limit: int = MAX_OUTPUT) -> mcp_types.CallToolResult:
     import mcp_types as types
 
     text = json.dumps(value, ensure_ascii=False, indent=1)
     structured = value if isinstance(value, dict) and len(text) <= limit else None
-    return types.CallToolResult(content=[types.TextContent(type="text", text=bound_text(text, limit))],
-                                structured_content=structured, is_error=False)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=bound_text(text, limit))],
+        structured_content=structured,
+        is_error=False,
+    )
 
 
 # ---- search -----------------------------------------------------------------------------------
@@ -273,8 +290,16 @@ def word_search(catalog: dict[str, Exposed], query: str, top: int = 10) -> list[
         return []
     scored = []
     for e in catalog.values():
-        hay = " ".join([e.skill, e.instance, e.tool.name, e.tool.description, e.skill_description,
-                        *(f"{p.name} {p.description}" for p in e.tool.params)]).lower()
+        hay = " ".join(
+            [
+                e.skill,
+                e.instance,
+                e.tool.name,
+                e.tool.description,
+                e.skill_description,
+                *(f"{p.name} {p.description}" for p in e.tool.params),
+            ]
+        ).lower()
         tokens = set(_WORD.findall(hay))
         score = sum(1.0 if w in tokens else 0.5 if w in hay else 0.0 for w in words) / len(words)
         if score > 0:
@@ -283,8 +308,9 @@ def word_search(catalog: dict[str, Exposed], query: str, top: int = 10) -> list[
     return scored[:top]
 
 
-def search(engine: "Engine", catalog: dict[str, Exposed], query: str, top: int = 10,
-           skill: str | None = None) -> tuple[str, list[tuple[Exposed, float]]]:
+def search(
+    engine: Engine, catalog: dict[str, Exposed], query: str, top: int = 10, skill: str | None = None
+) -> tuple[str, list[tuple[Exposed, float]]]:
     """(method, hits): the engine's semantic search (`Engine.find`) when it has one and it works,
     else word matching. Hits are limited to the tools this server exposes; none means no tool
     matches (the semantic search decides that itself: it answers nothing rather than noise)."""
@@ -318,7 +344,8 @@ def search(engine: "Engine", catalog: dict[str, Exposed], query: str, top: int =
 
 # ---- the registry the TUI reads ----------------------------------------------------------------
 
-def registry_dir(home: "Home") -> Path:
+
+def registry_dir(home: Home) -> Path:
     return home.root / "mcp"
 
 
@@ -332,7 +359,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def running_servers(home: "Home") -> list[dict[str, Any]]:
+def running_servers(home: Home) -> list[dict[str, Any]]:
     """The `skill serve` processes running on this home (stale entries are ignored and removed)."""
     out = []
     try:
@@ -357,7 +384,7 @@ def running_servers(home: "Home") -> list[dict[str, Any]]:
 
 @dataclass
 class Registration:
-    home: "Home"
+    home: Home
     transport: str
     address: str
     info: dict[str, Any] = field(default_factory=dict)
@@ -369,8 +396,13 @@ class Registration:
     def write(self, tools: int) -> None:
         from engine.fsutil import atomic_write_text
 
-        self.info = {"pid": os.getpid(), "transport": self.transport, "address": self.address,
-                     "started_at": self.info.get("started_at", time.time()), "tools": tools}
+        self.info = {
+            "pid": os.getpid(),
+            "transport": self.transport,
+            "address": self.address,
+            "started_at": self.info.get("started_at", time.time()),
+            "tools": tools,
+        }
         try:
             atomic_write_text(self.path, json.dumps(self.info))
         except OSError as e:
@@ -385,6 +417,7 @@ class Registration:
 
 # ---- the server ---------------------------------------------------------------------------------
 
+
 @dataclass
 class ServeOptions:
     selection: Selection = Selection()
@@ -398,7 +431,7 @@ class ServeOptions:
 class SkillServer:
     """The MCP server over one engine: tool catalog, handlers, change watcher."""
 
-    def __init__(self, engine: "Engine", options: ServeOptions | None = None):
+    def __init__(self, engine: Engine, options: ServeOptions | None = None):
         from mcp.server import Server
         from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
 
@@ -417,17 +450,18 @@ class SkillServer:
         self.server = Server(
             SERVER_NAME,
             version=_version(),
-            instructions=("Tools are installed WebAssembly skills, named skill__instance__tool. "
-                          "Use search_skills to find a tool by what it does and list_skills to see every "
-                          "skill, its instances and tools."),
+            instructions=(
+                "Tools are installed WebAssembly skills, named skill__instance__tool. "
+                "Use search_skills to find a tool by what it does and list_skills to see every "
+                "skill, its instances and tools."
+            ),
             on_list_tools=self._list_tools,
             on_call_tool=self._call_tool,
             on_subscriptions_listen=ListenHandler(self._bus),
         )
         import mcp_types as types
 
-        self.server.add_notification_handler("notifications/initialized", types.NotificationParams,
-                                             self._initialized)
+        self.server.add_notification_handler("notifications/initialized", types.NotificationParams, self._initialized)
 
     # ---- catalog ----
 
@@ -458,34 +492,62 @@ class SkillServer:
 
     def meta_tools(self) -> list[dict[str, Any]]:
         tools = [
-            {"name": "list_skills", "title": "List skills",
-             "description": "List the installed skills served here: each skill's instances and tools, with the "
-                            "MCP tool name to call for each skill@instance:tool.",
-             "input_schema": {"type": "object", "properties": {
-                 "skill": {"type": "string", "description": "only this skill"}}, "additionalProperties": False}},
-            {"name": "search_skills", "title": "Search skills",
-             "description": "Find tools by what they do (semantic search when the engine has it, else word "
-                            "matching). Returns MCP tool names, skill@instance:tool references, descriptions and a "
-                            "relevance score 0..1; no tools and a message when no tool matches the query.",
-             "input_schema": {"type": "object", "properties": {
-                 "query": {"type": "string", "description": "what you want to do, in a few words"},
-                 "top": {"type": "integer", "description": "how many tools to return", "default": 10,
-                         "minimum": 1, "maximum": 100},
-                 "skill": {"type": "string", "description": "only tools of this skill"}},
-                 "required": ["query"], "additionalProperties": False}},
+            {
+                "name": "list_skills",
+                "title": "List skills",
+                "description": "List the installed skills served here: each skill's instances and tools, with the "
+                "MCP tool name to call for each skill@instance:tool.",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {"skill": {"type": "string", "description": "only this skill"}},
+                    "additionalProperties": False,
+                },
+            },
+            {
+                "name": "search_skills",
+                "title": "Search skills",
+                "description": "Find tools by what they do (semantic search when the engine has it, else word "
+                "matching). Returns MCP tool names, skill@instance:tool references, descriptions and a "
+                "relevance score 0..1; no tools and a message when no tool matches the query.",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {
+                        "query": {"type": "string", "description": "what you want to do, in a few words"},
+                        "top": {
+                            "type": "integer",
+                            "description": "how many tools to return",
+                            "default": 10,
+                            "minimum": 1,
+                            "maximum": 100,
+                        },
+                        "skill": {"type": "string", "description": "only tools of this skill"},
+                    },
+                    "required": ["query"],
+                    "additionalProperties": False,
+                },
+            },
         ]
         if self.options.lazy:
             tools.append(
-                {"name": "call_skill", "title": "Call a skill tool",
-                 "description": "Run one skill tool found with search_skills or list_skills: give its MCP tool "
-                                "name (or skill@instance:tool) and its arguments.",
-                 "input_schema": {"type": "object", "properties": {
-                     "tool": {"type": "string", "description": "MCP tool name or skill@instance:tool"},
-                     "arguments": {"type": "object", "description": "the tool's arguments"}},
-                     "required": ["tool"], "additionalProperties": False}})
+                {
+                    "name": "call_skill",
+                    "title": "Call a skill tool",
+                    "description": "Run one skill tool found with search_skills or list_skills: give its MCP tool "
+                    "name (or skill@instance:tool) and its arguments.",
+                    "input_schema": {
+                        "type": "object",
+                        "properties": {
+                            "tool": {"type": "string", "description": "MCP tool name or skill@instance:tool"},
+                            "arguments": {"type": "object", "description": "the tool's arguments"},
+                        },
+                        "required": ["tool"],
+                        "additionalProperties": False,
+                    },
+                }
+            )
         return tools
 
-    def tools(self) -> list["mcp_types.Tool"]:
+    def tools(self) -> list[mcp_types.Tool]:
         import mcp_types as types
 
         with self._lock:
@@ -511,14 +573,14 @@ class SkillServer:
         with self._lock:
             self._sessions = [s for s in self._sessions if s is not session]
 
-    async def _list_tools(self, ctx: Any, params: Any) -> "mcp_types.ListToolsResult":
+    async def _list_tools(self, ctx: Any, params: Any) -> mcp_types.ListToolsResult:
         import anyio
         import mcp_types as types
 
         await anyio.to_thread.run_sync(self.refresh)
         return types.ListToolsResult(tools=self.tools())
 
-    async def _call_tool(self, ctx: Any, params: Any) -> "mcp_types.CallToolResult":
+    async def _call_tool(self, ctx: Any, params: Any) -> mcp_types.CallToolResult:
         name, args = params.name, params.arguments
         try:
             return await self.call(name, args)
@@ -526,7 +588,7 @@ class SkillServer:
             log.exception("tools/call %s failed", name)
             return error_result(f"internal error running {name}: {e!r}")
 
-    async def call(self, name: str, args: dict[str, Any] | None) -> "mcp_types.CallToolResult":
+    async def call(self, name: str, args: dict[str, Any] | None) -> mcp_types.CallToolResult:
         if args is not None and not isinstance(args, dict):
             return error_result(f"{name}: arguments must be a JSON object")
         args = dict(args or {})
@@ -557,19 +619,20 @@ class SkillServer:
             exposed = self.catalog.get(tool_name(skill, instance, tool))
         return exposed
 
-    async def _run_exposed(self, exposed: Exposed | None, name: str,
-                           args: dict[str, Any]) -> "mcp_types.CallToolResult":
+    async def _run_exposed(self, exposed: Exposed | None, name: str, args: dict[str, Any]) -> mcp_types.CallToolResult:
         import anyio
 
         if exposed is None:
-            return error_result(f"unknown tool {name!r}: no installed skill tool has that name here; "
-                                "call list_skills or search_skills to find one")
+            return error_result(
+                f"unknown tool {name!r}: no installed skill tool has that name here; "
+                "call list_skills or search_skills to find one"
+            )
         cancel = threading.Event()
         if self._limiter is None:
             self._limiter = anyio.CapacityLimiter(self.options.max_concurrent)
         self.calls += 1
 
-        def run() -> "RunResult":
+        def run() -> RunResult:
             return self.engine.run(exposed.ref, args, timeout=self.options.timeout, cancel=cancel, source="mcp")
 
         try:
@@ -582,7 +645,7 @@ class SkillServer:
         log.info("%s %s %.1f ms", "ok " if result.ok else "ERR", exposed.ref, result.duration_ms)
         return tool_result(result, self.options.max_output)
 
-    def _list_skills(self, args: dict[str, Any]) -> "mcp_types.CallToolResult":
+    def _list_skills(self, args: dict[str, Any]) -> mcp_types.CallToolResult:
         only = args.get("skill")
         if only is not None and not isinstance(only, str):
             return error_result("list_skills: 'skill' must be a string")
@@ -591,18 +654,34 @@ class SkillServer:
         for e in self.catalog.values():
             if only and e.skill != only:
                 continue
-            s = skills.setdefault(e.skill, {"skill": e.skill, "version": e.version,
-                                            "description": e.skill_description, "instances": [], "tools": []})
+            s = skills.setdefault(
+                e.skill,
+                {
+                    "skill": e.skill,
+                    "version": e.version,
+                    "description": e.skill_description,
+                    "instances": [],
+                    "tools": [],
+                },
+            )
             if e.instance not in s["instances"]:
                 s["instances"].append(e.instance)
-            s["tools"].append({"name": e.name, "ref": e.ref, "description": e.tool.description,
-                               "parameters": [p.name + ("" if p.required else "?") for p in e.tool.params]})
+            s["tools"].append(
+                {
+                    "name": e.name,
+                    "ref": e.ref,
+                    "description": e.tool.description,
+                    "parameters": [p.name + ("" if p.required else "?") for p in e.tool.params],
+                }
+            )
         if only and not skills:
-            return error_result(f"list_skills: no skill named {only!r} is served here; "
-                                f"served: {', '.join(sorted({e.skill for e in self.catalog.values()})) or 'none'}")
+            return error_result(
+                f"list_skills: no skill named {only!r} is served here; "
+                f"served: {', '.join(sorted({e.skill for e in self.catalog.values()})) or 'none'}"
+            )
         return json_result({"skills": list(skills.values())}, self.options.max_output)
 
-    async def _search_skills(self, args: dict[str, Any]) -> "mcp_types.CallToolResult":
+    async def _search_skills(self, args: dict[str, Any]) -> mcp_types.CallToolResult:
         import anyio
 
         query, top, skill = args.get("query"), args.get("top", 10), args.get("skill")
@@ -614,10 +693,24 @@ class SkillServer:
             return error_result("search_skills: 'skill' must be a string")
         self.refresh()
         method, hits = await anyio.to_thread.run_sync(search, self.engine, self.catalog, query, top, skill)
-        return json_result({"query": query, "method": method, "message": None if hits else no_match(query),
-                            "tools": [{"name": e.name, "ref": e.ref, "description": e.description, "score": score,
-                                       "inputSchema": input_schema(e.tool)} for e, score in hits]},
-                           self.options.max_output)
+        return json_result(
+            {
+                "query": query,
+                "method": method,
+                "message": None if hits else no_match(query),
+                "tools": [
+                    {
+                        "name": e.name,
+                        "ref": e.ref,
+                        "description": e.description,
+                        "score": score,
+                        "inputSchema": input_schema(e.tool),
+                    }
+                    for e, score in hits
+                ],
+            },
+            self.options.max_output,
+        )
 
     # ---- change announcements ----
 
@@ -723,8 +816,15 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def serve(engine: "Engine", options: ServeOptions, *, http: bool = False, host: str = "127.0.0.1",
-          port: int = 8765, path: str = "/mcp") -> None:
+def serve(
+    engine: Engine,
+    options: ServeOptions,
+    *,
+    http: bool = False,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    path: str = "/mcp",
+) -> None:
     """Run the server until the client leaves (stdio) or the process is stopped (HTTP)."""
     import signal
 
@@ -738,8 +838,11 @@ def serve(engine: "Engine", options: ServeOptions, *, http: bool = False, host: 
         address = f"http://{shown}:{bound[1]}{path}"
         server.registration = Registration(engine.home, "http", address)
         if not is_loopback(host):
-            print(f"skill serve: warning: listening on {host}, not loopback; anyone who can reach it can run "
-                  "your skills (there is no authentication)", file=sys.stderr)
+            print(
+                f"skill serve: warning: listening on {host}, not loopback; anyone who can reach it can run "
+                "your skills (there is no authentication)",
+                file=sys.stderr,
+            )
     else:
         server.registration = Registration(engine.home, "stdio", "stdio")
     server.registration.write(len(server.catalog))

@@ -40,7 +40,7 @@ class _Lines:
     def __init__(self, reader: asyncio.StreamReader):
         self._reader = reader
 
-    def __aiter__(self) -> "_Lines":
+    def __aiter__(self) -> _Lines:
         return self
 
     async def __anext__(self) -> str:
@@ -84,10 +84,12 @@ async def stdio_streams() -> AsyncIterator[tuple[Any, Any]]:
     wire_in, wire_out = _claim(0, devnull), _claim(1, 2)
     os.close(devnull)
     reader = asyncio.StreamReader(limit=MAX_LINE)
-    read_transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader),
-                                                     os.fdopen(wire_in, "rb", buffering=0))
-    write_transport, protocol = await loop.connect_write_pipe(asyncio.streams.FlowControlMixin,
-                                                              os.fdopen(wire_out, "wb", buffering=0))
+    read_transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(wire_in, "rb", buffering=0)
+    )
+    write_transport, protocol = await loop.connect_write_pipe(
+        asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0)
+    )
     writer = asyncio.StreamWriter(write_transport, protocol, None, loop)
     try:
         async with stdio_server(_Lines(reader), _Output(writer)) as streams:  # type: ignore[arg-type]

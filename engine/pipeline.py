@@ -17,29 +17,41 @@ from engine.schema import MASK
 
 if TYPE_CHECKING:
     from engine.instances import Instances
-    from engine.schema import Capabilities, ConfigField
     from engine.runtime import SandboxPolicy, WasmRuntime
+    from engine.schema import Capabilities, ConfigField
 
 Mask = Callable[[str], str]
 
 
-def sandbox_policy(instances: "Instances", resolve_secret: Callable[[str], str], skill: str, instance: str,
-                   fields: tuple["ConfigField", ...], capabilities: "Capabilities", timeout: float | None,
-                   extra_env: dict[str, str] | None = None) -> "SandboxPolicy":
+def sandbox_policy(
+    instances: Instances,
+    resolve_secret: Callable[[str], str],
+    skill: str,
+    instance: str,
+    fields: tuple[ConfigField, ...],
+    capabilities: Capabilities,
+    timeout: float | None,
+    extra_env: dict[str, str] | None = None,
+) -> SandboxPolicy:
     """What one run of `skill@instance` may see: its /data, config (secrets resolved) and limits."""
     from engine.runtime import SandboxPolicy
 
     env, config = instances.sandbox_inputs(skill, instance, fields, resolve_secret)
     limits = instances.overrides(skill, instance)
-    return SandboxPolicy(data_dir=instances.data_dir(skill, instance), env={**env, **(extra_env or {})},
-                         config=config, timeout_s=timeout or limits.get("timeout_s", capabilities.timeout_s),
-                         memory_mb=limits.get("memory_mb", capabilities.memory_mb))
+    return SandboxPolicy(
+        data_dir=instances.data_dir(skill, instance),
+        env={**env, **(extra_env or {})},
+        config=config,
+        timeout_s=timeout or limits.get("timeout_s", capabilities.timeout_s),
+        memory_mb=limits.get("memory_mb", capabilities.memory_mb),
+    )
 
 
-def masker(fields: Iterable["ConfigField"], policy: "SandboxPolicy") -> Mask:
+def masker(fields: Iterable[ConfigField], policy: SandboxPolicy) -> Mask:
     """A function that hides this instance's secret values in any text shown or stored."""
-    hidden = sorted({policy.config[f.name] for f in fields if f.secret and policy.config.get(f.name)},
-                    key=len, reverse=True)
+    hidden = sorted(
+        {policy.config[f.name] for f in fields if f.secret and policy.config.get(f.name)}, key=len, reverse=True
+    )
 
     def mask(text: str) -> str:
         for value in hidden:
@@ -75,23 +87,41 @@ class ToolCall:
     args: dict[str, Any]
 
 
-def call_tool(runtime: "WasmRuntime", component: Any, policy: "SandboxPolicy", fields: Iterable["ConfigField"],
-              tool: str, args: dict[str, Any], *, on_line: Callable[[str, str], None] | None = None,
-              cancel: Any = None) -> ToolCall:
+def call_tool(
+    runtime: WasmRuntime,
+    component: Any,
+    policy: SandboxPolicy,
+    fields: Iterable[ConfigField],
+    tool: str,
+    args: dict[str, Any],
+    *,
+    on_line: Callable[[str, str], None] | None = None,
+    cancel: Any = None,
+) -> ToolCall:
     """Call `execute-tool` in a fresh sandbox; the result and each streamed line come back masked."""
     mask = masker(fields, policy)
     masked_line = None
     if on_line is not None:
+
         def masked_line(stream: str, text: str, _emit=on_line) -> None:
             _emit(stream, mask(text))
 
-    outcome = runtime.call(component, policy, "execute-tool", tool, json.dumps(args), on_line=masked_line,
-                           cancel=cancel)
+    outcome = runtime.call(
+        component, policy, "execute-tool", tool, json.dumps(args), on_line=masked_line, cancel=cancel
+    )
     if outcome.value is None:
         ok, output, error, data = False, "", outcome.failure, None
     else:
         told = parse_tool_result(outcome.value, tool)
         ok, output, error, data = told.ok, told.output, told.error, told.data
-    return ToolCall(ok=ok, output=mask(output), error=mask(error) if error else None, data=mask_data(data, mask),
-                    stdout=mask(outcome.stdout), stderr=mask(outcome.stderr), duration_ms=outcome.duration_ms,
-                    stopped=outcome.stopped, args=mask_data(args, mask))
+    return ToolCall(
+        ok=ok,
+        output=mask(output),
+        error=mask(error) if error else None,
+        data=mask_data(data, mask),
+        stdout=mask(outcome.stdout),
+        stderr=mask(outcome.stderr),
+        duration_ms=outcome.duration_ms,
+        stopped=outcome.stopped,
+        args=mask_data(args, mask),
+    )

@@ -16,8 +16,15 @@ from typing import Any
 from engine.errors import ComponentError, UsageError, json_type, listing, shown
 
 PARAM_TYPES = ("string", "number", "integer", "boolean", "array", "object", "json", "file")
-_TYPE_ALIASES = {"str": "string", "int": "integer", "float": "number", "bool": "boolean",
-                 "list": "array", "dict": "object", "map": "object"}
+_TYPE_ALIASES = {
+    "str": "string",
+    "int": "integer",
+    "float": "number",
+    "bool": "boolean",
+    "list": "array",
+    "dict": "object",
+    "map": "object",
+}
 
 
 @dataclass(frozen=True)
@@ -30,8 +37,12 @@ class Param:
     enum: tuple[Any, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "type": self.type, "description": self.description,
-                               "required": self.required}
+        out: dict[str, Any] = {
+            "name": self.name,
+            "type": self.type,
+            "description": self.description,
+            "required": self.required,
+        }
         if self.default is not None:
             out["default"] = self.default
         if self.enum:
@@ -39,10 +50,15 @@ class Param:
         return out
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Param":
-        return cls(name=d["name"], type=d.get("type", "string"), description=d.get("description", ""),
-                   required=bool(d.get("required", False)), default=d.get("default"),
-                   enum=tuple(d.get("enum") or ()))
+    def from_json(cls, d: dict[str, Any]) -> Param:
+        return cls(
+            name=d["name"],
+            type=d.get("type", "string"),
+            description=d.get("description", ""),
+            required=bool(d.get("required", False)),
+            default=d.get("default"),
+            enum=tuple(d.get("enum") or ()),
+        )
 
 
 @dataclass(frozen=True)
@@ -52,13 +68,15 @@ class Tool:
     params: tuple[Param, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description,
-                "parameters": [p.to_json() for p in self.params]}
+        return {"name": self.name, "description": self.description, "parameters": [p.to_json() for p in self.params]}
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Tool":
-        return cls(name=d["name"], description=d.get("description", ""),
-                   params=tuple(Param.from_json(p) for p in d.get("parameters", ())))
+    def from_json(cls, d: dict[str, Any]) -> Tool:
+        return cls(
+            name=d["name"],
+            description=d.get("description", ""),
+            params=tuple(Param.from_json(p) for p in d.get("parameters", ())),
+        )
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -103,9 +121,13 @@ def parse_metadata(raw: str) -> Metadata:
     if not isinstance(d, dict):
         raise ComponentError(f"the skill's get-metadata must return a JSON object, got {_clip(raw)}")
     known = {"name", "version", "description", "author"}
-    return Metadata(name=_opt_str(d.get("name")), version=_opt_str(d.get("version")),
-                    description=str(d.get("description") or ""), author=_opt_str(d.get("author")),
-                    extra={k: v for k, v in d.items() if k not in known})
+    return Metadata(
+        name=_opt_str(d.get("name")),
+        version=_opt_str(d.get("version")),
+        description=str(d.get("description") or ""),
+        author=_opt_str(d.get("author")),
+        extra={k: v for k, v in d.items() if k not in known},
+    )
 
 
 def _opt_str(v: Any) -> str | None:
@@ -121,13 +143,18 @@ def parse_tools(raw: str) -> list[Tool]:
     tools, seen = [], set()
     for i, t in enumerate(d):
         if not isinstance(t, dict) or not isinstance(t.get("name"), str) or not t["name"]:
-            raise ComponentError(f"the skill's get-tools entry {i} has no \"name\": {_clip(json.dumps(t))}")
+            raise ComponentError(f'the skill\'s get-tools entry {i} has no "name": {_clip(json.dumps(t))}')
         if t["name"] in seen:
             raise ComponentError(f"the skill's get-tools lists tool {t['name']!r} twice")
         seen.add(t["name"])
         params = t.get("parameters", t.get("inputSchema", t.get("input_schema")))
-        tools.append(Tool(name=t["name"], description=str(t.get("description") or ""),
-                          params=tuple(_parse_params(t["name"], params))))
+        tools.append(
+            Tool(
+                name=t["name"],
+                description=str(t.get("description") or ""),
+                params=tuple(_parse_params(t["name"], params)),
+            )
+        )
     return tools
 
 
@@ -138,24 +165,30 @@ def _parse_params(tool: str, params: Any) -> list[Param]:
     if isinstance(params, dict):
         props = params.get("properties") or {}
         required = set(params.get("required") or ())
-        items = [{"name": k, **(v if isinstance(v, dict) else {}), "required": k in required}
-                 for k, v in props.items()]
+        items = [{"name": k, **(v if isinstance(v, dict) else {}), "required": k in required} for k, v in props.items()]
     elif isinstance(params, list):
         items = params
     else:
-        raise ComponentError(f"tool {tool!r}: \"parameters\" must be a list or a JSON schema object")
+        raise ComponentError(f'tool {tool!r}: "parameters" must be a list or a JSON schema object')
     out = []
     for p in items:
         if not isinstance(p, dict) or not isinstance(p.get("name"), str):
-            raise ComponentError(f"tool {tool!r}: every parameter needs a \"name\": {_clip(json.dumps(p))}")
+            raise ComponentError(f'tool {tool!r}: every parameter needs a "name": {_clip(json.dumps(p))}')
         kind = str(p.get("paramType") or p.get("type") or "string").lower()
         kind = _TYPE_ALIASES.get(kind, kind)
         if kind not in PARAM_TYPES:
             kind = "string"
         default = p.get("default", p.get("defaultValue"))
-        out.append(Param(name=p["name"], type=kind, description=str(p.get("description") or ""),
-                         required=bool(p.get("required", False)), default=default,
-                         enum=tuple(p.get("enum") or ())))
+        out.append(
+            Param(
+                name=p["name"],
+                type=kind,
+                description=str(p.get("description") or ""),
+                required=bool(p.get("required", False)),
+                default=default,
+                enum=tuple(p.get("enum") or ()),
+            )
+        )
     return out
 
 
@@ -164,9 +197,12 @@ def parse_tool_result(raw: str, tool: str) -> ToolOutcome:
     try:
         d = json.loads(raw)
     except (json.JSONDecodeError, TypeError):
-        return ToolOutcome(ok=False, output=str(raw),
-                           error=f"tool {tool!r} returned non-JSON output {_clip(raw)}; a skill must return "
-                                 "a JSON result such as {\"success\": true, \"output\": \"...\"}")
+        return ToolOutcome(
+            ok=False,
+            output=str(raw),
+            error=f"tool {tool!r} returned non-JSON output {_clip(raw)}; a skill must return "
+            'a JSON result such as {"success": true, "output": "..."}',
+        )
     if isinstance(d, dict) and "err" in d and "ok" not in d:
         return ToolOutcome(ok=False, error=_as_text(d["err"]) or "the tool reported an error")
     if isinstance(d, dict) and "ok" in d and "err" not in d:
@@ -174,14 +210,18 @@ def parse_tool_result(raw: str, tool: str) -> ToolOutcome:
         if not isinstance(d, dict) or "success" not in d:
             return ToolOutcome(ok=True, output=_as_text(d))
     if not isinstance(d, dict) or "success" not in d:
-        return ToolOutcome(ok=False, output=str(raw),
-                           error=f"tool {tool!r} returned JSON without \"success\" or \"ok\"/\"err\": {_clip(raw)}")
+        return ToolOutcome(
+            ok=False,
+            output=str(raw),
+            error=f'tool {tool!r} returned JSON without "success" or "ok"/"err": {_clip(raw)}',
+        )
     ok = bool(d.get("success"))
     error = d.get("errorMessage", d.get("error"))
     if not ok and not error:
         error = "the tool reported failure without a message"
-    return ToolOutcome(ok=ok, output=_as_text(d.get("output", "")), error=None if ok else _as_text(error),
-                       data=d.get("data"))
+    return ToolOutcome(
+        ok=ok, output=_as_text(d.get("output", "")), error=None if ok else _as_text(error), data=d.get("data")
+    )
 
 
 def _as_text(v: Any) -> str:
@@ -240,8 +280,13 @@ def coerce_cli_value(param: Param | None, text: str) -> Any:
 
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,), "file": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
-    "array": (list,), "object": (dict,),
+    "string": (str,),
+    "file": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
 }
 
 
@@ -251,23 +296,23 @@ def check_args(tool: Tool, args: dict[str, Any], ref: str) -> None:
     if tool.params:
         unknown = sorted(set(args) - known)
         if unknown:
-            raise UsageError(f"{ref} has no parameter {unknown[0]!r}; its parameters are: "
-                             f"{', '.join(sorted(known))}")
+            raise UsageError(f"{ref} has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}")
     for p in tool.params:
         if p.name not in args:
             if p.required:
-                raise UsageError(f"{ref}: missing required parameter {p.name!r} ({p.type}); "
-                                 f"pass it with --arg {p.name}=...")
+                raise UsageError(
+                    f"{ref}: missing required parameter {p.name!r} ({p.type}); pass it with --arg {p.name}=..."
+                )
             continue
         value = args[p.name]
         expected = _PY_TYPES.get(p.type)
         wrong_bool = isinstance(value, bool) and p.type in ("integer", "number")
         if expected and (not isinstance(value, expected) or wrong_bool):
-            raise UsageError(f"{ref}: parameter {p.name!r} must be {_article(p.type)}, "
-                             f"got {json_type(value)} {shown(value, 40)}")
+            raise UsageError(
+                f"{ref}: parameter {p.name!r} must be {_article(p.type)}, got {json_type(value)} {shown(value, 40)}"
+            )
         if p.enum and value not in p.enum:
-            raise UsageError(f"{ref}: parameter {p.name!r} must be one of "
-                             f"{listing(p.enum)}; got {shown(value)}")
+            raise UsageError(f"{ref}: parameter {p.name!r} must be one of {listing(p.enum)}; got {shown(value)}")
 
 
 def _article(kind: str) -> str:

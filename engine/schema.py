@@ -23,8 +23,10 @@ DEFAULT_MEMORY_MB = 256
 def check_name(name: Any, where: str) -> str:
     if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > 64:
         hint = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:64] or "my-skill"
-        raise ManifestError(f"{where}: {name!r} is not a valid skill name; use 1-64 characters of a-z, 0-9 "
-                            f"and single '-' between words (e.g. {hint!r})")
+        raise ManifestError(
+            f"{where}: {name!r} is not a valid skill name; use 1-64 characters of a-z, 0-9 "
+            f"and single '-' between words (e.g. {hint!r})"
+        )
     return name
 
 
@@ -48,11 +50,14 @@ class ConfigField:
         return self.env or "SKILL_" + re.sub(r"[^A-Za-z0-9]", "_", self.name).upper()
 
     def to_json(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
-                if v not in (None, (), "") or k in ("required", "secret")}
+        return {
+            k: (list(v) if isinstance(v, tuple) else v)
+            for k, v in self.__dict__.items()
+            if v not in (None, (), "") or k in ("required", "secret")
+        }
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "ConfigField":
+    def from_json(cls, d: dict[str, Any]) -> ConfigField:
         return cls(**{**d, "enum": tuple(d.get("enum") or ())})
 
 
@@ -68,9 +73,12 @@ class Capabilities:
         return {"network": list(self.network), "timeout_s": self.timeout_s, "memory_mb": self.memory_mb}
 
     @classmethod
-    def from_json(cls, d: dict[str, Any]) -> "Capabilities":
-        return cls(network=tuple(d.get("network") or ()), timeout_s=float(d.get("timeout_s", DEFAULT_TIMEOUT_S)),
-                   memory_mb=int(d.get("memory_mb", DEFAULT_MEMORY_MB)))
+    def from_json(cls, d: dict[str, Any]) -> Capabilities:
+        return cls(
+            network=tuple(d.get("network") or ()),
+            timeout_s=float(d.get("timeout_s", DEFAULT_TIMEOUT_S)),
+            memory_mb=int(d.get("memory_mb", DEFAULT_MEMORY_MB)),
+        )
 
 
 def missing_required(fields: tuple[ConfigField, ...], values: dict[str, Any]) -> list[str]:
@@ -95,8 +103,9 @@ def parse_config_text(field: ConfigField, text: str) -> Any:
         try:
             number = int(text) if kind == "integer" else float(text)
         except ValueError:
-            raise UsageError(f"{field.name}: expected {'an integer' if kind == 'integer' else 'a number'}, "
-                             f"got {shown(text)}") from None
+            raise UsageError(
+                f"{field.name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {shown(text)}"
+            ) from None
         return check_config_value(field, number)
     return check_config_value(field, text)
 
@@ -107,9 +116,14 @@ def check_config_value(field: ConfigField, value: Any) -> Any:
     if kind == "boolean" and not isinstance(value, bool):
         raise UsageError(f"{name}: expected true or false, got {shown(value)}")
     if kind in ("integer", "number"):
-        if isinstance(value, bool) or not isinstance(value, int if kind == "integer" else (int, float)) \
-                or not math.isfinite(value):
-            raise UsageError(f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {shown(value)}")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int if kind == "integer" else (int, float))
+            or not math.isfinite(value)
+        ):
+            raise UsageError(
+                f"{name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {shown(value)}"
+            )
         if field.minimum is not None and value < field.minimum:
             raise UsageError(f"{name}: {value} is below the minimum {field.minimum:g}")
         if field.maximum is not None and value > field.maximum:

@@ -43,8 +43,10 @@ SERVICE = "skill-tui"
 ENV_VAR = "SKILL_SECRETS"
 BACKENDS = ("keyring", "vault")
 
-_REF_RE = re.compile(r"^(?:(?P<kr>keyring):" + re.escape(SERVICE) + r"/|(?P<vault>vault):)"
-                     r"(?P<skill>[^@:/\s]+)@(?P<instance>[^@:/\s]+):(?P<key>[^@:/\s]+)$")
+_REF_RE = re.compile(
+    r"^(?:(?P<kr>keyring):" + re.escape(SERVICE) + r"/|(?P<vault>vault):)"
+    r"(?P<skill>[^@:/\s]+)@(?P<instance>[^@:/\s]+):(?P<key>[^@:/\s]+)$"
+)
 
 
 class SecretsError(SkillError):
@@ -57,7 +59,7 @@ class SecretsError(SkillError):
 
 
 def secret_id(skill: str, instance: str, key: str) -> str:
-    """"greeter@default:api_token": the keyring username and the name used in messages."""
+    """ "greeter@default:api_token": the keyring username and the name used in messages."""
     return f"{skill}@{instance}:{key}"
 
 
@@ -163,15 +165,18 @@ class SecretStore:
                 raise SecretsError(
                     f"{name} is in the OS keyring, which is not available now (no D-Bus session, or no "
                     f"Secret Service running?); run where the keyring is available (or with "
-                    f"{ENV_VAR}=keyring to see why not), or set the secret again to store it in {self.where}")
+                    f"{ENV_VAR}=keyring to see why not), or set the secret again to store it in {self.where}"
+                )
             vault = VaultStore(self.home)
             raise SecretsError(
                 f"{name} is in the vault {vault.path}, but the OS keyring is in use now; run with "
-                f"{ENV_VAR}=vault to read it, or set the secret again to store it in the keyring")
+                f"{ENV_VAR}=vault to read it, or set the secret again to store it in the keyring"
+            )
         secret = self.get(skill, instance, key)
         if secret is None:
-            raise SecretsError(f"{name} is referenced by the instance's config but missing from {self.where}; "
-                               f"set the secret again")
+            raise SecretsError(
+                f"{name} is referenced by the instance's config but missing from {self.where}; set the secret again"
+            )
         return secret
 
     # -- shared plumbing
@@ -245,16 +250,22 @@ def _keyring_error(e: Exception, action: str, name: str) -> SecretsError:
 
     detail = " ".join(str(e).split()).rstrip(".") or type(e).__name__
     if isinstance(e, KeyringLocked):
-        why = (f"the OS keyring is locked ({detail}); unlock it (log in to the desktop, or "
-               "`gnome-keyring-daemon --unlock`) and retry")
+        why = (
+            f"the OS keyring is locked ({detail}); unlock it (log in to the desktop, or "
+            "`gnome-keyring-daemon --unlock`) and retry"
+        )
     elif isinstance(e, NoKeyringError):
         why = f"no OS keyring is available ({detail}); start one, or use the vault with {ENV_VAR}=vault"
     elif isinstance(e, InitError):
-        why = (f"the OS keyring cannot be opened ({detail}); create or unlock the default keyring "
-               f"(e.g. log in to the desktop), or use the vault with {ENV_VAR}=vault")
+        why = (
+            f"the OS keyring cannot be opened ({detail}); create or unlock the default keyring "
+            f"(e.g. log in to the desktop), or use the vault with {ENV_VAR}=vault"
+        )
     else:
-        why = (f"the OS keyring failed ({type(e).__name__}: {detail}); check that the Secret Service is running "
-               f"and unlocked, or use the vault with {ENV_VAR}=vault")
+        why = (
+            f"the OS keyring failed ({type(e).__name__}: {detail}); check that the Secret Service is running "
+            f"and unlocked, or use the vault with {ENV_VAR}=vault"
+        )
     return SecretsError(f"cannot {action} {name}: {why}")
 
 
@@ -289,8 +300,10 @@ class KeyringStore(SecretStore):
             return {}
         index = _load_json(data, f"the keyring index {self.index_path}")
         if not isinstance(index, dict):
-            raise SecretsError(f"the keyring index {self.index_path} is not a JSON object; remove it "
-                               "(it holds only key names) and set the secrets again")
+            raise SecretsError(
+                f"the keyring index {self.index_path} is not a JSON object; remove it "
+                "(it holds only key names) and set the secrets again"
+            )
         return index
 
     def _write_index(self, index: dict[str, list[str]]) -> None:
@@ -340,8 +353,7 @@ class KeyringStore(SecretStore):
         return sorted(self._read_index().get(_group(skill, instance), ()))
 
     def instances(self, skill: str) -> list[str]:
-        return sorted(g.split("@", 1)[1] for g, ks in self._read_index().items()
-                      if ks and g.split("@", 1)[0] == skill)
+        return sorted(g.split("@", 1)[1] for g, ks in self._read_index().items() if ks and g.split("@", 1)[0] == skill)
 
 
 # ---------------------------------------------------------------- the encrypted vault
@@ -369,12 +381,15 @@ class VaultStore(SecretStore):
             key = self.key_path.read_bytes().strip()
         except FileNotFoundError:
             if vault_exists:
-                raise SecretsError(f"the vault {self.path} exists but its key {self.key_path} is missing; "
-                                   f"{self._fix()}") from None
+                raise SecretsError(
+                    f"the vault {self.path} exists but its key {self.key_path} is missing; {self._fix()}"
+                ) from None
             return None
         except OSError as e:
-            raise SecretsError(f"cannot read the vault key {self.key_path} ({e.strerror}); "
-                               "check its owner and permissions (it should be 0600 and yours)") from None
+            raise SecretsError(
+                f"cannot read the vault key {self.key_path} ({e.strerror}); "
+                "check its owner and permissions (it should be 0600 and yours)"
+            ) from None
         if not _valid_fernet_key(key):
             if not vault_exists:
                 return None  # a key never used to encrypt anything (e.g. a crash while creating it)
@@ -388,16 +403,18 @@ class VaultStore(SecretStore):
         except FileNotFoundError:
             return {}
         except OSError as e:
-            raise SecretsError(f"cannot read the vault {self.path} ({e.strerror}); check its owner and permissions") \
-                from None
+            raise SecretsError(
+                f"cannot read the vault {self.path} ({e.strerror}); check its owner and permissions"
+            ) from None
         key = self._read_key(vault_exists=True)
         from cryptography.fernet import Fernet, InvalidToken
 
         try:
             plain = Fernet(key).decrypt(token)
         except InvalidToken:
-            raise SecretsError(f"the vault {self.path} cannot be decrypted with {self.key_path} "
-                               f"(corrupt or replaced); {self._fix()}") from None
+            raise SecretsError(
+                f"the vault {self.path} cannot be decrypted with {self.key_path} (corrupt or replaced); {self._fix()}"
+            ) from None
         data = _load_json(plain, f"the decrypted vault {self.path}")
         secrets = data.get("secrets") if isinstance(data, dict) else None
         if not isinstance(secrets, dict):
@@ -511,8 +528,12 @@ def open_secret_store(home: Home) -> SecretStore:
     if forced == "keyring":
         problem = keyring_problem()
         if problem:
-            raise SecretsError(f"{ENV_VAR}=keyring, but {problem}; start or unlock the OS keyring, or unset "
-                               f"{ENV_VAR} to use the encrypted vault under {home.root / 'secrets'}")
+            raise SecretsError(
+                f"{ENV_VAR}=keyring, but {problem}; start or unlock the OS keyring, or unset "
+                f"{ENV_VAR} to use the encrypted vault under {home.root / 'secrets'}"
+            )
         return KeyringStore(home)
-    raise SecretsError(f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use 'keyring', 'vault', "
-                       "or leave it unset to choose automatically")
+    raise SecretsError(
+        f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use 'keyring', 'vault', "
+        "or leave it unset to choose automatically"
+    )

@@ -75,12 +75,17 @@ class InstalledSkill:
         return d
 
     @classmethod
-    def from_json(cls, d: dict[str, Any], package_dir: Path) -> "InstalledSkill":
-        return cls(**{**d, "package_dir": package_dir,
-                      "tools": tuple(Tool.from_json(t) for t in d.get("tools", ())),
-                      "config": tuple(ConfigField.from_json(f) for f in d.get("config", ())),
-                      "capabilities": Capabilities.from_json(d.get("capabilities", {})),
-                      "warnings": tuple(d.get("warnings", ()))})
+    def from_json(cls, d: dict[str, Any], package_dir: Path) -> InstalledSkill:
+        return cls(
+            **{
+                **d,
+                "package_dir": package_dir,
+                "tools": tuple(Tool.from_json(t) for t in d.get("tools", ())),
+                "config": tuple(ConfigField.from_json(f) for f in d.get("config", ())),
+                "capabilities": Capabilities.from_json(d.get("capabilities", {})),
+                "warnings": tuple(d.get("warnings", ())),
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,7 @@ def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
 
 
 class Store:
-    def __init__(self, home: Home, runtime_factory: Callable[[], "WasmRuntime"]):
+    def __init__(self, home: Home, runtime_factory: Callable[[], WasmRuntime]):
         self.home = home
         self._runtime_factory = runtime_factory
         self._parsed: dict[str, tuple[tuple, InstalledSkill]] = {}
@@ -122,8 +127,9 @@ class Store:
         try:
             skill = InstalledSkill.from_json(json.loads(text), link.resolve())
         except (json.JSONDecodeError, TypeError, KeyError):
-            raise StoreDamagedError(f"the store entry of {name!r} ({link}) is damaged; "
-                                 f"reinstall it with `skill install PATH --force`") from None
+            raise StoreDamagedError(
+                f"the store entry of {name!r} ({link}) is damaged; reinstall it with `skill install PATH --force`"
+            ) from None
         self._parsed[name] = (version, skill)
         return skill
 
@@ -131,8 +137,9 @@ class Store:
         skill = self.get(name)
         if skill is None:
             installed = ", ".join(s.name for s in self.list()) or "none"
-            raise NotFoundError(f"no skill named {name!r} is installed (installed: {installed}); "
-                                "install one with `skill install PATH`")
+            raise NotFoundError(
+                f"no skill named {name!r} is installed (installed: {installed}); install one with `skill install PATH`"
+            )
         return skill
 
     def list(self) -> list[InstalledSkill]:
@@ -147,8 +154,9 @@ class Store:
 
     # ---- installing ---------------------------------------------------------------------
 
-    def install(self, path: Path, name: str | None = None, force: bool = False,
-                progress: Progress | None = None) -> InstallReport:
+    def install(
+        self, path: Path, name: str | None = None, force: bool = False, progress: Progress | None = None
+    ) -> InstallReport:
         from engine.build.provenance import build_inputs  # install-time only: keeps `skill run` light
 
         say = progress or (lambda _msg: None)
@@ -159,8 +167,13 @@ class Store:
         except OSError as e:
             raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
         runtime = self._runtime_factory()
-        sha256, component = runtime.compile(wasm, str(wasm_path), on_compile=lambda: say(
-            f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB) to machine code; once, then cached"))
+        sha256, component = runtime.compile(
+            wasm,
+            str(wasm_path),
+            on_compile=lambda: say(
+                f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB) to machine code; once, then cached"
+            ),
+        )
         say("reading the skill's metadata and tools")
         skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
         skill = replace(skill, build_inputs=build_inputs(wasm))
@@ -175,10 +188,9 @@ class Store:
             if previous is not None and previous.package_dir != package:
                 shutil.rmtree(previous.package_dir, ignore_errors=True)
         (self.home.instances / skill.name / "default" / "data").mkdir(parents=True, exist_ok=True)
-        return InstallReport(replace(skill, package_dir=package), status,
-                             previous.version if previous else None)
+        return InstallReport(replace(skill, package_dir=package), status, previous.version if previous else None)
 
-    def _resolve(self, path: Path) -> tuple["Manifest", Path]:
+    def _resolve(self, path: Path) -> tuple[Manifest, Path]:
         from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
 
         if not path.exists():
@@ -191,28 +203,44 @@ class Store:
         if manifest.component:
             wasm = path / manifest.component
             if not wasm.is_file():
-                raise ManifestError(f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
-                                    f"exist; build the skill first (`skill build {path}`)")
+                raise ManifestError(
+                    f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
+                    f"exist; build the skill first (`skill build {path}`)"
+                )
             return manifest, wasm
         candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
         if len(candidates) == 1:
             return manifest, candidates[0]
         if not candidates:
-            raise ComponentError(f"{path} holds no .wasm component; build it first (`skill build {path}`) "
-                                 "or name it in skill.yaml's 'component' field")
+            raise ComponentError(
+                f"{path} holds no .wasm component; build it first (`skill build {path}`) "
+                "or name it in skill.yaml's 'component' field"
+            )
         names = ", ".join(str(c.relative_to(path)) for c in candidates)
-        raise ManifestError(f"{path} holds several components ({names}); name the right one in "
-                            "skill.yaml's 'component' field")
+        raise ManifestError(
+            f"{path} holds several components ({names}); name the right one in skill.yaml's 'component' field"
+        )
 
-    def _describe(self, runtime: "WasmRuntime", component: Any, manifest: "Manifest", sha256: str,
-                  size: int, name: str | None, origin: Path) -> InstalledSkill:
+    def _describe(
+        self,
+        runtime: WasmRuntime,
+        component: Any,
+        manifest: Manifest,
+        sha256: str,
+        size: int,
+        name: str | None,
+        origin: Path,
+    ) -> InstalledSkill:
         from engine.protocol import parse_metadata, parse_tools
         from engine.runtime import SandboxPolicy
 
         with tempfile.TemporaryDirectory(dir=self._tmp()) as scratch:
-            policy = SandboxPolicy(data_dir=Path(scratch), timeout_s=manifest.capabilities.timeout_s,
-                                   memory_mb=manifest.capabilities.memory_mb,
-                                   config={f.name: str(f.default) for f in manifest.config if f.default is not None})
+            policy = SandboxPolicy(
+                data_dir=Path(scratch),
+                timeout_s=manifest.capabilities.timeout_s,
+                memory_mb=manifest.capabilities.memory_mb,
+                config={f.name: str(f.default) for f in manifest.config if f.default is not None},
+            )
             raw: dict[str, str] = {}
             for export in ("get-metadata", "get-tools"):
                 outcome = runtime.call(component, policy, export)
@@ -224,24 +252,41 @@ class Store:
         docs = {d.name: d.description for d in manifest.tools}
         tools = [replace(t, description=docs.get(t.name) or t.description) for t in tools]
         unknown_docs = sorted(set(docs) - {t.name for t in tools})
-        warnings = list(manifest.warnings) + [f"skill.yaml documents tool {n!r}, which the component does not "
-                                              "declare" for n in unknown_docs]
+        warnings = list(manifest.warnings) + [
+            f"skill.yaml documents tool {n!r}, which the component does not declare" for n in unknown_docs
+        ]
         if manifest.capabilities.network:
-            warnings.append("the manifest asks for network access, which this engine does not grant; "
-                            "the skill runs without network")
+            warnings.append(
+                "the manifest asks for network access, which this engine does not grant; the skill runs without network"
+            )
         skill_name = name or manifest.name or meta.name
         if not skill_name:
-            raise ManifestError(f"{origin}: the skill has no name (no skill.yaml/SKILL.md and get-metadata "
-                                "gives none); pass one with --name")
+            raise ManifestError(
+                f"{origin}: the skill has no name (no skill.yaml/SKILL.md and get-metadata "
+                "gives none); pass one with --name"
+            )
         check_name(skill_name, "--name" if name else "skill name")
         version = manifest.version or meta.version or "0.0.0"
         return InstalledSkill(
-            name=skill_name, version=version, description=manifest.description or meta.description,
-            tools=tuple(tools), component_sha256=sha256, component_size=size, package_dir=Path(),
-            source=str(origin.resolve()), installed_at=time.time(), author=manifest.author or meta.author,
-            license=manifest.license, repository=manifest.repository, config=manifest.config,
-            capabilities=manifest.capabilities, skill_md=manifest.skill_md, compatibility=manifest.compatibility,
-            metadata=manifest.metadata, allowed_tools=manifest.allowed_tools, warnings=tuple(warnings),
+            name=skill_name,
+            version=version,
+            description=manifest.description or meta.description,
+            tools=tuple(tools),
+            component_sha256=sha256,
+            component_size=size,
+            package_dir=Path(),
+            source=str(origin.resolve()),
+            installed_at=time.time(),
+            author=manifest.author or meta.author,
+            license=manifest.license,
+            repository=manifest.repository,
+            config=manifest.config,
+            capabilities=manifest.capabilities,
+            skill_md=manifest.skill_md,
+            compatibility=manifest.compatibility,
+            metadata=manifest.metadata,
+            allowed_tools=manifest.allowed_tools,
+            warnings=tuple(warnings),
         )
 
     @staticmethod
@@ -253,8 +298,10 @@ class Store:
         if previous.version != new.version:
             return "upgraded"
         if not force:
-            raise UsageError(f"{new.name} {new.version} is already installed with different content; "
-                             "bump its version or pass --force to replace it")
+            raise UsageError(
+                f"{new.name} {new.version} is already installed with different content; "
+                "bump its version or pass --force to replace it"
+            )
         return "replaced"
 
     def _tmp(self) -> Path:

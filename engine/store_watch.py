@@ -38,7 +38,13 @@ def store_changes(home: Home, stop: threading.Event) -> Iterator[None]:
 
     for folder in (home.skills, home.instances):
         folder.mkdir(parents=True, exist_ok=True)
-    for _changes in watchfiles.watch(home.skills, home.instances, stop_event=stop, debounce=400, step=50,
-                                     watch_filter=lambda _change, path: relevant(home, path),
-                                     raise_interrupt=False):
+    for _changes in watchfiles.watch(
+        home.skills,
+        home.instances,
+        stop_event=stop,
+        debounce=400,
+        step=50,
+        watch_filter=lambda _change, path: relevant(home, path),
+        raise_interrupt=False,
+    ):
         yield

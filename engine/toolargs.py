@@ -39,10 +39,11 @@ def read_tool_args(args_json: str | None, pairs: list[str] | None) -> ToolArgs:
         try:
             given = json.loads(args_json)
         except json.JSONDecodeError as e:
-            raise UsageError(f"--args is not valid JSON ({e.msg} at char {e.pos}); "
-                             "give an object such as '{\"text\": \"hi\"}'") from None
+            raise UsageError(
+                f'--args is not valid JSON ({e.msg} at char {e.pos}); give an object such as \'{{"text": "hi"}}\''
+            ) from None
         if not isinstance(given, dict):
-            raise UsageError("--args must be a JSON object such as '{\"text\": \"hi\"}'")
+            raise UsageError('--args must be a JSON object such as \'{"text": "hi"}\'')
     split = []
     for pair in pairs or []:
         key, sep, value = pair.partition("=")

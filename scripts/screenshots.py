@@ -82,8 +82,11 @@ async def main() -> None:
         await pilot.pause(0.2)
         await pilot.press("ctrl+r")
         await wait_idle(pilot, app, runs=2)
-        main.open_tool("textkit", "extract", {"text": "Mail ada@example.org about #release-2 at https://example.org/notes",
-                                              "kind": "emails"})
+        main.open_tool(
+            "textkit",
+            "extract",
+            {"text": "Mail ada@example.org about #release-2 at https://example.org/notes", "kind": "emails"},
+        )
         await pilot.pause(0.2)
         await pilot.press("ctrl+r")
         await wait_idle(pilot, app, runs=3)
@@ -101,8 +104,12 @@ async def main() -> None:
             if getattr(app.screen, "rows", None):
                 break
         rows = {r.field.name: r for r in app.screen.rows}
-        for name, text in (("greeting", "Good morning"), ("punctuation", "."), ("sign_off", "- The Platform team"),
-                           ("api_token", "tok_live_4f9a2c7e1b")):
+        for name, text in (
+            ("greeting", "Good morning"),
+            ("punctuation", "."),
+            ("sign_off", "- The Platform team"),
+            ("api_token", "tok_live_4f9a2c7e1b"),
+        ):
             rows[name].control.value = text
         await pilot.press("f3")  # test with the skill
         for _ in range(100):

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+bash scripts/check.sh
 # The tests use the same content-hashed cache as set-up, start.sh and the `skill` command
 # (each test has its own engine home; only the caches are shared).
 SKILL_ENGINE_CACHE=$(.venv/bin/python -c 'from engine.home import Home; print(Home.from_env().cache)')

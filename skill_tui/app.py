@@ -93,8 +93,12 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         if isinstance(error, SkillError):
             self.notify(str(error), severity="error", timeout=8)
             return
-        self.notify(f"internal error in {worker.name or 'a background task'}: {error!r} "
-                    "(traceback in the log)", title="Bug", severity="error", timeout=10)
+        self.notify(
+            f"internal error in {worker.name or 'a background task'}: {error!r} (traceback in the log)",
+            title="Bug",
+            severity="error",
+            timeout=10,
+        )
         trace = "".join(traceback.format_exception(error)).rstrip()
         self.main.query_one(LogView).append("error", f"internal error: {error!r}\n{trace}", clock())
 
@@ -128,16 +132,24 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.push_screen(HelpScreen(rows, str(self.settings.path)))
 
     def action_install(self) -> None:
-        self.push_screen(TextPrompt("Install a skill from a folder or a .wasm file:", placeholder="path/to/skill",
-                                    verb="install", busy="installing… (a first install compiles for a few seconds)",
-                                    submit=self._install, paths=True))
+        self.push_screen(
+            TextPrompt(
+                "Install a skill from a folder or a .wasm file:",
+                placeholder="path/to/skill",
+                verb="install",
+                busy="installing… (a first install compiles for a few seconds)",
+                submit=self._install,
+                paths=True,
+            )
+        )
 
     def _install(self, path: str) -> None:
         """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the path."""
         report = self.engine.install(os.path.expanduser(path))
         s = report.skill
-        self.call_from_thread(self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools",
-                              title="Installed")
+        self.call_from_thread(
+            self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools", title="Installed"
+        )
         self.main.post_message(SkillsChanged())
 
     def action_remove_skill(self, name: str) -> None:
@@ -163,11 +175,19 @@ class SkillTui(ShowsWorkerFailures, App[None]):
             self.call_from_thread(self.notify, f"created {skill}@{name}")
             self.main.post_message(SkillsChanged(select_instance=name))
 
-        self.push_screen(TextPrompt(f"Name of the new instance of {skill}:", placeholder="e.g. work (a-z, 0-9, -)",
-                                    verb="create", busy="creating…", submit=create))
+        self.push_screen(
+            TextPrompt(
+                f"Name of the new instance of {skill}:",
+                placeholder="e.g. work (a-z, 0-9, -)",
+                verb="create",
+                busy="creating…",
+                submit=create,
+            )
+        )
 
     def configure(self, skill: str, instance: str) -> None:
         """Open the configuration wizard; the panes reload when it saved."""
+
         def done(saved: bool | None) -> None:
             if saved:
                 self.main.post_message(SkillsChanged(select_instance=instance))
@@ -210,7 +230,9 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)
         yield SystemCommand("Help", "Key bindings and how to remap them", self.action_help)
         if current:
-            yield SystemCommand(f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form").focus_first_field)
+            yield SystemCommand(
+                f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form").focus_first_field
+            )
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
             yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)
             yield SystemCommand(f"Remove {current}", "Uninstall the selected skill", main.action_remove)

@@ -26,7 +26,7 @@ class Settings:
     problem: str | None = None  # why the file could not be read, shown once at start
 
     @classmethod
-    def load(cls, path: Path) -> "Settings":
+    def load(cls, path: Path) -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:

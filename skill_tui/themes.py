@@ -25,8 +25,19 @@ THEMES_DIR = _themes_dir()
 DEFAULT_THEME = "dark"
 
 _DECL = re.compile(r"^\s*\$([a-z][a-z0-9-]*)\s*:\s*([^;]+);", re.M)
-_COLOURS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground", "background",
-            "surface", "panel", "boost")
+_COLOURS = (
+    "primary",
+    "secondary",
+    "accent",
+    "warning",
+    "error",
+    "success",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
 
 
 class ThemeError(Exception):
@@ -42,8 +53,7 @@ def parse_theme(path: Path) -> Theme:
     dark = decls.pop("dark", "true").lower() != "false"
     spread = float(decls.pop("luminosity-spread", 0.15))
     alpha = float(decls.pop("text-alpha", 0.95))
-    return Theme(name=path.stem, dark=dark, luminosity_spread=spread, text_alpha=alpha, variables=decls,
-                 **colours)
+    return Theme(name=path.stem, dark=dark, luminosity_spread=spread, text_alpha=alpha, variables=decls, **colours)
 
 
 def load_themes(folder: Path = THEMES_DIR) -> list[Theme]:

@@ -17,7 +17,6 @@ from fixtures import wat
 from fixtures.env import SHARED_CACHE, SKILL_DIRS
 
 
-
 @pytest.fixture(scope="session", autouse=True)
 def warm_slots():
     """The test process runs skills as the app and the server do (pooled, warm slots);
@@ -123,8 +122,14 @@ def skill(home):
     import sys
 
     def run(*args: str, check: int | None = 0, env: dict | None = None) -> subprocess.CompletedProcess:
-        proc = subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60, env={**os.environ, **(env or {})})
+        proc = subprocess.run(
+            [sys.executable, "-m", "engine.cli", *args],
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+            env={**os.environ, **(env or {})},
+        )
         assert "Traceback" not in proc.stderr, proc.stderr
         if check is not None:
             assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)

@@ -17,7 +17,6 @@ from engine.build.scaffold import init_project, templates
 from engine.cli import main
 from engine.errors import UsageError
 from engine.home import Home
-
 from fixtures.env import REPO, SHARED_CACHE, set_config
 
 AUTHORING = REPO / "tests" / "fixtures" / "authoring"
@@ -48,6 +47,7 @@ def built(projects) -> dict[str, Path]:
 
 # ---- init -------------------------------------------------------------------------------------
 
+
 def test_init_lists_templates(capsys):
     assert set(templates()) == {"js", "ts"}
     assert main(["init", "--list"]) == 0
@@ -63,7 +63,7 @@ def test_init_writes_a_complete_project(tmp_path, capsys, template, source):
     assert {"skill.yaml", "SKILL.md", source, "tests.yaml", ".gitignore", "README.md"} <= names
     text = (folder / source).read_text()
     assert "defineSkill" in text and '"my-skill"' in text and "{{" not in text
-    assert text.count("name: \"") >= 2 and 'getConfig("greeting")' in text
+    assert text.count('name: "') >= 2 and 'getConfig("greeting")' in text
     yaml_text = (folder / "skill.yaml").read_text()
     assert "name: my-skill" in yaml_text and "greeting:" in yaml_text
     assert "skill build" in capsys.readouterr().out
@@ -84,6 +84,7 @@ def test_init_checks_name_and_folder(tmp_path, capsys):
 
 
 # ---- from nothing: init → build → test → install → run ---------------------------------------------
+
 
 @pytest.mark.integration
 @pytest.mark.parametrize("name", ["demo", "tsdemo"])
@@ -109,9 +110,11 @@ def test_from_nothing(built, engine, capsys, name):
 @pytest.mark.integration
 def test_skill_test_reports_failures(built, tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("- tool: greet\n  args: {name: Ada}\n  expect: {output: 'Bye, Ada!'}\n"
-                   "- tool: word-count\n  args: {text: a b}\n  expect: {error: nope}\n"
-                   "- tool: greet\n  args: {name: Bo}\n  expect: {contains: Bo, data: {name: Bo}}\n")
+    bad.write_text(
+        "- tool: greet\n  args: {name: Ada}\n  expect: {output: 'Bye, Ada!'}\n"
+        "- tool: word-count\n  args: {text: a b}\n  expect: {error: nope}\n"
+        "- tool: greet\n  args: {name: Bo}\n  expect: {contains: Bo, data: {name: Bo}}\n"
+    )
     assert main(["test", str(built["demo"]), "--file", str(bad)]) == 1
     out = capsys.readouterr().out
     assert out.count("✘") == 2 and out.count("✔") == 1 and "1 passed, 2 failed" in out
@@ -131,6 +134,7 @@ def test_build_error_points_at_file_and_line(tmp_path, capsys, monkeypatch):
 
 
 # ---- upstream-style skills run unmodified ---------------------------------------------------------
+
 
 @pytest.mark.integration
 def test_upstream_plain_exports(built, engine):
@@ -166,8 +170,10 @@ def test_sdk_validate_config_and_stripped_handlers(built, engine):
     _sha, comp = rt.compile(wasm.read_bytes(), str(wasm))
     tools = rt.call(comp, SandboxPolicy(), "get-tools").value
     assert "handler" not in tools and '"repeat"' in tools
-    assert parse_validation(rt.call(comp, SandboxPolicy(), "validate-config", '{"api_key": "bad"}').value) \
+    assert (
+        parse_validation(rt.call(comp, SandboxPolicy(), "validate-config", '{"api_key": "bad"}').value)
         == "api_key is bad"
+    )
     assert parse_validation(rt.call(comp, SandboxPolicy(), "validate-config", '{"api_key": "ok"}').value) is None
     r = rt.call(comp, SandboxPolicy(), "execute-tool", "repeat", "{}")
     assert "missing required parameter 'message'" in r.value

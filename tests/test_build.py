@@ -21,7 +21,6 @@ import pytest
 from engine.build import BuildError, ToolchainError, build_component, toolchain_status, world_dir
 from engine.build.componentize import folder_plan as plan
 from engine.home import Home
-
 from fixtures.env import REPO, SHARED_CACHE, SKILL_DIRS
 
 integration = pytest.mark.integration
@@ -156,8 +155,14 @@ def test_init_error_is_mapped_to_source_line(home, tmp_path, monkeypatch):
 @integration
 def test_examples_script(home, built, tmp_path):
     env = dict(os.environ, SKILL_ENGINE_HOME=str(tmp_path / "h"), SKILL_ENGINE_CACHE=str(home.cache))
-    r = subprocess.run([sys.executable, "-m", "engine.build.examples", str(PROBE)], cwd=REPO, env=env,
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "engine.build.examples", str(PROBE)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 0, r.stderr
     header, *lines = r.stdout.strip().splitlines()
     assert header.startswith(f"build cache: {home.cache} ")
@@ -170,8 +175,14 @@ def test_examples_script(home, built, tmp_path):
     bad.mkdir()
     (bad / "skill.yaml").write_text("name: bad\nversion: 0.1.0\ndescription: x\n")
     (bad / "skill.js").write_text("export function getMetadata() { let a b = 1; }\n")
-    r = subprocess.run([sys.executable, "-m", "engine.build.examples", str(bad)], cwd=REPO, env=env,
-                       capture_output=True, text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-m", "engine.build.examples", str(bad)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert r.returncode == 1
     assert len(r.stderr.strip().splitlines()) == 1 and "skill.js:1:" in r.stderr, r.stderr
 
@@ -198,4 +209,3 @@ def test_build_inputs_survive_in_a_component_and_are_absent_elsewhere():
     stamped = stamp(plain, "ab" * 32, "lock")
     assert build_inputs(stamped) == "ab" * 32
     assert build_inputs(stamped[:-3]) is None  # a truncated file is not trusted
-

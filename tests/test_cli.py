@@ -19,13 +19,24 @@ def echo_wasm(tmp_path):
 def test_install_list_info_run_history_remove(skill, echo_wasm):
     assert "echo 0.1.0 installed: 2 tool(s)" in skill("install", str(echo_wasm)).stdout
     listed = json.loads(skill("list", "--json").stdout)
-    assert listed == [{"name": "echo", "version": "0.1.0", "description": "echo test skill",
-                       "tools": ["echo", "other"], "instances": ["default"]}]
+    assert listed == [
+        {
+            "name": "echo",
+            "version": "0.1.0",
+            "description": "echo test skill",
+            "tools": ["echo", "other"],
+            "instances": ["default"],
+        }
+    ]
     assert "--arg times=…  [integer]" in skill("info", "echo").stdout
     assert json.loads(skill("info", "echo", "--json").stdout)["component_sha256"]
     run = json.loads(skill("run", "echo:echo", "--arg", "text=hi", "--arg", "times=3", "--json").stdout)
     assert {k: run[k] for k in ("ok", "output", "error", "data")} == {
-        "ok": True, "output": "echo", "error": None, "data": {"text": "hi", "times": 3}}
+        "ok": True,
+        "output": "echo",
+        "error": None,
+        "data": {"text": "hi", "times": 3},
+    }
     assert {"duration_ms", "stdout", "stderr"} <= run.keys()
     assert skill("run", "echo:echo", "--args", '{"text": "plain"}').stdout == "echo\n"
     history = json.loads(skill("history", "--json").stdout)
@@ -34,21 +45,24 @@ def test_install_list_info_run_history_remove(skill, echo_wasm):
     assert skill("list").stdout.startswith("no skills installed")
 
 
-@pytest.mark.parametrize("args, code, message", [
-    (["run", "echo:echo", "--args", "{not json"], 2, "--args is not valid JSON"),
-    (["run", "echo:echo", "--args", "[1]"], 2, "--args must be a JSON object"),
-    (["run", "echo:echo", "--arg", "novalue"], 2, "write --arg NAME=VALUE"),
-    (["run", "echo:echo", "--arg", "text=x", "--arg", "times=lots"], 2, "expected an integer"),
-    (["run", "echo:echo"], 2, "missing required parameter 'text'"),
-    (["run", "echo:missing"], 2, "has no tool 'missing'"),
-    (["run", "ghost:echo"], 2, "no skill named 'ghost'"),
-    (["run", "echo"], 2, "not a tool reference"),
-    (["run", "echo:echo", "--arg", "text=x", "--timeout", "-1"], 2, "--timeout -1"),
-    (["info", "ghost"], 2, "no skill named 'ghost'"),
-    (["remove", "echo"], 2, "pass --yes"),
-    (["install", "/nonexistent/x.wasm"], 2, "does not exist"),
-    (["run"], 2, "the following arguments are required"),
-])
+@pytest.mark.parametrize(
+    "args, code, message",
+    [
+        (["run", "echo:echo", "--args", "{not json"], 2, "--args is not valid JSON"),
+        (["run", "echo:echo", "--args", "[1]"], 2, "--args must be a JSON object"),
+        (["run", "echo:echo", "--arg", "novalue"], 2, "write --arg NAME=VALUE"),
+        (["run", "echo:echo", "--arg", "text=x", "--arg", "times=lots"], 2, "expected an integer"),
+        (["run", "echo:echo"], 2, "missing required parameter 'text'"),
+        (["run", "echo:missing"], 2, "has no tool 'missing'"),
+        (["run", "ghost:echo"], 2, "no skill named 'ghost'"),
+        (["run", "echo"], 2, "not a tool reference"),
+        (["run", "echo:echo", "--arg", "text=x", "--timeout", "-1"], 2, "--timeout -1"),
+        (["info", "ghost"], 2, "no skill named 'ghost'"),
+        (["remove", "echo"], 2, "pass --yes"),
+        (["install", "/nonexistent/x.wasm"], 2, "does not exist"),
+        (["run"], 2, "the following arguments are required"),
+    ],
+)
 def test_bad_input_gets_one_clear_line_and_exit_2(skill, echo_wasm, args, code, message):
     skill("install", str(echo_wasm))
     proc = skill(*args, check=code)

@@ -37,11 +37,12 @@ def assert_table(out: str, header: list[str], right: tuple[str, ...] = ()) -> li
             if name in right:
                 assert line[end - 1] != " " and (end == len(line) or line[end] == " "), (name, line)
             elif start:
-                assert line[start - 2:start] == "  " and line[start] != " ", (name, line)
+                assert line[start - 2 : start] == "  " and line[start] != " ", (name, line)
     return lines[1:]
 
 
 # ---- tables ------------------------------------------------------------------------------------
+
 
 def test_list_instances_history_print_aligned_tables_with_headers(skill, echo, tmp_path):
     trap = tmp_path / "trap.wasm"
@@ -52,20 +53,28 @@ def test_list_instances_history_print_aligned_tables_with_headers(skill, echo, t
     skill("run", f"echo@{LONG}:echo", "--args", '{"text": "multi\\nline"}')
     skill("run", "trap:echo", "--arg", "text=x", check=1)
 
-    rows = assert_table(skill("list").stdout, ["NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"],
-                        right=("TOOLS", "INSTANCES"))
-    assert [r.split() for r in rows] == [["echo", "0.1.0", "2", "2", "echo", "test", "skill"],
-                                         ["trap", "0.1.0", "2", "1", "trap", "test", "skill"]]
+    rows = assert_table(
+        skill("list").stdout, ["NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"], right=("TOOLS", "INSTANCES")
+    )
+    assert [r.split() for r in rows] == [
+        ["echo", "0.1.0", "2", "2", "echo", "test", "skill"],
+        ["trap", "0.1.0", "2", "1", "trap", "test", "skill"],
+    ]
 
     rows = assert_table(skill("instances").stdout, ["INSTANCE", "STATE"])
-    assert [r.split() for r in rows] == [["echo@default", "ready"], [f"echo@{LONG}", "ready"],
-                                         ["trap@default", "ready"]]
+    assert [r.split() for r in rows] == [
+        ["echo@default", "ready"],
+        [f"echo@{LONG}", "ready"],
+        ["trap@default", "ready"],
+    ]
 
     rows = assert_table(skill("history").stdout, ["WHEN", "STATUS", "TOOL", "TIME", "RESULT"], right=("TIME",))
     cells = [r.split(None, 6) for r in rows]  # date, time, status, tool, ms, "ms", result
-    assert [(c[2], c[3], c[5]) for c in cells] == [("ok", "echo@default:echo", "ms"),
-                                                   ("ok", f"echo@{LONG}:echo", "ms"),
-                                                   ("error", "trap@default:echo", "ms")]
+    assert [(c[2], c[3], c[5]) for c in cells] == [
+        ("ok", "echo@default:echo", "ms"),
+        ("ok", f"echo@{LONG}:echo", "ms"),
+        ("error", "trap@default:echo", "ms"),
+    ]
     assert cells[0][6] == "echo" and cells[2][6]  # each run's result on its own line
 
 
@@ -79,8 +88,13 @@ def _in_terminal(args: list[str], columns: int) -> str:
     """Run `skill ARGS` with its stdout on a pseudo-terminal COLUMNS wide; what it showed."""
     main, sub = pty.openpty()
     env = {**os.environ, "COLUMNS": str(columns)}
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", *args], stdout=sub, stderr=subprocess.PIPE,
-                            stdin=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", *args],
+        stdout=sub,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        env=env,
+    )
     os.close(sub)
     chunks = []
     while True:
@@ -107,8 +121,9 @@ def test_tables_fit_the_terminal_and_are_never_cut_in_a_pipe(skill, echo, tmp_pa
     folder = tmp_path / "wide"
     folder.mkdir()
     (folder / "wide.wasm").write_bytes(wat.component_bytes(name="wide"))
-    (folder / "skill.yaml").write_text("name: wide\nversion: 1.0.0\ndescription: 日本語のテキストを整形するツール集です\n",
-                                       encoding="utf-8")
+    (folder / "skill.yaml").write_text(
+        "name: wide\nversion: 1.0.0\ndescription: 日本語のテキストを整形するツール集です\n", encoding="utf-8"
+    )
     skill("install", str(folder))
     (row,) = [line for line in _in_terminal(["list"], columns=50).splitlines() if line.startswith("wide")]
     cells = len(row) + sum(0x3000 <= ord(c) <= 0x9FFF for c in row)  # each CJK character takes two cells
@@ -117,14 +132,17 @@ def test_tables_fit_the_terminal_and_are_never_cut_in_a_pipe(skill, echo, tmp_pa
 
 # ---- values as JSON, not Python -----------------------------------------------------------------
 
+
 def test_info_and_errors_show_json_values_not_python_reprs(skill, tmp_path):
     folder = tmp_path / "vals"
     folder.mkdir()
     (folder / "vals.wasm").write_bytes(wat.component_bytes(name="vals"))
-    (folder / "skill.yaml").write_text("name: vals\nversion: 1.0.0\nconfig:\n"
-                                       "  loud: {type: boolean, default: true}\n"
-                                       "  sep: {type: string, default: '-'}\n"
-                                       "  level: {type: enum, enum: [1, 2], default: 1}\n")
+    (folder / "skill.yaml").write_text(
+        "name: vals\nversion: 1.0.0\nconfig:\n"
+        "  loud: {type: boolean, default: true}\n"
+        "  sep: {type: string, default: '-'}\n"
+        "  level: {type: enum, enum: [1, 2], default: 1}\n"
+    )
     skill("install", str(folder))
     info = skill("info", "vals").stdout
     assert "(default true)" in info and '(default "-")' in info, info
@@ -151,20 +169,23 @@ def test_info_and_errors_show_json_values_not_python_reprs(skill, tmp_path):
 
 # ---- --json: every failure is one JSON object on stdout ---------------------------------------
 
-@pytest.mark.parametrize("args, exit_code, code, message", [
-    (["run", "--json"], 2, "usage", "the following arguments are required"),
-    (["frobnicate", "--json"], 2, "usage", 'invalid choice "frobnicate" (choose from install, list, '),
-    (["list", "--json", "--bogus"], 2, "usage", "unrecognized arguments: --bogus"),
-    (["instance", "remove", "echo@x", "--json"], 2, "not_found", "echo has no instance 'x'"),
-    (["instance", "remove", "echo@default", "--json"], 2, "usage", "cannot be removed"),
-    (["init", "--json"], 2, "usage", "unrecognized arguments: --json"),
-    (["info", "ghost", "--json"], 2, "not_found", "no skill named 'ghost'"),
-    (["run", "echo:echo", "--args", "{oops", "--json"], 2, "usage", "--args is not valid JSON"),
-    (["run", "echo:echo", "--arg", "text=x", "--timeout", "0.05", "--json"], 1, "timeout", "timed out"),
-    (["install", "GARBAGE", "--json"], 2, "component", "is not a WebAssembly file"),
-])
-def test_json_failures_are_one_json_object_with_the_same_exit_code(skill, tmp_path, args, exit_code, code,
-                                                                   message):
+
+@pytest.mark.parametrize(
+    "args, exit_code, code, message",
+    [
+        (["run", "--json"], 2, "usage", "the following arguments are required"),
+        (["frobnicate", "--json"], 2, "usage", 'invalid choice "frobnicate" (choose from install, list, '),
+        (["list", "--json", "--bogus"], 2, "usage", "unrecognized arguments: --bogus"),
+        (["instance", "remove", "echo@x", "--json"], 2, "not_found", "echo has no instance 'x'"),
+        (["instance", "remove", "echo@default", "--json"], 2, "usage", "cannot be removed"),
+        (["init", "--json"], 2, "usage", "unrecognized arguments: --json"),
+        (["info", "ghost", "--json"], 2, "not_found", "no skill named 'ghost'"),
+        (["run", "echo:echo", "--args", "{oops", "--json"], 2, "usage", "--args is not valid JSON"),
+        (["run", "echo:echo", "--arg", "text=x", "--timeout", "0.05", "--json"], 1, "timeout", "timed out"),
+        (["install", "GARBAGE", "--json"], 2, "component", "is not a WebAssembly file"),
+    ],
+)
+def test_json_failures_are_one_json_object_with_the_same_exit_code(skill, tmp_path, args, exit_code, code, message):
     spin = tmp_path / "spin.wasm"
     spin.write_bytes(wat.component_bytes("spin", name="echo"))
     skill("install", str(spin))
@@ -193,6 +214,7 @@ def test_json_run_failure_keeps_the_run_fields(skill, tmp_path):
 
 # ---- errors that tell the truth ---------------------------------------------------------------------
 
+
 def test_removing_a_missing_instance_says_it_does_not_exist(skill, echo):
     proc = skill("instance", "remove", "echo@nope", check=2)  # no --yes, stdin not a terminal
     assert proc.stderr.strip() == "error: echo has no instance 'nope'; its instances are: default"
@@ -200,14 +222,17 @@ def test_removing_a_missing_instance_says_it_does_not_exist(skill, echo):
     assert json.loads(skill("instance", "add", "echo@real", "--json").stdout) == {"ok": True, "created": "echo@real"}
     assert "pass --yes" in skill("instance", "remove", "echo@real", check=2).stderr  # it exists: confirm
     assert json.loads(skill("instance", "remove", "echo@real", "--json", check=2).stdout)["error"] == {
-        "code": "usage", "message": "not removing without confirmation; pass --yes"}  # no prompt on stdout
+        "code": "usage",
+        "message": "not removing without confirmation; pass --yes",
+    }  # no prompt on stdout
     assert skill("instance", "remove", "echo@real", "--yes").stdout == "removed echo@real\n"
 
 
 def test_reference_suggestions_are_installed_tools(skill, echo):
     err = skill("run", "echo", check=2).stderr
-    assert err.strip() == ("error: 'echo' is not a tool reference; write SKILL[@INSTANCE]:TOOL, "
-                           "e.g. echo:echo or echo:other")
+    assert err.strip() == (
+        "error: 'echo' is not a tool reference; write SKILL[@INSTANCE]:TOOL, e.g. echo:echo or echo:other"
+    )
     err = skill("run", "no such thing", check=2).stderr
     assert "e.g. echo:echo or echo:other" in err and "word-count" not in err and "textkit" not in err
 
@@ -221,8 +246,7 @@ def test_refused_install_prints_no_progress_and_compiling_only_when_it_compiles(
     garbage = tmp_path / "garbage.wasm"
     garbage.write_bytes(b"\x00\x01garbage")
     proc = skill("install", str(garbage), check=2)
-    assert proc.stderr.splitlines() == [f"error: {garbage} is not a WebAssembly file (it does not start "
-                                        "with \\0asm)"]
+    assert proc.stderr.splitlines() == [f"error: {garbage} is not a WebAssembly file (it does not start with \\0asm)"]
     path = tmp_path / "fresh.wasm"
     path.write_bytes(wat.component_bytes(name="fresh"))
     cache = {"SKILL_ENGINE_CACHE": str(tmp_path / "empty-cache")}  # nothing compiled yet
@@ -239,8 +263,9 @@ def test_a_damaged_store_entry_is_a_failure_not_bad_usage(skill, echo, engine, t
     component.write_bytes(component.read_bytes() + b"\0")
     fresh_cache = {"SKILL_ENGINE_CACHE": str(tmp_path / "empty-cache")}  # so the .wasm itself is read
     proc = skill("run", "echo:echo", "--arg", "text=x", env=fresh_cache, check=1)
-    assert proc.stderr == f"error: the installed component {component} was modified after install; " \
-                          "reinstall the skill\n"
+    assert (
+        proc.stderr == f"error: the installed component {component} was modified after install; reinstall the skill\n"
+    )
     out = json.loads(skill("run", "echo:echo", "--arg", "text=x", "--json", env=fresh_cache, check=1).stdout)
     assert out["error"]["code"] == "store_damaged", out
 

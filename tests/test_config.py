@@ -28,7 +28,6 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SKILL_SECRETS", "vault")
 
 
-
 def config_bytes(engine, skill: str, instance: str = "default") -> bytes | None:
     path = engine.instances.config_path(skill, instance)
     return path.read_bytes() if path.exists() else None
@@ -51,44 +50,50 @@ REGION = ConfigField("region", pattern=r"[a-z]{2}-[a-z]+-[0-9]")
 KEY = ConfigField("api_key", secret=True, pattern=r"sk-[a-z0-9]{8}")
 
 
-@pytest.mark.parametrize("field, text, value", [
-    (ConfigField("name"), " spaced text ", " spaced text "),
-    (PORT, "443", 443),
-    (PORT, "1", 1),
-    (PORT, "65535", 65535),
-    (RATIO, "0.25", 0.25),
-    (RATIO, "1", 1.0),
-    (VERBOSE, "yes", True),
-    (VERBOSE, "TRUE", True),
-    (VERBOSE, "off", False),
-    (VERBOSE, "0", False),
-    (MODE, "fast", "fast"),
-    (HOST, "https://example.com/api?v=1", "https://example.com/api?v=1"),
-    (ROOT, "/srv/files", "/srv/files"),
-    (REGION, "eu-west-1", "eu-west-1"),
-    (KEY, API_KEY, API_KEY),
-])
+@pytest.mark.parametrize(
+    "field, text, value",
+    [
+        (ConfigField("name"), " spaced text ", " spaced text "),
+        (PORT, "443", 443),
+        (PORT, "1", 1),
+        (PORT, "65535", 65535),
+        (RATIO, "0.25", 0.25),
+        (RATIO, "1", 1.0),
+        (VERBOSE, "yes", True),
+        (VERBOSE, "TRUE", True),
+        (VERBOSE, "off", False),
+        (VERBOSE, "0", False),
+        (MODE, "fast", "fast"),
+        (HOST, "https://example.com/api?v=1", "https://example.com/api?v=1"),
+        (ROOT, "/srv/files", "/srv/files"),
+        (REGION, "eu-west-1", "eu-west-1"),
+        (KEY, API_KEY, API_KEY),
+    ],
+)
 def test_parse_config_text_gives_typed_values(field, text, value):
     parsed = parse_config_text(field, text)
     assert parsed == value and type(parsed) is type(value)
 
 
-@pytest.mark.parametrize("field, text, message", [
-    (PORT, "4.5", 'port: expected an integer, got "4.5"'),
-    (PORT, "eighty", 'port: expected an integer, got "eighty"'),
-    (PORT, "0", "port: 0 is below the minimum 1"),
-    (PORT, "70000", "port: 70000 is above the maximum 65535"),
-    (RATIO, "half", 'ratio: expected a number, got "half"'),
-    (RATIO, "1.5", "ratio: 1.5 is above the maximum 1"),
-    (RATIO, "-0.1", "ratio: -0.1 is below the minimum 0"),
-    (VERBOSE, "maybe", 'verbose: expected true or false, got "maybe"'),
-    (MODE, "slow", 'mode: must be one of fast, safe; got "slow"'),
-    (HOST, "example.com", 'host: "example.com" is not a URL; write it like https://example.com/path'),
-    (HOST, "https://", 'host: "https://" is not a URL'),
-    (ROOT, "   ", "root: a path cannot be empty"),
-    (REGION, "EU-WEST-1", 'region: "EU-WEST-1" does not match the pattern [a-z]{2}-[a-z]+-[0-9]'),
-    (REGION, "xeu-west-1", "does not match the pattern"),  # the whole value must match
-])
+@pytest.mark.parametrize(
+    "field, text, message",
+    [
+        (PORT, "4.5", 'port: expected an integer, got "4.5"'),
+        (PORT, "eighty", 'port: expected an integer, got "eighty"'),
+        (PORT, "0", "port: 0 is below the minimum 1"),
+        (PORT, "70000", "port: 70000 is above the maximum 65535"),
+        (RATIO, "half", 'ratio: expected a number, got "half"'),
+        (RATIO, "1.5", "ratio: 1.5 is above the maximum 1"),
+        (RATIO, "-0.1", "ratio: -0.1 is below the minimum 0"),
+        (VERBOSE, "maybe", 'verbose: expected true or false, got "maybe"'),
+        (MODE, "slow", 'mode: must be one of fast, safe; got "slow"'),
+        (HOST, "example.com", 'host: "example.com" is not a URL; write it like https://example.com/path'),
+        (HOST, "https://", 'host: "https://" is not a URL'),
+        (ROOT, "   ", "root: a path cannot be empty"),
+        (REGION, "EU-WEST-1", 'region: "EU-WEST-1" does not match the pattern [a-z]{2}-[a-z]+-[0-9]'),
+        (REGION, "xeu-west-1", "does not match the pattern"),  # the whole value must match
+    ],
+)
 def test_parse_config_text_refuses_with_one_clear_line(field, text, message):
     with pytest.raises(UsageError) as e:
         parse_config_text(field, text)
@@ -117,16 +122,19 @@ def test_enum_is_enforced_on_integer_fields_too():
         parse_config_text(sizes, "3")
 
 
-@pytest.mark.parametrize("field, value, message", [
-    (PORT, "443", 'port: expected an integer, got "443"'),  # a TOML string is not an integer
-    (PORT, 443.0, "port: expected an integer, got 443.0"),
-    (PORT, True, "port: expected an integer, got true"),  # bool is an int in Python, not here
-    (RATIO, "0.5", 'ratio: expected a number, got "0.5"'),
-    (VERBOSE, "true", 'verbose: expected true or false, got "true"'),
-    (VERBOSE, 1, "verbose: expected true or false, got 1"),
-    (HOST, 80, "host: expected text, got 80"),
-    (MODE, ["fast"], 'mode: expected text, got ["fast"]'),
-])
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        (PORT, "443", 'port: expected an integer, got "443"'),  # a TOML string is not an integer
+        (PORT, 443.0, "port: expected an integer, got 443.0"),
+        (PORT, True, "port: expected an integer, got true"),  # bool is an int in Python, not here
+        (RATIO, "0.5", 'ratio: expected a number, got "0.5"'),
+        (VERBOSE, "true", 'verbose: expected true or false, got "true"'),
+        (VERBOSE, 1, "verbose: expected true or false, got 1"),
+        (HOST, 80, "host: expected text, got 80"),
+        (MODE, ["fast"], 'mode: expected text, got ["fast"]'),
+    ],
+)
 def test_check_config_value_refuses_stored_values_of_the_wrong_type(field, value, message):
     with pytest.raises(UsageError) as e:
         check_config_value(field, value)
@@ -151,8 +159,16 @@ def test_manifest_fields_become_the_installed_schema(engine, typed):
 
 # ---- 1/3. saving: per-field checks, nothing written on refusal ------------------------------------
 
-GOOD = {"host": "https://api.example.com", "port": "8443", "ratio": "0.5", "verbose": "yes", "mode": "fast",
-        "root": "/srv", "region": "eu-west-1", "api_key": API_KEY}
+GOOD = {
+    "host": "https://api.example.com",
+    "port": "8443",
+    "ratio": "0.5",
+    "verbose": "yes",
+    "mode": "fast",
+    "root": "/srv",
+    "region": "eu-west-1",
+    "api_key": API_KEY,
+}
 
 
 def test_save_writes_typed_values_and_a_secret_reference(engine, typed):
@@ -162,26 +178,39 @@ def test_save_writes_typed_values_and_a_secret_reference(engine, typed):
     import tomllib
 
     stored = tomllib.loads(config_bytes(engine, typed).decode())
-    assert stored == {"host": "https://api.example.com", "port": 8443, "ratio": 0.5, "verbose": True,
-                      "mode": "fast", "root": "/srv", "region": "eu-west-1",
-                      "api_key": "vault:typed@default:api_key"}
+    assert stored == {
+        "host": "https://api.example.com",
+        "port": 8443,
+        "ratio": 0.5,
+        "verbose": True,
+        "mode": "fast",
+        "root": "/srv",
+        "region": "eu-west-1",
+        "api_key": "vault:typed@default:api_key",
+    }
     assert API_KEY.encode() not in config_bytes(engine, typed)
     assert cfg.get(typed, "default", "api_key") == API_KEY
     assert cfg.get(typed, "default", "port") == 8443
 
 
-@pytest.mark.parametrize("key, text, message", [
-    ("port", "http", 'port: expected an integer, got "http"'),
-    ("port", "0", "port: 0 is below the minimum 1"),
-    ("ratio", "2", "ratio: 2.0 is above the maximum 1"),
-    ("verbose", "sometimes", "verbose: expected true or false"),
-    ("mode", "turbo", 'mode: must be one of fast, safe; got "turbo"'),
-    ("host", "localhost:80", 'host: "localhost:80" is not a URL'),
-    ("region", "mars", 'region: "mars" does not match the pattern'),
-    ("api_key", "sk-short", "api_key: the secret value does not match the pattern"),
-    ("nope", "1", "typed has no config field 'nope'; its fields are: host, port, ratio, verbose, mode, root, "
-                  "region, api_key"),
-])
+@pytest.mark.parametrize(
+    "key, text, message",
+    [
+        ("port", "http", 'port: expected an integer, got "http"'),
+        ("port", "0", "port: 0 is below the minimum 1"),
+        ("ratio", "2", "ratio: 2.0 is above the maximum 1"),
+        ("verbose", "sometimes", "verbose: expected true or false"),
+        ("mode", "turbo", 'mode: must be one of fast, safe; got "turbo"'),
+        ("host", "localhost:80", 'host: "localhost:80" is not a URL'),
+        ("region", "mars", 'region: "mars" does not match the pattern'),
+        ("api_key", "sk-short", "api_key: the secret value does not match the pattern"),
+        (
+            "nope",
+            "1",
+            "typed has no config field 'nope'; its fields are: host, port, ratio, verbose, mode, root, region, api_key",
+        ),
+    ],
+)
 def test_a_bad_value_is_refused_and_nothing_is_written(engine, typed, key, text, message):
     cfg = engine.config
     cfg.save(typed, "default", cfg.parse(typed, GOOD))
@@ -227,9 +256,16 @@ def test_entries_show_values_sources_and_never_a_secret(engine, typed):
     cfg = engine.config
     cfg.save(typed, "default", cfg.parse(typed, {"host": "https://h.example", "api_key": API_KEY}))
     entries = {e.field.name: (e.value, e.source) for e in cfg.entries(typed, "default")}
-    assert entries == {"host": ("https://h.example", "config.toml"), "port": (8080, "default"),
-                       "ratio": (None, ""), "verbose": (None, ""), "mode": ("safe", "default"),
-                       "root": (None, ""), "region": (None, ""), "api_key": (MASK, "secret store")}
+    assert entries == {
+        "host": ("https://h.example", "config.toml"),
+        "port": (8080, "default"),
+        "ratio": (None, ""),
+        "verbose": (None, ""),
+        "mode": ("safe", "default"),
+        "root": (None, ""),
+        "region": (None, ""),
+        "api_key": (MASK, "secret store"),
+    }
 
 
 def test_unknown_and_mistyped_values_in_a_hand_edited_file_make_the_instance_not_ready(engine, typed):
@@ -258,6 +294,7 @@ def test_sandbox_overrides_are_checked_and_kept_apart_from_values(engine, typed)
 
 # ---- 3. the skill's own validate-config (greeter) ------------------------------------------------
 
+
 def test_greeter_validate_config_refuses_and_nothing_is_written(engine, example):
     example("greeter")
     cfg = engine.config
@@ -265,8 +302,10 @@ def test_greeter_validate_config_refuses_and_nothing_is_written(engine, example)
     before, secrets_before = config_bytes(engine, "greeter"), vault_bytes(engine)
     with pytest.raises(UsageError) as e:
         cfg.save("greeter", "default", cfg.parse("greeter", {"punctuation": ";"}))
-    assert str(e.value).startswith("greeter@default: the skill rejects this configuration: punctuation must be "
-                                   'one of "!", ".", "!!", "?!", "…", ""; got ";"')
+    assert str(e.value).startswith(
+        "greeter@default: the skill rejects this configuration: punctuation must be "
+        'one of "!", ".", "!!", "?!", "…", ""; got ";"'
+    )
     with pytest.raises(UsageError, match="api_token looks malformed") as e:
         cfg.save("greeter", "default", cfg.parse("greeter", {"api_token": "bad token!"}))
     assert "bad token!" not in str(e.value)
@@ -279,8 +318,11 @@ def test_greeter_sees_saved_values_through_get_config(engine, example):
     example("greeter")
     cfg = engine.config
     assert engine.run("greeter:greet", {"name": "Ada"}).output == "Hello, Ada!"
-    cfg.save("greeter", "default", cfg.parse("greeter", {"greeting": "Good day", "punctuation": "?!",
-                                                         "api_token": "tok_greeter_123456"}))
+    cfg.save(
+        "greeter",
+        "default",
+        cfg.parse("greeter", {"greeting": "Good day", "punctuation": "?!", "api_token": "tok_greeter_123456"}),
+    )
     assert engine.run("greeter:greet", {"name": "Ada"}).output == "Good day, Ada?!"
     status = engine.run("greeter:config-status")
     assert status.data["greeting"] == {"value": "Good day", "source": "get-config", "secret": False}
@@ -294,6 +336,7 @@ def test_greeter_sees_saved_values_through_get_config(engine, example):
 
 # ---- 4. env mapping -----------------------------------------------------------------------------
 
+
 def env_of(engine, ref: str, name: str):
     result = engine.run(ref, {"name": name})
     assert result.ok, result.error
@@ -304,25 +347,39 @@ def test_values_reach_the_skill_as_env_vars_and_through_get_config(engine, probe
     cfg = engine.config
     assert env_of(engine, "probe:env", "SKILL_RETRIES") == "2"  # the manifest default
     assert env_of(engine, "probe:env", "SKILL_LABEL") is None
-    cfg.save(probe, "default", cfg.parse(probe, {"label": "blue", "region": "eu-north", "retries": "5",
-                                                 "verbose": "yes", "token": TOKEN_A}))
+    cfg.save(
+        probe,
+        "default",
+        cfg.parse(probe, {"label": "blue", "region": "eu-north", "retries": "5", "verbose": "yes", "token": TOKEN_A}),
+    )
     assert env_of(engine, "probe:env", "SKILL_LABEL") == "blue"
     assert env_of(engine, "probe:env", "PROBE_REGION") == "eu-north"  # the manifest's `env:`
     assert env_of(engine, "probe:env", "SKILL_REGION") is None  # ... instead of SKILL_REGION
     assert env_of(engine, "probe:env", "SKILL_RETRIES") == "5"
     assert env_of(engine, "probe:env", "SKILL_VERBOSE") == "true"
     assert env_of(engine, "probe:env", "SKILL_TOKEN") == MASK  # the value itself, masked on the way out
-    assert engine.run("probe:list-env").data == ["PROBE_REGION", "SKILL_LABEL", "SKILL_RETRIES", "SKILL_TOKEN",
-                                                 "SKILL_VERBOSE"]
+    assert engine.run("probe:list-env").data == [
+        "PROBE_REGION",
+        "SKILL_LABEL",
+        "SKILL_RETRIES",
+        "SKILL_TOKEN",
+        "SKILL_VERBOSE",
+    ]
     assert engine.run("probe:config", {"key": "region"}).data == {"value": "eu-north"}
     assert engine.run("probe:config", {"key": "retries"}).data == {"value": "5"}
-    assert engine.run("probe:config-all").data == {"label": "blue", "region": "eu-north", "retries": "5",
-                                                   "verbose": "true", "token": MASK}
+    assert engine.run("probe:config-all").data == {
+        "label": "blue",
+        "region": "eu-north",
+        "retries": "5",
+        "verbose": "true",
+        "token": MASK,
+    }
     policy = engine._policy(engine.skill(probe), "default", None)
     assert policy.config["token"] == TOKEN_A and policy.env["SKILL_TOKEN"] == TOKEN_A
 
 
 # ---- 5. secrets ---------------------------------------------------------------------------------
+
 
 def test_rotating_a_secret_changes_what_the_skill_sees(engine, probe):
     cfg = engine.config
@@ -393,9 +450,11 @@ def test_a_corrupt_vault_is_an_error_and_is_not_replaced(engine, probe):
     vault = VaultStore(engine.home).path
     vault.write_bytes(b"gAAAAA-this-is-not-a-fernet-token")
     config_before = config_bytes(engine, probe)
-    for action in (lambda: cfg.get(probe, "default", "token"),
-                   lambda: cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_B})),
-                   lambda: engine.run("probe:env", {"name": "SKILL_TOKEN"})):
+    for action in (
+        lambda: cfg.get(probe, "default", "token"),
+        lambda: cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_B})),
+        lambda: engine.run("probe:env", {"name": "SKILL_TOKEN"}),
+    ):
         with pytest.raises(SecretsError, match=f"the vault {vault} cannot be decrypted"):
             action()
     assert vault.read_bytes() == b"gAAAAA-this-is-not-a-fernet-token"
@@ -403,6 +462,7 @@ def test_a_corrupt_vault_is_an_error_and_is_not_replaced(engine, probe):
 
 
 # ---- 6. isolation -------------------------------------------------------------------------------
+
 
 def test_an_instance_sees_only_its_own_config_secrets_and_data(engine, probe):
     cfg = engine.config
@@ -439,6 +499,7 @@ def test_an_instance_sees_only_its_own_config_secrets_and_data(engine, probe):
 
 # ---- 2. instances: rename, copy, remove (API) ------------------------------------------------------
 
+
 def test_rename_moves_config_data_and_secrets(engine, typed):
     cfg = engine.config
     engine.add_instance(typed, "old")
@@ -447,8 +508,10 @@ def test_rename_moves_config_data_and_secrets(engine, typed):
     cfg.rename(typed, "old", "new")
     assert engine.instances.names(typed) == ["default", "new"]
     assert (engine.instances.data_dir(typed, "new") / "state.json").read_text() == "{}"
-    assert engine.instances.settings(typed, "new") == {"host": "https://o.example",
-                                                       "api_key": "vault:typed@new:api_key"}
+    assert engine.instances.settings(typed, "new") == {
+        "host": "https://o.example",
+        "api_key": "vault:typed@new:api_key",
+    }
     assert cfg.get(typed, "new", "api_key") == API_KEY
     assert engine.secrets.keys(typed, "old") == [] and engine.secrets.instances(typed) == ["new"]
     assert cfg.report(typed, "new").ready
@@ -456,8 +519,9 @@ def test_rename_moves_config_data_and_secrets(engine, typed):
 
 def test_copy_leaves_secrets_behind_unless_asked(engine, typed):
     cfg = engine.config
-    cfg.save(typed, "default", cfg.parse(typed, {"host": "https://d.example", "api_key": API_KEY}),
-             sandbox={"memory_mb": 64})
+    cfg.save(
+        typed, "default", cfg.parse(typed, {"host": "https://d.example", "api_key": API_KEY}), sandbox={"memory_mb": 64}
+    )
     cfg.copy(typed, "default", "bare")
     assert engine.instances.settings(typed, "bare") == {"host": "https://d.example"}
     assert engine.instances.overrides(typed, "bare") == {"memory_mb": 64}
@@ -493,13 +557,19 @@ def test_remove_deletes_config_data_and_secrets_but_never_default(engine, typed)
 
 # ---- 7. --edit's engine half ---------------------------------------------------------------------
 
+
 def test_apply_edit_keeps_comments_and_moves_a_typed_secret_to_the_store(engine, typed):
     cfg = engine.config
     cfg.save(typed, "default", cfg.parse(typed, {"host": "https://e.example", "api_key": API_KEY}))
     text = config_bytes(engine, typed).decode()
     assert 'api_key = "vault:typed@default:api_key"\n' in text
-    edited = ("# my notes\n" + text.replace("https://e.example", "https://f.example")
-              .replace('api_key = "vault:typed@default:api_key"\n', "") + '# the new key\napi_key = "sk-edited12"\n')
+    edited = (
+        "# my notes\n"
+        + text.replace("https://e.example", "https://f.example").replace(
+            'api_key = "vault:typed@default:api_key"\n', ""
+        )
+        + '# the new key\napi_key = "sk-edited12"\n'
+    )
     cfg.apply_edit(typed, "default", edited, "edited config.toml")
     after = config_bytes(engine, typed).decode()
     assert after.startswith("# my notes\n") and "# the new key\n" in after
@@ -518,6 +588,7 @@ def test_apply_edit_refuses_a_forged_reference(engine, typed):
 
 
 # ---- 8. concurrency (threads in one process; the CLI test uses processes) ----------------------------
+
 
 def test_concurrent_saves_in_threads_lose_nothing(engine, tmp_path):
     from concurrent.futures import ThreadPoolExecutor

@@ -42,7 +42,6 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(var, raising=False)
 
 
-
 def one_line_error(proc: subprocess.CompletedProcess) -> str:
     """The one `error:` line on stderr (with --json: the error object's message on stdout)."""
     if "--json" in proc.args:
@@ -61,33 +60,38 @@ def config_path(engine, skill: str, instance: str = "default") -> Path:
 def editor_script(tmp_path: Path, name: str, body: str) -> str:
     """An $EDITOR: a small Python program that rewrites the file it is given."""
     path = tmp_path / name
-    path.write_text(f"#!{sys.executable}\nimport sys\nfrom pathlib import Path\ndraft = Path(sys.argv[1])\n"
-                    f"text = draft.read_text()\n{body}\n")
+    path.write_text(
+        f"#!{sys.executable}\nimport sys\nfrom pathlib import Path\ndraft = Path(sys.argv[1])\n"
+        f"text = draft.read_text()\n{body}\n"
+    )
     path.chmod(0o755)
     return str(path)
 
 
 # ---- 2. instances ------------------------------------------------------------------------------
 
+
 def test_instance_add_list_rename_copy_remove(skill, engine, typed):
     assert skill("instance", "add", "typed@staging").stdout.strip() == "created typed@staging"
     listed = json.loads(skill("instances", "--json").stdout)
     assert [(r["skill"], r["instance"], r["ready"], r["missing"]) for r in listed] == [
-        ("typed", "default", False, ["host", "api_key"]), ("typed", "staging", False, ["host", "api_key"])]
+        ("typed", "default", False, ["host", "api_key"]),
+        ("typed", "staging", False, ["host", "api_key"]),
+    ]
     assert "already exists" in one_line_error(skill("instance", "add", "typed@staging", check=2))
     assert "not a valid instance name" in one_line_error(skill("instance", "add", "typed@Bad_Name", check=2))
 
     skill("config", "typed@staging", "--set", "host=https://s.example", "--set", f"api_key={API_KEY}")
     data = engine.instances.data_dir("typed", "staging")
     (data / "cache.db").write_text("rows")
-    assert skill("instance", "rename", "typed@staging", "stage").stdout.strip() == \
-        "renamed typed@staging to typed@stage"
+    assert (
+        skill("instance", "rename", "typed@staging", "stage").stdout.strip() == "renamed typed@staging to typed@stage"
+    )
     assert not engine.instances.dir("typed", "staging").exists()
     assert (engine.instances.data_dir("typed", "stage") / "cache.db").read_text() == "rows"
     assert skill("config", "typed@stage", "--get", "api_key").stdout == API_KEY + "\n"
     assert skill("config", "typed@stage", "--get", "host").stdout == "https://s.example\n"
-    assert tomllib.loads(config_path(engine, "typed", "stage").read_text())["api_key"] == \
-        "vault:typed@stage:api_key"
+    assert tomllib.loads(config_path(engine, "typed", "stage").read_text())["api_key"] == "vault:typed@stage:api_key"
     assert VaultStore(engine.home).instances("typed") == ["stage"]  # nothing left under the old name
     assert "has no instance 'staging'" in one_line_error(skill("config", "typed@staging", check=2))
 
@@ -110,10 +114,8 @@ def test_instance_add_list_rename_copy_remove(skill, engine, typed):
     assert VaultStore(engine.home).get("typed", "full", "api_key") == API_KEY
     assert [r["instance"] for r in json.loads(skill("instances", "--json").stdout)] == ["default", "bare", "full"]
 
-    assert "default cannot be removed" in one_line_error(skill("instance", "remove", "typed@default", "--yes",
-                                                               check=2))
-    assert "default cannot be renamed" in one_line_error(skill("instance", "rename", "typed@default", "main",
-                                                               check=2))
+    assert "default cannot be removed" in one_line_error(skill("instance", "remove", "typed@default", "--yes", check=2))
+    assert "default cannot be renamed" in one_line_error(skill("instance", "rename", "typed@default", "main", check=2))
     assert engine.instances.dir("typed", "default").is_dir()
 
 
@@ -131,15 +133,29 @@ def test_set_keeps_comments_and_order(skill, engine, typed):
     out = skill("config", "typed", "--set", "port=9443", "--set", "mode=fast", "--set", f"api_key={API_KEY}")
     assert out.stdout.strip() == "saved typed@default: ready"
     text = path.read_text()
-    for line in ("# Production settings for typed: hand-written, keep these notes!",
-                 'host = "https://prod.example"   # the load balancer, not a node',
-                 "# ports below 1024 need root", "# generous: the prod API is slow", "timeout_s = 20.0"):
+    for line in (
+        "# Production settings for typed: hand-written, keep these notes!",
+        'host = "https://prod.example"   # the load balancer, not a node',
+        "# ports below 1024 need root",
+        "# generous: the prod API is slow",
+        "timeout_s = 20.0",
+    ):
         assert line in text
     assert "port = 9443" in text and "port = 8443" not in text
-    assert text.index("# Production") < text.index("host =") < text.index("# ports") < text.index("port =") \
+    assert (
+        text.index("# Production")
+        < text.index("host =")
+        < text.index("# ports")
+        < text.index("port =")
         < text.index("[sandbox]")
-    assert tomllib.loads(text) == {"host": "https://prod.example", "port": 9443, "mode": "fast",
-                                   "api_key": "vault:typed@default:api_key", "sandbox": {"timeout_s": 20.0}}
+    )
+    assert tomllib.loads(text) == {
+        "host": "https://prod.example",
+        "port": 9443,
+        "mode": "fast",
+        "api_key": "vault:typed@default:api_key",
+        "sandbox": {"timeout_s": 20.0},
+    }
     skill("config", "typed", "--unset", "mode", "--memory", "64")
     text = path.read_text()
     assert "# ports below 1024 need root" in text and "# generous: the prod API is slow" in text
@@ -149,21 +165,27 @@ def test_set_keeps_comments_and_order(skill, engine, typed):
 
 # ---- 3. refusing bad values; required fields -----------------------------------------------------
 
-@pytest.mark.parametrize("assignment, message", [
-    ("port=eighty", 'port: expected an integer, got "eighty"'),
-    ("port=0", "port: 0 is below the minimum 1"),
-    ("ratio=3", "ratio: 3.0 is above the maximum 1"),
-    ("verbose=perhaps", 'verbose: expected true or false, got "perhaps"'),
-    ("mode=turbo", 'mode: must be one of fast, safe; got "turbo"'),
-    ("host=example.com", 'host: "example.com" is not a URL'),
-    ("region=Mars", 'region: "Mars" does not match the pattern [a-z]{2}-[a-z]+-[0-9]'),
-    ("api_key=sk-Secret!!", "api_key: the secret value does not match the pattern"),
-    ("colour=red", "typed has no config field 'colour'; its fields are: host, port, ratio, verbose, mode, root, "
-                   "region, api_key"),
-    ("noequals", "--set 'noequals': write --set NAME=VALUE"),
-])
-def test_an_invalid_value_exits_2_and_leaves_config_toml_byte_identical(skill, engine, typed, assignment,
-                                                                         message):
+
+@pytest.mark.parametrize(
+    "assignment, message",
+    [
+        ("port=eighty", 'port: expected an integer, got "eighty"'),
+        ("port=0", "port: 0 is below the minimum 1"),
+        ("ratio=3", "ratio: 3.0 is above the maximum 1"),
+        ("verbose=perhaps", 'verbose: expected true or false, got "perhaps"'),
+        ("mode=turbo", 'mode: must be one of fast, safe; got "turbo"'),
+        ("host=example.com", 'host: "example.com" is not a URL'),
+        ("region=Mars", 'region: "Mars" does not match the pattern [a-z]{2}-[a-z]+-[0-9]'),
+        ("api_key=sk-Secret!!", "api_key: the secret value does not match the pattern"),
+        (
+            "colour=red",
+            "typed has no config field 'colour'; its fields are: host, port, ratio, verbose, mode, root, "
+            "region, api_key",
+        ),
+        ("noequals", "--set 'noequals': write --set NAME=VALUE"),
+    ],
+)
+def test_an_invalid_value_exits_2_and_leaves_config_toml_byte_identical(skill, engine, typed, assignment, message):
     path = config_path(engine, "typed")
     path.write_text(COMMENTED)
     skill("config", "typed", "--set", f"api_key={API_KEY}")
@@ -181,8 +203,10 @@ def test_greeter_validate_config_refusal_exits_2_and_changes_nothing(skill, engi
     path = config_path(engine, "greeter")
     before = path.read_bytes()
     proc = skill("config", "greeter", "--set", "punctuation=;", "--set", "greeting=Hi", check=2)
-    assert one_line_error(proc) == ('error: greeter@default: the skill rejects this configuration: punctuation '
-                                    'must be one of "!", ".", "!!", "?!", "…", ""; got ";"')
+    assert one_line_error(proc) == (
+        "error: greeter@default: the skill rejects this configuration: punctuation "
+        'must be one of "!", ".", "!!", "?!", "…", ""; got ";"'
+    )
     proc = skill("config", "greeter", "--set", "api_token=short", check=2)
     assert "api_token looks malformed" in one_line_error(proc) and "short" not in proc.stderr.split("malformed")[1]
     assert path.read_bytes() == before
@@ -195,8 +219,9 @@ def test_a_missing_required_field_saves_but_leaves_the_instance_not_ready(skill,
     assert proc.stdout.strip() == "saved typed@default: not ready: missing host, api_key"
     assert tomllib.loads(config_path(engine, "typed").read_text()) == {"port": 7000}
     rows = json.loads(skill("instances", "--json").stdout)
-    assert rows == [{"skill": "typed", "instance": "default", "ready": False, "missing": ["host", "api_key"],
-                     "problems": []}]
+    assert rows == [
+        {"skill": "typed", "instance": "default", "ready": False, "missing": ["host", "api_key"], "problems": []}
+    ]
     report = json.loads(skill("config", "typed", "--set", "host=https://h.example", "--json").stdout)
     assert report == {"instance": "default", "ready": False, "missing": ["api_key"], "problems": []}
     skill("config", "typed", "--set", f"api_key={API_KEY}")
@@ -206,26 +231,56 @@ def test_a_missing_required_field_saves_but_leaves_the_instance_not_ready(skill,
 
 # ---- 4/5. values reach the skill; secrets ----------------------------------------------------------
 
+
 def run_json(skill, ref: str, *args: str, check: int = 0) -> dict:
     return json.loads(skill("run", ref, *args, "--json", check=check).stdout)
 
 
 def test_values_reach_the_skill_as_env_and_get_config(skill, probe):
-    skill("config", "probe", "--set", "label=green", "--set", "region=ap-south", "--set", "retries=7",
-          "--set", "verbose=no")
-    env = {n: run_json(skill, "probe:env", "--arg", f"name={n}")["data"]["value"]
-           for n in ("SKILL_LABEL", "PROBE_REGION", "SKILL_REGION", "SKILL_RETRIES", "SKILL_VERBOSE")}
-    assert env == {"SKILL_LABEL": "green", "PROBE_REGION": "ap-south", "SKILL_REGION": None,
-                   "SKILL_RETRIES": "7", "SKILL_VERBOSE": "false"}
-    assert run_json(skill, "probe:config-all")["data"] == {"label": "green", "region": "ap-south",
-                                                           "retries": "7", "verbose": "false"}
+    skill(
+        "config",
+        "probe",
+        "--set",
+        "label=green",
+        "--set",
+        "region=ap-south",
+        "--set",
+        "retries=7",
+        "--set",
+        "verbose=no",
+    )
+    env = {
+        n: run_json(skill, "probe:env", "--arg", f"name={n}")["data"]["value"]
+        for n in ("SKILL_LABEL", "PROBE_REGION", "SKILL_REGION", "SKILL_RETRIES", "SKILL_VERBOSE")
+    }
+    assert env == {
+        "SKILL_LABEL": "green",
+        "PROBE_REGION": "ap-south",
+        "SKILL_REGION": None,
+        "SKILL_RETRIES": "7",
+        "SKILL_VERBOSE": "false",
+    }
+    assert run_json(skill, "probe:config-all")["data"] == {
+        "label": "green",
+        "region": "ap-south",
+        "retries": "7",
+        "verbose": "false",
+    }
     assert skill("run", "probe:config", "--arg", "key=label").stdout == "green\n"
 
 
 def test_greeter_config_status_reports_values_from_the_cli(skill, example):
     example("greeter")
-    skill("config", "greeter", "--set", "greeting=Ahoy", "--set", "sign_off=- Crew",
-          "--set", "api_token=tok_greeter_abcdef123")
+    skill(
+        "config",
+        "greeter",
+        "--set",
+        "greeting=Ahoy",
+        "--set",
+        "sign_off=- Crew",
+        "--set",
+        "api_token=tok_greeter_abcdef123",
+    )
     status = run_json(skill, "greeter:config-status")["data"]
     assert status["greeting"] == {"value": "Ahoy", "source": "get-config", "secret": False}
     assert status["sign_off"] == {"value": "- Crew", "source": "get-config", "secret": False}
@@ -265,8 +320,7 @@ def test_secret_set_get_rotate_unset_export_and_mask(skill, engine, probe, home,
     assert TOKEN2 not in out.read_text() and oct(out.stat().st_mode & 0o777) == "0o600"
 
     history = json.loads(skill("history", "--json").stdout)
-    assert len(history) == 3 and all(TOKEN not in json.dumps(h) and TOKEN2 not in json.dumps(h)
-                                     for h in history)
+    assert len(history) == 3 and all(TOKEN not in json.dumps(h) and TOKEN2 not in json.dumps(h) for h in history)
     assert history[0]["output"] == MASK
     for secret in (TOKEN, TOKEN2):
         assert files_containing(home.root, secret) == [], "a secret in plain bytes under SKILL_ENGINE_HOME"
@@ -279,6 +333,7 @@ def test_secret_set_get_rotate_unset_export_and_mask(skill, engine, probe, home,
 
 
 # ---- 6. isolation through the CLI -----------------------------------------------------------------
+
 
 def test_instances_do_not_see_each_other(skill, engine, probe):
     for inst, token in (("alpha", TOKEN), ("bravo", TOKEN2)):
@@ -309,10 +364,16 @@ BROKEN = '# half-finished edit\nhost = "https://prod.example\nport = 8443\n'
 def test_hand_edited_invalid_toml_gives_one_line_naming_the_file(skill, engine, typed):
     path = config_path(engine, "typed")
     path.write_text(BROKEN)
-    for args in (["config", "typed"], ["config", "typed", "--show"], ["config", "typed", "--json"],
-                 ["config", "typed", "--get", "port"], ["config", "typed", "--set", "port=1"],
-                 ["config", "typed", "--unset", "port"], ["config", "typed", "--timeout", "3"],
-                 ["run", "typed:echo", "--arg", "text=x"]):
+    for args in (
+        ["config", "typed"],
+        ["config", "typed", "--show"],
+        ["config", "typed", "--json"],
+        ["config", "typed", "--get", "port"],
+        ["config", "typed", "--set", "port=1"],
+        ["config", "typed", "--unset", "port"],
+        ["config", "typed", "--timeout", "3"],
+        ["run", "typed:echo", "--arg", "text=x"],
+    ):
         line = one_line_error(skill(*args, check=2))
         assert line.startswith(f"error: {path}: invalid TOML (") and "line 2" in line, (args, line)
         assert "skill config typed@default --edit" in line
@@ -340,17 +401,18 @@ def test_edit_can_repair_an_invalid_config_toml(skill, engine, typed, tmp_path):
     fixer = editor_script(tmp_path, "fix.py", "draft.write_text(text.replace('prod.example\\n', 'prod.example\"\\n'))")
     proc = skill("config", "typed", "--edit", env={"EDITOR": fixer})
     assert "saved typed@default" in proc.stdout
-    assert path.read_text() == BROKEN.replace('prod.example\n', 'prod.example"\n')  # comment kept
+    assert path.read_text() == BROKEN.replace("prod.example\n", 'prod.example"\n')  # comment kept
     assert skill("config", "typed", "--get", "port").stdout == "8443\n"
 
 
 def test_an_unknown_field_is_a_clear_error(skill, engine, typed, tmp_path):
     line = one_line_error(skill("config", "typed", "--set", "hostname=https://x.example", check=2))
-    assert line == ("error: typed has no config field 'hostname'; its fields are: host, port, ratio, verbose, "
-                    "mode, root, region, api_key")
+    assert line == (
+        "error: typed has no config field 'hostname'; its fields are: host, port, ratio, verbose, "
+        "mode, root, region, api_key"
+    )
     assert not config_path(engine, "typed").exists()
-    assert "has no config field 'hostname'" in one_line_error(skill("config", "typed", "--get", "hostname",
-                                                                    check=2))
+    assert "has no config field 'hostname'" in one_line_error(skill("config", "typed", "--get", "hostname", check=2))
     assert "has no config field 'nope'" in one_line_error(skill("config", "typed", "--unset", "nope", check=2))
     config_path(engine, "typed").write_text('host = "https://x.example"\nhostname = "typo"\n')
     row = json.loads(skill("instances", "--json").stdout)[0]
@@ -360,16 +422,19 @@ def test_an_unknown_field_is_a_clear_error(skill, engine, typed, tmp_path):
     assert "! hostname: not a config field of typed" in shown
 
 
-@pytest.mark.parametrize("content, message", [
-    ('host = "https://i.example"\nport = \n', "invalid TOML"),
-    ('host = "https://i.example"\ncolour = "red"\n', "has no config field 'colour'"),
-    ('host = "https://i.example"\nport = "8443"\n', "port: expected an integer, got \"8443\""),
-    ('host = "https://i.example"\nport = 99999\n', "port: 99999 is above the maximum 65535"),
-    ('api_key = "sk-NOT-VALID"\nport = 1\n', "api_key: the secret value does not match"),
-    ('port = 2\n[sandbox]\ntimeout_s = -5\n', "timeout_s and memory_mb"),
-    ('port = 2\n[sandbox]\nmemory_mb = "lots"\n', "timeout_s and memory_mb"),
-    ('port = 2\nsandbox = 5\n', "[sandbox] must be a table"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('host = "https://i.example"\nport = \n', "invalid TOML"),
+        ('host = "https://i.example"\ncolour = "red"\n', "has no config field 'colour'"),
+        ('host = "https://i.example"\nport = "8443"\n', 'port: expected an integer, got "8443"'),
+        ('host = "https://i.example"\nport = 99999\n', "port: 99999 is above the maximum 65535"),
+        ('api_key = "sk-NOT-VALID"\nport = 1\n', "api_key: the secret value does not match"),
+        ("port = 2\n[sandbox]\ntimeout_s = -5\n", "timeout_s and memory_mb"),
+        ('port = 2\n[sandbox]\nmemory_mb = "lots"\n', "timeout_s and memory_mb"),
+        ("port = 2\nsandbox = 5\n", "[sandbox] must be a table"),
+    ],
+)
 def test_import_of_a_bad_file_changes_nothing(skill, engine, typed, tmp_path, content, message):
     path = config_path(engine, "typed")
     path.write_text(COMMENTED)
@@ -390,24 +455,45 @@ def test_import_of_a_missing_file_is_a_clear_error(skill, tmp_path, typed):
 
 
 def test_export_then_import_into_another_instance(skill, engine, typed, tmp_path):
-    skill("config", "typed", "--set", "host=https://x.example", "--set", "ratio=0.75", "--set", "verbose=on",
-          "--set", f"api_key={API_KEY}", "--timeout", "4")
+    skill(
+        "config",
+        "typed",
+        "--set",
+        "host=https://x.example",
+        "--set",
+        "ratio=0.75",
+        "--set",
+        "verbose=on",
+        "--set",
+        f"api_key={API_KEY}",
+        "--timeout",
+        "4",
+    )
     exported = tmp_path / "typed.toml"
     skill("config", "typed", "--export", str(exported), "--include-secrets")
     skill("instance", "add", "typed@clone")
     assert "saved typed@clone: ready" in skill("config", "typed@clone", "--import", str(exported)).stdout
     clone = tomllib.loads(config_path(engine, "typed", "clone").read_text())
-    assert clone == {"host": "https://x.example", "ratio": 0.75, "verbose": True,
-                     "api_key": "vault:typed@clone:api_key", "sandbox": {"timeout_s": 4.0}}
+    assert clone == {
+        "host": "https://x.example",
+        "ratio": 0.75,
+        "verbose": True,
+        "api_key": "vault:typed@clone:api_key",
+        "sandbox": {"timeout_s": 4.0},
+    }
     assert skill("config", "typed@clone", "--get", "api_key").stdout == API_KEY + "\n"
 
 
 def test_edit_applies_a_valid_change_and_keeps_comments(skill, engine, typed, tmp_path):
     path = config_path(engine, "typed")
     path.write_text(COMMENTED)
-    editor = editor_script(tmp_path, "ok.py", "draft.write_text(text.replace('port = 8443', 'port = 9000  # moved')"
-                                              ".replace('[sandbox]', '# added by the editor\\nmode = \"fast\"\\n\\n"
-                                              "[sandbox]'))")
+    editor = editor_script(
+        tmp_path,
+        "ok.py",
+        "draft.write_text(text.replace('port = 8443', 'port = 9000  # moved')"
+        ".replace('[sandbox]', '# added by the editor\\nmode = \"fast\"\\n\\n"
+        "[sandbox]'))",
+    )
     proc = skill("config", "typed", "--edit", env={"EDITOR": editor})
     assert proc.stdout.strip() == "saved typed@default: not ready: missing api_key"
     text = path.read_text()
@@ -422,8 +508,9 @@ def test_edit_applies_a_valid_change_and_keeps_comments(skill, engine, typed, tm
 def test_edit_moves_a_typed_secret_into_the_store(skill, engine, typed, tmp_path):
     path = config_path(engine, "typed")
     path.write_text(COMMENTED)
-    editor = editor_script(tmp_path, "secret.py", f"draft.write_text(text.replace('port = 8443', "
-                                                  f"'port = 8443\\napi_key = \"{API_KEY}\"'))")
+    editor = editor_script(
+        tmp_path, "secret.py", f"draft.write_text(text.replace('port = 8443', 'port = 8443\\napi_key = \"{API_KEY}\"'))"
+    )
     assert "saved typed@default: ready" in skill("config", "typed", "--edit", env={"EDITOR": editor}).stdout
     text = path.read_text()
     assert API_KEY not in text and 'api_key = "vault:typed@default:api_key"' in text
@@ -431,16 +518,18 @@ def test_edit_moves_a_typed_secret_into_the_store(skill, engine, typed, tmp_path
     assert skill("config", "typed", "--get", "api_key").stdout == API_KEY + "\n"
 
 
-@pytest.mark.parametrize("body, message", [
-    ("draft.write_text(text.replace('port = 8443', 'port = \"many\"'))", "port: expected an integer"),
-    ("draft.write_text(text.replace('port = 8443', 'port = 0'))", "port: 0 is below the minimum 1"),
-    ("draft.write_text('colour = \"red\"\\n' + text)", "edited config.toml: typed has no config field 'colour'"),
-    ("draft.write_text(text.replace('port = 8443', 'port = [unclosed'))", "edited config.toml: invalid TOML"),
-    ("draft.write_text(text.replace('timeout_s = 20.0', 'timeout_s = 0'))", "timeout_s and memory_mb"),
-    ("sys.exit(3)", "exited with an error; config.toml unchanged"),
-])
-def test_edit_with_an_invalid_result_is_refused_and_the_file_unchanged(skill, engine, typed, tmp_path, body,
-                                                                        message):
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("draft.write_text(text.replace('port = 8443', 'port = \"many\"'))", "port: expected an integer"),
+        ("draft.write_text(text.replace('port = 8443', 'port = 0'))", "port: 0 is below the minimum 1"),
+        ("draft.write_text('colour = \"red\"\\n' + text)", "edited config.toml: typed has no config field 'colour'"),
+        ("draft.write_text(text.replace('port = 8443', 'port = [unclosed'))", "edited config.toml: invalid TOML"),
+        ("draft.write_text(text.replace('timeout_s = 20.0', 'timeout_s = 0'))", "timeout_s and memory_mb"),
+        ("sys.exit(3)", "exited with an error; config.toml unchanged"),
+    ],
+)
+def test_edit_with_an_invalid_result_is_refused_and_the_file_unchanged(skill, engine, typed, tmp_path, body, message):
     path = config_path(engine, "typed")
     path.write_text(COMMENTED)
     editor = editor_script(tmp_path, "bad.py", body)
@@ -466,9 +555,13 @@ def test_a_corrupt_vault_is_a_clear_error_and_is_kept(skill, engine, probe):
     garbage = b"\x00corrupted by a bad disk\xff" * 4
     vault.write_bytes(garbage)
     config_before = config_path(engine, "probe").read_bytes()
-    for args in (["config", "probe", "--get", "token"], ["config", "probe", "--set", f"token={TOKEN2}"],
-                 ["config", "probe", "--unset", "token"], ["run", "probe:env", "--arg", "name=SKILL_TOKEN"],
-                 ["config", "probe", "--export", "-", "--include-secrets"]):
+    for args in (
+        ["config", "probe", "--get", "token"],
+        ["config", "probe", "--set", f"token={TOKEN2}"],
+        ["config", "probe", "--unset", "token"],
+        ["run", "probe:env", "--arg", "name=SKILL_TOKEN"],
+        ["config", "probe", "--export", "-", "--include-secrets"],
+    ):
         line = one_line_error(skill(*args, check=1))
         assert line.startswith(f"error: the vault {vault} cannot be decrypted"), (args, line)
         assert "restore them from a backup" in line
@@ -479,9 +572,18 @@ def test_a_corrupt_vault_is_a_clear_error_and_is_kept(skill, engine, probe):
 
 # ---- 8. concurrency -----------------------------------------------------------------------------
 
+
 def parallel(skill_args: list[list[str]]) -> list[subprocess.CompletedProcess]:
-    procs = [subprocess.Popen([sys.executable, "-m", "engine.cli", *args], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True) for args in skill_args]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "engine.cli", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
+        for args in skill_args
+    ]
     done = []
     for p in procs:
         out, err = p.communicate(timeout=60)
@@ -526,10 +628,16 @@ def test_parallel_secret_sets_keep_every_secret(engine, tmp_path, home):
 
 # ---- 9. no TTY: print, never prompt ---------------------------------------------------------------
 
+
 def test_config_without_flags_and_without_a_tty_prints_and_does_not_prompt(skill, engine, typed):
     skill("config", "typed", "--set", "port=81", "--set", f"api_key={API_KEY}")
-    proc = subprocess.run([sys.executable, "-m", "engine.cli", "config", "typed"], capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=20)
+    proc = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "config", "typed"],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=20,
+    )
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == "typed@default: not ready"
@@ -540,8 +648,10 @@ def test_config_without_flags_and_without_a_tty_prints_and_does_not_prompt(skill
     assert f"  api_key = {MASK}  [secret store]  (string, required, secret; env SKILL_API_KEY)" in lines
     assert "  ! missing host" in lines
     assert API_KEY not in proc.stdout and proc.stderr == ""
-    assert tomllib.loads(config_path(engine, "typed").read_text()) == {"port": 81,
-                                                                       "api_key": "vault:typed@default:api_key"}
+    assert tomllib.loads(config_path(engine, "typed").read_text()) == {
+        "port": 81,
+        "api_key": "vault:typed@default:api_key",
+    }
 
 
 def test_sandbox_limits_from_the_cli(skill, engine, typed):

@@ -20,8 +20,10 @@ KEY = "sk-abcd1234"
 def test_prompts_for_missing_required_fields_with_hidden_secret_input(engine, tmp_path):
     install_typed(engine, tmp_path)
     tmux = ["tmux", "-L", f"cfg-tty-{os.getpid()}"]
-    command = (f"env -u COLUMNS -u LINES SKILL_ENGINE_HOME={engine.home.root} SKILL_SECRETS=vault "
-               f"{sys.executable} -m engine.cli config typed; echo EXIT=$?; sleep 30")
+    command = (
+        f"env -u COLUMNS -u LINES SKILL_ENGINE_HOME={engine.home.root} SKILL_SECRETS=vault "
+        f"{sys.executable} -m engine.cli config typed; echo EXIT=$?; sleep 30"
+    )
 
     def screen() -> str:
         return subprocess.run([*tmux, "capture-pane", "-p", "-t", "t"], capture_output=True, text=True).stdout

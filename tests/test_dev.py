@@ -14,13 +14,14 @@ import time
 from pathlib import Path
 
 import pytest
-from fixtures.authoring.edits import set_greet_return
-from fixtures.env import REPO, SHARED_CACHE
 
 from engine.build.dev import DevRunResult, DevSession, ReleaseInstalled, Reloaded, ReloadFailed
 from engine.build.scaffold import init_project
+from fixtures.authoring.edits import set_greet_return
+from fixtures.env import REPO, SHARED_CACHE
 
 pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def project(tmp_path) -> Path:
@@ -32,8 +33,9 @@ def project(tmp_path) -> Path:
 def test_edits_are_live_errors_keep_the_last_good_version(engine, project):
     events = []
     src = project / "skill.js"
-    with DevSession(engine, project, on_event=events.append, release=False,
-                    run_tool="greet", run_args={"name": "Ada"}) as s:
+    with DevSession(
+        engine, project, on_event=events.append, release=False, run_tool="greet", run_args={"name": "Ada"}
+    ) as s:
         first = s.start()
         assert isinstance(first, Reloaded) and first.tools == ("greet", "word-count")
         assert events[-1].output == "Hello, Ada!"
@@ -48,7 +50,7 @@ def test_edits_are_live_errors_keep_the_last_good_version(engine, project):
         src.write_text(text.replace("return ok(`v5", "return ok(( `v5"))
         bad = s.reload()
         assert isinstance(bad, ReloadFailed) and bad.serving
-        line = 1 + text[:text.index("return ok(`v5")].count("\n")
+        line = 1 + text[: text.index("return ok(`v5")].count("\n")
         assert f"skill.js:{line}:" in bad.error, bad.error
         assert s.run("greet", {"name": "Bo"}).output == "v5: Hello, Bo"
 
@@ -94,8 +96,9 @@ def test_watch_reloads_on_save(engine, project):
         for i in range(3):
             set_greet_return(src, f"return ok(`w{i} ${{name}}`);")
             with got:
-                assert got.wait_for(lambda: any(isinstance(e, DevRunResult) and e.output == f"w{i} Ada"
-                                                for e in events), timeout=10), events[-3:]
+                assert got.wait_for(
+                    lambda i=i: any(isinstance(e, DevRunResult) and e.output == f"w{i} Ada" for e in events), timeout=10
+                ), events[-3:]
     finally:
         stop.set()
         t.join(5)
@@ -115,10 +118,29 @@ def test_release_build_installs_the_real_component(engine, project):
 
 def test_skill_dev_cli(project, home):
     env = dict(os.environ, SKILL_ENGINE_HOME=str(home.root), SKILL_ENGINE_CACHE=str(SHARED_CACHE))
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "dev", str(project), "--run", "greet",
-                             "--args", '{"name": "Ada"}', "--no-release", "--max-reloads", "1",
-                             "--stop-after", "60"], cwd=REPO, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "engine.cli",
+            "dev",
+            str(project),
+            "--run",
+            "greet",
+            "--args",
+            '{"name": "Ada"}',
+            "--no-release",
+            "--max-reloads",
+            "1",
+            "--stop-after",
+            "60",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines = []
     for line in proc.stdout:
         lines.append(line.rstrip("\n"))
@@ -162,8 +184,7 @@ def test_skill_dev_run_masks_secrets(secret_project, home, skill):
     from engine.schema import MASK
     from fixtures.config.skills import files_containing
 
-    proc = skill("dev", str(secret_project), "--run", "greet", "--arg", "name=Ada", "--no-release",
-                 "--stop-after", "1")
+    proc = skill("dev", str(secret_project), "--run", "greet", "--arg", "name=Ada", "--no-release", "--stop-after", "1")
     assert f"  greet → token={MASK}" in proc.stdout.splitlines(), proc.stdout  # the skill saw the secret
     assert CANARY not in proc.stdout + proc.stderr
     assert files_containing(home.root, CANARY) == [], "the secret reached a plain file"
@@ -183,11 +204,21 @@ def test_dev_session_run_result_is_masked_everywhere(engine, secret_project):
 
 def test_dev_and_run_read_arg_alike(engine, project, skill):
     """`--arg name=123` is the string "123" for a string parameter, `excited=no` is false: in both commands."""
-    proc = skill("dev", str(project), "--run", "greet", "--arg", "name=123", "--arg", "excited=no",
-                 "--no-release", "--stop-after", "1")
+    proc = skill(
+        "dev",
+        str(project),
+        "--run",
+        "greet",
+        "--arg",
+        "name=123",
+        "--arg",
+        "excited=no",
+        "--no-release",
+        "--stop-after",
+        "1",
+    )
     assert "  greet → Hello, 123." in proc.stdout.splitlines(), proc.stdout
     engine.install(engine.build(project).wasm_path)
     assert skill("run", "demo:greet", "--arg", "name=123", "--arg", "excited=no").stdout == "Hello, 123.\n"
-    bad = skill("dev", str(project), "--run", "greet", "--arg", "excited=maybe", "--no-release",
-                "--stop-after", "1")
+    bad = skill("dev", str(project), "--run", "greet", "--arg", "excited=maybe", "--no-release", "--stop-after", "1")
     assert "  greet → error: --arg excited=maybe: expected a boolean (true/false)" in bad.stdout.splitlines()

@@ -42,8 +42,13 @@ def test_setup_editable_install_is_quiet_and_a_plain_path(tmp_path):
         shutil.copyfile(REPO / name, project / name)
     wheels = tmp_path / "wheels"
     wheels.mkdir()
-    proc = subprocess.run([sys.executable, "-c", BUILD, str(wheels), json.dumps(setup_config_settings())],
-                          cwd=project, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", BUILD, str(wheels), json.dumps(setup_config_settings())],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Deprecat" not in proc.stderr and "!!" not in proc.stderr, proc.stderr  # setuptools' warning box
 

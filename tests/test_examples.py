@@ -36,7 +36,7 @@ def _doc_examples(skill_md: Path):
         if not m or k + 1 >= len(lines) or not lines[k + 1].startswith("    → "):
             continue
         expected = [lines[k + 1][6:]]
-        for nxt in lines[k + 2:]:
+        for nxt in lines[k + 2 :]:
             if nxt.startswith("      ") or nxt == "":
                 expected.append(nxt[6:])
             else:
@@ -124,8 +124,7 @@ def test_cli_end_to_end_with_a_real_skill(example, home, built_examples):
     import sys
 
     def skill(*args):
-        return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=120)
 
     installed = skill("install", str(built_examples["textkit"]))
     assert installed.returncode == 0 and "textkit 1.0.0 installed: 5 tool(s)" in installed.stdout

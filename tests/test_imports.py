@@ -7,8 +7,12 @@ HEAVY = ("textual", "fastembed", "onnxruntime", "rich")
 
 
 def _loaded_after(code: str) -> set[str]:
-    out = subprocess.run([sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
-                         check=True, capture_output=True, text=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", f"{code}\nimport sys; print('\\n'.join(sys.modules))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     return {m.split(".")[0] for m in out}
 
 
@@ -32,8 +36,11 @@ def test_run_path_loads_no_install_time_modules():
     """`skill run` imports only what a run needs (start-up is benchmarked against the bare interpreter)."""
     loaded = _loaded_after("import engine.api, engine.runtime")
     assert not loaded & {*HEAVY, "yaml", "tomlkit", "platformdirs"}
-    full = subprocess.run([sys.executable, "-c", "import engine.api, engine.runtime, sys; "
-                           "print('engine.manifest' in sys.modules)"], capture_output=True, text=True).stdout
+    full = subprocess.run(
+        [sys.executable, "-c", "import engine.api, engine.runtime, sys; print('engine.manifest' in sys.modules)"],
+        capture_output=True,
+        text=True,
+    ).stdout
     assert full.strip() == "False"
 
 

@@ -48,33 +48,43 @@ def test_skill_yaml_in_the_original_shape(tmp_path):
     assert m.warnings == ("skill.yaml: unknown field 'future_field' ignored",)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("name: [unclosed", r"skill.yaml:1: invalid YAML"),
-    ("name: My Skill\n", r"field 'name': 'My Skill' is not a valid skill name.*'my-skill'"),
-    ("name: x\nversion: one\n", r"field 'version': 'one' is not a semantic version"),
-    ("name: x\nconfig:\n  k:\n    type: color\n", r"config.k.type: 'color' is not a config type"),
-    ("name: x\ncapabilities:\n  timeout_s: -1\n", r"capabilities.timeout_s must be a number"),
-    ("- a list\n", r"expected a YAML mapping"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("name: [unclosed", r"skill.yaml:1: invalid YAML"),
+        ("name: My Skill\n", r"field 'name': 'My Skill' is not a valid skill name.*'my-skill'"),
+        ("name: x\nversion: one\n", r"field 'version': 'one' is not a semantic version"),
+        ("name: x\nconfig:\n  k:\n    type: color\n", r"config.k.type: 'color' is not a config type"),
+        ("name: x\ncapabilities:\n  timeout_s: -1\n", r"capabilities.timeout_s must be a number"),
+        ("- a list\n", r"expected a YAML mapping"),
+    ],
+)
 def test_bad_skill_yaml_names_file_field_and_fix(tmp_path, text, message):
     with pytest.raises(ManifestError, match=message):
         parse_skill_yaml(write(tmp_path, "skill.yaml", text))
 
 
 def test_skill_md_frontmatter_per_agent_skills_spec(tmp_path):
-    md = write(tmp_path, "SKILL.md", "---\nname: pdf-tools\ndescription: Work with PDFs\nlicense: MIT\n"
-                                     "metadata:\n  team: docs\nallowed-tools: Read Write\n---\n# Usage\nCall it.\n")
+    md = write(
+        tmp_path,
+        "SKILL.md",
+        "---\nname: pdf-tools\ndescription: Work with PDFs\nlicense: MIT\n"
+        "metadata:\n  team: docs\nallowed-tools: Read Write\n---\n# Usage\nCall it.\n",
+    )
     m = parse_skill_md(md)
     assert (m.name, m.license, m.metadata, m.allowed_tools) == ("pdf-tools", "MIT", {"team": "docs"}, "Read Write")
     assert m.skill_md == "# Usage\nCall it."
 
 
-@pytest.mark.parametrize("front, message", [
-    ("description: x", "'name' is required"),
-    ("name: Bad_Name\ndescription: x", "not a valid skill name"),
-    ("name: ok\ndescription: " + "d" * 1025, "1025 characters; the limit is 1024"),
-    ("name: " + "a" * 65 + "\ndescription: x", "not a valid skill name"),
-])
+@pytest.mark.parametrize(
+    "front, message",
+    [
+        ("description: x", "'name' is required"),
+        ("name: Bad_Name\ndescription: x", "not a valid skill name"),
+        ("name: ok\ndescription: " + "d" * 1025, "1025 characters; the limit is 1024"),
+        ("name: " + "a" * 65 + "\ndescription: x", "not a valid skill name"),
+    ],
+)
 def test_bad_skill_md(tmp_path, front, message):
     with pytest.raises(ManifestError, match=message):
         parse_skill_md(write(tmp_path, "SKILL.md", f"---\n{front}\n---\nbody\n"))

@@ -24,8 +24,18 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from engine.events import RunResult
-from engine.mcp_server import (NAME_LIMIT, Exposed, Selection, bound_text, input_schema, running_servers,
-                               search, tool_name, tool_result, word_search)
+from engine.mcp_server import (
+    NAME_LIMIT,
+    Exposed,
+    Selection,
+    bound_text,
+    input_schema,
+    running_servers,
+    search,
+    tool_name,
+    tool_result,
+    word_search,
+)
 from engine.protocol import Param, Tool
 from fixtures import wat
 
@@ -37,9 +47,14 @@ pytestmark = pytest.mark.anyio
 
 # ---- helpers --------------------------------------------------------------------------------------
 
+
 def _env(home) -> dict[str, str]:
-    return {"SKILL_ENGINE_HOME": str(home.root), "SKILL_ENGINE_CACHE": str(home.cache),
-            "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1"}
+    return {
+        "SKILL_ENGINE_HOME": str(home.root),
+        "SKILL_ENGINE_CACHE": str(home.cache),
+        "PYTHONPATH": str(REPO),
+        "PYTHONUNBUFFERED": "1",
+    }
 
 
 def install_wat(engine, tmp_path: Path, mode: str, name: str | None = None, timeout_s: float | None = None) -> str:
@@ -81,8 +96,12 @@ class Notices:
 
 @asynccontextmanager
 async def stdio_session(home, *args: str, notices: Notices | None = None):
-    params = StdioServerParameters(command=sys.executable, args=["-m", "engine.cli", "serve", "--poll", "0.2", *args],
-                                   env=_env(home), cwd=str(REPO))
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "engine.cli", "serve", "--poll", "0.2", *args],
+        env=_env(home),
+        cwd=str(REPO),
+    )
     async with stdio_client(params) as (read, write):
         async with ClientSession(read, write, message_handler=notices, read_timeout_seconds=30) as session:
             await session.initialize()
@@ -92,9 +111,15 @@ async def stdio_session(home, *args: str, notices: Notices | None = None):
 @asynccontextmanager
 async def http_server(home, *args: str):
     """`skill serve --http --port 0`: yields the endpoint URL it prints; always killed at the end."""
-    proc = subprocess.Popen([sys.executable, "-m", "engine.cli", "serve", "--http", "--port", "0", "--poll", "0.2",
-                             *args], env={**os.environ, **_env(home)}, cwd=REPO, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "engine.cli", "serve", "--http", "--port", "0", "--poll", "0.2", *args],
+        env={**os.environ, **_env(home)},
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: list[str] = []
     found = threading.Event()
 
@@ -136,8 +161,14 @@ def text(result: types.CallToolResult) -> str:
 async def exercise(session: ClientSession) -> None:
     """What both transports must do: list, call ok, tool error, timeout, bad requests, concurrency."""
     listed = await session.list_tools()
-    assert {"list_skills", "search_skills", "echo__default__echo", "echo__default__other",
-            "spin__default__echo", "trap__default__echo"} <= names(listed)
+    assert {
+        "list_skills",
+        "search_skills",
+        "echo__default__echo",
+        "echo__default__other",
+        "spin__default__echo",
+        "trap__default__echo",
+    } <= names(listed)
     echo = next(t for t in listed.tools if t.name == "echo__default__echo")
     assert echo.description == "echo@default: Return the arguments"
     assert echo.input_schema["required"] == ["text"]
@@ -186,10 +217,12 @@ async def exercise(session: ClientSession) -> None:
 
 # ---- over stdio -----------------------------------------------------------------------------------
 
+
 async def test_stdio_initialize_list_and_call(home, skills):
     with anyio.fail_after(LIMIT):
-        params = StdioServerParameters(command=sys.executable, args=["-m", "engine.cli", "serve"],
-                                       env=_env(home), cwd=str(REPO))
+        params = StdioServerParameters(
+            command=sys.executable, args=["-m", "engine.cli", "serve"], env=_env(home), cwd=str(REPO)
+        )
         async with stdio_client(params) as (read, write):
             async with ClientSession(read, write, read_timeout_seconds=30) as session:
                 init = await session.initialize()
@@ -239,8 +272,12 @@ async def test_stdio_filters_and_meta_tools(home, skills):
     skills.add_instance("echo", "work")
     with anyio.fail_after(LIMIT):
         async with stdio_session(home, "--skill", "echo", "--instance", "work") as session:
-            assert names(await session.list_tools()) == {"list_skills", "search_skills", "echo__work__echo",
-                                                          "echo__work__other"}
+            assert names(await session.list_tools()) == {
+                "list_skills",
+                "search_skills",
+                "echo__work__echo",
+                "echo__work__other",
+            }
             hidden = await session.call_tool("spin__default__echo", {"text": "x"})
             assert hidden.is_error and "unknown tool" in text(hidden)
 
@@ -248,8 +285,12 @@ async def test_stdio_filters_and_meta_tools(home, skills):
             assert not listed.is_error
             (echo,) = listed.structured_content["skills"]
             assert echo["skill"] == "echo" and echo["instances"] == ["work"]
-            assert {"name": "echo__work__echo", "ref": "echo@work:echo", "description": "Return the arguments",
-                    "parameters": ["text", "times?"]} in echo["tools"]
+            assert {
+                "name": "echo__work__echo",
+                "ref": "echo@work:echo",
+                "description": "Return the arguments",
+                "parameters": ["text", "times?"],
+            } in echo["tools"]
 
             found = await session.call_tool("search_skills", {"query": "return arguments", "top": 1})
             assert not found.is_error
@@ -293,6 +334,7 @@ async def test_stdio_js_skill_structured_output(home, engine, example):
 
 # ---- over streamable HTTP --------------------------------------------------------------------------
 
+
 async def test_http_initialize_list_call_and_list_changed(home, skills, tmp_path):
     notices = Notices()
     with anyio.fail_after(LIMIT):
@@ -327,13 +369,20 @@ async def test_http_refuses_foreign_host_header(home, skills):
     with anyio.fail_after(LIMIT):
         async with http_server(home) as (url, _proc):
             async with httpx.AsyncClient() as client:
-                r = await client.post(url, headers={"Host": "evil.example:80", "Content-Type": "application/json",
-                                                    "Accept": "application/json, text/event-stream"},
-                                      content=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+                r = await client.post(
+                    url,
+                    headers={
+                        "Host": "evil.example:80",
+                        "Content-Type": "application/json",
+                        "Accept": "application/json, text/event-stream",
+                    },
+                    content=json.dumps({"jsonrpc": "2.0", "id": 1, "method": "ping"}),
+                )
             assert r.status_code in (400, 421)
 
 
 # ---- mcp-config -------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("client", ["claude-code", "claude-desktop", "cursor"])
 def test_mcp_config(client, home, capsys):
@@ -352,7 +401,8 @@ def test_mcp_config_url(capsys):
 
     assert main(["mcp-config", "--url", "http://127.0.0.1:8765/mcp"]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "mcpServers": {"skills": {"type": "http", "url": "http://127.0.0.1:8765/mcp"}}}
+        "mcpServers": {"skills": {"type": "http", "url": "http://127.0.0.1:8765/mcp"}}
+    }
     assert main(["mcp-config", "--client", "claude-desktop", "--url", "http://127.0.0.1:8765/mcp"]) == 2
     assert "stdio" in capsys.readouterr().err
 
@@ -365,6 +415,7 @@ def test_serve_refuses_unknown_skill(home, capsys):
 
 
 # ---- units: names, schemas, results, search -------------------------------------------------------
+
 
 def test_tool_names_are_valid_stable_and_unambiguous():
     assert tool_name("textkit", "default", "slugify") == "textkit__default__slugify"
@@ -380,9 +431,17 @@ def test_tool_names_are_valid_stable_and_unambiguous():
 
 
 def test_input_schema_from_params():
-    tool = Tool("t", "d", (Param("text", "string", "the text", True), Param("n", "integer", default=3),
-                           Param("mode", "string", enum=("a", "b"), default="a"), Param("any", "json"),
-                           Param("bad", "integer", default="1")))
+    tool = Tool(
+        "t",
+        "d",
+        (
+            Param("text", "string", "the text", True),
+            Param("n", "integer", default=3),
+            Param("mode", "string", enum=("a", "b"), default="a"),
+            Param("any", "json"),
+            Param("bad", "integer", default="1"),
+        ),
+    )
     schema = input_schema(tool)
     assert schema["required"] == ["text"] and schema["additionalProperties"] is False
     assert schema["properties"]["text"] == {"type": "string", "description": "the text"}
@@ -415,11 +474,14 @@ def test_results_text_structured_errors_and_truncation():
 
 
 def _catalog() -> dict[str, Exposed]:
-    tools = [("textkit", Tool("slugify", "Turn text into a URL-safe slug", (Param("text"),))),
-             ("textkit", Tool("word-count", "Count words in a text")),
-             ("notes", Tool("add-note", "Store a note", (Param("title"),)))]
-    return {tool_name(s, "default", t.name): Exposed(tool_name(s, "default", t.name), s, "default", t)
-            for s, t in tools}
+    tools = [
+        ("textkit", Tool("slugify", "Turn text into a URL-safe slug", (Param("text"),))),
+        ("textkit", Tool("word-count", "Count words in a text")),
+        ("notes", Tool("add-note", "Store a note", (Param("title"),))),
+    ]
+    return {
+        tool_name(s, "default", t.name): Exposed(tool_name(s, "default", t.name), s, "default", t) for s, t in tools
+    }
 
 
 def test_word_search_and_semantic_search_when_the_engine_has_it():

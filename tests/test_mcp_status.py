@@ -17,16 +17,25 @@ pytestmark = pytest.mark.anyio
 
 
 def _row(**kw) -> dict:
-    return {"skill": "textkit", "instance": "default", "tool": "slugify", "ok": True, "duration_ms": 3.2,
-            "started_at": time.mktime((2026, 1, 2, 12, 3, 4, 0, 0, -1)), "source": "mcp", **kw}
+    return {
+        "skill": "textkit",
+        "instance": "default",
+        "tool": "slugify",
+        "ok": True,
+        "duration_ms": 3.2,
+        "started_at": time.mktime((2026, 1, 2, 12, 3, 4, 0, 0, -1)),
+        "source": "mcp",
+        **kw,
+    }
 
 
 def test_describe():
     assert describe([], None) == "MCP: not running"
     serving = describe([{"pid": 42, "transport": "stdio", "tools": 6}], _row())
     assert serving == "MCP: serving 6 tools over stdio (pid 42) · last call 12:03:04 textkit@default:slugify ✔ 3 ms"
-    http = describe([{"pid": 7, "transport": "http", "address": "http://127.0.0.1:8765/mcp", "tools": 1}],
-                    _row(ok=False))
+    http = describe(
+        [{"pid": 7, "transport": "http", "address": "http://127.0.0.1:8765/mcp", "tools": 1}], _row(ok=False)
+    )
     assert http.startswith("MCP: serving 1 tools over http://127.0.0.1:8765/mcp (pid 7) · last call")
     assert "✘" in http
 
@@ -51,7 +60,7 @@ def test_history_tail_follows_appends_and_rotation(tmp_path):
         f.write(b'{"tool": "torn"')  # a line still being written
     assert tail.read() == []
     with open(path, "ab") as f:
-        f.write(b'}\n')
+        f.write(b"}\n")
     assert [r["tool"] for r in tail.read()] == ["torn"]
     os.replace(path, tmp_path / "history.1.jsonl")  # rotation
     add("d")
@@ -79,8 +88,11 @@ async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
 
         registry = engine.home.root / "mcp"
         registry.mkdir()
-        (registry / f"{os.getpid()}.json").write_text(json.dumps(
-            {"pid": os.getpid(), "transport": "stdio", "address": "stdio", "started_at": time.time(), "tools": 2}))
+        (registry / f"{os.getpid()}.json").write_text(
+            json.dumps(
+                {"pid": os.getpid(), "transport": "stdio", "address": "stdio", "started_at": time.time(), "tools": 2}
+            )
+        )
         (registry / "999999999.json").write_text(json.dumps({"pid": 999999999, "transport": "stdio"}))  # stale
         await refresh()
         assert status.display

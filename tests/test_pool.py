@@ -73,12 +73,18 @@ def test_without_room_for_the_pool_runs_still_work(skill, example):
     """wasmtime aborts the process if the pool's reservation fails, so it must not be tried."""
     example("textkit")
     code = "from engine.runtime.pool import pool_wanted; print(pool_wanted())"
-    probe = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                           preexec_fn=_limit_address_space)
+    probe = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, preexec_fn=_limit_address_space
+    )
     assert probe.stdout.strip() == "False", probe.stderr
-    run = subprocess.run([sys.executable, "-m", "engine.cli", "run", "textkit:slugify", "--arg", "text=Hello World",
-                          "--json"], cwd=REPO, capture_output=True, text=True, preexec_fn=_limit_address_space,
-                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    run = subprocess.run(
+        [sys.executable, "-m", "engine.cli", "run", "textkit:slugify", "--arg", "text=Hello World", "--json"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        preexec_fn=_limit_address_space,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["output"] == "hello-world"
     assert pool_wanted()  # this process (no limit) uses the pool

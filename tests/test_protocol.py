@@ -1,8 +1,16 @@
 import pytest
 
 from engine.errors import ComponentError, UsageError
-from engine.protocol import (Param, Tool, check_args, coerce_cli_value, parse_metadata, parse_tool_result,
-                             parse_tools, parse_validation)
+from engine.protocol import (
+    Param,
+    Tool,
+    check_args,
+    coerce_cli_value,
+    parse_metadata,
+    parse_tool_result,
+    parse_tools,
+    parse_validation,
+)
 
 
 def test_tool_results_in_every_upstream_shape():
@@ -18,25 +26,34 @@ def test_bad_tool_results_are_errors_not_output():
     r = parse_tool_result("hello there", "greet")
     assert not r.ok and "non-JSON" in r.error and "'greet'" in r.error
     r = parse_tool_result('{"value": 1}', "t")
-    assert not r.ok and "without \"success\"" in r.error
+    assert not r.ok and 'without "success"' in r.error
     assert parse_tool_result('{"success": false}', "t").error
 
 
 def test_tools_accept_upstream_lists_and_json_schema():
-    upstream = parse_tools('[{"name": "s3-list", "description": "List", "parameters": ['
-                           '{"name": "bucket", "paramType": "string", "required": true},'
-                           '{"name": "limit", "paramType": "integer", "defaultValue": "10"}]}]')
-    schema = parse_tools('[{"name": "s3-list", "description": "List", "parameters": {"type": "object",'
-                         '"properties": {"bucket": {"type": "string"}, "limit": {"type": "integer", "default": "10"}},'
-                         '"required": ["bucket"]}}]')
+    upstream = parse_tools(
+        '[{"name": "s3-list", "description": "List", "parameters": ['
+        '{"name": "bucket", "paramType": "string", "required": true},'
+        '{"name": "limit", "paramType": "integer", "defaultValue": "10"}]}]'
+    )
+    schema = parse_tools(
+        '[{"name": "s3-list", "description": "List", "parameters": {"type": "object",'
+        '"properties": {"bucket": {"type": "string"}, "limit": {"type": "integer", "default": "10"}},'
+        '"required": ["bucket"]}}]'
+    )
     assert upstream[0].params == schema[0].params
     assert upstream[0].param("bucket").required and upstream[0].param("limit").type == "integer"
 
 
-@pytest.mark.parametrize("raw, message", [
-    ("{", "not valid JSON"), ('{"name": "x"}', "JSON list"), ('[{"description": "no name"}]', "no \"name\""),
-    ('[{"name": "a"}, {"name": "a"}]', "twice"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        ("{", "not valid JSON"),
+        ('{"name": "x"}', "JSON list"),
+        ('[{"description": "no name"}]', 'no "name"'),
+        ('[{"name": "a"}, {"name": "a"}]', "twice"),
+    ],
+)
 def test_bad_tool_lists_name_the_problem(raw, message):
     with pytest.raises(ComponentError, match=message):
         parse_tools(raw)
@@ -49,8 +66,15 @@ def test_metadata_and_validation():
     assert parse_validation('{"valid": false, "errors": ["a", "b"]}') == "a; b"
 
 
-TOOL = Tool("t", params=(Param("text", required=True), Param("n", "integer"), Param("on", "boolean"),
-                         Param("mode", enum=("a", "b"))))
+TOOL = Tool(
+    "t",
+    params=(
+        Param("text", required=True),
+        Param("n", "integer"),
+        Param("on", "boolean"),
+        Param("mode", enum=("a", "b")),
+    ),
+)
 
 
 def test_cli_values_are_coerced_to_declared_types():
@@ -62,13 +86,16 @@ def test_cli_values_are_coerced_to_declared_types():
         coerce_cli_value(TOOL.param("n"), "many")
 
 
-@pytest.mark.parametrize("args, message", [
-    ({}, "missing required parameter 'text'"),
-    ({"text": "x", "zzz": 1}, "no parameter 'zzz'"),
-    ({"text": 5}, "must be a string"),
-    ({"text": "x", "n": True}, "must be an integer"),
-    ({"text": "x", "mode": "c"}, "one of a, b"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ({}, "missing required parameter 'text'"),
+        ({"text": "x", "zzz": 1}, "no parameter 'zzz'"),
+        ({"text": 5}, "must be a string"),
+        ({"text": "x", "n": True}, "must be an integer"),
+        ({"text": "x", "mode": "c"}, "one of a, b"),
+    ],
+)
 def test_bad_arguments_are_refused_with_the_reason(args, message):
     with pytest.raises(UsageError, match=message):
         check_args(TOOL, args, "s:t")

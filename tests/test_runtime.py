@@ -72,10 +72,16 @@ def test_memory_limit_is_per_run(engine, tmp_path):
     assert time.monotonic() - t0 < 2
 
 
-@pytest.mark.parametrize("ref, args, error", [
-    ("echo", {}, UsageError), ("echo:nope", {}, NotFoundError), ("ghost:echo", {}, NotFoundError),
-    ("echo@nobody:echo", {"text": "x"}, NotFoundError), ("echo:echo", {"text": 1}, UsageError),
-])
+@pytest.mark.parametrize(
+    "ref, args, error",
+    [
+        ("echo", {}, UsageError),
+        ("echo:nope", {}, NotFoundError),
+        ("ghost:echo", {}, NotFoundError),
+        ("echo@nobody:echo", {"text": "x"}, NotFoundError),
+        ("echo:echo", {"text": 1}, UsageError),
+    ],
+)
 def test_bad_references_and_arguments_fail_before_running(engine, wat_skill, ref, args, error):
     wat_skill("echo")
     with pytest.raises(error):
@@ -90,8 +96,7 @@ def test_run_async_runs_in_parallel(engine, wat_skill):
 
     async def both():
         t0 = time.monotonic()
-        results = await asyncio.gather(*(engine.run_async("spin:echo", {"text": "x"}, timeout=0.5)
-                                         for _ in range(2)))
+        results = await asyncio.gather(*(engine.run_async("spin:echo", {"text": "x"}, timeout=0.5) for _ in range(2)))
         return results, time.monotonic() - t0
 
     results, elapsed = asyncio.run(both())

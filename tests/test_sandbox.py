@@ -88,12 +88,16 @@ def test_output_is_captured_per_stream_and_streamed_live(probe, engine):
     from engine.events import RunOutput
 
     lines = []
-    r = engine.run("probe:print", {"lines": 3, "bytes_per_line": 20}, on_event=lambda e: lines.append(e)
-                   if isinstance(e, RunOutput) else None)
+    r = engine.run(
+        "probe:print",
+        {"lines": 3, "bytes_per_line": 20},
+        on_event=lambda e: lines.append(e) if isinstance(e, RunOutput) else None,
+    )
     assert r.ok and r.stdout.splitlines() == [f"{n:07d} " + "x" * 12 for n in range(3)]
     assert "probe stderr: printed 3 lines" in r.stderr
     assert [(e.stream, e.text) for e in lines if e.stream == "stdout"] == [
-        ("stdout", f"{n:07d} " + "x" * 12) for n in range(3)]
+        ("stdout", f"{n:07d} " + "x" * 12) for n in range(3)
+    ]
     leftovers = [p for p in engine.home.tmp.rglob("*") if p.is_file() and p.stat().st_size]
     assert leftovers == [], "a skill's raw output outlived its run"
 
@@ -107,8 +111,12 @@ def test_garbage_and_exceptions_are_errors(probe):
 
 def test_hostile_runs_do_not_disturb_a_concurrent_good_run(probe, engine):
     hostile = {
-        "spin": dict(timeout=1.0), "alloc": dict(mb=1024), "read-file": dict(path="/etc/shadow"),
-        "fetch": dict(url="http://127.0.0.1:9/"), "throw": {}, "non-json": {},
+        "spin": dict(timeout=1.0),
+        "alloc": dict(mb=1024),
+        "read-file": dict(path="/etc/shadow"),
+        "fetch": dict(url="http://127.0.0.1:9/"),
+        "throw": {},
+        "non-json": {},
     }
     with ThreadPoolExecutor(len(hostile) + 1) as pool:
         bad = {tool: pool.submit(probe, tool, **args) for tool, args in hostile.items()}

@@ -18,9 +18,9 @@ from engine.cli import build_parser, main
 from engine.errors import NotFoundError
 from engine.protocol import Param
 from engine.search import command_line, quoted_values, searcher
+from engine.search import index as index_mod
 from engine.search.documents import documents_for, split_skill_md
 from engine.search.embedder import get_embedder
-from engine.search import index as index_mod
 from engine.search.evaluation import calibrate, evaluate_all, no_match
 from engine.search.index import SearchIndex
 from fixtures.search.catalog import NONSENSE, QUERIES, fixture_skills, tool_count
@@ -52,12 +52,19 @@ def test_headings_and_bullets_start_sections_too():
 
 
 def test_command_line_is_valid_for_skill_run():
-    params = (Param("title", required=True), Param("body", required=True), Param("mode", enum=("create", "append")),
-              Param("case", required=True, enum=("lower", "upper")), Param("limit", "integer", required=True, default=5),
-              Param("flag", "boolean"))
+    params = (
+        Param("title", required=True),
+        Param("body", required=True),
+        Param("mode", enum=("create", "append")),
+        Param("case", required=True, enum=("lower", "upper")),
+        Param("limit", "integer", required=True, default=5),
+        Param("flag", "boolean"),
+    )
     cmd = command_line("notes", "work", "add-note", params, {"title": "it's a test", "flag": True})
-    assert cmd == ("skill run notes@work:add-note --arg 'title=it'\"'\"'s a test' --arg body=... "
-                   "--arg case=lower --arg limit=5 --arg flag=true")
+    assert cmd == (
+        "skill run notes@work:add-note --arg 'title=it'\"'\"'s a test' --arg body=... "
+        "--arg case=lower --arg limit=5 --arg flag=true"
+    )
     argv = shlex.split(cmd)
     a = build_parser().parse_args(argv[1:])
     assert a.ref == "notes@work:add-note" and a.arg[0] == "title=it's a test"
@@ -173,8 +180,10 @@ def test_a_model_change_rebuilds_and_a_crash_mid_update_keeps_the_old_index(home
     assert SearchIndex(folder, emb).sync(skills[:2]).embedded == 0  # still consistent and complete
     assert len(list(folder.glob("vectors-*.npy"))) == 1  # the orphan of the crashed sync is gone
 
-    changed = replace(skills[0], tools=(replace(skills[0].tools[0], description="Send a file to object storage"),
-                                        *skills[0].tools[1:]))
+    changed = replace(
+        skills[0],
+        tools=(replace(skills[0].tools[0], description="Send a file to object storage"), *skills[0].tools[1:]),
+    )
     assert SearchIndex(folder, emb).sync([changed, skills[1]]).embedded == 1  # only the changed tool
 
     report = SearchIndex(folder, _OtherModel(emb)).sync([changed, skills[1]])
@@ -220,8 +229,13 @@ def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
     assert main(["find", "zzzz", "--skill", "notes"]) == 0
     assert capsys.readouterr().out == "no tool matches 'zzzz' with --skill notes\n"
 
-    for argv in (["find"], ["find", "x", "--top", "0"], ["find", "  "], ["find", "x", "--skill", "nope"],
-                 ["find", "x", "--mode", "magic"]):
+    for argv in (
+        ["find"],
+        ["find", "x", "--top", "0"],
+        ["find", "  "],
+        ["find", "x", "--skill", "nope"],
+        ["find", "x", "--mode", "magic"],
+    ):
         assert _exit_code(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1, (argv, err)
@@ -245,7 +259,7 @@ def test_nonsense_finds_no_tool_and_scores_tell_results_apart(search_engine, ski
     strong = json.loads(skill("find", "--json", "count the words in a text").stdout)["results"]
     assert strong[0]["ref"] == "textkit@default:text-stats" and strong[0]["score"] >= 0.9
     scores = [h["score"] for h in strong[:3]]
-    assert all(a - b >= 0.05 for a, b in zip(scores, scores[1:])), scores  # neighbours differ visibly
+    assert all(a - b >= 0.05 for a, b in zip(scores, scores[1:], strict=False)), scores  # neighbours differ visibly
 
     weak = json.loads(skill("find", "--json", "make a url friendly version of a title").stdout)["results"]
     assert weak[0]["ref"] == "textkit@default:slugify"  # not read-note, which only repeats "title"
@@ -262,14 +276,18 @@ async def test_mcp_search_skills_says_no_tool_matches(search_engine):
     from mcp.client.stdio import StdioServerParameters, stdio_client
 
     home = search_engine.home
-    env = {"SKILL_ENGINE_HOME": str(home.root), "SKILL_ENGINE_CACHE": str(home.cache),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "PATH": os.environ.get("PATH", "")}
+    env = {
+        "SKILL_ENGINE_HOME": str(home.root),
+        "SKILL_ENGINE_CACHE": str(home.cache),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "PATH": os.environ.get("PATH", ""),
+    }
     params = StdioServerParameters(command=sys.executable, args=["-m", "engine.cli", "serve"], env=env)
     async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
         await session.initialize()
         nothing = (await session.call_tool("search_skills", {"query": "xyzzy plugh"})).structured_content
         assert nothing["tools"] == [] and nothing["message"] == "no tool matches 'xyzzy plugh'"
-        found = (await session.call_tool("search_skills", {"query": "make a url friendly version of a title"}))
+        found = await session.call_tool("search_skills", {"query": "make a url friendly version of a title"})
         assert found.structured_content["message"] is None
         assert found.structured_content["tools"][0]["name"] == "textkit__default__slugify"
 

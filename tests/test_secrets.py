@@ -21,7 +21,7 @@ import pytest
 
 from engine.errors import SkillError
 from engine.home import Home
-from engine.secrets import (KeyringStore, SecretsError, VaultStore, parse_reference, reference)
+from engine.secrets import KeyringStore, SecretsError, VaultStore, parse_reference, reference
 from fixtures.env import REPO, SHARED_CACHE
 
 SECRET = "s3cr3t-Zq8YwX1-not-in-any-file"
@@ -31,8 +31,9 @@ TIMEOUT = 20
 
 def _run(cmd: list[str], env: dict[str, str], timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
     """Run with a timeout; on expiry kill the whole process group (dbus-daemon, keyring daemon…)."""
-    proc = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -45,9 +46,14 @@ def _run(cmd: list[str], env: dict[str, str], timeout: float = TIMEOUT) -> subpr
 def _clean_env(tmp: Path, **extra: str) -> dict[str, str]:
     """A minimal environment: no D-Bus address, no keyring/secret overrides from the caller."""
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SKILL_ENGINE_CACHE")}
-    env.update(SKILL_ENGINE_HOME=str(tmp / "engine-home"), PYTHONPATH=str(REPO), HOME=str(tmp / "home"),
-               XDG_DATA_HOME=str(tmp / "home/.local/share"), XDG_CONFIG_HOME=str(tmp / "home/.config"),
-               XDG_CACHE_HOME=str(tmp / "home/.cache"))
+    env.update(
+        SKILL_ENGINE_HOME=str(tmp / "engine-home"),
+        PYTHONPATH=str(REPO),
+        HOME=str(tmp / "home"),
+        XDG_DATA_HOME=str(tmp / "home/.local/share"),
+        XDG_CONFIG_HOME=str(tmp / "home/.config"),
+        XDG_CACHE_HOME=str(tmp / "home/.cache"),
+    )
     env.update(extra)
     return env
 
@@ -71,8 +77,18 @@ def test_references_round_trip_and_ordinary_values_are_not_references():
     assert vault == "vault:greeter@work-2:API_key-x"
     assert parse_reference(kr) == ("keyring", "greeter", "default", "api_token")
     assert parse_reference(vault) == ("vault", "greeter", "work-2", "API_key-x")
-    for value in ("hunter2", "", "vault:", "keyring:greeter@default:k", "keyring:other/greeter@default:k",
-                  "vault:greeter:k", "vault:a@b:c d", "https://user@host:443/x", 42, None):
+    for value in (
+        "hunter2",
+        "",
+        "vault:",
+        "keyring:greeter@default:k",
+        "keyring:other/greeter@default:k",
+        "vault:greeter:k",
+        "vault:a@b:c d",
+        "https://user@host:443/x",
+        42,
+        None,
+    ):
         assert parse_reference(value) is None, value
     with pytest.raises(ValueError):
         reference("plaintext", "a", "b", "c")
@@ -81,8 +97,11 @@ def test_references_round_trip_and_ordinary_values_are_not_references():
 def test_resolving_a_reference_from_the_other_backend_says_where_it_is(home: Home):
     vault = VaultStore(home)
     assert vault.resolve("plain value") == "plain value" and vault.resolve(3) == 3
-    with pytest.raises(SecretsError, match=r"^greeter@default:api_token is in the OS keyring, which is not "
-                                           r"available now \(no D-Bus session") as e:
+    with pytest.raises(
+        SecretsError,
+        match=r"^greeter@default:api_token is in the OS keyring, which is not "
+        r"available now \(no D-Bus session",
+    ) as e:
         vault.resolve(reference("keyring", "greeter", "default", "api_token"))
     assert "\n" not in str(e.value) and e.value.exit_code == 1 and isinstance(e.value, SkillError)
     with pytest.raises(SecretsError, match="missing from the vault"):
@@ -94,8 +113,11 @@ def test_resolving_a_reference_from_the_other_backend_says_where_it_is(home: Hom
         pass
 
     keyring_store = KeyringStore(home, keyring_backend=Unused())
-    with pytest.raises(SecretsError, match=r"is in the vault .*vault\.bin, but the OS keyring is in use now; "
-                                           r"run with SKILL_SECRETS=vault"):
+    with pytest.raises(
+        SecretsError,
+        match=r"is in the vault .*vault\.bin, but the OS keyring is in use now; "
+        r"run with SKILL_SECRETS=vault",
+    ):
         keyring_store.resolve(reference("vault", "greeter", "default", "api_token"))
 
 
@@ -156,14 +178,18 @@ def test_corrupt_vault_raises_and_leaves_the_files_untouched(home: Home):
     vault = folder / "vault.bin"
     vault.write_bytes(vault.read_bytes()[:-10] + b"0123456789")
     before = _snapshot(folder)
-    for attempt in (lambda: store.get("greeter", "default", "api_token"),
-                    lambda: store.set("greeter", "default", "api_token", "new"),
-                    lambda: store.delete("greeter", "default", "api_token"),
-                    lambda: store.delete_instance("greeter", "default")):
+    for attempt in (
+        lambda: store.get("greeter", "default", "api_token"),
+        lambda: store.set("greeter", "default", "api_token", "new"),
+        lambda: store.delete("greeter", "default", "api_token"),
+        lambda: store.delete_instance("greeter", "default"),
+    ):
         with pytest.raises(SecretsError) as e:
             attempt()
-        assert str(e.value) == (f"the vault {vault} cannot be decrypted with {folder / 'vault.key'} (corrupt or "
-                                "replaced); restore them from a backup, or remove both and set the secrets again")
+        assert str(e.value) == (
+            f"the vault {vault} cannot be decrypted with {folder / 'vault.key'} (corrupt or "
+            "replaced); restore them from a backup, or remove both and set the secrets again"
+        )
     assert _snapshot(folder) == before
 
 
@@ -187,11 +213,16 @@ def test_missing_key_raises_and_never_starts_over(home: Home):
     folder = home.root / "secrets"
     (folder / "vault.key").unlink()
     before = _snapshot(folder)
-    for attempt in (lambda: store.get("greeter", "default", "api_token"),
-                    lambda: store.set("greeter", "default", "other", "x"),
-                    lambda: store.keys("greeter", "default")):
-        with pytest.raises(SecretsError, match=r"^the vault .*vault\.bin exists but its key .*vault\.key is "
-                                               r"missing; restore them from a backup"):
+    for attempt in (
+        lambda: store.get("greeter", "default", "api_token"),
+        lambda: store.set("greeter", "default", "other", "x"),
+        lambda: store.keys("greeter", "default"),
+    ):
+        with pytest.raises(
+            SecretsError,
+            match=r"^the vault .*vault\.bin exists but its key .*vault\.key is "
+            r"missing; restore them from a backup",
+        ):
             attempt()
     assert _snapshot(folder) == before and not (folder / "vault.key").exists()
 
@@ -227,8 +258,7 @@ def test_concurrent_writers_lose_nothing(home: Home, tmp_path: Path):
     sync = tmp_path / "sync"
     sync.mkdir()
     env = {**os.environ, "SKILL_ENGINE_HOME": str(home.root), "PYTHONPATH": str(REPO)}
-    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(n), str(sync)], env=env, cwd=REPO)
-             for n in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(n), str(sync)], env=env, cwd=REPO) for n in range(4)]
     try:
         deadline = time.monotonic() + TIMEOUT
         while len(list(sync.glob("ready-*"))) < len(procs) and time.monotonic() < deadline:
@@ -276,10 +306,13 @@ def test_without_a_real_keyring_the_vault_is_used(tmp_path: Path, backend: str):
 
 
 def test_importing_secrets_loads_neither_keyring_nor_cryptography():
-    code = "import engine.secrets, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in " \
-           "('keyring', 'cryptography', 'secretstorage', 'jeepney')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=TIMEOUT,
-                         check=True).stdout
+    code = (
+        "import engine.secrets, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('keyring', 'cryptography', 'secretstorage', 'jeepney')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=TIMEOUT, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -287,7 +320,8 @@ def test_importing_secrets_loads_neither_keyring_nor_cryptography():
 
 _needs_dbus = pytest.mark.skipif(
     not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
-    reason="needs dbus-run-session and gnome-keyring-daemon (apt-get install dbus gnome-keyring)")
+    reason="needs dbus-run-session and gnome-keyring-daemon (apt-get install dbus gnome-keyring)",
+)
 
 UNLOCKED = "echo pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
 NOT_UNLOCKED = "gnome-keyring-daemon --components=secrets >/dev/null </dev/null"
@@ -298,8 +332,16 @@ def _in_dbus_session(tmp: Path, start_daemon: str, *args: str) -> dict:
     runtime = tmp / "run"
     runtime.mkdir(mode=0o700, exist_ok=True)
     env = _clean_env(tmp, XDG_RUNTIME_DIR=str(runtime))
-    cmd = ["dbus-run-session", "--", "sh", "-c", f'{start_daemon}; exec "$0" "$@"',
-           sys.executable, str(DBUS_SCRIPT), *args]
+    cmd = [
+        "dbus-run-session",
+        "--",
+        "sh",
+        "-c",
+        f'{start_daemon}; exec "$0" "$@"',
+        sys.executable,
+        str(DBUS_SCRIPT),
+        *args,
+    ]
     result = _run(cmd, env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -315,8 +357,10 @@ def test_real_secret_service_round_trip(tmp_path: Path):
     assert out["parsed"] == ["keyring", "greeter", "default", "api_token"]
     assert out["resolved"] == SECRET + "-rotated"
     assert out["copied"] == out["moved"] == ["api_token", "other"]
-    assert out["after_rename"] == {"copy": {"api_token": None, "other": None},
-                                   "renamed": {"api_token": SECRET + "-rotated", "other": SECRET + "-other"}}
+    assert out["after_rename"] == {
+        "copy": {"api_token": None, "other": None},
+        "renamed": {"api_token": SECRET + "-rotated", "other": SECRET + "-other"},
+    }
     assert out["after_delete"] is None and out["after_delete_instance"] is None
     assert out["after_delete_skill"] is None and out["instances_left"] == []
     engine_home = tmp_path / "engine-home"
@@ -352,7 +396,7 @@ def test_cli_with_the_real_keyring_set_run_rotate_delete_and_nothing_leaks(tmp_p
     skill = f"{sys.executable} -m engine.cli"
     script = f"""set -e
 {UNLOCKED}
-{skill} install {built_examples['greeter']} >/dev/null
+{skill} install {built_examples["greeter"]} >/dev/null
 {skill} config greeter --set api_token={SECRET}
 {skill} run greeter:config-status --json > "$1/run1.json"
 {skill} config greeter --get api_token > "$1/get1.txt"

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import shlex
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -29,15 +29,24 @@ STEP_TIMEOUT_S = 900  # a first step in a fresh clone creates .venv (pip) before
 
 def test_setup_installs_the_examples_and_they_run(tmp_path, built_examples):
     env = dict(os.environ, SKILL_ENGINE_HOME=str(tmp_path / "home"), SKILL_ENGINE_CACHE=str(SHARED_CACHE))
-    setup = subprocess.run(["bash", "scripts/setup.sh", "--install"], cwd=REPO, env=env, capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL, timeout=900)
+    setup = subprocess.run(
+        ["bash", "scripts/setup.sh", "--install"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
     assert setup.returncode == 0, setup.stderr[-2000:]
     skill = str(REPO / ".venv" / "bin" / "skill")
-    listed = json.loads(subprocess.run([skill, "list", "--json"], env=env, capture_output=True, text=True,
-                                       check=True).stdout)
+    listed = json.loads(
+        subprocess.run([skill, "list", "--json"], env=env, capture_output=True, text=True, check=True).stdout
+    )
     assert [s["name"] for s in listed] == ["greeter", "notes", "textkit"]
-    run = subprocess.run([skill, "run", "greeter:greet", "--arg", "name=Ada", "--json"], env=env,
-                         capture_output=True, text=True)
+    run = subprocess.run(
+        [skill, "run", "greeter:greet", "--arg", "name=Ada", "--json"], env=env, capture_output=True, text=True
+    )
     assert run.returncode == 0 and json.loads(run.stdout)["output"] == "Hello, Ada!"
 
 
@@ -50,14 +59,24 @@ def test_setup_reports_an_example_it_cannot_install_in_one_line_and_goes_on(tmp_
     manifest = other / "skill.yaml"
     manifest.write_text(re.sub(r"(?m)^description: .*$", "description: my own textkit", manifest.read_text()))
     subprocess.run([skill, "install", str(other)], env=env, capture_output=True, check=True)
-    setup = subprocess.run(["bash", "scripts/setup.sh", "--install"], cwd=REPO, env=env, capture_output=True,
-                           text=True, stdin=subprocess.DEVNULL, timeout=900)
+    setup = subprocess.run(
+        ["bash", "scripts/setup.sh", "--install"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=900,
+    )
     assert setup.returncode == 0, setup.stderr[-2000:]
     warnings = [ln for ln in setup.stderr.splitlines() if "examples/textkit" in ln]
-    assert warnings == ["warning: examples/textkit was not installed: textkit 1.0.0 is already installed with "
-                        "different content; bump its version or pass --force to replace it"], setup.stderr
-    listed = json.loads(subprocess.run([skill, "list", "--json"], env=env, capture_output=True, text=True,
-                                       check=True).stdout)
+    assert warnings == [
+        "warning: examples/textkit was not installed: textkit 1.0.0 is already installed with "
+        "different content; bump its version or pass --force to replace it"
+    ], setup.stderr
+    listed = json.loads(
+        subprocess.run([skill, "list", "--json"], env=env, capture_output=True, text=True, check=True).stdout
+    )
     assert {s["name"]: s["description"] for s in listed}["textkit"] == "my own textkit"
     assert [s["name"] for s in listed] == ["greeter", "notes", "textkit"]
 
@@ -74,18 +93,32 @@ def person(tmp_path, built_examples) -> tuple[Path, dict[str, str]]:
     home = tmp_path / "home"
     (home / ".cache").mkdir(parents=True)
     (home / ".cache" / "skill-tui").symlink_to(SHARED_CACHE.resolve(), target_is_directory=True)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SKILL_", "XDG_", "VIRTUAL_ENV", "PYTEST", "COLUMNS", "LINES"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SKILL_", "XDG_", "VIRTUAL_ENV", "PYTEST", "COLUMNS", "LINES"))
+    }
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if "/.venv/" not in p + "/")
     # pip's package index settings live in the user's config folder; only caches and data must be fresh
-    env.update(HOME=str(home), XDG_CONFIG_HOME=os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config")),
-               TERM="xterm-256color", LANG="C.UTF-8")
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=os.environ.get("XDG_CONFIG_HOME", str(Path.home() / ".config")),
+        TERM="xterm-256color",
+        LANG="C.UTF-8",
+    )
     return clone, env
 
 
 def _run(clone: Path, env: dict[str, str], command: str) -> str:
-    proc = subprocess.run(["bash", "-c", command], cwd=clone, env=env, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=STEP_TIMEOUT_S)
+    proc = subprocess.run(
+        ["bash", "-c", command],
+        cwd=clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=STEP_TIMEOUT_S,
+    )
     assert proc.returncode == 0 and "Traceback" not in proc.stderr, (command, proc.stdout[-3000:], proc.stderr[-3000:])
     return proc.stdout + proc.stderr
 
@@ -116,8 +149,17 @@ def start(clone: Path, env: dict[str, str]) -> None:
     tmux = Tmux(f"skill-setup-{os.getpid()}")
     done = "start.sh exited with"
     script = f'cd {shlex.quote(str(clone))} && ./scripts/start.sh; echo "{done} $?"; sleep 600'
-    tmux("new-session", "-d", "-s", "app", "-x", "150", "-y", "42",
-         shlex.join(["env", "-i", *(f"{k}={v}" for k, v in env.items()), "bash", "-c", script]))
+    tmux(
+        "new-session",
+        "-d",
+        "-s",
+        "app",
+        "-x",
+        "150",
+        "-y",
+        "42",
+        shlex.join(["env", "-i", *(f"{k}={v}" for k, v in env.items()), "bash", "-c", script]),
+    )
     try:
         end = time.monotonic() + STEP_TIMEOUT_S  # a first start creates .venv
         while not any(text in (screen := tmux.screen()) for text in ("greeter@default:greet", done)):

@@ -26,19 +26,23 @@ def test_install_from_folder_uses_manifest(engine, tmp_path):
     folder = tmp_path / "my-skill"
     (folder / "dist").mkdir(parents=True)
     (folder / "dist" / "x.wasm").write_bytes(wat.component_bytes(name="ignored"))
-    (folder / "skill.yaml").write_text("name: my-skill\nversion: 2.0.0\ndescription: Mine\n"
-                                       "tools:\n  - name: echo\n    description: Better docs\n")
+    (folder / "skill.yaml").write_text(
+        "name: my-skill\nversion: 2.0.0\ndescription: Mine\ntools:\n  - name: echo\n    description: Better docs\n"
+    )
     skill = engine.install(folder).skill
     assert (skill.name, skill.version, skill.description) == ("my-skill", "2.0.0", "Mine")
     assert skill.tool("echo").description == "Better docs"
     assert (skill.package_dir / "skill.yaml").is_file()
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "not a WebAssembly file"),
-    (b"\0asm\x01\0\0\0", "core WebAssembly module, not a component"),
-    (b"\0asm\x0d\0\x01\0garbage", "not a valid component"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "not a WebAssembly file"),
+        (b"\0asm\x01\0\0\0", "core WebAssembly module, not a component"),
+        (b"\0asm\x0d\0\x01\0garbage", "not a valid component"),
+    ],
+)
 def test_broken_wasm_is_refused_clearly(engine, tmp_path, content, message):
     path = tmp_path / "bad.wasm"
     path.write_bytes(content)
@@ -56,8 +60,7 @@ def test_component_must_implement_the_world(engine, tmp_path):
 def test_network_imports_are_refused_at_install(engine, tmp_path):
     from wasmtime import wat2wasm
 
-    text = wat.component().replace(
-        "(component", '(component (import "wasi:http/outgoing-handler@0.2.0" (instance))', 1)
+    text = wat.component().replace("(component", '(component (import "wasi:http/outgoing-handler@0.2.0" (instance))', 1)
     path = tmp_path / "net.wasm"
     path.write_bytes(bytes(wat2wasm(text)))
     with pytest.raises(ComponentError, match="wasi:http.*grants no network"):
@@ -142,14 +145,16 @@ def test_default_home_follows_xdg(monkeypatch, tmp_path):
 
 
 def test_instances_report_missing_required_config(engine, tmp_path):
-    from fixtures.env import set_config
     from engine.errors import UsageError
+    from fixtures.env import set_config
 
     folder = tmp_path / "cfg"
     folder.mkdir()
     (folder / "cfg.wasm").write_bytes(wat.component_bytes(name="cfg"))
-    (folder / "skill.yaml").write_text("name: cfg\nversion: 1.0.0\nconfig:\n  api_key:\n    required: true\n"
-                                       "  region:\n    required: true\n    default: eu\n")
+    (folder / "skill.yaml").write_text(
+        "name: cfg\nversion: 1.0.0\nconfig:\n  api_key:\n    required: true\n"
+        "  region:\n    required: true\n    default: eu\n"
+    )
     engine.install(folder)
     engine.add_instance("cfg", "prod")
     with pytest.raises(UsageError, match="already exists"):

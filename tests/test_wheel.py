@@ -19,6 +19,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+
 from fixtures.env import REPO, SHARED_CACHE
 
 pytestmark = pytest.mark.integration
@@ -41,8 +42,9 @@ asyncio.run(main())
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess:
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL
+    )
     assert proc.returncode == 0, (cmd, proc.stdout[-2000:], proc.stderr[-2000:])
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
@@ -54,30 +56,55 @@ def wheel_venv(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("wheel")
     project = tmp / "project"
     for name in PROJECT_DIRS:
-        shutil.copytree(REPO / name, project / name,
-                        ignore=shutil.ignore_patterns("__pycache__", "node_modules", "dist"))
+        shutil.copytree(
+            REPO / name, project / name, ignore=shutil.ignore_patterns("__pycache__", "node_modules", "dist")
+        )
     for name in PROJECT_FILES:
         shutil.copyfile(REPO / name, project / name)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp / "wheels"),
-         str(project)], tmp, env)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp / "wheels"),
+            str(project),
+        ],
+        tmp,
+        env,
+    )
     wheel = next((tmp / "wheels").glob("skill_tui-*.whl"))
 
     venv = tmp / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", str(venv)], tmp, env, timeout=60)
     python = venv / "bin" / "python"
-    site = Path(run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp,
-                    env).stdout.strip())
+    site = Path(
+        run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], tmp, env).stdout.strip()
+    )
     (site / "project-deps.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-         str(wheel)], tmp, env)
+    run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        tmp,
+        env,
+    )
     return venv / "bin"
 
 
 def venv_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "SKILL_"))}
-    return {**env, "SKILL_ENGINE_HOME": str(tmp_path / "home"), "SKILL_ENGINE_CACHE": str(SHARED_CACHE),
-            "SKILL_SECRETS": "vault", "XDG_CACHE_HOME": str(tmp_path / "xdg"), "HF_HUB_OFFLINE": "1"}
+    return {
+        **env,
+        "SKILL_ENGINE_HOME": str(tmp_path / "home"),
+        "SKILL_ENGINE_CACHE": str(SHARED_CACHE),
+        "SKILL_SECRETS": "vault",
+        "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+        "HF_HUB_OFFLINE": "1",
+    }
 
 
 def test_the_wheel_is_the_project(wheel_venv, tmp_path):
@@ -101,6 +128,9 @@ def test_skill_init_and_build_from_the_wheel(wheel_venv, tmp_path):
 
 def test_the_app_starts_with_its_dark_theme_from_the_wheel(wheel_venv, tmp_path):
     out = run([str(wheel_venv / "python"), "-c", APP], tmp_path, venv_env(tmp_path), timeout=120).stdout
-    primary = next(ln.split(":")[1].strip(" ;") for ln in (REPO / "themes" / "dark.tcss").read_text().splitlines()
-                   if ln.startswith("$primary:"))
+    primary = next(
+        ln.split(":")[1].strip(" ;")
+        for ln in (REPO / "themes" / "dark.tcss").read_text().splitlines()
+        if ln.startswith("$primary:")
+    )
     assert out.split() == ["dark", primary], out

@@ -24,11 +24,19 @@ def world_dir() -> Path:
 
 WORLD_NAME = "skill"
 
-from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain, toolchain_status  # noqa: E402
 from engine.build.componentize import BuildError, BuildResult, build_component, build_folder  # noqa: E402
+from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain, toolchain_status  # noqa: E402
 
 __all__ = [
-    "CHECKOUT", "WORLD_NAME", "world_dir",
-    "Toolchain", "ToolchainError", "ensure_toolchain", "toolchain_status",
-    "BuildError", "BuildResult", "build_component", "build_folder",
+    "CHECKOUT",
+    "WORLD_NAME",
+    "world_dir",
+    "Toolchain",
+    "ToolchainError",
+    "ensure_toolchain",
+    "toolchain_status",
+    "BuildError",
+    "BuildResult",
+    "build_component",
+    "build_folder",
 ]

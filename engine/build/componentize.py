@@ -28,9 +28,9 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from engine.build import WORLD_NAME, world_dir
 from engine.build.provenance import stamp
@@ -55,11 +55,11 @@ class BuildError(UsageError):
 
 @dataclass(frozen=True)
 class BuildResult:
-    wasm_path: Path   # the built component (``out`` if given, else the cache entry)
-    size: int         # bytes
-    seconds: float    # wall time of this build_component call
-    cached: bool      # True when componentize was skipped (cache hit)
-    inputs: str       # sha256 of the build inputs, stamped into the component
+    wasm_path: Path  # the built component (``out`` if given, else the cache entry)
+    size: int  # bytes
+    seconds: float  # wall time of this build_component call
+    cached: bool  # True when componentize was skipped (cache hit)
+    inputs: str  # sha256 of the build inputs, stamped into the component
 
 
 def _display(path: Path) -> str:
@@ -79,7 +79,7 @@ def _esbuild_error(stderr: str, cwd: Path) -> str:
             count += 1
             if msg is None:
                 msg = ln.split("[ERROR]", 1)[1].strip()
-                for nxt in lines[i + 1:i + 4]:
+                for nxt in lines[i + 1 : i + 4]:
                     m = re.match(r"^\s*(.+?):(\d+):(\d+):\s*$", nxt)
                     if m:
                         loc = f"{_display(cwd / m.group(1))}:{m.group(2)}:{m.group(3)}"
@@ -142,7 +142,7 @@ def _componentize_error(output: str, entry: Path, bundle_js: Path) -> str:
     detail, where = None, None
     for i, ln in enumerate(lines):
         if "Exception while evaluating" in ln or "Error while evaluating" in ln:
-            rest = lines[i + 1:i + 12]
+            rest = lines[i + 1 : i + 12]
             for r in rest:
                 m = pos_re.search(r)
                 if m and where is None:
@@ -154,7 +154,9 @@ def _componentize_error(output: str, entry: Path, bundle_js: Path) -> str:
     if detail is None:
         for ln in lines:
             t = ln.strip()
-            if re.match(r"^(\w*Error|ComponentError)\b", t) and not t.startswith("Error: Failed to initialize component"):
+            if re.match(r"^(\w*Error|ComponentError)\b", t) and not t.startswith(
+                "Error: Failed to initialize component"
+            ):
                 detail = t
                 break
         else:
@@ -168,7 +170,7 @@ def _componentize_error(output: str, entry: Path, bundle_js: Path) -> str:
     return f"{loc}: {detail}"
 
 
-def _wit_digest(h: "hashlib._Hash", wit: Path) -> None:
+def _wit_digest(h: hashlib._Hash, wit: Path) -> None:
     files = sorted(p for p in wit.rglob("*.wit") if p.is_file())
     if not files:
         raise BuildError(f"no .wit files under {wit}")
@@ -188,8 +190,9 @@ SDK_ALIASES = ("@skill-engine/sdk", "@kubiya/skill-engine-sdk")
 _PATH_COMMENT = re.compile(rb"^([ \t]*)// [^\n]*\.(?:[cm]?[jt]sx?|json)$", re.M)
 
 
-def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path, *, fmt: str = "esm", adapt: bool = True,
-           minify: bool = False) -> Path:
+def bundle(
+    entry: Path, esbuild_cmd: list[str], outdir: Path, *, fmt: str = "esm", adapt: bool = True, minify: bool = False
+) -> Path:
     """esbuild ``entry`` into ``outdir/<stem>.js`` (one module, plus a .map beside it).
 
     With ``adapt`` (every skill build) the bundle's entry is ``js/entry.js``, which imports
@@ -199,14 +202,26 @@ def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path, *, fmt: str = "esm
     """
     out = outdir / f"{entry.stem}.js"
     if adapt:
-        target = [str(ENTRY_JS), f"--alias:__skill_user__={entry}",
-                  *[f"--alias:{name}={SDK_JS}" for name in SDK_ALIASES]]
+        target = [
+            str(ENTRY_JS),
+            f"--alias:__skill_user__={entry}",
+            *[f"--alias:{name}={SDK_JS}" for name in SDK_ALIASES],
+        ]
     else:
         target = [entry.name]
     cmd = [
-        *esbuild_cmd, *target, "--bundle", f"--format={fmt}", "--platform=neutral",
-        "--main-fields=module,main", "--charset=utf8", "--color=false", "--log-level=error",
-        "--legal-comments=none", "--sourcemap=external", f"--outfile={out}",
+        *esbuild_cmd,
+        *target,
+        "--bundle",
+        f"--format={fmt}",
+        "--platform=neutral",
+        "--main-fields=module,main",
+        "--charset=utf8",
+        "--color=false",
+        "--log-level=error",
+        "--legal-comments=none",
+        "--sourcemap=external",
+        f"--outfile={out}",
         *[f"--external:{e}" for e in EXTERNALS],
         *(["--minify-whitespace"] if minify else []),
     ]
@@ -223,9 +238,16 @@ def bundle(entry: Path, esbuild_cmd: list[str], outdir: Path, *, fmt: str = "esm
     return out
 
 
-def build_component(home: Home, entry: Path, out: Path | None = None, progress: Progress = None,
-                    wit: Path | None = None, adapt: bool = True, cancel: threading.Event | None = None,
-                    nice: int = 0) -> BuildResult:
+def build_component(
+    home: Home,
+    entry: Path,
+    out: Path | None = None,
+    progress: Progress = None,
+    wit: Path | None = None,
+    adapt: bool = True,
+    cancel: threading.Event | None = None,
+    nice: int = 0,
+) -> BuildResult:
     """Build the JS skill whose entry module is ``entry`` into a component of the ``skill``
     world in ``wit`` (default: the project's ``wit/``). ``adapt=False`` builds ``entry`` as
     is (it must export the world's functions itself); only the dev host does that.
@@ -258,10 +280,17 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
                 progress(f"componentizing {_display(entry)} ({len(code) / 1024:.1f} KB bundle)")
             tmp_out = Path(td) / "out.wasm"
             cmd = [
-                str(tc.node), str(tc.componentize_js), str(bundle_js),
-                "--wit", str(wit), "--world-name", WORLD_NAME,
-                "--disable", *DISABLED_FEATURES,
-                "--out", str(tmp_out),
+                str(tc.node),
+                str(tc.componentize_js),
+                str(bundle_js),
+                "--wit",
+                str(wit),
+                "--world-name",
+                WORLD_NAME,
+                "--disable",
+                *DISABLED_FEATURES,
+                "--out",
+                str(tmp_out),
             ]
             r = _run_componentize(cmd, Path(td), cancel, nice, entry)
             if r.returncode != 0 or not tmp_out.is_file() or tmp_out.stat().st_size == 0:
@@ -285,13 +314,21 @@ def build_component(home: Home, entry: Path, out: Path | None = None, progress: 
     )
 
 
-def _run_componentize(cmd: list[str], cwd: Path, cancel: threading.Event | None, nice: int,
-                      entry: Path) -> subprocess.CompletedProcess:
+def _run_componentize(
+    cmd: list[str], cwd: Path, cancel: threading.Event | None, nice: int, entry: Path
+) -> subprocess.CompletedProcess:
     preexec = (lambda: os.nice(nice)) if nice and hasattr(os, "nice") else None
     # componentize-js makes its working folder under TMPDIR: keep it inside ours, so a
     # cancelled build leaves nothing behind
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=preexec, env={**os.environ, "TMPDIR": str(cwd)})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=preexec,
+        env={**os.environ, "TMPDIR": str(cwd)},
+    )
     deadline = time.monotonic() + COMPONENTIZE_TIMEOUT_S
     while True:
         try:
@@ -304,8 +341,9 @@ def _run_componentize(cmd: list[str], cwd: Path, cancel: threading.Event | None,
                 proc.communicate()
                 if stop:
                     raise BuildError(f"{_display(entry)}: build cancelled") from None
-                raise BuildError(f"{_display(entry)}: componentize-js timed out after "
-                                 f"{COMPONENTIZE_TIMEOUT_S}s") from None
+                raise BuildError(
+                    f"{_display(entry)}: componentize-js timed out after {COMPONENTIZE_TIMEOUT_S}s"
+                ) from None
 
 
 DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "index.js", "index.ts")
@@ -325,8 +363,14 @@ def folder_plan(folder: Path) -> tuple[str, Path, Path]:
     return name, entry, folder / (manifest.component or f"dist/{name}.wasm")
 
 
-def build_folder(home: Home, folder: Path, progress: Progress = None, out: Path | None = None,
-                 cancel: threading.Event | None = None, nice: int = 0) -> tuple[str, BuildResult]:
+def build_folder(
+    home: Home,
+    folder: Path,
+    progress: Progress = None,
+    out: Path | None = None,
+    cancel: threading.Event | None = None,
+    nice: int = 0,
+) -> tuple[str, BuildResult]:
     """Build a skill folder into its component path, or ``out`` (a cache hit when nothing changed)."""
     name, entry, default_out = folder_plan(Path(folder))
     return name, build_component(home, entry, out or default_out, progress=progress, cancel=cancel, nice=nice)

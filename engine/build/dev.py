@@ -23,12 +23,21 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from engine.build.componentize import JS_DIR, BuildError, _display, bundle, build_component, build_folder, \
-    folder_plan, map_position
+from engine.build.componentize import (
+    JS_DIR,
+    BuildError,
+    _display,
+    build_component,
+    build_folder,
+    bundle,
+    folder_plan,
+    map_position,
+)
 from engine.build.toolchain import ToolchainError, ensure_toolchain
 from engine.errors import SkillError, UsageError
 from engine.toolargs import ToolArgs
@@ -41,10 +50,11 @@ IGNORED_DIRS = {"node_modules", "dist", ".git", "__pycache__", ".cache"}
 
 # ---- events (one per line of `skill dev`) -------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Reloaded:
     seq: int
-    ms: float                   # save handled → new version live (bundle + check)
+    ms: float  # save handled → new version live (bundle + check)
     tools: tuple[str, ...]
     bundle_bytes: int
 
@@ -53,8 +63,8 @@ class Reloaded:
 class ReloadFailed:
     seq: int
     ms: float
-    error: str                  # one line, file:line when known
-    serving: bool = False       # True when an earlier version keeps answering
+    error: str  # one line, file:line when known
+    serving: bool = False  # True when an earlier version keeps answering
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,7 @@ class DevRunResult:
     stdout: str = ""
     stderr: str = ""
     ms: float = 0.0
-    seq: int = 0                # the reload whose version answered
+    seq: int = 0  # the reload whose version answered
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ class ReleaseStarted:
 class ReleaseInstalled:
     seq: int
     seconds: float
-    status: str                 # "installed", "replaced", "unchanged", ...
+    status: str  # "installed", "replaced", "unchanged", ...
     cached: bool
     size: int
 
@@ -104,6 +114,7 @@ def dev_host(engine: Any, progress: Callable[[str], None] | None = None):
     """The compiled dev host component (componentized and compiled once per cache)."""
     with _host_lock:
         if progress:
+
             def progress_(msg: str, _p=progress) -> None:
                 _p("building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg)
         else:
@@ -122,19 +133,28 @@ def _first_line(text: str) -> str:
 
 # ---- a session --------------------------------------------------------------------------------
 
+
 @dataclass
 class _Version:
     seq: int
     source: str
-    tools: dict[str, Any] = field(default_factory=dict)   # name -> engine.protocol.Tool
+    tools: dict[str, Any] = field(default_factory=dict)  # name -> engine.protocol.Tool
 
 
 class DevSession:
     """One skill folder in dev mode. Thread-safe: reload/run may be called from any thread."""
 
-    def __init__(self, engine: Any, folder: str | Path, instance: str = "default",
-                 on_event: OnDevEvent | None = None, release: bool = True, release_delay: float = 1.5,
-                 run_tool: str | None = None, run_args: dict[str, Any] | ToolArgs | None = None):
+    def __init__(
+        self,
+        engine: Any,
+        folder: str | Path,
+        instance: str = "default",
+        on_event: OnDevEvent | None = None,
+        release: bool = True,
+        release_delay: float = 1.5,
+        run_tool: str | None = None,
+        run_args: dict[str, Any] | ToolArgs | None = None,
+    ):
         from engine.instances import check_instance_name
 
         self.engine = engine
@@ -176,8 +196,7 @@ class DevSession:
         self.engine.home.tmp.mkdir(parents=True, exist_ok=True)
         self._tmp = Path(tempfile.mkdtemp(prefix="dev-", dir=self.engine.home.tmp))
         if self.release:
-            self._release_thread = threading.Thread(target=self._release_loop, name="skill-dev-release",
-                                                    daemon=True)
+            self._release_thread = threading.Thread(target=self._release_loop, name="skill-dev-release", daemon=True)
             self._release_thread.start()
         return self.reload()
 
@@ -191,7 +210,7 @@ class DevSession:
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
-    def __enter__(self) -> "DevSession":
+    def __enter__(self) -> DevSession:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -230,8 +249,9 @@ class DevSession:
             except SkillError as e:
                 raise BuildError(f"{_display(self.entry)}: get-tools: {e}") from None
         except BuildError as e:
-            event: Reloaded | ReloadFailed = ReloadFailed(seq, (time.perf_counter() - t0) * 1000, e.message,
-                                                          self._current is not None)
+            event: Reloaded | ReloadFailed = ReloadFailed(
+                seq, (time.perf_counter() - t0) * 1000, e.message, self._current is not None
+            )
             self.on_event(event)
             return event
         with self._lock:
@@ -256,8 +276,7 @@ class DevSession:
         # `new Function` puts two lines of its own before the body.
         m = re.search(r"> Function:(\d+):(\d+)", text)
         if m:
-            mapped = map_position(bundle_js.with_name(bundle_js.name + ".map"), int(m.group(1)) - 2,
-                                  int(m.group(2)))
+            mapped = map_position(bundle_js.with_name(bundle_js.name + ".map"), int(m.group(1)) - 2, int(m.group(2)))
             if mapped:
                 return f"{_display(mapped[0])}:{mapped[1]}:{mapped[2]}: {msg}"
         return f"{_display(self.entry)}: {msg}"
@@ -270,9 +289,16 @@ class DevSession:
         from engine.pipeline import sandbox_policy
 
         manifest = load_folder(self.folder)
-        return manifest, sandbox_policy(self.engine.instances, self.engine.resolve_secret, self.name,
-                                        self.instance, manifest.config, manifest.capabilities, timeout,
-                                        extra_env={SOURCE_VAR: source})
+        return manifest, sandbox_policy(
+            self.engine.instances,
+            self.engine.resolve_secret,
+            self.name,
+            self.instance,
+            manifest.config,
+            manifest.capabilities,
+            timeout,
+            extra_env={SOURCE_VAR: source},
+        )
 
     def _call(self, source: str, export: str):
         from engine.pipeline import masker
@@ -281,8 +307,13 @@ class DevSession:
         outcome = self.engine.runtime.call(self._host, policy, export)
         return outcome, masker(manifest.config, policy)
 
-    def run(self, tool: str, args: dict[str, Any] | ToolArgs | None = None, timeout: float | None = None,
-            on_line: Any = None) -> DevRunResult:
+    def run(
+        self,
+        tool: str,
+        args: dict[str, Any] | ToolArgs | None = None,
+        timeout: float | None = None,
+        on_line: Any = None,
+    ) -> DevRunResult:
         """Run a tool of the live version (in the instance's sandbox, through the dev host).
 
         `args` as typed on a command line (`ToolArgs`) take the live version's declared
@@ -301,8 +332,14 @@ class DevSession:
         args = given.given
         t = cur.tools.get(tool)
         if t is None:
-            res = DevRunResult(tool, args, False, "", f"{self.name} has no tool {tool!r}; its tools are: "
-                               f"{', '.join(cur.tools) or '(none)'}", seq=cur.seq)
+            res = DevRunResult(
+                tool,
+                args,
+                False,
+                "",
+                f"{self.name} has no tool {tool!r}; its tools are: {', '.join(cur.tools) or '(none)'}",
+                seq=cur.seq,
+            )
             self.on_event(res)
             return res
         try:
@@ -318,8 +355,9 @@ class DevSession:
         detail = _first_line(told.stderr)
         if detail and told.stopped == "trap":
             error = f"{detail} ({told.error})"
-        res = DevRunResult(tool, told.args, told.ok, told.output, error, told.data, told.stdout, told.stderr,
-                           told.duration_ms, cur.seq)
+        res = DevRunResult(
+            tool, told.args, told.ok, told.output, error, told.data, told.stdout, told.stderr, told.duration_ms, cur.seq
+        )
         self.on_event(res)
         return res
 
@@ -379,8 +417,12 @@ class DevSession:
             return False
         return p.suffix in WATCHED_SUFFIXES
 
-    def watch(self, stop: threading.Event | None = None, max_reloads: int | None = None,
-              on_watching: Callable[[], None] | None = None) -> None:
+    def watch(
+        self,
+        stop: threading.Event | None = None,
+        max_reloads: int | None = None,
+        on_watching: Callable[[], None] | None = None,
+    ) -> None:
         """Reload on every change until ``stop`` is set (or ``max_reloads`` reloads happened)."""
         import watchfiles
 
@@ -388,9 +430,16 @@ class DevSession:
         done = 0
         if on_watching:
             on_watching()
-        for _changes in watchfiles.watch(self.folder, watch_filter=self.watch_filter, stop_event=stop,
-                                         debounce=400, step=15, rust_timeout=200, yield_on_timeout=False,
-                                         raise_interrupt=True):
+        for _changes in watchfiles.watch(
+            self.folder,
+            watch_filter=self.watch_filter,
+            stop_event=stop,
+            debounce=400,
+            step=15,
+            rust_timeout=200,
+            yield_on_timeout=False,
+            raise_interrupt=True,
+        ):
             self.reload()
             done += 1
             if max_reloads is not None and done >= max_reloads:

@@ -67,8 +67,8 @@ def build_inputs(wasm: bytes) -> str | None:
             if section_id != _CUSTOM:
                 continue
             name_len, name_start = _read_leb(wasm, start)
-            if wasm[name_start:name_start + name_len] == SECTION.encode():
-                record = json.loads(wasm[name_start + name_len:pos])
+            if wasm[name_start : name_start + name_len] == SECTION.encode():
+                record = json.loads(wasm[name_start + name_len : pos])
                 return record["inputs"] if isinstance(record.get("inputs"), str) else None
     except (IndexError, ValueError, AttributeError):
         return None

@@ -32,23 +32,35 @@ def default_name(folder: Path) -> str:
     return folder.resolve().name.lower().replace("_", "-").replace(" ", "-")
 
 
-def init_project(folder: str | Path, template: str = "js", name: str | None = None,
-                 description: str | None = None, author: str | None = None, force: bool = False) -> list[Path]:
+def init_project(
+    folder: str | Path,
+    template: str = "js",
+    name: str | None = None,
+    description: str | None = None,
+    author: str | None = None,
+    force: bool = False,
+) -> list[Path]:
     """Create the project in ``folder`` (new or empty unless ``force``); returns the files written."""
     folder = Path(folder).expanduser()
     if template not in templates():
         raise UsageError(f"no template {template!r}; templates: {', '.join(templates())}")
-    name = check_name(name or default_name(folder), "--name" if name else f"skill name from folder {str(folder)!r} "
-                      "(pass --name)")
+    name = check_name(
+        name or default_name(folder), "--name" if name else f"skill name from folder {str(folder)!r} (pass --name)"
+    )
     if folder.exists() and not folder.is_dir():
         raise UsageError(f"{folder} exists and is not a folder")
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise UsageError(f"{folder} is not empty; choose a new folder or pass --force to add the files anyway")
     description = description or "Greets people and counts words (a starter skill)"
-    values = {"name": name, "description": description, "description_json": json.dumps(description),
-              "description_md": json.dumps(f"{description.rstrip('.')}. Use when an agent needs to greet someone "
-                                           "or count the words of a text."),
-              "author": json.dumps(author or os.environ.get("USER") or "you")}
+    values = {
+        "name": name,
+        "description": description,
+        "description_json": json.dumps(description),
+        "description_md": json.dumps(
+            f"{description.rstrip('.')}. Use when an agent needs to greet someone or count the words of a text."
+        ),
+        "author": json.dumps(author or os.environ.get("USER") or "you"),
+    }
     src = TEMPLATES_DIR / template
     written = []
     folder.mkdir(parents=True, exist_ok=True)

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from engine.errors import SkillError, UsageError
 
@@ -103,8 +104,9 @@ def load_cases(path: Path) -> list[Case]:
             raise UsageError(f"{where}: `args` and `expect` must be mappings")
         unknown = set(expect) - EXPECT_KEYS
         if unknown:
-            raise UsageError(f"{where}: unknown expectation(s) {', '.join(sorted(unknown))}; "
-                             f"use {', '.join(sorted(EXPECT_KEYS))}")
+            raise UsageError(
+                f"{where}: unknown expectation(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(EXPECT_KEYS))}"
+            )
         config = {**common, **(item.get("config") or {})}
         cases.append(Case(i, item["tool"], args, expect, config, str(item.get("name") or "")))
     return cases
@@ -115,8 +117,11 @@ def subset(expected: Any, actual: Any) -> bool:
     if isinstance(expected, dict):
         return isinstance(actual, dict) and all(k in actual and subset(v, actual[k]) for k, v in expected.items())
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and \
-            all(subset(e, a) for e, a in zip(expected, actual, strict=True))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(subset(e, a) for e, a in zip(expected, actual, strict=True))
+        )
     return expected == actual
 
 
@@ -125,8 +130,9 @@ def check(case: Case, ok: bool, output: str, error: str | None, data: Any) -> li
     problems = []
     wants_error = "error" in e or e.get("ok") is False
     if wants_error and ok:
-        problems.append(f"expected an error{' containing ' + repr(e['error']) if 'error' in e else ''}, "
-                        f"got output {output!r}")
+        problems.append(
+            f"expected an error{' containing ' + repr(e['error']) if 'error' in e else ''}, got output {output!r}"
+        )
     if not wants_error and not ok:
         problems.append(f"failed: {error}")
     if "error" in e and not ok and str(e["error"]) not in (error or ""):
@@ -141,8 +147,10 @@ def check(case: Case, ok: bool, output: str, error: str | None, data: Any) -> li
         if "data" in e and not subset(e["data"], data):
             import json
 
-            problems.append(f"data {json.dumps(data, ensure_ascii=False)} does not match "
-                            f"{json.dumps(e['data'], ensure_ascii=False)}")
+            problems.append(
+                f"data {json.dumps(data, ensure_ascii=False)} does not match "
+                f"{json.dumps(e['data'], ensure_ascii=False)}"
+            )
     return problems
 
 
@@ -150,12 +158,20 @@ def find_tests(folder: Path) -> Path:
     for n in TEST_FILES:
         if (folder / n).is_file():
             return folder / n
-    raise UsageError(f"{folder} has no tests.yaml; write one like\n"
-                     "- tool: greet\n  args: {name: Ada}\n  expect: {output: \"Hello, Ada!\"}")
+    raise UsageError(
+        f"{folder} has no tests.yaml; write one like\n"
+        '- tool: greet\n  args: {name: Ada}\n  expect: {output: "Hello, Ada!"}'
+    )
 
 
-def run_tests(engine: Any, folder: str | Path, tests: Path | None = None, progress: Callable[[str], None] | None = None,
-              on_result: Callable[[CaseResult], None] | None = None, only: str | None = None) -> TestReport:
+def run_tests(
+    engine: Any,
+    folder: str | Path,
+    tests: Path | None = None,
+    progress: Callable[[str], None] | None = None,
+    on_result: Callable[[CaseResult], None] | None = None,
+    only: str | None = None,
+) -> TestReport:
     """Build ``folder`` (cached) and run its test cases against the component in a throwaway home."""
     from engine.api import Engine
     from engine.build.componentize import build_folder

@@ -23,9 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from engine.errors import SkillError
 from engine.home import Home
@@ -42,12 +42,12 @@ class ToolchainError(SkillError):
 
 @dataclass(frozen=True)
 class Toolchain:
-    root: Path             # the installed folder (holds node_modules/)
-    node: Path             # the node executable
+    root: Path  # the installed folder (holds node_modules/)
+    node: Path  # the node executable
     componentize_js: Path  # componentize-js CLI script (run with node)
-    jco: Path              # jco CLI script (run with node)
-    esbuild: Path          # esbuild executable (native binary, or its JS shim)
-    lock_hash: str         # sha256(package-lock.json)[:12], also the folder name
+    jco: Path  # jco CLI script (run with node)
+    esbuild: Path  # esbuild executable (native binary, or its JS shim)
+    lock_hash: str  # sha256(package-lock.json)[:12], also the folder name
 
     def esbuild_cmd(self) -> list[str]:
         """argv prefix that runs esbuild (the JS shim needs node in front)."""
@@ -81,7 +81,9 @@ def _find_node() -> tuple[str, str]:
     """(node path, node version) or ToolchainError."""
     node = shutil.which("node")
     if not node:
-        raise ToolchainError(f"node was not found on PATH; install Node.js {MIN_NODE_MAJOR} or newer to build JS skills")
+        raise ToolchainError(
+            f"node was not found on PATH; install Node.js {MIN_NODE_MAJOR} or newer to build JS skills"
+        )
     node_v = _version(node)
     if not node_v:
         raise ToolchainError(f"{node} --version failed; install Node.js {MIN_NODE_MAJOR} or newer")
@@ -95,7 +97,9 @@ def _find_npm() -> tuple[str, str]:
     """(npm path, npm version) or ToolchainError."""
     npm = shutil.which("npm")
     if not npm:
-        raise ToolchainError("npm was not found on PATH; it ships with Node.js and is needed to install the build toolchain")
+        raise ToolchainError(
+            "npm was not found on PATH; it ships with Node.js and is needed to install the build toolchain"
+        )
     npm_v = _version(npm)
     if not npm_v:
         raise ToolchainError(f"{npm} --version failed")
@@ -122,7 +126,7 @@ def _npm_error_line(output: str) -> str:
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
     errs = [ln for ln in lines if ln.startswith("npm error") and "A complete log" not in ln]
     for ln in errs:
-        msg = ln[len("npm error"):].strip()
+        msg = ln[len("npm error") :].strip()
         if msg and not msg.startswith(("code ", "errno ", "syscall ")):
             return msg
     return (errs or lines or ["no output"])[-1]
@@ -164,23 +168,37 @@ def ensure_toolchain(home: Home, progress: Progress = None) -> Toolchain:
         try:
             r = subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-                cwd=tmp, env=env, capture_output=True, text=True, timeout=1800,
+                cwd=tmp,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=1800,
             )
         except subprocess.TimeoutExpired:
             raise ToolchainError("npm ci timed out after 30 minutes installing the build toolchain") from None
         if r.returncode != 0:
-            raise ToolchainError(f"npm ci failed installing the build toolchain: {_npm_error_line(r.stderr + r.stdout)}")
+            raise ToolchainError(
+                f"npm ci failed installing the build toolchain: {_npm_error_line(r.stderr + r.stdout)}"
+            )
         staged = _layout(tmp, node)
         missing = [p for p in (staged.componentize_js, staged.jco, staged.esbuild) if not p.is_file()]
         if missing:
             raise ToolchainError(f"npm ci finished but {missing[0]} is missing")
-        smoke = subprocess.run([node, str(staged.componentize_js), "--version"], cwd=tmp, env=env,
-                               capture_output=True, text=True, timeout=120)
+        smoke = subprocess.run(
+            [node, str(staged.componentize_js), "--version"],
+            cwd=tmp,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if smoke.returncode != 0:
             last = [ln for ln in smoke.stderr.splitlines() if ln.strip()] or ["no output"]
             raise ToolchainError(f"the installed componentize-js does not start: {last[-1].strip()[:300]}")
         os.chmod(tmp, 0o755)  # mkdtemp made it 0700
-        (tmp / _STAMP).write_text(json.dumps({"lock": h, "node": node_v, "seconds": round(time.perf_counter() - t0, 1)}))
+        (tmp / _STAMP).write_text(
+            json.dumps({"lock": h, "node": node_v, "seconds": round(time.perf_counter() - t0, 1)})
+        )
         try:
             os.rename(tmp, target)
         except OSError:
@@ -200,10 +218,15 @@ def toolchain_status(home: Home) -> dict:
     """What `skill doctor` shows about the JS build toolchain. Never raises."""
     path = home.toolchains / lock_hash()
     st: dict = {
-        "node": None, "node_path": shutil.which("node"),
-        "npm": None, "npm_path": shutil.which("npm"),
-        "ok": False, "error": None,
-        "installed": False, "path": str(path), "lock_hash": path.name,
+        "node": None,
+        "node_path": shutil.which("node"),
+        "npm": None,
+        "npm_path": shutil.which("npm"),
+        "ok": False,
+        "error": None,
+        "installed": False,
+        "path": str(path),
+        "lock_hash": path.name,
         "pinned": {},
     }
     if st["node_path"]:

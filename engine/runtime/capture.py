@@ -68,8 +68,9 @@ def remove_stale_captures(tmp_root: Path) -> None:
 
 
 class OutputCapture:
-    def __init__(self, tmp_root: Path, keep_bytes: int, limit_bytes: int,
-                 on_line: OnLine | None, on_limit: Callable[[], None]):
+    def __init__(
+        self, tmp_root: Path, keep_bytes: int, limit_bytes: int, on_line: OnLine | None, on_limit: Callable[[], None]
+    ):
         self._streams = {name: _Stream(path) for name, path in _files_of_this_thread(tmp_root).items()}
         self._keep = keep_bytes
         self._limit = limit_bytes
@@ -83,7 +84,7 @@ class OutputCapture:
         wasi.stdout_file = str(self._streams["stdout"].path)
         wasi.stderr_file = str(self._streams["stderr"].path)
 
-    def __enter__(self) -> "OutputCapture":
+    def __enter__(self) -> OutputCapture:
         _WATCHER.add(self)
         return self
 

@@ -18,8 +18,13 @@ from wasmtime import _ffi as ffi
 TICK_S = 0.01
 _CONTINUE = 0  # WASMTIME_UPDATE_DEADLINE_CONTINUE
 
-_Callback = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.POINTER(ffi.wasmtime_context_t), ctypes.c_void_p,
-                             ctypes.POINTER(ctypes.c_uint64), ctypes.POINTER(ffi.wasmtime_update_deadline_kind_t))
+_Callback = ctypes.CFUNCTYPE(
+    ctypes.c_size_t,
+    ctypes.POINTER(ffi.wasmtime_context_t),
+    ctypes.c_void_p,
+    ctypes.POINTER(ctypes.c_uint64),
+    ctypes.POINTER(ffi.wasmtime_update_deadline_kind_t),
+)
 _Finalizer = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 _NO_FINALIZER = _Finalizer(lambda _data: None)
 
@@ -33,7 +38,7 @@ class EpochTicker:
         self._cond = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def __enter__(self) -> "EpochTicker":
+    def __enter__(self) -> EpochTicker:
         with self._cond:
             self._active += 1
             if self._thread is None:
@@ -86,8 +91,13 @@ class Interrupt:
             self.reason = "timeout"
         return self.reason is not None
 
-    def _on_tick(self, _ctx: object, _data: object, delta: "ctypes._Pointer[ctypes.c_uint64]",
-                 kind: "ctypes._Pointer[ctypes.c_uint8]") -> int:
+    def _on_tick(
+        self,
+        _ctx: object,
+        _data: object,
+        delta: ctypes._Pointer[ctypes.c_uint64],
+        kind: ctypes._Pointer[ctypes.c_uint8],
+    ) -> int:
         if self.stopped():
             error = ffi.wasmtime_error_new(f"skill stopped: {self.reason}".encode())
             return ctypes.cast(error, ctypes.c_void_p).value or 0

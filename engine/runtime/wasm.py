@@ -41,6 +41,7 @@ ENGINE_CONFIG_TAG = "epoch1"
 _COMPONENT_LAYER = b"\x0d\x00\x01\x00"
 _CORE_MODULE = b"\x01\x00\x00\x00"
 
+
 @dataclass
 class _Process:
     """What every runtime of this process shares: the wasmtime Engine, the ticker that
@@ -87,7 +88,7 @@ def _wasmtime_version() -> str:
     site = Path(wasmtime.__file__).resolve().parent.parent
     for entry in os.scandir(site):
         if entry.name.startswith("wasmtime-") and entry.name.endswith(".dist-info"):
-            return entry.name[len("wasmtime-"):-len(".dist-info")]
+            return entry.name[len("wasmtime-") : -len(".dist-info")]
     return "unknown"
 
 
@@ -118,8 +119,7 @@ class WasmRuntime:
     def cache_path(self, sha256: str) -> Path:
         return self._compiled_dir / f"{sha256}-{self._cache_suffix}"
 
-    def compile(self, wasm: bytes, origin: str,
-                on_compile: Callable[[], None] | None = None) -> tuple[str, Component]:
+    def compile(self, wasm: bytes, origin: str, on_compile: Callable[[], None] | None = None) -> tuple[str, Component]:
         """Check that `wasm` is a skill component, compile it and store it in the cache.
 
         Returns (sha256, component). Raises ComponentError with one clear line.
@@ -129,8 +129,10 @@ class WasmRuntime:
         if wasm[:4] != b"\0asm":
             raise ComponentError(f"{origin} is not a WebAssembly file (it does not start with \\0asm)")
         if wasm[4:8] == _CORE_MODULE:
-            raise ComponentError(f"{origin} is a core WebAssembly module, not a component; build it with "
-                                 "componentize-js or wrap it with `wasm-tools component new`")
+            raise ComponentError(
+                f"{origin} is a core WebAssembly module, not a component; build it with "
+                "componentize-js or wrap it with `wasm-tools component new`"
+            )
         if wasm[4:8] != _COMPONENT_LAYER:
             raise ComponentError(f"{origin} is a WebAssembly binary of an unknown version/layer {wasm[4:8].hex()}")
         sha256 = hashlib.sha256(wasm).hexdigest()
@@ -168,11 +170,13 @@ class WasmRuntime:
             try:
                 wasm = wasm_path.read_bytes()
             except OSError as e:
-                raise StoreDamagedError(f"cannot read the installed component {wasm_path}: {e.strerror}; "
-                                     "reinstall the skill") from None
+                raise StoreDamagedError(
+                    f"cannot read the installed component {wasm_path}: {e.strerror}; reinstall the skill"
+                ) from None
             if hashlib.sha256(wasm).hexdigest() != sha256:
-                raise StoreDamagedError(f"the installed component {wasm_path} was modified after install; "
-                                     "reinstall the skill")
+                raise StoreDamagedError(
+                    f"the installed component {wasm_path} was modified after install; reinstall the skill"
+                )
             return self.compile(wasm, str(wasm_path))[1]
         with self._lock:
             self._components[sha256] = component
@@ -186,21 +190,33 @@ class WasmRuntime:
             item = exports.get(name)
             if item is None:
                 have = ", ".join(sorted(exports)) or "nothing"
-                raise ComponentError(f"{origin} does not implement the skill world: it does not export "
-                                     f"`{name}` (it exports: {have}); see wit/skill.wit")
+                raise ComponentError(
+                    f"{origin} does not implement the skill world: it does not export "
+                    f"`{name}` (it exports: {have}); see wit/skill.wit"
+                )
             ty = item.ty
-            ok = (isinstance(ty, FuncType) and len(ty.params) == n_params
-                  and all(isinstance(t, String) for _, t in ty.params) and isinstance(ty.result, String))
+            ok = (
+                isinstance(ty, FuncType)
+                and len(ty.params) == n_params
+                and all(isinstance(t, String) for _, t in ty.params)
+                and isinstance(ty.result, String)
+            )
             if not ok:
-                raise ComponentError(f"{origin}: export `{name}` has the wrong signature; the skill world "
-                                     f"wants {n_params} string parameter(s) and a string result")
+                raise ComponentError(
+                    f"{origin}: export `{name}` has the wrong signature; the skill world "
+                    f"wants {n_params} string parameter(s) and a string result"
+                )
         for name in ctype.imports(self.engine):
             if name.startswith("wasi:http/"):
-                raise ComponentError(f"{origin} imports `{name}` (outgoing HTTP); this engine grants no "
-                                     "network access: build it with `--disable http fetch-event`")
+                raise ComponentError(
+                    f"{origin} imports `{name}` (outgoing HTTP); this engine grants no "
+                    "network access: build it with `--disable http fetch-event`"
+                )
             if not (name.startswith("wasi:") or name in HOST_IMPORTS):
-                raise ComponentError(f"{origin} imports `{name}`, which the skill world does not provide "
-                                     f"(it provides WASI 0.2 and {', '.join(HOST_IMPORTS)})")
+                raise ComponentError(
+                    f"{origin} imports `{name}`, which the skill world does not provide "
+                    f"(it provides WASI 0.2 and {', '.join(HOST_IMPORTS)})"
+                )
 
     def _get_linker(self) -> Linker:
         with self._lock:
@@ -215,18 +231,33 @@ class WasmRuntime:
 
     # ---- calling ------------------------------------------------------------------------
 
-    def call(self, component: Component, policy: SandboxPolicy, export: str, *args: str,
-             on_line: OnLine | None = None, cancel: threading.Event | None = None) -> CallOutcome:
+    def call(
+        self,
+        component: Component,
+        policy: SandboxPolicy,
+        export: str,
+        *args: str,
+        on_line: OnLine | None = None,
+        cancel: threading.Event | None = None,
+    ) -> CallOutcome:
         """Instantiate `component` in a fresh sandbox and call one export. Never raises for guest faults."""
         process = self._process
         linker = self._get_linker()
         interrupt = Interrupt(policy.timeout_s, cancel)
         started = time.perf_counter()
         if not process.slots.acquire(interrupt.stopped):
-            return CallOutcome(value=None, failure=f"{interrupt.reason} while waiting for a free sandbox "
-                                                   "(too many runs at once)", stopped=interrupt.reason)
-        capture = OutputCapture(self._tmp_dir, policy.keep_output_bytes, policy.output_limit_bytes,
-                                on_line, lambda: interrupt.stop("output-limit"))
+            return CallOutcome(
+                value=None,
+                failure=f"{interrupt.reason} while waiting for a free sandbox (too many runs at once)",
+                stopped=interrupt.reason,
+            )
+        capture = OutputCapture(
+            self._tmp_dir,
+            policy.keep_output_bytes,
+            policy.output_limit_bytes,
+            on_line,
+            lambda: interrupt.stop("output-limit"),
+        )
         value, failure, stopped = None, None, None
         with capture, process.ticker:
             store = Store(self.engine)
@@ -249,13 +280,19 @@ class WasmRuntime:
                 _call_context.config = {}
                 background().submit(_dropper(process, store, interrupt))
                 del store
-        return CallOutcome(value=value, stdout=capture.text("stdout"), stderr=capture.text("stderr"),
-                           failure=failure, stopped=stopped,
-                           duration_ms=(time.perf_counter() - started) * 1000)
+        return CallOutcome(
+            value=value,
+            stdout=capture.text("stdout"),
+            stderr=capture.text("stderr"),
+            failure=failure,
+            stopped=stopped,
+            duration_ms=(time.perf_counter() - started) * 1000,
+        )
 
     @staticmethod
-    def _instantiate_and_call(linker: Linker, store: Store, component: Component, export: str,
-                              args: tuple[str, ...]) -> str:
+    def _instantiate_and_call(
+        linker: Linker, store: Store, component: Component, export: str, args: tuple[str, ...]
+    ) -> str:
         """One call in `store`; the instance and function handles die with this frame."""
         instance = linker.instantiate(store, component)
         func = instance.get_func(store, export)
@@ -271,15 +308,17 @@ class WasmRuntime:
         if reason == "cancelled":
             return reason, "cancelled"
         if reason == "output-limit":
-            return reason, (f"stopped: the skill wrote more than {policy.output_limit_bytes >> 20} MiB "
-                            "to stdout/stderr")
+            return reason, (
+                f"stopped: the skill wrote more than {policy.output_limit_bytes >> 20} MiB to stdout/stderr"
+            )
         summary = summarize_error(e)
         if "matching implementation was not found" in summary or "unknown import" in summary:
             return "link", f"cannot link the skill: {summary}"
         if "unreachable" in summary or "out of bounds" in summary or "memory" in summary:
             return "memory" if "memory" in summary else "trap", (
                 f"the skill crashed ({summary}); if it allocates a lot, it may have hit its "
-                f"{policy.memory_mb} MiB memory limit")
+                f"{policy.memory_mb} MiB memory limit"
+            )
         return "trap", f"the skill crashed ({summary})"
 
 
@@ -290,7 +329,7 @@ def summarize_error(e: BaseException) -> str:
         if ln.startswith("wasm trap:"):
             return ln
     if "Caused by:" in lines:
-        rest = lines[lines.index("Caused by:") + 1:]
+        rest = lines[lines.index("Caused by:") + 1 :]
         if rest:
             return rest[-1].lstrip("0123456789: ")
     return lines[0] if lines else type(e).__name__

@@ -64,11 +64,23 @@ class SearchHit:
         return "tool" if self.tool else "skill"
 
     def to_json(self) -> dict[str, Any]:
-        return {"score": self.score, "ref": self.ref, "kind": self.kind, "skill": self.skill,
-                "instance": self.instance, "tool": self.tool, "description": self.description,
-                "excerpt": self.excerpt, "parameters": [p.to_json() for p in self.params],
-                "command": self.command, "values": self.values, "instances": list(self.instances),
-                "tags": list(self.tags), "dense": round(self.dense, 4), "keyword": round(self.keyword, 4)}
+        return {
+            "score": self.score,
+            "ref": self.ref,
+            "kind": self.kind,
+            "skill": self.skill,
+            "instance": self.instance,
+            "tool": self.tool,
+            "description": self.description,
+            "excerpt": self.excerpt,
+            "parameters": [p.to_json() for p in self.params],
+            "command": self.command,
+            "values": self.values,
+            "instances": list(self.instances),
+            "tags": list(self.tags),
+            "dense": round(self.dense, 4),
+            "keyword": round(self.keyword, 4),
+        }
 
 
 # ---- command lines and pre-filled values ----------------------------------------------------------
@@ -96,8 +108,9 @@ def _cli_value(value: Any) -> str:
     return str(value)
 
 
-def command_line(skill: str, instance: str, tool: str | None, params: tuple[Param, ...],
-                 values: dict[str, Any] | None = None) -> str:
+def command_line(
+    skill: str, instance: str, tool: str | None, params: tuple[Param, ...], values: dict[str, Any] | None = None
+) -> str:
     """`skill run skill@instance:tool --arg k=v ...` with every required parameter given.
 
     Values come from `values`, else the parameter's default, else its first allowed
@@ -124,10 +137,11 @@ def command_line(skill: str, instance: str, tool: str | None, params: tuple[Para
 
 # ---- the searcher ---------------------------------------------------------------------------------
 
+
 class Searcher:
     """One engine home's index plus the embedder; thread-safe; reused by `find_hits`."""
 
-    def __init__(self, engine: "Engine"):
+    def __init__(self, engine: Engine):
         from engine.search.embedder import get_embedder
         from engine.search.index import SearchIndex
 
@@ -146,7 +160,7 @@ class Searcher:
         except FileNotFoundError:
             return ()
 
-    def refresh(self, force: bool = False) -> "SyncReport | None":
+    def refresh(self, force: bool = False) -> SyncReport | None:
         """Sync the index with the installed skills if they changed since the last sync."""
         with self._lock:
             stamp = self._skills_stamp()
@@ -156,8 +170,15 @@ class Searcher:
             self._stamp = stamp
             return self.last_sync
 
-    def find(self, query: str, top: int = 5, skill: str | None = None, instance: str | None = None,
-             tag: str | None = None, mode: str = "fused") -> list[SearchHit]:
+    def find(
+        self,
+        query: str,
+        top: int = 5,
+        skill: str | None = None,
+        instance: str | None = None,
+        tag: str | None = None,
+        mode: str = "fused",
+    ) -> list[SearchHit]:
         if top < 1:
             raise UsageError(f"--top {top}: give a number of results of at least 1")
         self.refresh()
@@ -171,31 +192,62 @@ class Searcher:
 
         tag_l = tag.lower() if tag else None
 
-        def keep(d: "Document") -> bool:
-            return ((skill is None or d.skill == skill) and (tag_l is None or tag_l in d.tags)
-                    and (instance is None or instance in instances_of(d.skill)))
+        def keep(d: Document) -> bool:
+            return (
+                (skill is None or d.skill == skill)
+                and (tag_l is None or tag_l in d.tags)
+                and (instance is None or instance in instances_of(d.skill))
+            )
 
         with self._lock:
-            ranked = self.index.rank(query, top=top, mode=mode,
-                                     keep=keep if (skill or instance or tag) else None)
-        return [_hit(d=r.doc, score=r.score, query=query, instance=instance, insts=tuple(instances_of(r.doc.skill)),
-                     dense=r.dense, keyword=r.keyword) for r in ranked]
+            ranked = self.index.rank(query, top=top, mode=mode, keep=keep if (skill or instance or tag) else None)
+        return [
+            _hit(
+                d=r.doc,
+                score=r.score,
+                query=query,
+                instance=instance,
+                insts=tuple(instances_of(r.doc.skill)),
+                dense=r.dense,
+                keyword=r.keyword,
+            )
+            for r in ranked
+        ]
 
 
-def _hit(d: "Document", score: float, query: str, instance: str | None, insts: tuple[str, ...],
-         dense: float = 0.0, keyword: float = 0.0) -> SearchHit:
+def _hit(
+    d: Document,
+    score: float,
+    query: str,
+    instance: str | None,
+    insts: tuple[str, ...],
+    dense: float = 0.0,
+    keyword: float = 0.0,
+) -> SearchHit:
     inst = instance or ("default" if "default" in insts or not insts else insts[0])
     values = quoted_values(query, d.params) if d.tool else {}
-    return SearchHit(score=score, skill=d.skill, instance=inst, tool=d.tool, description=d.description,
-                     excerpt=d.excerpt, params=d.params, command=command_line(d.skill, inst, d.tool, d.params, values),
-                     values=values, instances=insts, tags=d.tags, dense=dense, keyword=keyword)
+    return SearchHit(
+        score=score,
+        skill=d.skill,
+        instance=inst,
+        tool=d.tool,
+        description=d.description,
+        excerpt=d.excerpt,
+        params=d.params,
+        command=command_line(d.skill, inst, d.tool, d.params, values),
+        values=values,
+        instances=insts,
+        tags=d.tags,
+        dense=dense,
+        keyword=keyword,
+    )
 
 
 _searchers: dict[tuple[str, str], Searcher] = {}
 _searchers_lock = threading.Lock()
 
 
-def searcher(engine: "Engine") -> Searcher:
+def searcher(engine: Engine) -> Searcher:
     """The process-wide searcher of this engine's home (created, and the model loaded, on first use)."""
     from engine.search.embedder import load_config
 
@@ -207,21 +259,28 @@ def searcher(engine: "Engine") -> Searcher:
         return s
 
 
-def is_ready(engine: "Engine") -> bool:
+def is_ready(engine: Engine) -> bool:
     """Whether the model is loaded (a first search would not wait for it)."""
     from engine.search.embedder import is_loaded
 
     return is_loaded(engine.home)
 
 
-def find(engine: "Engine", query: str, top: int = 5, skill: str | None = None, instance: str | None = None,
-         tag: str | None = None, mode: str = "fused") -> list[SearchHit]:
+def find(
+    engine: Engine,
+    query: str,
+    top: int = 5,
+    skill: str | None = None,
+    instance: str | None = None,
+    tag: str | None = None,
+    mode: str = "fused",
+) -> list[SearchHit]:
     if skill is not None:
         engine.skill(skill)  # NotFoundError names the installed ones
     return searcher(engine).find(query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)
 
 
-def find_keywords(engine: "Engine", query: str, top: int = 5) -> list[SearchHit]:
+def find_keywords(engine: Engine, query: str, top: int = 5) -> list[SearchHit]:
     """Keyword matches (BM25 over the same documents) for while the model loads: no model, no index
     files. A match shares at least one word with the query; the order is BM25's and the score is 0
     (relevance needs the model)."""
@@ -232,5 +291,4 @@ def find_keywords(engine: "Engine", query: str, top: int = 5) -> list[SearchHit]
     kw = BM25([keyword_text(d) for d in docs]).scores(query)
     order = sorted((i for i in range(len(docs)) if kw[i] > 0), key=lambda i: -kw[i])[:top]
     instances = engine.instances
-    return [_hit(docs[i], 0.0, query, None, tuple(instances.names(docs[i].skill)), keyword=float(kw[i]))
-            for i in order]
+    return [_hit(docs[i], 0.0, query, None, tuple(instances.names(docs[i].skill)), keyword=float(kw[i])) for i in order]

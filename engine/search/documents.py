@@ -47,7 +47,7 @@ def _frontmatter_split(md: str) -> str:
     if md.startswith("---"):
         end = md.find("\n---", 3)
         if end != -1:
-            return md[end + 4:].lstrip("\n")
+            return md[end + 4 :].lstrip("\n")
     return md
 
 
@@ -113,7 +113,7 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def tags_of(skill: "InstalledSkill") -> tuple[str, ...]:
+def tags_of(skill: InstalledSkill) -> tuple[str, ...]:
     raw: Any = []
     for key in ("tags", "keywords"):
         v = (skill.metadata or {}).get(key)
@@ -133,33 +133,58 @@ def _digest(*parts: str) -> str:
 
 def _excerpt(text: str) -> str:
     text = text.strip()
-    return text if len(text) <= EXCERPT_CHARS else text[:EXCERPT_CHARS - 1].rstrip() + "…"
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
 
-def tool_document(skill: "InstalledSkill", tool: Tool, section: str, tags: tuple[str, ...]) -> Document:
+def tool_document(skill: InstalledSkill, tool: Tool, section: str, tags: tuple[str, ...]) -> Document:
     params = "; ".join(_param_text(p) for p in tool.params)
-    text = ". ".join(x for x in (
-        f"{_words(tool.name)}: {tool.description}".strip(" :"),
-        f"Parameters: {params}" if params else "",
-        f"Skill {skill.name}: {skill.description}".strip(" :"),
-        f"Tags: {', '.join(tags)}" if tags else "",
-        _clean(section),
-    ) if x)
-    return Document(id=f"{skill.name}:{tool.name}", skill=skill.name, tool=tool.name, text=text,
-                    description=tool.description, excerpt=_excerpt(section), params=tool.params, tags=tags,
-                    hash=_digest(text))
+    text = ". ".join(
+        x
+        for x in (
+            f"{_words(tool.name)}: {tool.description}".strip(" :"),
+            f"Parameters: {params}" if params else "",
+            f"Skill {skill.name}: {skill.description}".strip(" :"),
+            f"Tags: {', '.join(tags)}" if tags else "",
+            _clean(section),
+        )
+        if x
+    )
+    return Document(
+        id=f"{skill.name}:{tool.name}",
+        skill=skill.name,
+        tool=tool.name,
+        text=text,
+        description=tool.description,
+        excerpt=_excerpt(section),
+        params=tool.params,
+        tags=tags,
+        hash=_digest(text),
+    )
 
 
-def skill_document(skill: "InstalledSkill", rest: str, tags: tuple[str, ...]) -> Document:
+def skill_document(skill: InstalledSkill, rest: str, tags: tuple[str, ...]) -> Document:
     tools = ", ".join(_words(t.name) for t in skill.tools)
-    text = ". ".join(x for x in (
-        f"{_words(skill.name)}: {skill.description}".strip(" :"),
-        f"Tools: {tools}" if tools else "",
-        f"Tags: {', '.join(tags)}" if tags else "",
-        _clean(rest),
-    ) if x)
-    return Document(id=skill.name, skill=skill.name, tool=None, text=text, description=skill.description,
-                    excerpt=_excerpt(rest), params=(), tags=tags, hash=_digest(text))
+    text = ". ".join(
+        x
+        for x in (
+            f"{_words(skill.name)}: {skill.description}".strip(" :"),
+            f"Tools: {tools}" if tools else "",
+            f"Tags: {', '.join(tags)}" if tags else "",
+            _clean(rest),
+        )
+        if x
+    )
+    return Document(
+        id=skill.name,
+        skill=skill.name,
+        tool=None,
+        text=text,
+        description=skill.description,
+        excerpt=_excerpt(rest),
+        params=(),
+        tags=tags,
+        hash=_digest(text),
+    )
 
 
 def keyword_text(doc: Document) -> str:
@@ -169,7 +194,7 @@ def keyword_text(doc: Document) -> str:
     return " ".join([_words(doc.tool), doc.description] * 2 + [doc.text])
 
 
-def documents_for(skill: "InstalledSkill") -> list[Document]:
+def documents_for(skill: InstalledSkill) -> list[Document]:
     sections, rest = split_skill_md(skill.skill_md, [t.name for t in skill.tools])
     tags = tags_of(skill)
     docs = [tool_document(skill, t, sections.get(t.name, ""), tags) for t in skill.tools]
@@ -177,5 +202,5 @@ def documents_for(skill: "InstalledSkill") -> list[Document]:
     return docs
 
 
-def documents(skills: list["InstalledSkill"]) -> list[Document]:
+def documents(skills: list[InstalledSkill]) -> list[Document]:
     return [d for s in skills for d in documents_for(s)]

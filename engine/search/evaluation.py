@@ -31,11 +31,13 @@ class Scores:
     misses: tuple[tuple[str, str, str], ...]  # (query, expected, what came first) for rank > 3
 
     def line(self) -> str:
-        return (f"{self.mode:<8} recall@1 {self.recall_at_1:.3f}  recall@3 {self.recall_at_3:.3f}  "
-                f"MRR {self.mrr:.3f}  ({self.queries} queries)")
+        return (
+            f"{self.mode:<8} recall@1 {self.recall_at_1:.3f}  recall@3 {self.recall_at_3:.3f}  "
+            f"MRR {self.mrr:.3f}  ({self.queries} queries)"
+        )
 
 
-def evaluate(index: "SearchIndex", queries: list[tuple[str, str]], mode: str, depth: int = 10) -> Scores:
+def evaluate(index: SearchIndex, queries: list[tuple[str, str]], mode: str, depth: int = 10) -> Scores:
     r1 = r3 = 0
     rr = 0.0
     misses = []
@@ -53,13 +55,14 @@ def evaluate(index: "SearchIndex", queries: list[tuple[str, str]], mode: str, de
     return Scores(mode, n, r1 / n, r3 / n, rr / n, tuple(misses))
 
 
-def evaluate_all(index: "SearchIndex", queries: list[tuple[str, str]]) -> dict[str, Scores]:
+def evaluate_all(index: SearchIndex, queries: list[tuple[str, str]]) -> dict[str, Scores]:
     return {mode: evaluate(index, queries, mode) for mode in ("dense", "keyword", "fused")}
 
 
 @dataclass(frozen=True)
 class NoMatch:
     """The "no tool matches" decision; its positives are the nonsense queries."""
+
     precision: float  # of the queries answered "no tool matches", the share that were nonsense
     recall: float  # of the nonsense queries, the share answered "no tool matches"
     unanswered: tuple[str, ...]  # real requests answered "no tool matches"
@@ -69,13 +72,12 @@ class NoMatch:
         return f"no-match decision: precision {self.precision:.3f}  recall {self.recall:.3f}"
 
 
-def no_match(index: "SearchIndex", queries: list[tuple[str, str]], nonsense: list[str]) -> NoMatch:
+def no_match(index: SearchIndex, queries: list[tuple[str, str]], nonsense: list[str]) -> NoMatch:
     unanswered = tuple(q for q, _ in queries if not index.rank(q, top=1))
     answered = tuple(q for q in nonsense if index.rank(q, top=1))
     caught = len(nonsense) - len(answered)
     said = caught + len(unanswered)
-    return NoMatch(caught / said if said else 1.0, caught / len(nonsense) if nonsense else 1.0,
-                   unanswered, answered)
+    return NoMatch(caught / said if said else 1.0, caught / len(nonsense) if nonsense else 1.0, unanswered, answered)
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ class Calibration:
         return f"MATCH_MIN {self.match_min:.3f}  NOISE {self.noise:.3f}  STRONG {self.strong:.3f}"
 
 
-def calibrate(index: "SearchIndex", queries: list[tuple[str, str]], nonsense: list[str]) -> Calibration:
+def calibrate(index: SearchIndex, queries: list[tuple[str, str]], nonsense: list[str]) -> Calibration:
     """The constants as this evaluation set would choose them.
 
     MATCH_MIN: the threshold on the best document's strength that answers the most queries

@@ -20,9 +20,10 @@ import io
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -76,6 +77,7 @@ class Ranked:
 @dataclass(frozen=True)
 class Signals:
     """Per document, for one query: what ranking and the no-match decision are made of."""
+
     dense: np.ndarray  # cosine similarity
     keyword: np.ndarray  # BM25
     coverage: np.ndarray  # BM25 / the query's ceiling, 0..1
@@ -88,7 +90,7 @@ def relevance(strength: float) -> float:
 
 
 class SearchIndex:
-    def __init__(self, folder: Path, embedder: "Embedder"):
+    def __init__(self, folder: Path, embedder: Embedder):
         self.folder = folder
         self.embedder = embedder
         self.docs: list[Document] = []
@@ -120,8 +122,7 @@ class SearchIndex:
             rows = meta.get("docs", [])
             if matrix.ndim != 2 or matrix.shape[0] != len(rows):
                 return None
-            return ({r["hash"]: i for i, r in enumerate(rows)}, matrix.astype(np.float32, copy=False),
-                    meta["vectors"])
+            return ({r["hash"]: i for i, r in enumerate(rows)}, matrix.astype(np.float32, copy=False), meta["vectors"])
         return None
 
     def _write(self, docs: list[Document], matrix: np.ndarray) -> None:
@@ -129,8 +130,13 @@ class SearchIndex:
         np.save(buf, matrix, allow_pickle=False)
         name = f"vectors-{int(time.time())}-{os.urandom(4).hex()}.npy"
         atomic_write_bytes(self.folder / name, buf.getvalue())
-        meta = {"format": META_FORMAT, "model": self.embedder.model_id, "dim": int(matrix.shape[1]) if matrix.size else 0,
-                "vectors": name, "docs": [{"id": d.id, "hash": d.hash} for d in docs]}
+        meta = {
+            "format": META_FORMAT,
+            "model": self.embedder.model_id,
+            "dim": int(matrix.shape[1]) if matrix.size else 0,
+            "vectors": name,
+            "docs": [{"id": d.id, "hash": d.hash} for d in docs],
+        }
         atomic_write_text(self.meta_path, json.dumps(meta, separators=(",", ":")))
         self._drop_stale(name)
 
@@ -142,7 +148,7 @@ class SearchIndex:
 
     # ---- sync --------------------------------------------------------------------------------
 
-    def sync(self, skills: list["InstalledSkill"]) -> SyncReport:
+    def sync(self, skills: list[InstalledSkill]) -> SyncReport:
         """Bring the index in line with `skills`: embed new/changed documents only."""
         return self.sync_documents(documents(skills))
 
@@ -161,8 +167,13 @@ class SearchIndex:
                 matrix[i] = fresh[new_rows[d.hash]] if d.hash in new_rows else old[by_hash[d.hash]]
             kept_hashes = {d.hash for d in docs}
             removed = sum(1 for h in by_hash if h not in kept_hashes)
-            unchanged = (not rebuilt and not todo and removed == 0 and len(by_hash) == len(docs)
-                         and all(by_hash[d.hash] == i for i, d in enumerate(docs)))
+            unchanged = (
+                not rebuilt
+                and not todo
+                and removed == 0
+                and len(by_hash) == len(docs)
+                and all(by_hash[d.hash] == i for i, d in enumerate(docs))
+            )
             if not unchanged:
                 self._write(docs, matrix)
             else:
@@ -171,8 +182,13 @@ class SearchIndex:
         self._bm25 = BM25([keyword_text(d) for d in docs])
         self._penalty = np.array([SKILL_DOC_PENALTY if d.tool is None else 0.0 for d in docs], np.float32)
         self._loaded = True
-        return SyncReport(total=len(docs), embedded=len(todo), removed=removed, rebuilt=rebuilt and bool(docs),
-                          seconds=time.perf_counter() - t0)
+        return SyncReport(
+            total=len(docs),
+            embedded=len(todo),
+            removed=removed,
+            rebuilt=rebuilt and bool(docs),
+            seconds=time.perf_counter() - t0,
+        )
 
     # ---- ranking -----------------------------------------------------------------------------
 
@@ -185,8 +201,9 @@ class SearchIndex:
         coverage = kw / ceiling if ceiling > 0 else np.zeros(n, np.float32)
         return Signals(dense, kw, coverage, dense + KEYWORD_WEIGHT * coverage - self._penalty)
 
-    def rank(self, query: str, top: int = 10, mode: str = "fused",
-             keep: Callable[[Document], bool] | None = None) -> list[Ranked]:
+    def rank(
+        self, query: str, top: int = 10, mode: str = "fused", keep: Callable[[Document], bool] | None = None
+    ) -> list[Ranked]:
         """The `top` best matches for `query`, ordered by strength (fused), cosine or BM25.
 
         Empty (nothing matches) unless the strongest document allowed reaches MATCH_MIN; then every
@@ -207,15 +224,17 @@ class SearchIndex:
         found = np.flatnonzero(ok)
         key = {"fused": sig.strength, "dense": sig.dense, "keyword": sig.keyword}[mode]
         order = found[np.lexsort((-sig.strength[found], -key[found]))][:top]
-        return [Ranked(self.docs[i], relevance(float(sig.strength[i])), float(sig.dense[i]), float(sig.keyword[i]))
-                for i in order]
+        return [
+            Ranked(self.docs[i], relevance(float(sig.strength[i])), float(sig.dense[i]), float(sig.keyword[i]))
+            for i in order
+        ]
 
 
 _memo: dict[tuple[str, str], np.ndarray] = {}  # (model id, document hash) → vector, for this process
 _MEMO_LIMIT = 20_000
 
 
-def _embed_documents(embedder: "Embedder", todo: list[Document]) -> tuple[np.ndarray | None, dict[str, int]]:
+def _embed_documents(embedder: Embedder, todo: list[Document]) -> tuple[np.ndarray | None, dict[str, int]]:
     """Vectors of `todo` (one row per document, in order), reusing what this process embedded already
     (another home's index, an earlier sync): a document's hash covers its whole text."""
     if not todo:

@@ -20,9 +20,11 @@ from collections import Counter
 
 import numpy as np
 
-STOP = frozenset("""a an and are as at be by can do does for from has have how i if in into is it its me my of on
+STOP = frozenset(
+    """a an and are as at be by can do does for from has have how i if in into is it its me my of on
 or our so that the their them then there these this to too up us use used using want was we what when where which
-who will with you your please not should would could get give show""".split())
+who will with you your please not should would could get give show""".split()
+)
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")

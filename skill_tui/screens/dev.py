@@ -60,8 +60,9 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
 
     watching: reactive[bool] = reactive(False)
 
-    def __init__(self, folder: str = "", tool: str = "", args: str = "{}", autorun: bool = True,
-                 release: bool = True) -> None:
+    def __init__(
+        self, folder: str = "", tool: str = "", args: str = "{}", autorun: bool = True, release: bool = True
+    ) -> None:
         super().__init__()
         self.folder = folder
         self.release = release
@@ -186,9 +187,14 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         tool, args = self._run_target()
         autorun = self.query_one("#dev-autorun", Switch).value
         try:
-            self.session = DevSession(self.app.engine, folder, on_event=self._event_from_thread,
-                                      release=self.release, run_tool=tool if autorun else None,
-                                      run_args=args or {})
+            self.session = DevSession(
+                self.app.engine,
+                folder,
+                on_event=self._event_from_thread,
+                release=self.release,
+                run_tool=tool if autorun else None,
+                run_args=args or {},
+            )
         except SkillError as e:
             self._status(str(e), "error")
             self._log("error", f"✘ {e}")
@@ -229,7 +235,9 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
 
         if isinstance(event, dev.Reloaded):
             self.reloads += 1
-            self._log("ok", f"✔ reloaded in {format_ms(event.ms)}: {len(event.tools)} tool(s): {', '.join(event.tools)}")
+            self._log(
+                "ok", f"✔ reloaded in {format_ms(event.ms)}: {len(event.tools)} tool(s): {', '.join(event.tools)}"
+            )
         elif isinstance(event, dev.ReloadFailed):
             keeps = "the previous version keeps serving" if event.serving else "no working version yet"
             self._log("error", f"✘ build error: {event.error} ({keeps})")

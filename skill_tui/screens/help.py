@@ -32,9 +32,12 @@ class HelpScreen(ModalScreen[None]):
         for key, description, binding_id in self.bindings_shown:
             table.add_row(key, description, binding_id)
         note = Text.assemble(
-            "\nRemap any key in ", (self.keymap_path, "bold"), ":\n\n",
-            ("    [keys]\n    rerun = \"f6\"\n    cancel = \"ctrl+k\"\n", "dim"),
-            "\nEvery action is also in the command palette (ctrl+p).")
+            "\nRemap any key in ",
+            (self.keymap_path, "bold"),
+            ":\n\n",
+            ('    [keys]\n    rerun = "f6"\n    cancel = "ctrl+k"\n', "dim"),
+            "\nEvery action is also in the command palette (ctrl+p).",
+        )
         with VerticalScroll():
             yield Static(table)
             yield Static(note)

@@ -68,8 +68,14 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
             when = started(r.get("started_at", 0))
             mark = Text("✔", "green") if r.get("ok") else Text("✘", "red")
             summary = " ".join(str(r.get("output") if r.get("ok") else r.get("error")).split())[:60]
-            table.add_row(when, mark, f"{r['skill']}@{r['instance']}:{r['tool']}",
-                          milliseconds(r.get("duration_ms", 0)), summary, key=str(i))
+            table.add_row(
+                when,
+                mark,
+                f"{r['skill']}@{r['instance']}:{r['tool']}",
+                milliseconds(r.get("duration_ms", 0)),
+                summary,
+                key=str(i),
+            )
         self.sub_title = f"{len(rows)} run{'' if len(rows) == 1 else 's'} · enter: open in the run form"
         if not rows:
             self.query_one("#run-details", Static).update("no runs yet")
@@ -77,9 +83,12 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
     @on(DataTable.RowHighlighted)
     def _details(self, event: DataTable.RowHighlighted) -> None:
         r = self.rows[int(event.row_key.value)]
-        parts = [("args    ", json.dumps(r.get("args", {}), ensure_ascii=False)),
-                 ("output  " if r.get("ok") else "error   ", str(r.get("output") if r.get("ok") else r.get("error"))),
-                 ("stdout  ", r.get("stdout", "")), ("stderr  ", r.get("stderr", ""))]
+        parts = [
+            ("args    ", json.dumps(r.get("args", {}), ensure_ascii=False)),
+            ("output  " if r.get("ok") else "error   ", str(r.get("output") if r.get("ok") else r.get("error"))),
+            ("stdout  ", r.get("stdout", "")),
+            ("stderr  ", r.get("stderr", "")),
+        ]
         text = Text()
         for label, value in parts:
             if value:

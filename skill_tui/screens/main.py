@@ -20,9 +20,9 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
 from engine.api import parse_ref
+from engine.configuration import ConfigReport
 from engine.errors import SkillError
 from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
-from engine.configuration import ConfigReport
 from engine.store import InstalledSkill
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
@@ -134,15 +134,17 @@ class MainScreen(ShowsWorkerFailures, Screen):
         self.query_one(SkillsPane).show([self._row(s) for s in skills])
         if not skills:
             self.current = None
-            self.query_one(LogView).append("info", "no skills installed: press i to install one, "
-                                                   "or run `skill install PATH`")
+            self.query_one(LogView).append(
+                "info", "no skills installed: press i to install one, or run `skill install PATH`"
+            )
         elif self.current not in self.skills:
             self._select(skills[0].name)
         elif self.skills[self.current] != before:
             self._select(self.current, self.query_one(RunForm).tool and self.query_one(RunForm).tool.name)
         else:  # same skill: only the instances (and their readiness) may have changed
-            self.query_one(InstancesPane).show(self.current, statuses.get(self.current, []),
-                                               select=self._pending_instance)
+            self.query_one(InstancesPane).show(
+                self.current, statuses.get(self.current, []), select=self._pending_instance
+            )
             self._refresh_instances_in_form()
         self._pending_instance = None
 
@@ -240,8 +242,12 @@ class MainScreen(ShowsWorkerFailures, Screen):
         status = next((s for s in self._statuses.get(skill, []) if s.instance == instance), None)
         if status is not None and not status.ready:
             missing = ", ".join([*status.missing, *status.problems])
-            self.notify(f"{skill}@{instance} is not ready: {missing}", title="Configuration needed",
-                        severity="warning", timeout=8)
+            self.notify(
+                f"{skill}@{instance} is not ready: {missing}",
+                title="Configuration needed",
+                severity="warning",
+                timeout=8,
+            )
             self.app.configure(skill, instance)
             return
         self._last = (ref, args)
@@ -402,7 +408,8 @@ class MainScreen(ShowsWorkerFailures, Screen):
     @on(LogView.SearchChanged)
     def _search_state(self, event: LogView.SearchChanged) -> None:
         self.query_one("#log-panel").border_subtitle = (
-            f"{event.current}/{event.matches} matches" if event.matches else "no matches")
+            f"{event.current}/{event.matches} matches" if event.matches else "no matches"
+        )
 
     def key_escape(self) -> None:
         """Close the log search, or step out of the run form back to the tools list."""

@@ -46,8 +46,11 @@ def complete_path(text: str) -> tuple[str, list[str]]:
     folder = os.path.expanduser(head + sep) if sep else "."
     try:
         with os.scandir(folder) as entries:
-            names = sorted(e.name + ("/" if e.is_dir() else "") for e in entries
-                           if e.name.startswith(prefix) and (prefix.startswith(".") or not e.name.startswith(".")))
+            names = sorted(
+                e.name + ("/" if e.is_dir() else "")
+                for e in entries
+                if e.name.startswith(prefix) and (prefix.startswith(".") or not e.name.startswith("."))
+            )
     except OSError:
         return text, []
     if not names:
@@ -85,8 +88,17 @@ class TextPrompt(ModalScreen[Any]):
     DEFAULT_CSS = DIALOG_CSS.format(cls="TextPrompt")
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
 
-    def __init__(self, question: str, value: str = "", placeholder: str = "", *, verb: str = "accept",
-                 submit: Callable[[str], Any] | None = None, busy: str = "working…", paths: bool = False) -> None:
+    def __init__(
+        self,
+        question: str,
+        value: str = "",
+        placeholder: str = "",
+        *,
+        verb: str = "accept",
+        submit: Callable[[str], Any] | None = None,
+        busy: str = "working…",
+        paths: bool = False,
+    ) -> None:
         super().__init__()
         self.question, self.value, self.placeholder = question, value, placeholder
         self.verb, self.submit, self.busy, self.paths = verb, submit, busy, paths

@@ -78,8 +78,14 @@ class RunsScreen(ModalScreen[None]):
         table.clear()
         for run in self.runs:
             args = json.dumps(run.args, ensure_ascii=False)
-            table.add_row(f"#{run.number}" if run.number else "", run.ref, args if len(args) <= 40 else args[:39] + "…",
-                          elapsed_text(run.elapsed), "stopping…" if run.stopping else "", key=str(id(run)))
+            table.add_row(
+                f"#{run.number}" if run.number else "",
+                run.ref,
+                args if len(args) <= 40 else args[:39] + "…",
+                elapsed_text(run.elapsed),
+                "stopping…" if run.stopping else "",
+                key=str(id(run)),
+            )
         if self.runs:
             table.move_cursor(row=min(keep, len(self.runs) - 1))
         self.query_one("#runs-empty", Static).update("" if self.runs else "nothing is running")

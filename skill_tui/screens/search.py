@@ -183,8 +183,9 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
                 self._choose(0)
                 return
         if not query:
-            self._status("type what you want to do; results are ranked by meaning and keywords, "
-                         "scored 0..1 by relevance")
+            self._status(
+                "type what you want to do; results are ranked by meaning and keywords, scored 0..1 by relevance"
+            )
         else:
             self._status(f"{len(hits)} result{'s' if len(hits) != 1 else ''}" if hits else no_match(query))
 

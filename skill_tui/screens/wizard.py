@@ -41,8 +41,12 @@ class FieldRow(VerticalGroup):
         if f.type == "boolean":
             self.control: Input | Switch | Select = Switch(bool(current), animate=False)
         elif f.enum:
-            self.control = Select([(plain(v), v) for v in f.enum], allow_blank=True,
-                                  value=current if current in f.enum else Select.NULL, prompt=self._hint(entry))
+            self.control = Select(
+                [(plain(v), v) for v in f.enum],
+                allow_blank=True,
+                value=current if current in f.enum else Select.NULL,
+                prompt=self._hint(entry),
+            )
         else:
             value = "" if f.secret or current is None or entry.source == "default" else plain(current)
             self.control = Input(value, placeholder=self._hint(entry), password=f.secret)
@@ -63,8 +67,10 @@ class FieldRow(VerticalGroup):
         with HorizontalGroup():
             with VerticalGroup(classes="wz-label"):
                 yield Static(Text(f.name, style="bold"))
-                yield Static(f.type + (" · required" if f.required else "") + (" · secret" if f.secret else ""),
-                             classes="wz-type -required" if f.required else "wz-type")
+                yield Static(
+                    f.type + (" · required" if f.required else "") + (" · secret" if f.secret else ""),
+                    classes="wz-type -required" if f.required else "wz-type",
+                )
             with VerticalGroup(classes="wz-body"):
                 with HorizontalGroup():
                     yield self.control
@@ -133,8 +139,11 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     ConfigWizard #wz-hint { height: auto; padding: 0 2; color: $text-muted; }
     """
     # f3/f2, not ctrl+t: on the main screen ctrl+t stops a run, and one key means one thing
-    BINDINGS = [Binding("escape", "dismiss(False)", "Cancel"), Binding("f3", "test", "Test config"),
-                Binding("f2", "save", "Save")]
+    BINDINGS = [
+        Binding("escape", "dismiss(False)", "Cancel"),
+        Binding("f3", "test", "Test config"),
+        Binding("f2", "save", "Save"),
+    ]
     HINT = "enter: next field · f3: test with the skill · f2: save · esc: cancel"
 
     def __init__(self, skill: str, instance: str) -> None:

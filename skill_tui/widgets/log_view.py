@@ -382,8 +382,14 @@ class LogView(ScrollView, can_focus=True):
                 # Overlays: keep the line's own colour unless the class sets one.
                 full = self.get_component_rich_style(f"log-view--{part}")
                 if self.get_component_rich_style(f"log-view--{part}", partial=True).color is None:
-                    full = Style(bgcolor=full.bgcolor, bold=full.bold, italic=full.italic,
-                                 underline=full.underline, reverse=full.reverse, strike=full.strike)
+                    full = Style(
+                        bgcolor=full.bgcolor,
+                        bold=full.bold,
+                        italic=full.italic,
+                        underline=full.underline,
+                        reverse=full.reverse,
+                        strike=full.strike,
+                    )
                 styles[part] = full
             self._styles = styles
         return self._styles
@@ -414,12 +420,12 @@ class LogView(ScrollView, can_focus=True):
                     text.stylize(match_style, match.start(), match.end())
             if span is not None:
                 start, end = span
-                text.stylize(self.screen.get_component_rich_style("screen--selection"),
-                             start, len(display) if end == -1 else end)
+                text.stylize(
+                    self.screen.get_component_rich_style("screen--selection"), start, len(display) if end == -1 else end
+                )
             segments = list(text.render(self.app.console))
         elif prefix:
-            segments = [Segment(prefix, styles["prefix"]), Segment(" ", styles["base"]),
-                        Segment(line_text, kind_style)]
+            segments = [Segment(prefix, styles["prefix"]), Segment(" ", styles["base"]), Segment(line_text, kind_style)]
         else:
             segments = [Segment(line_text, kind_style)]
         strip = Strip(segments, cell_len(display))
@@ -593,9 +599,7 @@ class LogView(ScrollView, can_focus=True):
         self._pattern = pattern = re.compile(re.escape(term), re.IGNORECASE)
         search = pattern.search
         first = self._dropped
-        self._matches = [
-            first + y for y, line in enumerate(self._lines[self._start :]) if search(_display(line))
-        ]
+        self._matches = [first + y for y, line in enumerate(self._lines[self._start :]) if search(_display(line))]
         self._current = None
         self._cache.clear()
         self.refresh()

@@ -21,6 +21,7 @@ from typing import Any
 
 from textual import work
 from textual.widgets import Static
+
 from skill_tui.workers import ShowsWorkerFailures
 
 TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last MCP call
@@ -43,8 +44,9 @@ def describe(servers: list[dict[str, Any]], last: dict[str, Any] | None) -> str:
         text = "MCP: not running"
     if last is not None:
         mark = "✔" if last.get("ok") else "✘"
-        text += (f" · last call {_clock(last.get('started_at', 0))} {_ref(last)} {mark} "
-                 f"{last.get('duration_ms', 0):.0f} ms")
+        text += (
+            f" · last call {_clock(last.get('started_at', 0))} {_ref(last)} {mark} {last.get('duration_ms', 0):.0f} ms"
+        )
     return text
 
 

@@ -40,8 +40,11 @@ from skill_tui.values import plain
 DEFAULT_INSTANCE = "default"
 STACK_BELOW = 64  # columns: a narrower form puts each label above its control
 JSON_KINDS = ("array", "object", "json")
-_JSON_HINTS = {"array": 'JSON array, e.g. ["a", "b"]', "object": 'JSON object, e.g. {"key": "value"}',
-               "json": "any JSON value, e.g. 42, \"text\", [1, 2]"}
+_JSON_HINTS = {
+    "array": 'JSON array, e.g. ["a", "b"]',
+    "object": 'JSON object, e.g. {"key": "value"}',
+    "json": 'any JSON value, e.g. 42, "text", [1, 2]',
+}
 
 
 def _kind(param: Param) -> str:
@@ -73,7 +76,7 @@ def _as_text(param: Param, value: Any) -> str:
 def _short(message: str, *prefixes: str) -> str:
     for prefix in prefixes:
         if message.startswith(prefix):
-            return message[len(prefix):]
+            return message[len(prefix) :]
     return message
 
 
@@ -151,10 +154,14 @@ class ParamField(VerticalGroup):
         if self.kind == "enum":
             options = [(Text(plain(v)), i) for i, v in enumerate(p.enum)]
             index = next((i for i, v in enumerate(p.enum) if has_value and _same(v, value)), None)
-            prompt = (f"default: {_as_text(p, p.default)}" if p.default is not None
-                      else ("choose one" if p.required else "not set"))
-            return FormSelect(options, prompt=prompt, allow_blank=True,
-                          value=Select.NULL if index is None else index, compact=True)
+            prompt = (
+                f"default: {_as_text(p, p.default)}"
+                if p.default is not None
+                else ("choose one" if p.required else "not set")
+            )
+            return FormSelect(
+                options, prompt=prompt, allow_blank=True, value=Select.NULL if index is None else index, compact=True
+            )
         if self.kind == "boolean":
             return Switch(self._bool(value) if has_value else self._bool_default(), animate=False)
         text = _as_text(p, value) if has_value else ""
@@ -169,8 +176,9 @@ class ParamField(VerticalGroup):
             # Input cannot hold a line break (a re-run of a multi-line note): edit it as text.
             return TextArea(text, soft_wrap=True, compact=True)
         input_type = p.type if self.kind in ("integer", "number") else "text"
-        return Input(text, placeholder=placeholder, type=input_type, validators=[_EngineRule(p)],
-                     valid_empty=True, compact=True)
+        return Input(
+            text, placeholder=placeholder, type=input_type, validators=[_EngineRule(p)], valid_empty=True, compact=True
+        )
 
     def _on_off(self) -> str:
         return ("on" if self.control.value else "off") if isinstance(self.control, Switch) else ""
@@ -195,8 +203,11 @@ class ParamField(VerticalGroup):
             with VerticalGroup(classes="rf-label"):
                 yield Static(p.name, classes="rf-name", markup=False)
                 kind = p.type + (" (enum)" if p.enum else "")
-                yield Static(kind + (" · required" if p.required else ""), markup=False,
-                             classes="rf-type -required" if p.required else "rf-type")
+                yield Static(
+                    kind + (" · required" if p.required else ""),
+                    markup=False,
+                    classes="rf-type -required" if p.required else "rf-type",
+                )
             with VerticalGroup(classes="rf-body"):
                 if isinstance(self.control, Switch):  # a switch says what it is set to, not only its colour
                     with HorizontalGroup():
@@ -258,6 +269,7 @@ class ParamField(VerticalGroup):
         self.error_line.update(error or "")
         self.set_class(error is not None, "-invalid")
 
+
 def _same(a: Any, b: Any) -> bool:
     """Enum value `a` matches `b`; `1` matches a "1" default but never `True`."""
     if type(a) is type(b):
@@ -316,14 +328,14 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
     class Submitted(Message):
         """The user asked to run `ref` with `args` (already checked by the engine's rules)."""
 
-        def __init__(self, form: "RunForm", ref: str, args: dict[str, Any]):
+        def __init__(self, form: RunForm, ref: str, args: dict[str, Any]):
             super().__init__()
             self.form = form
             self.ref = ref
             self.args = args
 
         @property
-        def control(self) -> "RunForm":
+        def control(self) -> RunForm:
             return self.form
 
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None):
@@ -344,8 +356,14 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
 
     # ---- public API -----------------------------------------------------------------------
 
-    def load(self, skill: InstalledSkill, tool: str | None = None, instances: list[str] | None = None,
-             instance: str | None = None, values: dict[str, Any] | None = None) -> AwaitComplete:
+    def load(
+        self,
+        skill: InstalledSkill,
+        tool: str | None = None,
+        instances: list[str] | None = None,
+        instance: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> AwaitComplete:
         """Show `skill`'s tool `tool` (first tool when None or unknown) for `instance` (default "default").
 
         `values` pre-fills the fields (re-run, search results); unknown names are ignored.
@@ -472,10 +490,20 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
             yield Static(f"{skill.name} has no tools.", classes="rf-empty", markup=False)
             self._update_heading()
             return
-        self._tool_select = FormSelect([(Text(t.name), t.name) for t in skill.tools], allow_blank=False,
-                                   value=self._tool_name, compact=True, classes="rf-control rf-tool")
-        self._instance_select = FormSelect([(Text(i), i) for i in self._instances], allow_blank=False,
-                                       value=self._instance, compact=True, classes="rf-control rf-instance")
+        self._tool_select = FormSelect(
+            [(Text(t.name), t.name) for t in skill.tools],
+            allow_blank=False,
+            value=self._tool_name,
+            compact=True,
+            classes="rf-control rf-tool",
+        )
+        self._instance_select = FormSelect(
+            [(Text(i), i) for i in self._instances],
+            allow_blank=False,
+            value=self._instance,
+            compact=True,
+            classes="rf-control rf-instance",
+        )
         for label, select in (("tool", self._tool_select), ("instance", self._instance_select)):
             with HorizontalGroup(classes="rf-row rf-field -pick"):
                 with VerticalGroup(classes="rf-label"):

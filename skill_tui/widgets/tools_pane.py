@@ -107,9 +107,15 @@ class ToolsPane(Vertical):
         highlighted = options.highlighted
         with self.prevent(OptionList.OptionHighlighted):
             options.clear_options()
-            options.add_options([Option(Text.assemble((t.name, "bold"), *(("  ", (t.description, "dim"))
-                                                                          if not self._compact else ())), id=t.name)
-                                 for t in self._tools])
+            options.add_options(
+                [
+                    Option(
+                        Text.assemble((t.name, "bold"), *(("  ", (t.description, "dim")) if not self._compact else ())),
+                        id=t.name,
+                    )
+                    for t in self._tools
+                ]
+            )
             if self._tools:  # a list without a highlight would ignore enter
                 options.highlighted = highlighted if highlighted is not None and highlighted < len(self._tools) else 0
 

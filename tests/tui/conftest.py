@@ -21,13 +21,15 @@ def snap_compare(snap_compare, request):
             return True
         _, expected, actual, *_ = pickle.loads(node_to_report_path(request.node).read_bytes())
         want, got = svg_rows(expected or ""), svg_rows(actual)
-        for n in range(max(len(want), len(got))):
-            line = lambda rows: rows[n] if n < len(rows) else "<none>"  # noqa: E731
-            if line(want) != line(got):
-                print(f"row {n:>2} expected: {line(want)}\nrow {n:>2} actual:   {line(got)}")
+        want += ["<none>"] * (len(got) - len(want))
+        got += ["<none>"] * (len(want) - len(got))
+        for n, (w, g) in enumerate(zip(want, got, strict=True)):
+            if w != g:
+                print(f"row {n:>2} expected: {w}\nrow {n:>2} actual:   {g}")
         return False
 
     return compare
+
 
 @pytest.fixture
 def tui_engine(engine, example, tmp_path):
@@ -37,8 +39,9 @@ def tui_engine(engine, example, tmp_path):
         folder = tmp_path / mode
         folder.mkdir()
         (folder / f"{mode}.wasm").write_bytes(wat.component_bytes(mode, name=mode))
-        (folder / "skill.yaml").write_text(f"name: {mode}\nversion: 1.0.0\ndescription: {mode} test skill\n"
-                                           f"capabilities:\n  timeout_s: {timeout}\n")
+        (folder / "skill.yaml").write_text(
+            f"name: {mode}\nversion: 1.0.0\ndescription: {mode} test skill\ncapabilities:\n  timeout_s: {timeout}\n"
+        )
         engine.install(folder)
     return engine
 

@@ -7,10 +7,10 @@ import time
 import pytest
 
 from fixtures.env import set_config
+from fixtures.tui import SIZE, key_latency, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.run_form import RunForm
-from fixtures.tui import SIZE, key_latency, settle, until
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
 
@@ -168,8 +168,19 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for wanted in ("Install skill…", "Search tools", "Show history", "Dev mode", "Re-run last", "Stop run",
-                       "Runs in flight", "Theme", "New instance of spin", "Configure instance of spin", "Remove spin"):
+        for wanted in (
+            "Install skill…",
+            "Search tools",
+            "Show history",
+            "Dev mode",
+            "Re-run last",
+            "Stop run",
+            "Runs in flight",
+            "Theme",
+            "New instance of spin",
+            "Configure instance of spin",
+            "Remove spin",
+        ):
             assert wanted in titles
         assert sorted(app.available_themes) == ["dark", "high-contrast", "light"]  # the picker lists these only
         await pilot.press("f1")
@@ -185,8 +196,14 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
         await until(pilot, lambda: app.screen.rows)
         await pilot.press("enter")  # newest run → the run form, pre-filled
         form = app.main.query_one(RunForm)
-        await until(pilot, lambda: form.current_ref == "textkit@default:slugify" and form.field("text") is not None
-                    and form.field("text").value == "from history")
+        await until(
+            pilot,
+            lambda: (
+                form.current_ref == "textkit@default:slugify"
+                and form.field("text") is not None
+                and form.field("text").value == "from history"
+            ),
+        )
         assert form.values() == {"text": "from history"}
 
         await pilot.press("escape", "s")
@@ -204,7 +221,9 @@ async def test_palette_help_history_search_and_new_instance(tui_engine):
         await pilot.press("n")
         await until(pilot, lambda: isinstance(app.screen, TextPrompt))
         await pilot.press(*"work", "enter")
-        await until(pilot, lambda: [s.instance for s in tui_engine.instance_status(app.main.current)] == ["default", "work"])
+        await until(
+            pilot, lambda: [s.instance for s in tui_engine.instance_status(app.main.current)] == ["default", "work"]
+        )
 
 
 async def test_the_runs_view_lists_runs_in_flight_and_stops_any_of_them(tui_engine, tmp_path):
@@ -268,6 +287,7 @@ async def test_enter_on_a_skill_moves_to_its_tools_and_the_sidebar_widens_past_i
 async def test_a_bug_in_a_worker_is_shown_and_the_app_lives_on(tui_engine, monkeypatch):
     """A non-SkillError in a worker (here: reading the history) is shown as an internal error with
     its traceback in the log; the history screen's worker used to take the whole app down."""
+
     def broken(*args, **kwargs):
         raise RuntimeError("history file eaten by a grue")
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.authoring.edits import set_greet_return
-from fixtures.tui import SIZE, until
 
 from engine.build.dev import dev_host
 from engine.build.scaffold import init_project
+from fixtures.authoring.edits import set_greet_return
+from fixtures.tui import SIZE, until
 from skill_tui.app import SkillTui
 from skill_tui.screens import dev as dev_screen
 from skill_tui.screens.dev import DevScreen
@@ -105,11 +105,10 @@ CANARY = "canary-DevScreen-Zk93"
 
 async def test_dev_screen_never_shows_a_secret(engine, demo, monkeypatch):
     """The skill echoes its secret token in output, data, stdout and stderr; the screen shows it masked."""
+    from engine.schema import MASK
     from fixtures.authoring.edits import add_secret_echo
     from fixtures.config.skills import files_containing
     from fixtures.env import set_config
-
-    from engine.schema import MASK
 
     monkeypatch.setenv("SKILL_SECRETS", "vault")
     add_secret_echo(demo)

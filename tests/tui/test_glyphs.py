@@ -13,8 +13,11 @@ import pytest
 
 from fixtures.tui import settle
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration,
-              pytest.mark.skipif(not shutil.which("fc-list"), reason="fontconfig comes with librsvg2-bin (setup.sh)")]
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.integration,
+    pytest.mark.skipif(not shutil.which("fc-list"), reason="fontconfig comes with librsvg2-bin (setup.sh)"),
+]
 
 
 def covered(ch: str) -> bool:

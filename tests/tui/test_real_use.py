@@ -11,7 +11,10 @@ import pytest
 from fixtures import wat
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh"),
+]
 
 SKILLS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
 
@@ -145,14 +148,14 @@ def test_a_minute_of_mixed_use_keeps_memory_bounded(many_skills, terminal):
         terminal.keys("Escape")
         app.wait_idle(within=10)
 
-    terminal.keys("Enter")                                    # alpha's tools
-    terminal.keys("Enter")                                    # echo, into the form
+    terminal.keys("Enter")  # alpha's tools
+    terminal.keys("Enter")  # echo, into the form
     terminal.wait_for("^r Run")
     terminal.type("mixed use")
     terminal.keys("Enter")
     terminal.wait_for('"mixed use"')
-    escape()                                                  # back to the tools list
-    terminal.keys("S-Tab", "S-Tab", delay=0.2)                # instances, skills list
+    escape()  # back to the tools list
+    terminal.keys("S-Tab", "S-Tab", delay=0.2)  # instances, skills list
     app.wait_idle(within=10)
     first_round: float | None = None
     end = time.monotonic() + 60
@@ -160,22 +163,22 @@ def test_a_minute_of_mixed_use_keeps_memory_bounded(many_skills, terminal):
     while time.monotonic() < end:
         terminal.keys(*["Down"] * 8, *["Up"] * 8, delay=0.03)  # the skills list
         app.wait_idle(within=10)
-        terminal.keys("f5")                                   # run the last run again
-        terminal.keys("r")                                    # the runs view
+        terminal.keys("f5")  # run the last run again
+        terminal.keys("r")  # the runs view
         terminal.wait_for("Runs in flight")
         escape()
-        terminal.keys("f1")                                   # help
+        terminal.keys("f1")  # help
         terminal.wait_for("binding id")
         escape()
-        terminal.keys("s")                                    # search
+        terminal.keys("s")  # search
         terminal.wait_for("Search")
         terminal.type("url slug")
         app.wait_idle(within=10)
         escape()
-        terminal.keys("h")                                    # history
+        terminal.keys("h")  # history
         terminal.wait_for("History")
         escape()
-        terminal.keys("t")                                    # next theme
+        terminal.keys("t")  # next theme
         app.wait_idle(within=10)
         rounds += 1
         if first_round is None:

@@ -17,26 +17,42 @@ from skill_tui.widgets.run_form import ParamField, RunForm
 
 pytestmark = pytest.mark.anyio
 
-RESIZE = Tool("resize", "Resize an image to a given width; keeps the aspect ratio.", (
-    Param("path", "file", "Image file inside /data", required=True),
-    Param("width", "integer", "Target width in pixels", required=True),
-    Param("sharpen", "boolean", "Sharpen after resizing"),
-    Param("mode", "string", "Resampling filter", enum=("fast", "good", "best"), default="good"),
-    Param("ratio", "number", "Scale factor (instead of width)"),
-    Param("tags", "array", "Labels to add to the result"),
-))
+RESIZE = Tool(
+    "resize",
+    "Resize an image to a given width; keeps the aspect ratio.",
+    (
+        Param("path", "file", "Image file inside /data", required=True),
+        Param("width", "integer", "Target width in pixels", required=True),
+        Param("sharpen", "boolean", "Sharpen after resizing"),
+        Param("mode", "string", "Resampling filter", enum=("fast", "good", "best"), default="good"),
+        Param("ratio", "number", "Scale factor (instead of width)"),
+        Param("tags", "array", "Labels to add to the result"),
+    ),
+)
 PING = Tool("ping", "Answers pong.", ())
-ODD = Tool("odd", "", (
-    Param("blob", "weird-type", "An unknown type falls back to text"),
-    Param("shape", "object", "x " * 120),
-    Param("pick", "json", "", enum=([1, 2], {"a": 1}, 3)),
-))
+ODD = Tool(
+    "odd",
+    "",
+    (
+        Param("blob", "weird-type", "An unknown type falls back to text"),
+        Param("shape", "object", "x " * 120),
+        Param("pick", "json", "", enum=([1, 2], {"a": 1}, 3)),
+    ),
+)
 
 
 def make_skill(*tools: Tool) -> InstalledSkill:
-    return InstalledSkill(name="img", version="1.0.0", description="Images", tools=tools or (RESIZE, PING, ODD),
-                          component_sha256="0" * 64, component_size=1, package_dir=Path("/nonexistent"),
-                          source="/nonexistent", installed_at=0.0)
+    return InstalledSkill(
+        name="img",
+        version="1.0.0",
+        description="Images",
+        tools=tools or (RESIZE, PING, ODD),
+        component_sha256="0" * 64,
+        component_size=1,
+        package_dir=Path("/nonexistent"),
+        source="/nonexistent",
+        installed_at=0.0,
+    )
 
 
 class Host(App[None]):
@@ -163,8 +179,12 @@ async def test_enter_submits_typed_arguments_with_the_chosen_instance(anyio_back
         form.field("tags").focus()
         await pilot.press("enter")
         await pilot.pause()
-        assert app.submitted == [("img@work:resize", {"path": "c", "width": 64, "sharpen": True,
-                                                       "mode": "best", "ratio": 1.5, "tags": ["a"]})]
+        assert app.submitted == [
+            (
+                "img@work:resize",
+                {"path": "c", "width": 64, "sharpen": True, "mode": "best", "ratio": 1.5, "tags": ["a"]},
+            )
+        ]
         ref, args = app.submitted[0]
         assert type(args["width"]) is int and type(args["ratio"]) is float and args["sharpen"] is True
 
@@ -207,8 +227,7 @@ async def test_switching_tool_rebuilds_the_fields(anyio_backend) -> None:
 async def test_prefilled_values(anyio_backend) -> None:
     app = Host()
     async with app.run_test(size=(100, 40)) as pilot:
-        values = {"path": "cat.png", "width": 80, "sharpen": True, "mode": "fast", "tags": ["a", "b"],
-                  "not-a-param": 1}
+        values = {"path": "cat.png", "width": 80, "sharpen": True, "mode": "fast", "tags": ["a", "b"], "not-a-param": 1}
         form = await start(pilot, instance="work", values=values)
         form.focus_first_field()
         assert form.field("width").value == "80"
@@ -216,8 +235,9 @@ async def test_prefilled_values(anyio_backend) -> None:
         assert form.field("tags").value == '["a", "b"]'
         await pilot.press("ctrl+r")
         await pilot.pause()
-        assert app.submitted == [("img@work:resize", {"path": "cat.png", "width": 80, "sharpen": True,
-                                                       "mode": "fast", "tags": ["a", "b"]})]
+        assert app.submitted == [
+            ("img@work:resize", {"path": "cat.png", "width": 80, "sharpen": True, "mode": "fast", "tags": ["a", "b"]})
+        ]
         form = await start(pilot, values={"path": "p", "width": "eighty"})
         assert error_of(form, "width") == "expected an integer"  # bad pre-fill shows at once
         await pilot.press("ctrl+r")
@@ -286,8 +306,9 @@ async def test_odd_schemas_do_not_crash(anyio_backend) -> None:
 def test_snapshot(snap_compare) -> None:
     async def fill(pilot) -> None:
         form = pilot.app.query_one(RunForm)
-        skill = make_skill(Tool("resize", "Resize an image to a given width; keeps the aspect ratio.",
-                                RESIZE.params[:4]))
+        skill = make_skill(
+            Tool("resize", "Resize an image to a given width; keeps the aspect ratio.", RESIZE.params[:4])
+        )
         await form.load(skill, "resize", ["default", "work"])
         await pilot.pause()
         form.field("path").value = "cat.png"

@@ -8,7 +8,6 @@ the SVGs to PNG and look at every one before committing them.
 from __future__ import annotations
 
 import pytest
-
 from textual.widgets import Input
 
 from fixtures.tui import settle, until
@@ -56,8 +55,7 @@ async def _install(pilot) -> None:
 
 # The Runs view is left out: with nothing running it is an empty table whose repaint timing
 # differs between machines; tests/tui/test_app.py drives it with real runs in flight.
-SCREENS = {"main": _main, "wizard": _wizard, "search": _search, "history": _history, "help": _help,
-           "install": _install}
+SCREENS = {"main": _main, "wizard": _wizard, "search": _search, "history": _history, "help": _help, "install": _install}
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ async def test_the_box_stays_one_line_and_shows_the_text(tui_engine, size):
         assert app.focused is box and box.value == "tex"
         assert box.region.height == 1 and table.region == table_at
         row = screen_text(app).splitlines()[box.region.y]
-        assert "tex" in row[box.region.x:box.region.right]
+        assert "tex" in row[box.region.x : box.region.right]
 
 
 async def test_escape_goes_back_to_the_table_and_clears_the_filter(tui_engine):

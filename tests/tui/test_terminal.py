@@ -9,7 +9,10 @@ import pytest
 
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 
-pytestmark = [pytest.mark.integration, pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")]
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh"),
+]
 
 
 def test_skill_tui_runs_a_tool_in_a_real_terminal(engine, example, tmp_path):

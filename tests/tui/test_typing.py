@@ -169,8 +169,7 @@ async def type_on_non_text_controls(pilot, app, engine, controls) -> None:
 
 def shortcuts(screen) -> dict[str, str]:
     """key -> what it does, for the screen's and the app's bindings (not the focused widget's)."""
-    return {k: b.binding.description for k, b in screen.active_bindings.items()
-            if isinstance(b.node, (Screen, App))}
+    return {k: b.binding.description for k, b in screen.active_bindings.items() if isinstance(b.node, (Screen, App))}
 
 
 async def test_a_key_means_one_thing_on_the_main_screen_and_in_the_wizard(engine, typed_skill):

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The guard rails: lint, format, types and import contracts. Zero findings, or a non-zero exit.
+# scripts/test.sh runs this before the tests; run it alone for the fast loop.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
