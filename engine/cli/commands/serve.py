@@ -29,7 +29,9 @@ def run(a: argparse.Namespace) -> int:
         raise UsageError(f"--poll {a.poll:g}: give a positive number of seconds")
     if not a.path.startswith("/"):
         raise UsageError(f"--path {a.path}: give a URL path such as /mcp")
-    from engine.mcp_server import Selection, ServeOptions, serve
+    from engine.mcp.catalog import Selection
+    from engine.mcp.server import ServeOptions
+    from engine.mcp.transports import serve
 
     engine = open_engine()
     for name in a.skill or ():
