@@ -100,7 +100,7 @@ class Engine:
         """Yield whenever skills or instances change, from any process, until `stop` is set (blocks)."""
         from engine.store_watch import store_changes
 
-        return store_changes(self.home, stop)
+        return store_changes(self.store, stop)
 
     def build(self, folder: str | Path, progress: Progress | None = None) -> BuildResult:
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""
