@@ -162,7 +162,7 @@ class Engine:
         tag: str | None = None,
         mode: str = "fused",
     ) -> list[SearchHit]:
-        """Tools (and skills) ranked by meaning + keywords; syncs the index first (engine.search)."""
+        """Tools (and skills) ranked by meaning + keywords; mode WORDS: keywords only, no model (engine.search)."""
         from engine.search import find
 
         return find(self, query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)
