@@ -49,3 +49,25 @@ def test_cli_start_loads_no_table_printing():
     """Table printing (unicodedata for character widths) is imported by the commands that print tables."""
     loaded = _loaded_after("import engine.cli\nengine.cli.build_parser()")
     assert not loaded & {"unicodedata"}
+
+
+def test_search_depends_on_its_catalog_not_on_the_facade():
+    """engine.search reads a SkillCatalog (home, store, instance names); no module of it imports
+    engine.api, not even for the type checker."""
+    import ast
+    from pathlib import Path
+
+    import engine.search
+
+    folder = Path(engine.search.__file__).parent
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            found += [f"{path.name}: {n}" for n in names if n == "engine.api" or n.startswith("engine.api.")]
+    assert found == []
