@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.build.componentize import (
     JS_DIR,
@@ -38,9 +38,14 @@ from engine.build.componentize import (
     folder_plan,
     map_position,
 )
-from engine.build.toolchain import ToolchainError, ensure_toolchain
+from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain
 from engine.errors import SkillError, UsageError
 from engine.toolargs import ToolArgs
+
+if TYPE_CHECKING:  # only for the annotations: engine.api imports this module's callers
+    from wasmtime.component import Component
+
+    from engine.api import Engine
 
 DEVHOST_JS = JS_DIR / "devhost.js"
 SOURCE_VAR = "SKILL_DEV_SOURCE"
@@ -110,15 +115,16 @@ OnDevEvent = Callable[[DevEvent], None]
 _host_lock = threading.Lock()
 
 
-def dev_host(engine: Any, progress: Callable[[str], None] | None = None):
+def dev_host(engine: Engine, progress: Callable[[str], None] | None = None) -> Component:
     """The compiled dev host component (componentized and compiled once per cache)."""
     with _host_lock:
+        progress_: Callable[[str], None] | None = None
         if progress:
 
-            def progress_(msg: str, _p=progress) -> None:
+            def progress_with_hint(msg: str, _p: Callable[[str], None] = progress) -> None:
                 _p("building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg)
-        else:
-            progress_ = None
+
+            progress_ = progress_with_hint
         r = build_component(engine.home, DEVHOST_JS, adapt=False, progress=progress_)
         return engine.runtime.compile(r.wasm_path.read_bytes(), "the dev host")[1]
 
@@ -146,7 +152,7 @@ class DevSession:
 
     def __init__(
         self,
-        engine: Any,
+        engine: Engine,
         folder: str | Path,
         instance: str = "default",
         on_event: OnDevEvent | None = None,
@@ -171,8 +177,8 @@ class DevSession:
         self._lock = threading.Lock()
         self._seq = 0
         self._current: _Version | None = None
-        self._host = None
-        self._tc = None
+        self._host: Component | None = None
+        self._tc: Toolchain | None = None
         self._tmp: Path | None = None
         self._stop = threading.Event()
         self._release_wanted = threading.Event()
