@@ -12,6 +12,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -34,6 +35,7 @@ from skill_tui.screens.wizard import ConfigWizard
 from skill_tui.settings import Settings
 from skill_tui.themes import DEFAULT_THEME, load_themes
 from skill_tui.widgets.log_view import LogView
+from skill_tui.widgets.run_form import RunForm
 from skill_tui.workers import ShowsWorkerFailures
 
 
@@ -122,7 +124,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         rows, seen = [], set()
         for screen_bindings in (self.main.BINDINGS, self.BINDINGS):
             for b in screen_bindings:
-                if b.id and b.id not in seen:
+                if isinstance(b, Binding) and b.id and b.id not in seen:  # only a Binding has an id
                     seen.add(b.id)
                     keys = self._keymap.get(b.id, b.key)
                     shown = " / ".join(format_key(k.strip()) for k in keys.split(","))  # "slash" -> "/"
@@ -195,7 +197,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.push_screen(ConfigWizard(skill, instance), done)
 
     def action_search(self) -> None:
-        def chosen(hit: tuple[str, str] | None) -> None:
+        def chosen(hit: tuple[str, str, dict[str, Any]] | None) -> None:
             if hit:
                 self.main.open_tool(*hit)
 
@@ -227,11 +229,11 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         yield SystemCommand("Re-run last", "Run the last tool again", main.action_rerun)
         yield SystemCommand("Stop run", "Stop the latest running tool", main.action_cancel)
         yield SystemCommand("Runs in flight", "What is running, for how long; stop any of them", main.action_runs)
-        yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)
+        yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log", LogView).clear)
         yield SystemCommand("Help", "Key bindings and how to remap them", self.action_help)
         if current:
             yield SystemCommand(
-                f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form").focus_first_field
+                f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form", RunForm).focus_first_field
             )
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
             yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)

@@ -25,6 +25,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
 from engine.errors import SkillError
 from skill_tui import HEADER_ICON
+from skill_tui.host import skill_app
 from skill_tui.messages import SkillsChanged
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.widgets.log_view import LogView
@@ -188,7 +189,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         autorun = self.query_one("#dev-autorun", Switch).value
         try:
             self.session = DevSession(
-                self.app.engine,
+                skill_app(self).engine,
                 folder,
                 on_event=self._event_from_thread,
                 release=self.release,

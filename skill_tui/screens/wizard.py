@@ -24,6 +24,7 @@ from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
+from skill_tui.host import skill_app
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.values import plain
 from skill_tui.workers import ShowsWorkerFailures
@@ -169,12 +170,15 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         try:
-            entries = self.app.engine.config.entries(self.skill, self.instance)
-            report = self.app.engine.config.report(self.skill, self.instance)
+            config = skill_app(self).engine.config
+            entries = config.entries(self.skill, self.instance)
+            report = config.report(self.skill, self.instance)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"✘ {e}", "error")
             return
-        self.app.call_from_thread(self._show, entries, report)
+        # ignore: mypy 2.4.1 solves textual's `Callable[..., T | Awaitable[T]]` as Awaitable[Never] for any
+        # async callback returning None (even one typed Awaitable[None]); textual awaits it, as meant.
+        self.app.call_from_thread(self._show, entries, report)  # type: ignore[arg-type]
 
     async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
@@ -217,8 +221,9 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @on(Button.Pressed, ".wz-reveal")
     def _reveal(self, event: Button.Pressed) -> None:
         row = next(r for r in self.rows if event.button in r.walk_children())
-        row.control.password = not row.control.password
-        event.button.label = "show" if row.control.password else "hide"
+        if isinstance(row.control, Input):  # only secret text fields have the button
+            row.control.password = not row.control.password
+            event.button.label = "show" if row.control.password else "hide"
 
     @on(Button.Pressed, "#wz-test")
     def _test_pressed(self) -> None:
@@ -272,7 +277,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run(self, typed: dict[str, Any], unset: list[str], save: bool) -> None:
-        config = self.app.engine.config
+        config = skill_app(self).engine.config
         try:
             if save:
                 report = config.save(self.skill, self.instance, typed, unset)

@@ -49,7 +49,7 @@ class InstancesPane(DataTable):
                 for s in statuses:
                     self.add_row(s.instance, _state(s), key=s.instance)
             self.border_subtitle = skill
-        if keep in self.rows:
+        if keep is not None and keep in self.rows:
             with self.prevent(DataTable.RowHighlighted):
                 self.move_cursor(row=self.get_row_index(keep))
         self._announce()
