@@ -12,7 +12,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -36,6 +36,9 @@ from skill_tui.settings import Settings
 from skill_tui.themes import DEFAULT_THEME, load_themes
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.run_form import RunForm
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
 from skill_tui.workers import ShowsWorkerFailures
 
 
@@ -88,7 +91,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
     def on_unmount(self) -> None:
         self._stop_watching.set()
 
-    def worker_failed(self, worker: Worker) -> None:
+    def worker_failed(self, worker: Worker[Any]) -> None:
         """A worker failed: a SkillError as its own one-line message, anything else as an internal
         error with the traceback in the log. The app keeps running either way."""
         error = worker.error
@@ -108,7 +111,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         ms = (time.perf_counter() - STARTED_AT) * 1000
         self.notify(f"skill-tui started in {ms:.0f} ms", timeout=3)
 
-    def _remember_theme(self, theme) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         if theme.name == self.settings.theme:
             return
         if not self.settings.save_theme(theme.name):
@@ -204,7 +207,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.push_screen(SearchScreen(list(self.main.skills.values())), chosen)
 
     def action_history(self) -> None:
-        def chosen(run: dict | None) -> None:
+        def chosen(run: dict[str, Any] | None) -> None:
             if run:
                 self.main.open_tool(run["skill"], run["tool"], values=run.get("args"))
 
@@ -218,7 +221,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
         self.notify(f"theme: {self.theme}", timeout=2)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main
         current = main.current

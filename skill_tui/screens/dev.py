@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -147,7 +147,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         self.session.run_tool = tool if self.query_one("#dev-autorun", Switch).value else None
         self.session.run_args = args or {}
 
-    def _run_target(self) -> tuple[str | None, dict | None]:
+    def _run_target(self) -> tuple[str | None, dict[str, Any] | None]:
         tool = self.query_one("#dev-tool", Input).value.strip() or None
         raw = self.query_one("#dev-args", Input).value.strip() or "{}"
         try:

@@ -30,7 +30,7 @@ def milliseconds(ms: float) -> str:
     return f"{ms:.0f}"
 
 
-class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
+class HistoryScreen(ShowsWorkerFailures, Screen[dict[str, Any] | None]):
     """Dismisses with the chosen run record (Enter), so the app can open it in the run form."""
 
     DEFAULT_CSS = """

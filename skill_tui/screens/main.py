@@ -53,7 +53,7 @@ def format_duration(ms: float) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
 
 
-class MainScreen(ShowsWorkerFailures, Screen):
+class MainScreen(ShowsWorkerFailures, Screen[None]):
     AUTO_FOCUS = "#skills-table"
     # The footer shows what fits in 80 columns; every binding is in help (f1) and the palette (ctrl+p).
     BINDINGS = [
@@ -83,10 +83,10 @@ class MainScreen(ShowsWorkerFailures, Screen):
         self.current: str | None = None
         self._statuses: dict[str, list[ConfigReport]] = {}
         self.active: list[ActiveRun] = []  # runs in flight, oldest first
-        self._last: tuple[str, dict] | None = None
+        self._last: tuple[str, dict[str, Any]] | None = None
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
-        self._opening: tuple[tuple[str, str], dict | None] | None = None  # open_tool's (skill, tool), values
+        self._opening: tuple[tuple[str, str], dict[str, Any] | None] | None = None  # open_tool's (skill, tool), values
         self._pending_instance: str | None = None  # select this instance once the panes reload
         self._settle: Timer | None = None  # pending selection from the skills list
 
@@ -231,7 +231,7 @@ class MainScreen(ShowsWorkerFailures, Screen):
     def _instance_selected(self, event: InstancesPane.Selected) -> None:
         self.query_one(RunForm).set_instance(event.instance)
 
-    def open_tool(self, skill: str, tool: str, values: dict | None = None) -> None:
+    def open_tool(self, skill: str, tool: str, values: dict[str, Any] | None = None) -> None:
         """Select a skill and tool, fill the run form with `values` and focus it (search, history)."""
         if skill not in self.skills:
             self.notify(f"{skill} is not installed any more", severity="warning")
@@ -245,7 +245,7 @@ class MainScreen(ShowsWorkerFailures, Screen):
     def _submitted(self, event: RunForm.Submitted) -> None:
         self.start_run(event.ref, event.args)
 
-    def start_run(self, ref: str, args: dict) -> None:
+    def start_run(self, ref: str, args: dict[str, Any]) -> None:
         skill, instance, _tool = parse_ref(ref)
         status = next((s for s in self._statuses.get(skill, []) if s.instance == instance), None)
         if status is not None and not status.ready:

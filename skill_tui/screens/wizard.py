@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalGroup, VerticalGroup, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
 
 from engine.configuration import ConfigEntry, ConfigReport
@@ -40,7 +41,7 @@ class FieldRow(VerticalGroup):
         f = entry.field
         current = entry.value if entry.source in ("config.toml", "default") and not f.secret else None
         if f.type == "boolean":
-            self.control: Input | Switch | Select = Switch(bool(current), animate=False)
+            self.control: Input | Switch | Select[Any] = Switch(bool(current), animate=False)
         elif f.enum:
             self.control = Select(
                 [(plain(v), v) for v in f.enum],
@@ -182,7 +183,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
 
     async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
-        widgets: list = []
+        widgets: list[Widget] = []
         rows: list[FieldRow] = []  # in the order shown: required first
         for title, wanted in (("Required", True), ("Optional", False)):
             group = [FieldRow(e) for e in entries if e.field.required == wanted]
@@ -213,7 +214,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @on(Input.Changed)
     @on(Switch.Changed)
     @on(Select.Changed)
-    def _changed(self, event) -> None:
+    def _changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
         row = next((r for r in self.rows if r.control is event.control), None)
         if row is not None:
             row.check()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
@@ -9,7 +11,7 @@ from textual.widgets import DataTable
 from engine.configuration import ConfigReport
 
 
-class InstancesPane(DataTable):
+class InstancesPane(DataTable[str]):
     DEFAULT_CSS = """
     InstancesPane { height: auto; max-height: 12; border: round $border-blurred; background: transparent;
                     border-title-color: $text-muted; border-subtitle-color: $text-muted; }
@@ -28,7 +30,7 @@ class InstancesPane(DataTable):
             super().__init__()
             self.instance = instance
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.border_title = "Instances"
         self.statuses: dict[str, ConfigReport] = {}
