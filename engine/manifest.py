@@ -215,16 +215,23 @@ def _parse_capabilities(path: Path, raw: Any) -> Capabilities:
     if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
         raise ManifestError(f"{path}: capabilities.network.allow must be a list of host names")
     out = Capabilities(network=tuple(hosts))
-    for key, cast, low, high in (("timeout_s", float, 0.01, 3600), ("memory_mb", int, 16, 4096)):
-        if key in raw:
-            try:
-                value = cast(raw[key])
-            except (TypeError, ValueError):
-                value = None
-            if value is None or not low <= value <= high:
-                raise ManifestError(f"{path}: capabilities.{key} must be a number from {low} to {high}")
-            out = replace(out, **{key: value})
+    if "timeout_s" in raw:
+        out = replace(out, timeout_s=float(_limit(path, raw, "timeout_s", 0.01, 3600)))
+    if "memory_mb" in raw:
+        memory_mb = _limit(path, raw, "memory_mb", 16, 4096)
+        if memory_mb != int(memory_mb):
+            raise ManifestError(f"{path}: capabilities.memory_mb must be a whole number of MiB, got {memory_mb}")
+        out = replace(out, memory_mb=int(memory_mb))
     return out
+
+
+def _limit(path: Path, raw: dict[str, Any], key: str, low: float, high: float) -> float:
+    """capabilities.KEY as a number in [low, high]: YAML `true` or `"10"` is refused, not read as 1 or 10,
+    as the instance's [sandbox] overrides refuse them."""
+    value = raw[key]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ManifestError(f"{path}: capabilities.{key} must be a number from {low} to {high}, got {value!r}")
+    return value
 
 
 def parse_skill_md(path: Path) -> Manifest:

@@ -12,6 +12,7 @@ import time
 import traceback
 from collections.abc import Iterable
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -34,6 +35,10 @@ from skill_tui.screens.wizard import ConfigWizard
 from skill_tui.settings import Settings
 from skill_tui.themes import DEFAULT_THEME, load_themes
 from skill_tui.widgets.log_view import LogView
+from skill_tui.widgets.run_form import RunForm
+
+if TYPE_CHECKING:
+    from textual.theme import Theme
 from skill_tui.workers import ShowsWorkerFailures
 
 
@@ -86,7 +91,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
     def on_unmount(self) -> None:
         self._stop_watching.set()
 
-    def worker_failed(self, worker: Worker) -> None:
+    def worker_failed(self, worker: Worker[Any]) -> None:
         """A worker failed: a SkillError as its own one-line message, anything else as an internal
         error with the traceback in the log. The app keeps running either way."""
         error = worker.error
@@ -106,7 +111,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         ms = (time.perf_counter() - STARTED_AT) * 1000
         self.notify(f"skill-tui started in {ms:.0f} ms", timeout=3)
 
-    def _remember_theme(self, theme) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         if theme.name == self.settings.theme:
             return
         if not self.settings.save_theme(theme.name):
@@ -122,7 +127,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         rows, seen = [], set()
         for screen_bindings in (self.main.BINDINGS, self.BINDINGS):
             for b in screen_bindings:
-                if b.id and b.id not in seen:
+                if isinstance(b, Binding) and b.id and b.id not in seen:  # only a Binding has an id
                     seen.add(b.id)
                     keys = self._keymap.get(b.id, b.key)
                     shown = " / ".join(format_key(k.strip()) for k in keys.split(","))  # "slash" -> "/"
@@ -195,14 +200,14 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.push_screen(ConfigWizard(skill, instance), done)
 
     def action_search(self) -> None:
-        def chosen(hit: tuple[str, str] | None) -> None:
+        def chosen(hit: tuple[str, str, dict[str, Any]] | None) -> None:
             if hit:
                 self.main.open_tool(*hit)
 
         self.push_screen(SearchScreen(list(self.main.skills.values())), chosen)
 
     def action_history(self) -> None:
-        def chosen(run: dict | None) -> None:
+        def chosen(run: dict[str, Any] | None) -> None:
             if run:
                 self.main.open_tool(run["skill"], run["tool"], values=run.get("args"))
 
@@ -216,7 +221,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.theme = names[(names.index(self.theme) + 1) % len(names)] if self.theme in names else names[0]
         self.notify(f"theme: {self.theme}", timeout=2)
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         main = self.main
         current = main.current
@@ -227,11 +232,11 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         yield SystemCommand("Re-run last", "Run the last tool again", main.action_rerun)
         yield SystemCommand("Stop run", "Stop the latest running tool", main.action_cancel)
         yield SystemCommand("Runs in flight", "What is running, for how long; stop any of them", main.action_runs)
-        yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log").clear)
+        yield SystemCommand("Clear log", "Empty the execution log", main.query_one("#log", LogView).clear)
         yield SystemCommand("Help", "Key bindings and how to remap them", self.action_help)
         if current:
             yield SystemCommand(
-                f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form").focus_first_field
+                f"Run a tool of {current}", "Focus the run form", main.query_one("#run-form", RunForm).focus_first_field
             )
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
             yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)

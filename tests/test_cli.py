@@ -97,3 +97,17 @@ def test_bad_skill_folder_names_file_line_and_fix(skill, tmp_path):
     proc = skill("install", str(folder), check=2)
     assert "field 'component': dist/broken.wasm does not exist; build the skill first" in proc.stderr
     assert json.loads(skill("list", "--json").stdout) == []
+
+
+def test_install_refuses_limits_that_are_not_numbers(skill, tmp_path):
+    """YAML `true` is not a 1 s timeout and 64.9 MiB is not 64: one error line, nothing installed."""
+    folder = tmp_path / "limits"
+    folder.mkdir()
+    for limits, message in (
+        ("timeout_s: true", "capabilities.timeout_s must be a number from 0.01 to 3600, got True"),
+        ("memory_mb: 64.9", "capabilities.memory_mb must be a whole number of MiB, got 64.9"),
+    ):
+        (folder / "skill.yaml").write_text(f"name: limits\nversion: 1.0.0\ncapabilities:\n  {limits}\n")
+        proc = skill("install", str(folder), check=2)
+        assert proc.stderr == f"error: {folder / 'skill.yaml'}: {message}\n"
+    assert json.loads(skill("list", "--json").stdout) == []

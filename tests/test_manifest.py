@@ -56,6 +56,12 @@ def test_skill_yaml_in_the_original_shape(tmp_path):
         ("name: x\nversion: one\n", r"field 'version': 'one' is not a semantic version"),
         ("name: x\nconfig:\n  k:\n    type: color\n", r"config.k.type: 'color' is not a config type"),
         ("name: x\ncapabilities:\n  timeout_s: -1\n", r"capabilities.timeout_s must be a number"),
+        # YAML booleans and strings are not numbers (float(True) used to give a 1 s limit)
+        ("name: x\ncapabilities:\n  timeout_s: true\n", r"capabilities.timeout_s must be a number.*got True"),
+        ("name: x\ncapabilities:\n  timeout_s: '10'\n", r"capabilities.timeout_s must be a number.*got '10'"),
+        ("name: x\ncapabilities:\n  timeout_s: .nan\n", r"capabilities.timeout_s must be a number"),
+        # a fraction of a MiB used to be cut off silently (64.9 -> 64)
+        ("name: x\ncapabilities:\n  memory_mb: 64.9\n", r"capabilities.memory_mb must be a whole number of MiB"),
         ("- a list\n", r"expected a YAML mapping"),
     ],
 )

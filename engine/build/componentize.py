@@ -316,7 +316,7 @@ def build_component(
 
 def _run_componentize(
     cmd: list[str], cwd: Path, cancel: threading.Event | None, nice: int, entry: Path
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     preexec = (lambda: os.nice(nice)) if nice and hasattr(os, "nice") else None
     # componentize-js makes its working folder under TMPDIR: keep it inside ours, so a
     # cancelled build leaves nothing behind

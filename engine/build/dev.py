@@ -41,7 +41,10 @@ from engine.build.componentize import (
 from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain
 from engine.errors import SkillError, UsageError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # only for the annotations: engine.api imports this module's callers
+    from wasmtime.component import Component
+
+    from engine.api import Engine
     from engine.protocol import Tool
 
 DEVHOST_JS = JS_DIR / "devhost.js"
@@ -122,7 +125,7 @@ OnDevEvent = Callable[[DevEvent], None]
 _host_lock = threading.Lock()
 
 
-def dev_host(engine: Any, progress: Callable[[str], None] | None = None):
+def dev_host(engine: Engine, progress: Callable[[str], None] | None = None) -> Component:
     """The compiled dev host component (componentized and compiled once per cache)."""
     with _host_lock:
         progress_: Callable[[str], None] | None = None
@@ -159,7 +162,7 @@ class DevSession:
 
     def __init__(
         self,
-        engine: Any,
+        engine: Engine,
         folder: str | Path,
         instance: str = "default",
         on_event: OnDevEvent | None = None,
@@ -184,7 +187,7 @@ class DevSession:
         self._lock = threading.Lock()
         self._seq = 0
         self._current: _Version | None = None
-        self._host = None
+        self._host: Component | None = None
         self._tc: Toolchain | None = None
         self._tmp: Path | None = None
         self._stop = threading.Event()
@@ -319,6 +322,8 @@ class DevSession:
     def _call(self, source: str, export: str):
         from engine.pipeline import masker
 
+        if self._host is None:
+            raise UsageError("the dev session has not started: call start() first")
         manifest, policy = self._policy(source)
         outcome = self.engine.runtime.call(self._host, policy, export)
         return outcome, masker(manifest.config, policy)

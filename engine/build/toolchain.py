@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from engine.errors import SkillError
 from engine.home import Home
@@ -214,10 +215,10 @@ def ensure_toolchain(home: Home, progress: Progress = None) -> Toolchain:
     return tc
 
 
-def toolchain_status(home: Home) -> dict:
+def toolchain_status(home: Home) -> dict[str, Any]:
     """What `skill doctor` shows about the JS build toolchain. Never raises."""
     path = home.toolchains / lock_hash()
-    st: dict = {
+    st: dict[str, Any] = {
         "node": None,
         "node_path": shutil.which("node"),
         "npm": None,

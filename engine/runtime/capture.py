@@ -45,7 +45,7 @@ _thread_files = threading.local()
 
 def _files_of_this_thread(tmp_root: Path) -> dict[str, Path]:
     """This thread's capture files under `tmp_root` (created on first use)."""
-    by_root = _thread_files.__dict__.setdefault("by_root", {})
+    by_root: dict[Path, dict[str, Path]] = _thread_files.__dict__.setdefault("by_root", {})
     files = by_root.get(tmp_root)
     if files is None:
         folder = tmp_root / f"capture-{os.getpid()}-{threading.get_ident()}"

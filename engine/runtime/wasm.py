@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import wasmtime
 from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
@@ -54,7 +55,17 @@ class _Process:
 
 _process: _Process | None = None
 _process_lock = threading.Lock()
-_call_context = threading.local()
+
+
+class _CallContext(threading.local):
+    """The config of the call running on this thread: what the host imports `get-config` and
+    `get-all-config` answer (a host function runs on the thread that made the call)."""
+
+    def __init__(self) -> None:
+        self.config: dict[str, str] = {}
+
+
+_call_context = _CallContext()
 
 
 def process_engine() -> _Process:
@@ -74,10 +85,13 @@ def process_engine() -> _Process:
 def _dropper(process: _Process, store: Store, interrupt: Interrupt) -> Callable[[], None]:
     """A job that drops a spent store (wasmtime resets its slot's memory then) and frees its slot."""
 
+    spent: Store | None = store
+    callback: Interrupt | None = interrupt
+
     def drop() -> None:
-        nonlocal store, interrupt
-        store = None  # the last reference: the store goes here, before the interrupt it calls back
-        interrupt = None
+        nonlocal spent, callback
+        spent = None  # the last reference: the store goes here, before the interrupt it calls back
+        callback = None
         process.slots.release()
 
     return drop
@@ -298,7 +312,8 @@ class WasmRuntime:
         func = instance.get_func(store, export)
         if func is None:
             raise ComponentError(f"the component has no export `{export}`")
-        return func(store, *args)
+        # compile() admits a component only if this export's result is a `string`.
+        return cast(str, func(store, *args))
 
     @staticmethod
     def _explain(e: WasmtimeError, interrupt: Interrupt, policy: SandboxPolicy) -> tuple[str, str]:

@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,10 +25,14 @@ from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
 from engine.errors import SkillError
 from skill_tui import HEADER_ICON
+from skill_tui.host import skill_app
 from skill_tui.messages import SkillsChanged
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.widgets.log_view import LogView
 from skill_tui.workers import ShowsWorkerFailures
+
+if TYPE_CHECKING:  # imported where dev mode starts: the app's start-up does not pay for it
+    from engine.build.dev import DevEvent, DevSession
 
 
 def clock() -> str:
@@ -67,7 +71,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         self.folder = folder
         self.release = release
         self._tool, self._args, self._autorun = tool, args, autorun
-        self.session: Any = None
+        self.session: DevSession | None = None
         self._stop: threading.Event | None = None
         self.reloads = 0
         self.runs = 0
@@ -143,7 +147,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         self.session.run_tool = tool if self.query_one("#dev-autorun", Switch).value else None
         self.session.run_args = args or {}
 
-    def _run_target(self) -> tuple[str | None, dict | None]:
+    def _run_target(self) -> tuple[str | None, dict[str, Any] | None]:
         tool = self.query_one("#dev-tool", Input).value.strip() or None
         raw = self.query_one("#dev-args", Input).value.strip() or "{}"
         try:
@@ -165,12 +169,13 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         if args is None:
             self._status("the arguments are not a JSON object", "error")
             return
-        self._rerun(tool, args)
+        self._rerun(self.session, tool, args)
 
     @work(thread=True, group="dev-run", exit_on_error=False)
-    def _rerun(self, tool: str, args: dict) -> None:
+    def _rerun(self, session: DevSession, tool: str, args: dict[str, object]) -> None:
+        """Run on `session`, the one live when asked (a restart may replace self.session meanwhile)."""
         try:
-            self.session.run(tool, args)
+            session.run(tool, args)
         except SkillError as e:
             self.app.call_from_thread(self._log, "error", f"✘ {e}")
 
@@ -188,7 +193,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         autorun = self.query_one("#dev-autorun", Switch).value
         try:
             self.session = DevSession(
-                self.app.engine,
+                skill_app(self).engine,
                 folder,
                 on_event=self._event_from_thread,
                 release=self.release,
@@ -208,7 +213,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         self._watch(self.session, self._stop, str(folder))
 
     @work(thread=True, group="dev-watch", exit_on_error=False)
-    def _watch(self, session: Any, stop: threading.Event, shown: str) -> None:
+    def _watch(self, session: DevSession, stop: threading.Event, shown: str) -> None:
         say = self.app.call_from_thread
         try:
             session.start(progress=lambda msg: say(self._log, "info", msg))
@@ -224,13 +229,13 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
                 stop.set()
                 say(self._halt)
 
-    def _event_from_thread(self, event: Any) -> None:
+    def _event_from_thread(self, event: DevEvent) -> None:
         try:
             self.app.call_from_thread(self.on_dev_event, event)
         except RuntimeError:
             self.on_dev_event(event)  # already on the app's thread (tests drive the session directly)
 
-    def on_dev_event(self, event: Any) -> None:
+    def on_dev_event(self, event: DevEvent) -> None:
         from engine.build import dev
 
         if isinstance(event, dev.Reloaded):

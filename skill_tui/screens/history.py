@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from skill_tui import HEADER_ICON
+from skill_tui.host import skill_app
 from skill_tui.workers import ShowsWorkerFailures
 
 LIMIT = 1000
@@ -29,7 +30,7 @@ def milliseconds(ms: float) -> str:
     return f"{ms:.0f}"
 
 
-class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
+class HistoryScreen(ShowsWorkerFailures, Screen[dict[str, Any] | None]):
     """Dismisses with the chosen run record (Enter), so the app can open it in the run form."""
 
     DEFAULT_CSS = """
@@ -57,14 +58,14 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def action_reload(self) -> None:
-        rows = list(reversed(self.app.engine.history.read(limit=LIMIT)))
+        rows = list(reversed(skill_app(self).engine.history.read(limit=LIMIT)))
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
         table.clear()
-        for i, r in enumerate(rows):
+        for r in rows:
             when = started(r.get("started_at", 0))
             mark = Text("✔", "green") if r.get("ok") else Text("✘", "red")
             summary = " ".join(str(r.get("output") if r.get("ok") else r.get("error")).split())[:60]
@@ -74,7 +75,6 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
                 f"{r['skill']}@{r['instance']}:{r['tool']}",
                 milliseconds(r.get("duration_ms", 0)),
                 summary,
-                key=str(i),
             )
         self.sub_title = f"{len(rows)} run{'' if len(rows) == 1 else 's'} · enter: open in the run form"
         if not rows:
@@ -82,7 +82,7 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
 
     @on(DataTable.RowHighlighted)
     def _details(self, event: DataTable.RowHighlighted) -> None:
-        r = self.rows[int(event.row_key.value)]
+        r = self.rows[event.cursor_row]  # rows are shown in this order, never sorted
         parts = [
             ("args    ", json.dumps(r.get("args", {}), ensure_ascii=False)),
             ("output  " if r.get("ok") else "error   ", str(r.get("output") if r.get("ok") else r.get("error"))),
@@ -97,4 +97,4 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict | None]):
 
     @on(DataTable.RowSelected)
     def _chosen(self, event: DataTable.RowSelected) -> None:
-        self.dismiss(self.rows[int(event.row_key.value)])
+        self.dismiss(self.rows[event.cursor_row])

@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import time
 from functools import partial
+from typing import Any
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
@@ -19,13 +21,14 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
-from engine.api import parse_ref
+from engine.api import Engine, parse_ref
 from engine.configuration import ConfigReport
 from engine.errors import SkillError
 from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
 from engine.store import InstalledSkill
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
+from skill_tui.host import skill_app
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
@@ -50,7 +53,7 @@ def format_duration(ms: float) -> str:
     return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
 
 
-class MainScreen(ShowsWorkerFailures, Screen):
+class MainScreen(ShowsWorkerFailures, Screen[None]):
     AUTO_FOCUS = "#skills-table"
     # The footer shows what fits in 80 columns; every binding is in help (f1) and the palette (ctrl+p).
     BINDINGS = [
@@ -80,10 +83,10 @@ class MainScreen(ShowsWorkerFailures, Screen):
         self.current: str | None = None
         self._statuses: dict[str, list[ConfigReport]] = {}
         self.active: list[ActiveRun] = []  # runs in flight, oldest first
-        self._last: tuple[str, dict] | None = None
+        self._last: tuple[str, dict[str, Any]] | None = None
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
-        self._opening: tuple[tuple[str, str], dict | None] | None = None  # open_tool's (skill, tool), values
+        self._opening: tuple[tuple[str, str], dict[str, Any] | None] | None = None  # open_tool's (skill, tool), values
         self._pending_instance: str | None = None  # select this instance once the panes reload
         self._settle: Timer | None = None  # pending selection from the skills list
 
@@ -92,8 +95,8 @@ class MainScreen(ShowsWorkerFailures, Screen):
         return len(self.active)
 
     @property
-    def engine(self):
-        return self.app.engine
+    def engine(self) -> Engine:
+        return skill_app(self).engine
 
     def compose(self) -> ComposeResult:
         yield Header(icon=HEADER_ICON)
@@ -140,7 +143,8 @@ class MainScreen(ShowsWorkerFailures, Screen):
         elif self.current not in self.skills:
             self._select(skills[0].name)
         elif self.skills[self.current] != before:
-            self._select(self.current, self.query_one(RunForm).tool and self.query_one(RunForm).tool.name)
+            shown = self.query_one(RunForm).tool
+            self._select(self.current, shown.name if shown else None)
         else:  # same skill: only the instances (and their readiness) may have changed
             self.query_one(InstancesPane).show(
                 self.current, statuses.get(self.current, []), select=self._pending_instance
@@ -189,21 +193,25 @@ class MainScreen(ShowsWorkerFailures, Screen):
         self.query_one(InstancesPane).show(name, self._statuses.get(name, []), select=self._pending_instance)
         self.query_one(ToolsPane).show(name, skill.tools, selected=tool)  # its Highlighted loads the form
         if not skill.tools:
-            self._load_form(None)
+            self._load_form(name, None)
 
-    def _load_form(self, tool: str | None, instance: str | None = None, values: dict | None = None):
-        names = [s.instance for s in self._statuses.get(self.current, [])] or ["default"]
-        return self.query_one(RunForm).load(self.skills[self.current], tool, names, instance=instance, values=values)
+    def _load_form(
+        self, skill: str, tool: str | None, instance: str | None = None, values: dict[str, Any] | None = None
+    ) -> AwaitComplete:
+        names = [s.instance for s in self._statuses.get(skill, [])] or ["default"]
+        return self.query_one(RunForm).load(self.skills[skill], tool, names, instance=instance, values=values)
 
     @on(ToolsPane.Highlighted)
     async def _tool_highlighted(self, event: ToolsPane.Highlighted) -> None:
         if event.skill != self.current or event.tool != self.query_one(ToolsPane).selected:
             return  # stale: the user moved on before this message arrived
-        opened = self._opening is not None and self._opening[0] == (self.current, event.tool.name)
-        values = self._opening[1] if opened else None
-        self._opening = None if opened else self._opening
-        await self._load_form(event.tool.name, self.query_one(InstancesPane).selected, values)
-        if opened:
+        opening = self._opening
+        opened = opening if opening is not None and opening[0] == (event.skill, event.tool.name) else None
+        if opened is not None:
+            self._opening = None
+        values = opened[1] if opened is not None else None
+        await self._load_form(event.skill, event.tool.name, self.query_one(InstancesPane).selected, values)
+        if opened is not None:
             self.query_one(RunForm).focus_first_field()
 
     @on(SkillsPane.Chosen)
@@ -217,13 +225,13 @@ class MainScreen(ShowsWorkerFailures, Screen):
     @on(InstancesPane.Chosen)
     def _instance_chosen(self, event: InstancesPane.Chosen) -> None:
         if self.current:
-            self.app.configure(self.current, event.instance)
+            skill_app(self).configure(self.current, event.instance)
 
     @on(InstancesPane.Selected)
     def _instance_selected(self, event: InstancesPane.Selected) -> None:
         self.query_one(RunForm).set_instance(event.instance)
 
-    def open_tool(self, skill: str, tool: str, values: dict | None = None) -> None:
+    def open_tool(self, skill: str, tool: str, values: dict[str, Any] | None = None) -> None:
         """Select a skill and tool, fill the run form with `values` and focus it (search, history)."""
         if skill not in self.skills:
             self.notify(f"{skill} is not installed any more", severity="warning")
@@ -237,7 +245,7 @@ class MainScreen(ShowsWorkerFailures, Screen):
     def _submitted(self, event: RunForm.Submitted) -> None:
         self.start_run(event.ref, event.args)
 
-    def start_run(self, ref: str, args: dict) -> None:
+    def start_run(self, ref: str, args: dict[str, Any]) -> None:
         skill, instance, _tool = parse_ref(ref)
         status = next((s for s in self._statuses.get(skill, []) if s.instance == instance), None)
         if status is not None and not status.ready:
@@ -248,7 +256,7 @@ class MainScreen(ShowsWorkerFailures, Screen):
                 severity="warning",
                 timeout=8,
             )
-            self.app.configure(skill, instance)
+            skill_app(self).configure(skill, instance)
             return
         self._last = (ref, args)
         run = ActiveRun(ref, args)
@@ -428,12 +436,12 @@ class MainScreen(ShowsWorkerFailures, Screen):
 
     def action_new_instance(self) -> None:
         if self.current:
-            self.app.action_new_instance(self.current)
+            skill_app(self).action_new_instance(self.current)
 
     def action_configure(self) -> None:
         if self.current:
-            self.app.configure(self.current, self.query_one(InstancesPane).selected)
+            skill_app(self).configure(self.current, self.query_one(InstancesPane).selected)
 
     def action_remove(self) -> None:
         if self.current:
-            self.app.action_remove_skill(self.current)
+            skill_app(self).action_remove_skill(self.current)

@@ -146,12 +146,12 @@ class TextPrompt(ModalScreen[Any]):
         else:
             self.working = True
             self.note(self.busy)
-            self._submit(text)
+            self._submit(self.submit, text)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
-    def _submit(self, text: str) -> None:
+    def _submit(self, submit: Callable[[str], Any], text: str) -> None:
         try:
-            result = self.submit(text)
+            result = submit(text)
         except SkillError as e:
             self.app.call_from_thread(self._refused, str(e))
         except Exception as e:  # a bug must not leave the dialog spinning

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalGroup, VerticalGroup, VerticalScroll
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
 
 from engine.configuration import ConfigEntry, ConfigReport
@@ -24,6 +25,7 @@ from engine.errors import SkillError, UsageError
 from engine.schema import parse_config_text
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
+from skill_tui.host import skill_app
 from skill_tui.typing_keys import KeepsTypedKeys
 from skill_tui.values import plain
 from skill_tui.workers import ShowsWorkerFailures
@@ -39,7 +41,7 @@ class FieldRow(VerticalGroup):
         f = entry.field
         current = entry.value if entry.source in ("config.toml", "default") and not f.secret else None
         if f.type == "boolean":
-            self.control: Input | Switch | Select = Switch(bool(current), animate=False)
+            self.control: Input | Switch | Select[Any] = Switch(bool(current), animate=False)
         elif f.enum:
             self.control = Select(
                 [(plain(v), v) for v in f.enum],
@@ -169,16 +171,19 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         try:
-            entries = self.app.engine.config.entries(self.skill, self.instance)
-            report = self.app.engine.config.report(self.skill, self.instance)
+            config = skill_app(self).engine.config
+            entries = config.entries(self.skill, self.instance)
+            report = config.report(self.skill, self.instance)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"✘ {e}", "error")
             return
-        self.app.call_from_thread(self._show, entries, report)
+        # ignore: mypy 2.4.1 solves textual's `Callable[..., T | Awaitable[T]]` as Awaitable[Never] for any
+        # async callback returning None (even one typed Awaitable[None]); textual awaits it, as meant.
+        self.app.call_from_thread(self._show, entries, report)  # type: ignore[arg-type]
 
     async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
-        widgets: list = []
+        widgets: list[Widget] = []
         rows: list[FieldRow] = []  # in the order shown: required first
         for title, wanted in (("Required", True), ("Optional", False)):
             group = [FieldRow(e) for e in entries if e.field.required == wanted]
@@ -209,7 +214,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @on(Input.Changed)
     @on(Switch.Changed)
     @on(Select.Changed)
-    def _changed(self, event) -> None:
+    def _changed(self, event: Input.Changed | Switch.Changed | Select.Changed) -> None:
         row = next((r for r in self.rows if r.control is event.control), None)
         if row is not None:
             row.check()
@@ -217,8 +222,9 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @on(Button.Pressed, ".wz-reveal")
     def _reveal(self, event: Button.Pressed) -> None:
         row = next(r for r in self.rows if event.button in r.walk_children())
-        row.control.password = not row.control.password
-        event.button.label = "show" if row.control.password else "hide"
+        if isinstance(row.control, Input):  # only secret text fields have the button
+            row.control.password = not row.control.password
+            event.button.label = "show" if row.control.password else "hide"
 
     @on(Button.Pressed, "#wz-test")
     def _test_pressed(self) -> None:
@@ -272,7 +278,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run(self, typed: dict[str, Any], unset: list[str], save: bool) -> None:
-        config = self.app.engine.config
+        config = skill_app(self).engine.config
         try:
             if save:
                 report = config.save(self.skill, self.instance, typed, unset)

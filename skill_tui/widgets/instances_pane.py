@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
@@ -9,7 +11,7 @@ from textual.widgets import DataTable
 from engine.configuration import ConfigReport
 
 
-class InstancesPane(DataTable):
+class InstancesPane(DataTable[str]):
     DEFAULT_CSS = """
     InstancesPane { height: auto; max-height: 12; border: round $border-blurred; background: transparent;
                     border-title-color: $text-muted; border-subtitle-color: $text-muted; }
@@ -28,7 +30,7 @@ class InstancesPane(DataTable):
             super().__init__()
             self.instance = instance
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(cursor_type="row", **kwargs)
         self.border_title = "Instances"
         self.statuses: dict[str, ConfigReport] = {}
@@ -49,7 +51,7 @@ class InstancesPane(DataTable):
                 for s in statuses:
                     self.add_row(s.instance, _state(s), key=s.instance)
             self.border_subtitle = skill
-        if keep in self.rows:
+        if keep is not None and keep in self.rows:
             with self.prevent(DataTable.RowHighlighted):
                 self.move_cursor(row=self.get_row_index(keep))
         self._announce()

@@ -8,8 +8,9 @@ Enter keeps the filter and goes to the table; Esc clears it and goes to the tabl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
@@ -40,7 +41,7 @@ class SkillsPane(Vertical):
             super().__init__()
             self.name = name
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._rows: list[SkillRow] = []
         self._announced: str | None = None  # the skill the screen was last told about
@@ -100,7 +101,7 @@ class SkillsPane(Vertical):
     def _to_table(self) -> None:
         focus_now(self.query_one(DataTable))
 
-    def key_escape(self, event) -> bool:
+    def key_escape(self, event: events.Key) -> bool:
         """Esc in the filter box: clear it and go back to the table (the selected skill stays)."""
         box = self.query_one("#skill-filter", Input)
         if not box.has_focus:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.table import Table
 from rich.text import Text
 from textual import events, on
@@ -68,7 +70,7 @@ class ToolsPane(Vertical):
             super().__init__()
             self.tool = tool
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.border_title = "Tools"
         self._skill: str | None = None
