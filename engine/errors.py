@@ -56,6 +56,22 @@ class StoreDamagedError(SkillError):
     """
 
 
+class SecretsError(SkillError):
+    """The secret store cannot be used: no/locked keyring, corrupt vault, lost key."""
+
+
+class ToolchainError(SkillError):
+    """The JS toolchain is unusable: node/npm missing or too old, or npm failed."""
+
+
+class BuildError(UsageError):
+    """A skill failed to build; ``message`` is one line, with file:line when known."""
+
+
+class ThemeError(SkillError):
+    """A theme file (themes/*.tcss) that cannot be read as a theme."""
+
+
 _JSON_TYPES = {
     bool: "boolean",
     int: "integer",

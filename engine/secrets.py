@@ -35,7 +35,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from engine.errors import SkillError
+from engine.errors import SecretsError
 from engine.fsutil import atomic_write_bytes, file_lock
 from engine.home import Home
 
@@ -47,12 +47,6 @@ _REF_RE = re.compile(
     r"^(?:(?P<kr>keyring):" + re.escape(SERVICE) + r"/|(?P<vault>vault):)"
     r"(?P<skill>[^@:/\s]+)@(?P<instance>[^@:/\s]+):(?P<key>[^@:/\s]+)$"
 )
-
-
-class SecretsError(SkillError):
-    """The secret store cannot be used: no/locked keyring, corrupt vault, lost key."""
-
-    exit_code = 1
 
 
 # ---------------------------------------------------------------- references

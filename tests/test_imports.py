@@ -48,3 +48,26 @@ def test_cli_start_loads_no_table_printing():
     """Table printing (unicodedata for character widths) is imported by the commands that print tables."""
     loaded = _loaded_after("import engine.cli\nengine.cli.build_parser()")
     assert not loaded & {"unicodedata"}
+
+
+def test_every_error_class_lives_in_engine_errors():
+    """One place to look up what can go wrong (and its exit code): no exception class elsewhere."""
+    import ast
+    from pathlib import Path
+
+    import engine
+    import skill_tui
+
+    found = []
+    for package in (engine, skill_tui):
+        root = Path(package.__file__).parent
+        for path in root.rglob("*.py"):
+            if path == root / "errors.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                bases = [
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in getattr(node, "bases", [])
+                ]
+                if isinstance(node, ast.ClassDef) and any(b.endswith(("Error", "Exception")) for b in bases):
+                    found.append(f"{path.relative_to(root.parent)}:{node.name}")
+    assert found == []

@@ -30,7 +30,6 @@ from typing import Any
 
 from engine.build.componentize import (
     JS_DIR,
-    BuildError,
     _display,
     build_component,
     build_folder,
@@ -38,8 +37,8 @@ from engine.build.componentize import (
     folder_plan,
     map_position,
 )
-from engine.build.toolchain import ToolchainError, ensure_toolchain
-from engine.errors import SkillError, UsageError
+from engine.build.toolchain import Toolchain, ensure_toolchain
+from engine.errors import BuildError, SkillError, ToolchainError, UsageError
 from engine.toolargs import ToolArgs
 
 DEVHOST_JS = JS_DIR / "devhost.js"
@@ -113,13 +112,14 @@ _host_lock = threading.Lock()
 def dev_host(engine: Any, progress: Callable[[str], None] | None = None):
     """The compiled dev host component (componentized and compiled once per cache)."""
     with _host_lock:
-        if progress:
 
-            def progress_(msg: str, _p=progress) -> None:
-                _p("building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg)
-        else:
-            progress_ = None
-        r = build_component(engine.home, DEVHOST_JS, adapt=False, progress=progress_)
+        def progress_(msg: str) -> None:
+            if progress:
+                progress(
+                    "building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg
+                )
+
+        r = build_component(engine.home, DEVHOST_JS, adapt=False, progress=progress_ if progress else None)
         return engine.runtime.compile(r.wasm_path.read_bytes(), "the dev host")[1]
 
 
@@ -172,7 +172,7 @@ class DevSession:
         self._seq = 0
         self._current: _Version | None = None
         self._host = None
-        self._tc = None
+        self._tc: Toolchain | None = None
         self._tmp: Path | None = None
         self._stop = threading.Event()
         self._release_wanted = threading.Event()
@@ -232,6 +232,8 @@ class DevSession:
         """Bundle the source and make it the live version if it loads; else keep the last good one."""
         from engine.protocol import parse_tools
 
+        if self._tc is None or self._tmp is None:
+            raise UsageError("the dev session is not started; call start() first")
         t0 = time.perf_counter()
         with self._lock:
             self._seq += 1
