@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
 from engine.instances import SANDBOX_KEYS, SANDBOX_TABLE, is_reference
-from engine.schema import MASK, ConfigField, missing_required, parse_config_text
+from engine.schema import MASK, ConfigField, missing_required
+from engine.values import parse_config_text
 
 if TYPE_CHECKING:
     from engine.api import Engine

@@ -37,6 +37,20 @@ class UsageError(SkillError):
     exit_code = 2
 
 
+class ArgumentError(UsageError):
+    """A bad value for one parameter of a tool.
+
+    `str()` is the whole line a command prints (`--arg width=abc: expected an integer`);
+    `reason` is the part about the value alone (`expected an integer`), for a form to show
+    under the field, so no front door has to cut the engine's wording apart.
+    """
+
+    def __init__(self, message: str, *, param: str, reason: str):
+        super().__init__(message)
+        self.param = param
+        self.reason = reason
+
+
 class NotFoundError(UsageError):
     """An unknown skill, instance or tool."""
 

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import UsageError
-from engine.schema import MASK, ConfigField, check_config_value, parse_config_text
-from engine.secrets import SecretsError, VaultStore, parse_reference
+from engine.errors import SecretsError, UsageError
+from engine.schema import MASK, ConfigField, check_config_value
+from engine.secrets import VaultStore, parse_reference
+from engine.values import parse_config_text
 from fixtures.config.skills import fields_manifest, files_containing, install_typed, install_wat
 
 API_KEY = "sk-abc12345"

@@ -1,16 +1,16 @@
 import pytest
 
-from engine.errors import ComponentError, UsageError
+from engine.errors import ArgumentError, ComponentError, UsageError
 from engine.protocol import (
     Param,
     Tool,
     check_args,
-    coerce_cli_value,
     parse_metadata,
     parse_tool_result,
     parse_tools,
     parse_validation,
 )
+from engine.values import coerce_cli_value
 
 
 def test_tool_results_in_every_upstream_shape():
@@ -108,3 +108,16 @@ def test_a_result_that_is_not_a_string_is_a_clear_component_error():
 
     with pytest.raises(ComponentError, match="must be a JSON string, got int"):
         parse_metadata(42)  # type: ignore[arg-type]
+
+
+def test_argument_errors_carry_the_parameter_and_the_reason_apart():
+    """The CLI prints the whole line, the run form shows only the reason: neither cuts the other's text."""
+    with pytest.raises(ArgumentError) as bad:
+        coerce_cli_value(TOOL.param("n"), "many")
+    assert str(bad.value) == "--arg n=many: expected an integer"
+    assert (bad.value.param, bad.value.reason, bad.value.exit_code) == ("n", "expected an integer", 2)
+    with pytest.raises(ArgumentError) as wrong:
+        check_args(TOOL, {"text": "x", "mode": "c"}, "t:x")
+    assert wrong.value.param == "mode"
+    assert wrong.value.reason == 'must be one of a, b; got "c"'
+    assert str(wrong.value) == f"t:x: parameter 'mode' {wrong.value.reason}"
