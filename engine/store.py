@@ -181,8 +181,8 @@ class Store:
         with file_lock(self.home.root / ".store.lock"):
             previous = self.get(skill.name)
             status = self._status(previous, skill, force)
-            if status == "unchanged":
-                return InstallReport(previous, status, previous.version)  # type: ignore[arg-type]
+            if status == "unchanged" and previous is not None:  # only an installed skill is unchanged
+                return InstallReport(previous, status, previous.version)
             package = self._write_package(skill, wasm_path, path)
             self._swap(skill.name, package)
             if previous is not None and previous.package_dir != package:
@@ -231,15 +231,17 @@ class Store:
         name: str | None,
         origin: Path,
     ) -> InstalledSkill:
+        from engine.pipeline import policy as sandbox
         from engine.protocol import parse_metadata, parse_tools
-        from engine.runtime import SandboxPolicy
 
         with tempfile.TemporaryDirectory(dir=self._tmp()) as scratch:
-            policy = SandboxPolicy(
-                data_dir=Path(scratch),
+            # A scratch /data and the manifest's defaults: what a fresh instance would see.
+            policy = sandbox(
+                Path(scratch),
+                manifest.config,
+                {f.name: f.default for f in manifest.config},
                 timeout_s=manifest.capabilities.timeout_s,
                 memory_mb=manifest.capabilities.memory_mb,
-                config={f.name: str(f.default) for f in manifest.config if f.default is not None},
             )
             raw: dict[str, str] = {}
             for export in ("get-metadata", "get-tools"):

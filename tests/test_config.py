@@ -335,6 +335,27 @@ def test_greeter_sees_saved_values_through_get_config(engine, example):
     assert status.data["greeting"] == {"value": "Hello", "source": "get-config", "secret": False}  # manifest default
 
 
+def test_configuration_runs_on_its_own_collaborators_built_once(engine, example, home):
+    """Configuration is given the store, the instances, the secret store and the runtime, not the
+    whole Engine; Engine builds it once. validate-config runs through the one run pipeline."""
+    from engine.configuration import Configuration
+    from engine.instances import Instances
+    from engine.runtime import WasmRuntime
+    from engine.secrets import open_secret_store
+    from engine.store import Store
+
+    example("greeter")
+    assert engine.config is engine.config
+    runtime = WasmRuntime(home.compiled, home.tmp)
+    cfg = Configuration(Store(home, lambda: runtime), Instances(home), lambda: open_secret_store(home), lambda: runtime)
+    with pytest.raises(UsageError, match="api_token looks malformed") as refused:
+        cfg.save("greeter", "default", cfg.parse("greeter", {"api_token": "bad token!"}))
+    assert "bad token!" not in str(refused.value)  # the skill's complaint comes back masked
+    cfg.save("greeter", "default", cfg.parse("greeter", {"greeting": "Hi", "api_token": "tok_greeter_123456"}))
+    assert engine.run("greeter:greet", {"name": "Ada"}).output == "Hi, Ada!"
+    assert engine.config.get("greeter", "default", "api_token") == "tok_greeter_123456"
+
+
 # ---- 4. env mapping -----------------------------------------------------------------------------
 
 

@@ -50,6 +50,36 @@ def test_cli_start_loads_no_table_printing():
     assert not loaded & {"unicodedata"}
 
 
+def test_configuration_does_not_reach_back_into_the_facade():
+    """Configuration is given its collaborators by Engine; it never imports engine.api, not even for types."""
+    import ast
+    from pathlib import Path
+
+    import engine.configuration
+
+    tree = ast.parse(Path(engine.configuration.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "engine.api" not in imported
+
+
+def test_a_sandbox_is_described_in_one_place():
+    """Runs, dev mode, validate-config and install all get their SandboxPolicy from engine.pipeline."""
+    from pathlib import Path
+
+    import engine
+
+    root = Path(engine.__file__).parent
+    builders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "SandboxPolicy(" in p.read_text(encoding="utf-8")
+        and p.name != "pipeline.py"
+        and not p.relative_to(root).parts[0].startswith(("runtime", "cli"))  # the class; the build front door
+    ]
+    assert builders == []
+
+
 def test_every_error_class_lives_in_engine_errors():
     """One place to look up what can go wrong (and its exit code): no exception class elsewhere."""
     import ast
