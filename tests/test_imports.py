@@ -90,7 +90,7 @@ def test_every_error_class_lives_in_engine_errors():
 
     found = []
     for package in (engine, skill_tui):
-        root = Path(package.__file__).parent
+        root = Path(str(package.__file__)).parent
         for path in root.rglob("*.py"):
             if path == root / "errors.py":
                 continue

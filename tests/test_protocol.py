@@ -24,9 +24,9 @@ def test_tool_results_in_every_upstream_shape():
 
 def test_bad_tool_results_are_errors_not_output():
     r = parse_tool_result("hello there", "greet")
-    assert not r.ok and "non-JSON" in r.error and "'greet'" in r.error
+    assert not r.ok and "non-JSON" in (r.error or "") and "'greet'" in (r.error or "")
     r = parse_tool_result('{"value": 1}', "t")
-    assert not r.ok and 'without "success"' in r.error
+    assert not r.ok and 'without "success"' in (r.error or "")
     assert parse_tool_result('{"success": false}', "t").error
 
 
@@ -42,7 +42,8 @@ def test_tools_accept_upstream_lists_and_json_schema():
         '"required": ["bucket"]}}]'
     )
     assert upstream[0].params == schema[0].params
-    assert upstream[0].param("bucket").required and upstream[0].param("limit").type == "integer"
+    bucket, limit = upstream[0].param("bucket"), upstream[0].param("limit")
+    assert bucket is not None and bucket.required and limit is not None and limit.type == "integer"
 
 
 @pytest.mark.parametrize(
