@@ -24,18 +24,11 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from engine.events import RunResult
-from engine.mcp_server import (
-    NAME_LIMIT,
-    Exposed,
-    Selection,
-    bound_text,
-    input_schema,
-    running_servers,
-    search,
-    tool_name,
-    tool_result,
-    word_search,
-)
+from engine.mcp.catalog import Exposed, Selection
+from engine.mcp.registry import running_servers
+from engine.mcp.results import bound_text, tool_result
+from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
+from engine.mcp.search import search, word_search
 from engine.protocol import Param, Tool
 from fixtures import wat
 

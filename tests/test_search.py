@@ -326,6 +326,6 @@ def test_search_stack_stays_out_of_the_cli_import(tmp_path: Path):
     import subprocess
     import sys
 
-    code = "import engine.cli, engine.search, engine.cli_search, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'fastembed', 'onnxruntime')))"
+    code = "import engine.cli, engine.search, engine.cli.commands.find, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'fastembed', 'onnxruntime')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.build.componentize import (
     JS_DIR,
@@ -39,12 +39,24 @@ from engine.build.componentize import (
 )
 from engine.build.toolchain import Toolchain, ensure_toolchain
 from engine.errors import BuildError, SkillError, ToolchainError, UsageError
-from engine.toolargs import ToolArgs
+
+if TYPE_CHECKING:
+    from engine.protocol import Tool
 
 DEVHOST_JS = JS_DIR / "devhost.js"
 SOURCE_VAR = "SKILL_DEV_SOURCE"
 WATCHED_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".json", ".yaml", ".yml", ".md")
 IGNORED_DIRS = {"node_modules", "dist", ".git", "__pycache__", ".cache"}
+
+
+class UntypedArgs(Protocol):
+    """Tool arguments as typed on a command line (`engine.cli.args.ToolArgs`): `given` as they
+    came, typed by `for_tool` once the live version's declaration of the tool is known."""
+
+    @property
+    def given(self) -> dict[str, Any]: ...
+
+    def for_tool(self, tool: Tool | None) -> dict[str, Any]: ...
 
 
 # ---- events (one per line of `skill dev`) -------------------------------------------------
@@ -112,14 +124,14 @@ _host_lock = threading.Lock()
 def dev_host(engine: Any, progress: Callable[[str], None] | None = None):
     """The compiled dev host component (componentized and compiled once per cache)."""
     with _host_lock:
+        progress_: Callable[[str], None] | None = None
+        if progress:
 
-        def progress_(msg: str) -> None:
-            if progress:
-                progress(
-                    "building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg
-                )
+            def relabel(msg: str, _p: Callable[[str], None] = progress) -> None:
+                _p("building the dev host (once per toolchain, ~10-20 s)" if msg.startswith("componentizing") else msg)
 
-        r = build_component(engine.home, DEVHOST_JS, adapt=False, progress=progress_ if progress else None)
+            progress_ = relabel
+        r = build_component(engine.home, DEVHOST_JS, adapt=False, progress=progress_)
         return engine.runtime.compile(r.wasm_path.read_bytes(), "the dev host")[1]
 
 
@@ -153,7 +165,7 @@ class DevSession:
         release: bool = True,
         release_delay: float = 1.5,
         run_tool: str | None = None,
-        run_args: dict[str, Any] | ToolArgs | None = None,
+        run_args: dict[str, Any] | UntypedArgs | None = None,
     ):
         from engine.instances import check_instance_name
 
@@ -232,8 +244,9 @@ class DevSession:
         """Bundle the source and make it the live version if it loads; else keep the last good one."""
         from engine.protocol import parse_tools
 
-        if self._tc is None or self._tmp is None:
-            raise UsageError("the dev session is not started; call start() first")
+        tc, tmp = self._tc, self._tmp
+        if tc is None or tmp is None:
+            raise UsageError(f"{self.name}: start() the dev session before reloading it")
         t0 = time.perf_counter()
         with self._lock:
             self._seq += 1
@@ -241,7 +254,7 @@ class DevSession:
         self.reloads += 1
         self._last_change = time.monotonic()
         try:
-            out = bundle(self.entry, self._tc.esbuild_cmd(), self._tmp, fmt="cjs")
+            out = bundle(self.entry, tc.esbuild_cmd(), tmp, fmt="cjs")
             source = out.read_text(encoding="utf-8")
             outcome, mask = self._call(source, "get-tools")
             if outcome.value is None:
@@ -312,13 +325,13 @@ class DevSession:
     def run(
         self,
         tool: str,
-        args: dict[str, Any] | ToolArgs | None = None,
+        args: dict[str, Any] | UntypedArgs | None = None,
         timeout: float | None = None,
         on_line: Any = None,
     ) -> DevRunResult:
         """Run a tool of the live version (in the instance's sandbox, through the dev host).
 
-        `args` as typed on a command line (`ToolArgs`) take the live version's declared
+        `args` as typed on a command line (`UntypedArgs`) take the live version's declared
         types, as `skill run` gives them the installed one's.
 
         The run goes through the engine's one pipeline (`engine.pipeline`): what comes
@@ -330,8 +343,8 @@ class DevSession:
         cur = self._current
         if cur is None:
             raise UsageError(f"{self.name} has no working version yet; fix the build error first")
-        given = args if isinstance(args, ToolArgs) else ToolArgs(dict(args or {}))
-        args = given.given
+        given = dict(args or {}) if args is None or isinstance(args, dict) else args
+        args = given if isinstance(given, dict) else given.given
         t = cur.tools.get(tool)
         if t is None:
             res = DevRunResult(
@@ -345,7 +358,7 @@ class DevSession:
             self.on_event(res)
             return res
         try:
-            args = given.for_tool(t)
+            args = given if isinstance(given, dict) else given.for_tool(t)
             check_args(t, args, f"{self.name}:{tool}")
         except SkillError as e:
             res = DevRunResult(tool, args, False, "", str(e), seq=cur.seq)

@@ -122,7 +122,7 @@ class McpStatus(ShowsWorkerFailures, Static):
 
     @work(thread=True, exclusive=True, group="mcp-status", exit_on_error=False)
     def poll(self) -> None:
-        from engine.mcp_server import running_servers
+        from engine.mcp.registry import running_servers
 
         home = self.app.engine.home
         first = self._tail is None

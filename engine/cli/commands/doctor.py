@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from engine.cli.commands import open_engine
+from engine.cli.output import print_json, print_table
 
 if TYPE_CHECKING:
     from engine.api import Engine
 
 Check = tuple[str, bool, str]
+
+
+def run(a: argparse.Namespace) -> int:
+    results = checks(open_engine())
+    failed = [name for name, ok, _ in results if not ok]
+    if a.json:
+        out: dict[str, Any] = {
+            "ok": not failed,
+            "checks": [{"check": name, "ok": ok, "detail": detail} for name, ok, detail in results],
+        }
+        if failed:
+            out["error"] = {"code": "doctor", "message": f"failed: {', '.join(failed)}"}
+        print_json(out)
+    else:
+        print_table(
+            ("CHECK", "STATUS", "DETAIL"), [(name, "ok" if ok else "FAIL", detail) for name, ok, detail in results]
+        )
+    return 1 if failed else 0
 
 
 def checks(engine: Engine) -> list[Check]:
@@ -33,7 +56,7 @@ def _runtime(engine: Engine) -> Check:
         return ("wasmtime", False, f"cannot start wasmtime: {e}")
 
 
-def _writable(label: str, path) -> Check:
+def _writable(label: str, path: Path) -> Check:
     try:
         path.mkdir(parents=True, exist_ok=True)
         probe = path / ".doctor-probe"

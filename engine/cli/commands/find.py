@@ -9,39 +9,26 @@ The search stack (numpy, fastembed, the model) is imported only when the command
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from typing import TYPE_CHECKING
 
-from engine.errors import UsageError, shown
+from engine.cli.commands import open_engine
+from engine.cli.output import print_json, print_table
+from engine.errors import UsageError
 
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shown(text)} is not a whole number") from None
-    if not 1 <= value <= 1000:
-        raise argparse.ArgumentTypeError(f"{value} is out of range; give 1 to 1000")
-    return value
-
-
-def cmd_find(a: argparse.Namespace) -> int:
+if TYPE_CHECKING:
     from engine.api import Engine
 
+
+def run(a: argparse.Namespace) -> int:
     query = " ".join(a.query).strip()
     if not query:
         raise UsageError("give something to look for, e.g. skill find 'turn a title into a slug'")
-    engine = Engine()
+    engine = open_engine()
     hits = engine.find(query, top=a.top, skill=a.skill, instance=a.instance, tag=a.tag, mode=a.mode)
     message = None if hits else _nothing(engine, query, a)
     if a.json:
-        print(
-            json.dumps(
-                {"query": query, "results": [h.to_json() for h in hits], "message": message},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
+        print_json({"query": query, "results": [h.to_json() for h in hits], "message": message})
         return 0
     from engine.search import searcher
 
@@ -55,8 +42,6 @@ def cmd_find(a: argparse.Namespace) -> int:
     if message:
         print(message)
         return 0
-    from engine.cli_table import print_table
-
     print_table(
         ("#", "SCORE", "TOOL", "DESCRIPTION"),
         [(n, f"{h.score:.2f}", h.ref, h.description) for n, h in enumerate(hits, 1)],
@@ -68,7 +53,7 @@ def cmd_find(a: argparse.Namespace) -> int:
     return 0
 
 
-def _nothing(engine, query: str, a: argparse.Namespace) -> str:
+def _nothing(engine: Engine, query: str, a: argparse.Namespace) -> str:
     """Why there are no results: nothing installed, or nothing matches (within the filters)."""
     from engine.search import no_match
 
@@ -76,19 +61,3 @@ def _nothing(engine, query: str, a: argparse.Namespace) -> str:
         return "no results: no skills are installed; install one with `skill install PATH`"
     where = " ".join(f"--{k} {v}" for k, v in (("skill", a.skill), ("instance", a.instance), ("tag", a.tag)) if v)
     return no_match(query) + (f" with {where}" if where else "")
-
-
-def add_parsers(sub, add) -> None:
-    """Register `skill find` on the main parser (see engine.cli.build_parser)."""
-    sp = add("find", cmd_find, "find tools by what they do: skill find 'upload a file to a bucket'")
-    sp.add_argument("query", nargs="+", help="what you want to do, in your own words")
-    sp.add_argument("--top", "-k", type=_positive, default=5, metavar="K", help="show the K best results (default 5)")
-    sp.add_argument("--skill", metavar="S", help="only tools of this skill")
-    sp.add_argument("--instance", metavar="I", help="only skills that have this instance (used in the command line)")
-    sp.add_argument("--tag", metavar="T", help="only skills tagged T (SKILL.md metadata tags/keywords)")
-    sp.add_argument(
-        "--mode",
-        choices=("fused", "dense", "keyword"),
-        default="fused",
-        help="order the results by meaning + keywords (default), meaning only or keywords only",
-    )

@@ -1,5 +1,8 @@
 """`skill test`: run a skill's declarative tests against its built component.
 
+A use case above the engine facade (it builds a second `Engine`), so it lives with the
+command line, not in `engine.build`.
+
 ``tests.yaml`` is a list of cases (or ``{config: {...}, tests: [...]}``)::
 
     - tool: greet
@@ -27,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.api import Engine
 from engine.errors import SkillError, UsageError
 
 TEST_FILES = ("tests.yaml", "tests.yml", "skill.test.yaml")
@@ -165,7 +169,7 @@ def find_tests(folder: Path) -> Path:
 
 
 def run_tests(
-    engine: Any,
+    engine: Engine,
     folder: str | Path,
     tests: Path | None = None,
     progress: Callable[[str], None] | None = None,
@@ -173,7 +177,6 @@ def run_tests(
     only: str | None = None,
 ) -> TestReport:
     """Build ``folder`` (cached) and run its test cases against the component in a throwaway home."""
-    from engine.api import Engine
     from engine.build.componentize import build_folder
     from engine.home import Home
 

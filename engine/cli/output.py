@@ -1,20 +1,21 @@
-"""The one table printer of the `skill` commands that list things (list, instances, history,
-find, doctor, init --list).
+"""How `skill` commands print: JSON, tables, errors, progress lines and the one confirmation prompt.
 
-A header row, then one line per row; each column as wide as its widest cell, two spaces
-apart, no trailing blanks, so `awk`/`cut` and eyes both read it. A cell is one line
-(newlines and runs of blanks become one space). On a terminal the widest cells are cut
-with … until each line fits its width; piped output is never cut. Widths are terminal
-cells: a CJK character or an emoji takes two.
+Tables (list, instances, history, find, doctor, init --list): a header row, then one line
+per row; each column as wide as its widest cell, two spaces apart, no trailing blanks, so
+`awk`/`cut` and eyes both read it. A cell is one line (newlines and runs of blanks become
+one space). On a terminal the widest cells are cut with … until each line fits its width;
+piped output is never cut. Widths are terminal cells: a CJK character or an emoji takes
+two (`unicodedata` is imported by the first table, not at start-up).
 """
 
 from __future__ import annotations
 
-import shutil
+import json
 import sys
 from collections.abc import Collection, Sequence
-from typing import TextIO
-from unicodedata import east_asian_width
+from typing import Any, TextIO
+
+from engine.errors import UsageError
 
 GAP = "  "
 MIN_WIDTH = 8  # a column is never cut narrower than this (or its header)
@@ -28,6 +29,8 @@ def print_table(
     cells = [[" ".join(str(c).split()) for c in row] for row in [header, *rows]]
     widths = [max(width(row[i]) for row in cells) for i in range(len(header))]
     if out.isatty():
+        import shutil
+
         widths = fit(widths, [len(h) for h in header], shutil.get_terminal_size().columns)
     for row in cells:
         parts = []
@@ -55,6 +58,8 @@ def fit(widths: list[int], floors: list[int], columns: int) -> list[int]:
 
 def width(text: str) -> int:
     """Terminal cells `text` takes: wide (CJK, emoji) characters take two."""
+    from unicodedata import east_asian_width
+
     return len(text) + sum(east_asian_width(ch) in "WF" for ch in text if ord(ch) > 0x10FF)
 
 
@@ -68,3 +73,33 @@ def cut(text: str, cells: int) -> str:
         if used > cells - 1:
             return text[:end] + "…"
     return text
+
+
+def print_json(data: Any) -> None:
+    """What `--json` prints: one indented document, non-ASCII text as is."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def fail(code: str, message: str, as_json: bool) -> None:
+    """Report a failure: one `error:` line on stderr, or with --json the error object on stdout."""
+    if as_json:
+        print_json({"ok": False, "error": {"code": code, "message": message}})
+    else:
+        print(f"error: {message}", file=sys.stderr)
+
+
+def progress(msg: str) -> None:
+    """A step of a long command (install, build, test, dev), on stderr so stdout stays the result."""
+    print(f"  {msg}", file=sys.stderr, flush=True)
+
+
+def confirm(question: str, refusal: str, as_json: bool = False) -> bool:
+    """Ask `question` on a terminal; in a script (or with `as_json`: stdout is for the JSON) refuse
+    with `refusal`, a UsageError that says to pass --yes."""
+    if as_json or not sys.stdin.isatty():
+        raise UsageError(refusal)
+    return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"

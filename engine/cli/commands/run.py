@@ -1,0 +1,52 @@
+"""`skill run NAME[@INSTANCE]:TOOL --arg K=V`: one call in the sandbox, its output on stdout.
+
+The path every benchmark measures: it imports the engine facade, the argument reader
+and, without --json, the run events, and nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from engine.cli.args import read_tool_args
+from engine.cli.commands import open_engine
+from engine.cli.output import print_json
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+
+
+def tool_args(a: argparse.Namespace, engine: Engine) -> dict[str, Any]:
+    """The run's arguments, each `--arg` typed as the tool declares it."""
+    given = read_tool_args(a.args, a.arg)
+    tool = None
+    if given.pairs:  # only `--arg` values need the tool's declared types
+        skill_name, _instance, tool_name = engine.parse_ref(a.ref)
+        tool = engine.skill(skill_name).tool(tool_name)
+    return given.for_tool(tool)
+
+
+def run(a: argparse.Namespace) -> int:
+    engine = open_engine()
+    args = tool_args(a, engine)
+    on_event = None
+    if not a.json:
+        from engine.events import RunOutput
+
+        def on_event(event: Any) -> None:
+            if isinstance(event, RunOutput):
+                print(event.text, file=sys.stderr, flush=True)
+
+    result = engine.run(a.ref, args, timeout=a.timeout, on_event=on_event)
+    if a.json:
+        out = result.to_json()
+        if not result.ok:  # the error object of every --json failure; `stopped` says why as before
+            out["error"] = {"code": (result.stopped or "tool_error").replace("-", "_"), "message": result.error}
+        print_json(out)
+    elif result.ok:
+        print(result.output)
+    else:
+        print(f"error: {result.ref}: {result.error}", file=sys.stderr)
+    return 0 if result.ok else 1

@@ -1,0 +1,138 @@
+"""What a skill tool looks like to an MCP client: its name and the JSON schema of its arguments,
+and the same for the meta tools (`list_skills`, `search_skills`, `call_skill`)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from engine.protocol import Param, Tool
+
+NAME_LIMIT = 64  # what the Claude and OpenAI APIs accept; the MCP spec (SEP-986) allows 128
+_VALID_TOOL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def tool_name(skill: str, instance: str, tool: str) -> str:
+    """The MCP tool name of `skill@instance:tool`: `skill__instance__tool`.
+
+    Skill and instance names are `[a-z0-9-]` (never `_`), so the first two `__` split the name
+    unambiguously whatever the tool name holds. A tool name with characters MCP clients refuse
+    (anything but `A-Za-z0-9_-`), or a result longer than NAME_LIMIT, gets its offending characters
+    replaced by `_`, is cut, and ends in `_h` plus 8 hex digits of a hash of the reference, so the
+    name stays a pure function of the reference.
+    """
+    name = f"{skill}__{instance}__{tool}"
+    if _VALID_TOOL.match(tool) and len(name) <= NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(f"{skill}@{instance}:{tool}".encode()).hexdigest()[:8]
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    return f"{safe[: NAME_LIMIT - 11]}_h{digest}"
+
+
+_JSON_TYPES = {
+    "string": "string",
+    "file": "string",
+    "number": "number",
+    "integer": "integer",
+    "boolean": "boolean",
+    "array": "array",
+    "object": "object",
+}
+
+
+def _matches_type(value: Any, kind: str) -> bool:
+    from engine.protocol import _PY_TYPES
+
+    expected = _PY_TYPES.get(kind)
+    if expected is None:
+        return True
+    if isinstance(value, bool) and kind in ("integer", "number"):
+        return False
+    return isinstance(value, expected)
+
+
+def param_schema(p: Param) -> dict[str, Any]:
+    schema: dict[str, Any] = {}
+    if p.type in _JSON_TYPES:
+        schema["type"] = _JSON_TYPES[p.type]
+    # "json" parameters take any JSON value: no "type"
+    if p.description:
+        schema["description"] = p.description
+    if p.enum:
+        schema["enum"] = list(p.enum)
+    if p.default is not None and _matches_type(p.default, p.type):
+        schema["default"] = p.default
+    return schema
+
+
+def input_schema(tool: Tool) -> dict[str, Any]:
+    """The tool's parameters as a JSON schema (what `engine.protocol.check_args` enforces)."""
+    schema: dict[str, Any] = {"type": "object", "properties": {p.name: param_schema(p) for p in tool.params}}
+    required = [p.name for p in tool.params if p.required]
+    if required:
+        schema["required"] = required
+    if tool.params:  # check_args refuses unknown arguments only when parameters are declared
+        schema["additionalProperties"] = False
+    return schema
+
+
+def meta_tools(lazy: bool) -> list[dict[str, Any]]:
+    """The tools that find and call skill tools: always `list_skills` and `search_skills`;
+    `call_skill` too when `lazy` (the skill tools themselves are then not listed)."""
+    tools = [
+        {
+            "name": "list_skills",
+            "title": "List skills",
+            "description": "List the installed skills served here: each skill's instances and tools, with the "
+            "MCP tool name to call for each skill@instance:tool.",
+            "input_schema": {
+                "type": "object",
+                "properties": {"skill": {"type": "string", "description": "only this skill"}},
+                "additionalProperties": False,
+            },
+        },
+        {
+            "name": "search_skills",
+            "title": "Search skills",
+            "description": "Find tools by what they do (semantic search when the engine has it, else word "
+            "matching). Returns MCP tool names, skill@instance:tool references, descriptions and a "
+            "relevance score 0..1; no tools and a message when no tool matches the query.",
+            "input_schema": {
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "description": "what you want to do, in a few words"},
+                    "top": {
+                        "type": "integer",
+                        "description": "how many tools to return",
+                        "default": 10,
+                        "minimum": 1,
+                        "maximum": 100,
+                    },
+                    "skill": {"type": "string", "description": "only tools of this skill"},
+                },
+                "required": ["query"],
+                "additionalProperties": False,
+            },
+        },
+    ]
+    if lazy:
+        tools.append(
+            {
+                "name": "call_skill",
+                "title": "Call a skill tool",
+                "description": "Run one skill tool found with search_skills or list_skills: give its MCP tool "
+                "name (or skill@instance:tool) and its arguments.",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {
+                        "tool": {"type": "string", "description": "MCP tool name or skill@instance:tool"},
+                        "arguments": {"type": "object", "description": "the tool's arguments"},
+                    },
+                    "required": ["tool"],
+                    "additionalProperties": False,
+                },
+            }
+        )
+    return tools

@@ -1,0 +1,323 @@
+"""The MCP server over one engine, with the official `mcp` SDK (2.x, lowlevel `Server`).
+
+- Every `skill@instance:tool` becomes one MCP tool named `skill__instance__tool`
+  (`engine.mcp.schema.tool_name`), with a JSON-schema `inputSchema` built from the tool's
+  parameters and a description that names the instance. Meta tools `list_skills` and
+  `search_skills` let agents with many skills find tools; with `lazy=True` only the meta
+  tools (plus `call_skill`) are listed.
+- Calls run `Engine.run(..., source="mcp")` in worker threads, so they run concurrently and a
+  spinning skill only holds its own thread until the engine's per-call time limit stops it.
+  Bad names and arguments, and failed runs, come back as tool errors (`isError`), never as
+  protocol errors. Output is bounded (`max_output` bytes of text) with the truncation marked.
+- A watcher polls a cheap fingerprint of the store and the instances folder (once a second) and,
+  when the tool list really changed, sends `notifications/tools/list_changed` to every connected
+  handshake-era session and publishes it on the `subscriptions/listen` bus (2026-07-28 clients).
+
+The SDK is imported when a server is built: nothing else in `engine.mcp` needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.errors import SkillError, UsageError
+from engine.mcp.catalog import Exposed, Selection, build_catalog, fingerprint
+from engine.mcp.registry import Registration
+from engine.mcp.results import MAX_OUTPUT, error_result, json_result, tool_result
+from engine.mcp.schema import input_schema, meta_tools, tool_name
+from engine.mcp.search import search
+from engine.search import no_match
+
+if TYPE_CHECKING:
+    import mcp_types
+
+    from engine.api import Engine
+    from engine.events import RunResult
+
+log = logging.getLogger("skill.serve")
+
+SERVER_NAME = "skill-tui"
+MAX_SESSIONS = 1024  # connected clients remembered for list_changed announcements
+
+
+@dataclass
+class ServeOptions:
+    selection: Selection = Selection()
+    timeout: float | None = None  # per call; None: each skill's own limit
+    max_output: int = MAX_OUTPUT
+    lazy: bool = False  # list only the meta tools
+    poll: float = 1.0  # seconds between store checks for list_changed
+    max_concurrent: int = 32  # runs at once (worker threads)
+
+
+class SkillServer:
+    """The MCP server over one engine: tool catalog, handlers, change watcher."""
+
+    def __init__(self, engine: Engine, options: ServeOptions | None = None):
+        from mcp.server import Server
+        from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
+
+        self.engine = engine
+        self.options = options or ServeOptions()
+        self._lock = threading.Lock()
+        self._fingerprint: tuple | None = None
+        self._catalog: dict[str, Exposed] = {}
+        self._listing: list[dict[str, Any]] = []
+        self._sessions: list[Any] = []  # handshake-era ServerSessions to announce changes to
+        self._bus = InMemorySubscriptionBus()
+        self._limiter: Any = None
+        self.registration: Registration | None = None
+        self.calls = 0
+        self.refresh()
+        self.server = Server(
+            SERVER_NAME,
+            version=_version(),
+            instructions=(
+                "Tools are installed WebAssembly skills, named skill__instance__tool. "
+                "Use search_skills to find a tool by what it does and list_skills to see every "
+                "skill, its instances and tools."
+            ),
+            on_list_tools=self._list_tools,
+            on_call_tool=self._call_tool,
+            on_subscriptions_listen=ListenHandler(self._bus),
+        )
+        import mcp_types as types
+
+        self.server.add_notification_handler("notifications/initialized", types.NotificationParams, self._initialized)
+
+    # ---- catalog ----
+
+    def refresh(self, force: bool = False) -> bool:
+        """Rebuild the catalog if the store changed; True when the tool list changed."""
+        fp = fingerprint(self.engine.home)
+        with self._lock:
+            if fp == self._fingerprint and not force:
+                return False
+        try:
+            catalog = build_catalog(self.engine, self.options.selection)
+        except SkillError as e:  # a damaged store entry: keep serving what we had
+            log.warning("cannot read the installed skills: %s", e)
+            return False
+        listing = [e.listing() for e in catalog.values()]
+        with self._lock:
+            self._fingerprint = fp
+            changed = listing != self._listing
+            self._catalog, self._listing = catalog, listing
+        if changed and self.registration is not None:
+            self.registration.write(len(catalog))
+        return changed
+
+    @property
+    def catalog(self) -> dict[str, Exposed]:
+        with self._lock:
+            return self._catalog
+
+    def tools(self) -> list[mcp_types.Tool]:
+        import mcp_types as types
+
+        with self._lock:
+            listing = [] if self.options.lazy else list(self._listing)
+        return [types.Tool(**d) for d in [*meta_tools(self.options.lazy), *listing]]
+
+    # ---- handlers ----
+
+    async def _initialized(self, ctx: Any, params: Any) -> None:
+        session = ctx.session
+        with self._lock:
+            self._sessions.append(session)
+            del self._sessions[:-MAX_SESSIONS]
+        # Forget the session when its connection closes. The SDK (2.3) gives handlers no public
+        # handle on the connection, so this reaches for ServerSession's private `_connection`;
+        # without it, sessions are forgotten when a send fails, or beyond MAX_SESSIONS.
+        connection = getattr(session, "_connection", None)
+        exit_stack = getattr(connection, "exit_stack", None)
+        if exit_stack is not None:
+            exit_stack.callback(self._forget, session)
+
+    def _forget(self, session: Any) -> None:
+        with self._lock:
+            self._sessions = [s for s in self._sessions if s is not session]
+
+    async def _list_tools(self, ctx: Any, params: Any) -> mcp_types.ListToolsResult:
+        import anyio
+        import mcp_types as types
+
+        await anyio.to_thread.run_sync(self.refresh)
+        return types.ListToolsResult(tools=self.tools())
+
+    async def _call_tool(self, ctx: Any, params: Any) -> mcp_types.CallToolResult:
+        name, args = params.name, params.arguments
+        try:
+            return await self.call(name, args)
+        except Exception as e:  # never a protocol failure for a tool call
+            log.exception("tools/call %s failed", name)
+            return error_result(f"internal error running {name}: {e!r}")
+
+    async def call(self, name: str, args: dict[str, Any] | None) -> mcp_types.CallToolResult:
+        if args is not None and not isinstance(args, dict):
+            return error_result(f"{name}: arguments must be a JSON object")
+        args = dict(args or {})
+        if name == "list_skills":
+            return self._list_skills(args)
+        if name == "search_skills":
+            return await self._search_skills(args)
+        if name == "call_skill" and self.options.lazy:
+            target = args.get("tool")
+            inner = args.get("arguments") or {}
+            if not isinstance(target, str) or not isinstance(inner, dict):
+                return error_result("call_skill: give 'tool' (a tool name) and 'arguments' (an object)")
+            return await self._run_exposed(self._resolve(target), target, inner)
+        return await self._run_exposed(self._resolve(name), name, args)
+
+    def _resolve(self, name: str) -> Exposed | None:
+        exposed = self.catalog.get(name)
+        if exposed is None:
+            self.refresh()  # installed a moment ago, before the watcher looked?
+            exposed = self.catalog.get(name)
+        if exposed is None and ":" in name:  # a skill@instance:tool reference (call_skill)
+            from engine.api import parse_ref
+
+            try:
+                skill, instance, tool = parse_ref(name)
+            except UsageError:
+                return None
+            exposed = self.catalog.get(tool_name(skill, instance, tool))
+        return exposed
+
+    async def _run_exposed(self, exposed: Exposed | None, name: str, args: dict[str, Any]) -> mcp_types.CallToolResult:
+        import anyio
+
+        if exposed is None:
+            return error_result(
+                f"unknown tool {name!r}: no installed skill tool has that name here; "
+                "call list_skills or search_skills to find one"
+            )
+        cancel = threading.Event()
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.options.max_concurrent)
+        self.calls += 1
+
+        def run() -> RunResult:
+            return self.engine.run(exposed.ref, args, timeout=self.options.timeout, cancel=cancel, source="mcp")
+
+        try:
+            result = await anyio.to_thread.run_sync(run, limiter=self._limiter, abandon_on_cancel=True)
+        except SkillError as e:  # bad arguments, an instance removed meanwhile, ...: one clear line
+            return error_result(str(e))
+        except anyio.get_cancelled_exc_class():
+            cancel.set()  # the client gave up: stop the run in its thread too
+            raise
+        log.info("%s %s %.1f ms", "ok " if result.ok else "ERR", exposed.ref, result.duration_ms)
+        return tool_result(result, self.options.max_output)
+
+    def _list_skills(self, args: dict[str, Any]) -> mcp_types.CallToolResult:
+        only = args.get("skill")
+        if only is not None and not isinstance(only, str):
+            return error_result("list_skills: 'skill' must be a string")
+        self.refresh()
+        skills: dict[str, dict[str, Any]] = {}
+        for e in self.catalog.values():
+            if only and e.skill != only:
+                continue
+            s = skills.setdefault(
+                e.skill,
+                {
+                    "skill": e.skill,
+                    "version": e.version,
+                    "description": e.skill_description,
+                    "instances": [],
+                    "tools": [],
+                },
+            )
+            if e.instance not in s["instances"]:
+                s["instances"].append(e.instance)
+            s["tools"].append(
+                {
+                    "name": e.name,
+                    "ref": e.ref,
+                    "description": e.tool.description,
+                    "parameters": [p.name + ("" if p.required else "?") for p in e.tool.params],
+                }
+            )
+        if only and not skills:
+            return error_result(
+                f"list_skills: no skill named {only!r} is served here; "
+                f"served: {', '.join(sorted({e.skill for e in self.catalog.values()})) or 'none'}"
+            )
+        return json_result({"skills": list(skills.values())}, self.options.max_output)
+
+    async def _search_skills(self, args: dict[str, Any]) -> mcp_types.CallToolResult:
+        import anyio
+
+        query, top, skill = args.get("query"), args.get("top", 10), args.get("skill")
+        if not isinstance(query, str) or not query.strip():
+            return error_result("search_skills: give 'query', a few words saying what you want to do")
+        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= 100:
+            return error_result("search_skills: 'top' must be an integer from 1 to 100")
+        if skill is not None and not isinstance(skill, str):
+            return error_result("search_skills: 'skill' must be a string")
+        self.refresh()
+        method, hits = await anyio.to_thread.run_sync(search, self.engine, self.catalog, query, top, skill)
+        return json_result(
+            {
+                "query": query,
+                "method": method,
+                "message": None if hits else no_match(query),
+                "tools": [
+                    {
+                        "name": e.name,
+                        "ref": e.ref,
+                        "description": e.description,
+                        "score": score,
+                        "inputSchema": input_schema(e.tool),
+                    }
+                    for e, score in hits
+                ],
+            },
+            self.options.max_output,
+        )
+
+    # ---- change announcements ----
+
+    async def watch(self) -> None:
+        """Poll the store; announce real tool-list changes to every connected client."""
+        import anyio
+
+        while True:
+            await anyio.sleep(self.options.poll)
+            try:
+                changed = await anyio.to_thread.run_sync(self.refresh)
+            except Exception:
+                log.exception("checking the store failed")
+                continue
+            if changed:
+                await self.announce()
+
+    async def announce(self) -> None:
+        import anyio
+        from mcp.server.subscriptions import ToolsListChanged
+
+        with self._lock:
+            sessions = list(self._sessions)
+        log.info("tool list changed: %d tools; telling %d session(s)", len(self.catalog), len(sessions))
+        gone = []
+        for session in sessions:
+            try:
+                with anyio.fail_after(2):
+                    await session.send_tool_list_changed()
+            except Exception as e:  # closed connection (or a client not reading): forget it
+                log.debug("dropping a session: %r", e)
+                gone.append(session)
+        if gone:
+            with self._lock:
+                self._sessions = [s for s in self._sessions if s not in gone]
+        await self._bus.publish(ToolsListChanged())
+
+
+def _version() -> str:
+    from engine import __version__
+
+    return __version__
