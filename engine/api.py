@@ -102,7 +102,7 @@ class Engine:
         """Yield whenever skills or instances change, from any process, until `stop` is set (blocks)."""
         from engine.store_watch import store_changes
 
-        return store_changes(self.home, stop)
+        return store_changes(self.store, stop)
 
     def build(self, folder: str | Path, progress: Progress | None = None) -> BuildResult:
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""
@@ -147,7 +147,7 @@ class Engine:
         tag: str | None = None,
         mode: str = "fused",
     ) -> list[SearchHit]:
-        """Tools (and skills) ranked by meaning + keywords; syncs the index first (engine.search)."""
+        """Tools (and skills) ranked by meaning + keywords; mode WORDS: keywords only, no model (engine.search)."""
         from engine.search import find
 
         return find(self, query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)

@@ -2,9 +2,10 @@
 
 Appends use O_APPEND with one write per record, so concurrent writers (the CLI,
 the app, the MCP server) never interleave or truncate each other. The file is
-rotated once it grows past MAX_BYTES; readers skip a torn last line. Records are
-written by the background thread, after the run's result is returned: a process
-that ends with os._exit flushes first (cli.entry does).
+rotated once it grows past MAX_BYTES (renamed to history.1.jsonl, replacing the
+previous one); readers skip a torn last line. Records are written by the background
+thread, after the run's result is returned: a process that ends with os._exit flushes
+first (cli.entry does). `History.tail()` follows the file as others append to it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from engine.background import background
 from engine.events import RunResult
@@ -61,23 +62,102 @@ class History:
         if size > MAX_BYTES:
             self._rotate()
 
+    @property
+    def rotated(self) -> Path:
+        """Where the file goes when it grows past MAX_BYTES."""
+        return self.path.with_suffix(".1.jsonl")
+
     def _rotate(self) -> None:
         with file_lock(self.path.with_suffix(".lock")):
             if self.path.exists() and self.path.stat().st_size > MAX_BYTES:
-                os.replace(self.path, self.path.with_suffix(".1.jsonl"))
+                os.replace(self.path, self.rotated)
 
     def read(self, limit: int | None = None) -> list[dict[str, Any]]:
         """The most recent runs, oldest first (at most `limit`)."""
         self.flush()
         rows: list[dict[str, Any]] = []
-        for path in (self.path.with_suffix(".1.jsonl"), self.path):
+        for path in (self.rotated, self.path):
             try:
-                lines = path.read_bytes().splitlines()
+                rows += _rows(path.read_bytes())
             except FileNotFoundError:
                 continue
-            for line in lines:
-                try:
-                    rows.append(json.loads(line))
-                except (json.JSONDecodeError, UnicodeDecodeError):
-                    continue  # a torn line from a crash mid-append
         return rows[-limit:] if limit else rows
+
+    def tail(self) -> HistoryTail:
+        """A reader of the runs appended from now on, by any process (`HistoryTail`)."""
+        return HistoryTail(self)
+
+
+def _rows(data: bytes) -> list[dict[str, Any]]:
+    """The records in `data`, skipping torn lines (a crash mid-append) and anything not a record."""
+    rows = []
+    for line in data.splitlines():
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(row, dict):
+            rows.append(row)
+    return rows
+
+
+class HistoryTail:
+    """The rows appended to the history since the last read, whoever wrote them.
+
+    It remembers how far it read in which file (inode). When the file was rotated meanwhile, it
+    finishes the rotated file (history.1.jsonl, if it is still the one it was reading) before
+    starting on the new one, so no run is missed across a rotation. A line still being written
+    waits for the next read.
+    """
+
+    def __init__(self, history: History):
+        self.history = history
+        self.offset = 0
+        self.inode: int | None = None
+
+    def start(self, back: int = 0) -> list[dict[str, Any]]:
+        """Skip to the end of the file; return the whole rows in its last `back` bytes."""
+        path = self.history.path
+        try:
+            st = path.stat()
+        except OSError:
+            return []
+        self.inode, self.offset = st.st_ino, max(0, st.st_size - back)
+        if self.offset > 0:  # start at the first whole line
+            try:
+                with open(path, "rb") as f:
+                    f.seek(self.offset - 1)
+                    self.offset += f.read(back).find(b"\n")
+            except OSError:
+                return []
+        return self.read()
+
+    def read(self) -> list[dict[str, Any]]:
+        """The whole rows appended since the last read (or `start`), oldest first."""
+        try:
+            with open(self.history.path, "rb") as f:
+                st = os.fstat(f.fileno())
+                rows = []
+                if st.st_ino != self.inode or st.st_size < self.offset:  # rotated or replaced
+                    rows = self._rest_of_rotated()
+                    self.inode, self.offset = st.st_ino, 0
+                return rows + self._read_from(f)
+        except OSError:
+            return []
+
+    def _rest_of_rotated(self) -> list[dict[str, Any]]:
+        """What was appended to the file this tail was reading before it was rotated away."""
+        try:
+            with open(self.history.rotated, "rb") as f:
+                if self.inode is None or os.fstat(f.fileno()).st_ino != self.inode:
+                    return []  # not the file we were reading (rotated twice, or replaced)
+                return self._read_from(f)
+        except OSError:
+            return []
+
+    def _read_from(self, f: BinaryIO) -> list[dict[str, Any]]:
+        f.seek(self.offset)
+        data = f.read()
+        end = data.rfind(b"\n") + 1  # a line still being written waits for the next read
+        self.offset += end
+        return _rows(data[:end])

@@ -13,6 +13,7 @@ gives the same bytes twice, so for them the inputs are compared instead of the b
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -95,6 +96,44 @@ class InstallReport:
     previous_version: str | None = None
 
 
+@dataclass(frozen=True)
+class StoreStamp:
+    """What the front doors list, read cheaply: two equal stamps mean nothing they show changed.
+
+    `skills` changes on every install, upgrade and removal (each swaps or removes a link);
+    `instances` on every instance added, copied, renamed or removed and every config.toml write.
+    """
+
+    skills: tuple[tuple[str, str], ...]  # (name, the package folder its link points at)
+    instances: tuple[tuple[str, str, str], ...] = ()  # (skill, instance, digest of its config.toml)
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of `folder` that are not hidden (temporary links, locks); none if it is missing."""
+    try:
+        with os.scandir(folder) as it:
+            return [e for e in it if not e.name.startswith(".")]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def _link(entry: os.DirEntry[str]) -> str:
+    try:
+        return os.readlink(entry.path)
+    except OSError:  # not a link (nothing the store made) or gone meanwhile
+        return ""
+
+
+def _config_digest(instance: os.DirEntry[str]) -> str:
+    """The digest of an instance's config.toml ("" without one). Its content, not its mtime: two saves
+    within one clock tick differ, and saving the same values again changes nothing anyone shows."""
+    try:
+        with open(os.path.join(instance.path, "config.toml"), "rb") as f:
+            return hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+    except OSError:
+        return ""
+
+
 def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
     """What makes two installs the same skill: everything but when and from where, and
     for a component with recorded build inputs, those inputs rather than its bytes."""
@@ -132,6 +171,22 @@ class Store:
             ) from None
         self._parsed[name] = (version, skill)
         return skill
+
+    def stamp(self, instances: bool = True) -> StoreStamp:
+        """A summary of the installed skills (and, unless `instances` is false, the instances and their
+        config files) that changes whenever they do: a scandir per folder, a readlink per skill, a small read
+        per instance."""
+        skills = tuple(sorted((e.name, _link(e)) for e in _entries(self.home.skills)))
+        if not instances:
+            return StoreStamp(skills)
+        found = [
+            (skill.name, inst.name, _config_digest(inst))
+            for skill in _entries(self.home.instances)
+            if skill.is_dir()
+            for inst in _entries(Path(skill.path))
+            if inst.is_dir()
+        ]
+        return StoreStamp(skills, tuple(sorted(found)))
 
     def require(self, name: str) -> InstalledSkill:
         skill = self.get(name)
@@ -181,7 +236,7 @@ class Store:
         with file_lock(self.home.root / ".store.lock"):
             previous = self.get(skill.name)
             status = self._status(previous, skill, force)
-            if status == "unchanged" and previous is not None:  # only an installed skill is unchanged
+            if status == "unchanged" and previous is not None:  # unchanged: there is a previous one
                 return InstallReport(previous, status, previous.version)
             package = self._write_package(skill, wasm_path, path)
             self._swap(skill.name, package)

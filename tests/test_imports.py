@@ -102,3 +102,25 @@ def test_every_error_class_lives_in_engine_errors():
                 if isinstance(node, ast.ClassDef) and any(b.endswith(("Error", "Exception")) for b in bases):
                     found.append(f"{path.relative_to(root.parent)}:{node.name}")
     assert found == []
+
+
+def test_search_depends_on_its_catalog_not_on_the_facade():
+    """engine.search reads a SkillCatalog (home, store, instance names); no module of it imports
+    engine.api, not even for the type checker."""
+    import ast
+    from pathlib import Path
+
+    import engine.search
+
+    folder = Path(engine.search.__file__).parent
+    found = []
+    for path in sorted(folder.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            found += [f"{path.name}: {n}" for n in names if n == "engine.api" or n.startswith("engine.api.")]
+    assert found == []

@@ -11,7 +11,7 @@ import pytest
 from engine.events import RunResult
 from engine.history import History
 from fixtures.tui import SIZE, settle
-from skill_tui.widgets.mcp_status import HistoryTail, McpStatus, describe
+from skill_tui.widgets.mcp_status import TAIL_BYTES, McpStatus, describe
 
 pytestmark = pytest.mark.anyio
 
@@ -43,8 +43,8 @@ def test_describe():
 def test_history_tail_follows_appends_and_rotation(tmp_path):
     path = tmp_path / "history.jsonl"
     history = History(path)
-    tail = HistoryTail(path)
-    assert tail.start() == []
+    tail = history.tail()
+    assert tail.start(TAIL_BYTES) == []
 
     def add(tool: str) -> None:
         history.append(RunResult(run_id="r", skill="s", instance="default", tool=tool, ok=True, source="mcp"))
@@ -52,7 +52,7 @@ def test_history_tail_follows_appends_and_rotation(tmp_path):
 
     add("a")  # the file appears after start: its rows are new
     assert [r["tool"] for r in tail.read()] == ["a"]
-    assert [r["tool"] for r in HistoryTail(path).start()] == ["a"]  # what a new tail shows at start
+    assert [r["tool"] for r in history.tail().start(TAIL_BYTES)] == ["a"]  # what a new tail shows at start
     add("b")
     add("c")
     assert [r["tool"] for r in tail.read()] == ["b", "c"]
@@ -65,6 +65,27 @@ def test_history_tail_follows_appends_and_rotation(tmp_path):
     os.replace(path, tmp_path / "history.1.jsonl")  # rotation
     add("d")
     assert [r["tool"] for r in tail.read()] == ["d"]
+
+
+def test_history_tail_misses_no_run_across_a_rotation(tmp_path, monkeypatch):
+    """Runs appended just before the file rotates (between two reads of the status line) still show."""
+    import engine.history as history_mod
+
+    monkeypatch.setattr(history_mod, "MAX_BYTES", 600)  # a few records per file
+    history = History(tmp_path / "history.jsonl")
+
+    def add(*names: str) -> None:
+        for name in names:
+            history.append(RunResult(run_id="r", skill="s", instance="default", tool=name, ok=True, source="mcp"))
+        history.flush()
+
+    add("before")
+    tail = history.tail()
+    assert [r["tool"] for r in tail.start(0)] == []
+    names = [f"t{i}" for i in range(4)]
+    add(*names)
+    assert history.rotated.exists()  # the file was rotated after some of those runs
+    assert [r["tool"] for r in tail.read()] == names
 
 
 async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
@@ -115,11 +136,8 @@ async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
 
 
 def test_history_tail_starts_at_a_whole_line(tmp_path, monkeypatch):
-    from skill_tui.widgets import mcp_status
-
-    monkeypatch.setattr(mcp_status, "TAIL_BYTES", 100)
     path = tmp_path / "history.jsonl"
     path.write_text("".join(json.dumps({"tool": f"t{i}", "pad": "x" * 20}) + "\n" for i in range(10)))
-    rows = HistoryTail(path).start()
+    rows = History(path).tail().start(100)
     assert 1 <= len(rows) <= 3 and rows[-1]["tool"] == "t9"
     assert [r["tool"] for r in rows] == [f"t{i}" for i in range(10 - len(rows), 10)]

@@ -105,6 +105,51 @@ def test_filters_by_skill_instance_and_mode(search_engine):
     assert search_engine.find("say hello", top=3, mode="dense")[0].skill == "greeter"
 
 
+def test_keyword_find_needs_no_model_and_takes_the_same_filters(search_engine, monkeypatch):
+    """What the control panel shows while the model loads (and what MCP can answer without it): building
+    the searcher and ranking by keywords never creates the embedder."""
+    import engine.search as search_mod
+    import engine.search.embedder as embedder_mod
+
+    def no_model(*_args):
+        raise AssertionError("a keyword search created the embedder")
+
+    monkeypatch.setattr(embedder_mod, "_cache", {})
+    monkeypatch.setattr(embedder_mod, "_create", no_model)
+    monkeypatch.setattr(search_mod, "_searchers", {})
+    hits = search_mod.find(search_engine, "say hello", top=3, mode=search_mod.WORDS)
+    assert hits[0].skill == "greeter" and "greeter@default:greet" in [h.ref for h in hits]
+    assert all(h.score == 0 and h.keyword > 0 for h in hits)
+    assert [h.keyword for h in hits] == sorted((h.keyword for h in hits), reverse=True)
+    assert {
+        h.skill for h in search_mod.find(search_engine, "text note", top=20, skill="notes", mode=search_mod.WORDS)
+    } == {"notes"}
+    with pytest.raises(NotFoundError):
+        search_mod.find(search_engine, "x", skill="nope", mode=search_mod.WORDS)
+    search_engine.add_instance("greeter", "work")
+    work = search_mod.find(search_engine, "say hello", top=10, instance="work", mode=search_mod.WORDS)
+    assert {h.skill for h in work} == {"greeter"} and "greeter@work:greet" in [h.ref for h in work]
+    assert search_mod.find(search_engine, "xyzzy plugh", mode=search_mod.WORDS) == []
+    assert not search_mod.is_ready(search_engine)
+
+
+def test_the_process_wide_searcher_keeps_no_engine_alive(search_engine):
+    """Every engine of one home shares its searcher, which holds none of them."""
+    import gc
+    import weakref
+
+    from engine.api import Engine
+
+    other = Engine(search_engine.home)
+    shared = searcher(other)
+    assert other.find("count words")[0].skill == "textkit"
+    gone = weakref.ref(other)
+    del other
+    gc.collect()
+    assert gone() is None
+    assert searcher(search_engine) is shared
+
+
 def test_tags_filter(home):
     index = SearchIndex(home.root / "search", get_embedder(home))
     index.sync(fixture_skills())
@@ -117,7 +162,7 @@ def test_index_is_updated_incrementally_on_install_upgrade_and_remove(search_eng
     search_engine.find("count words")
     first = s.last_sync
     assert first.total == 13 + 3 and first.embedded == 16
-    assert s.refresh() is None  # nothing changed: no sync at all
+    assert s.refresh(search_engine) is None  # nothing changed: no sync at all
     files = sorted(p.name for p in (search_engine.home.root / "search").iterdir())
     assert "meta.json" in files and sum(f.startswith("vectors-") for f in files) == 1
 
@@ -192,7 +237,7 @@ def test_a_model_change_rebuilds_and_a_crash_mid_update_keeps_the_old_index(home
 
 def test_works_with_the_network_unreachable(search_engine, monkeypatch):
     """No socket can connect or resolve; the model is loaded anew and find still answers."""
-    from engine.search import Searcher
+    from engine.search import Filters, Searcher
     from engine.search.embedder import MiniLmEmbedder
 
     attempts = []
@@ -205,9 +250,9 @@ def test_works_with_the_network_unreachable(search_engine, monkeypatch):
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
-    s = Searcher(search_engine)
+    s = Searcher(search_engine.home)
     s.index.embedder = MiniLmEmbedder(search_engine.home)  # a fresh model load under the block
-    hits = s.find("what is the reading time of this text", top=3)
+    hits = s.find(search_engine, "what is the reading time of this text", Filters(search_engine, top=3))
     assert hits[0].ref == "textkit@default:text-stats"
     assert attempts == []
 

@@ -305,6 +305,30 @@ def test_without_a_real_keyring_the_vault_is_used(tmp_path: Path, backend: str):
     assert out["plaintext"].startswith("error: SKILL_SECRETS='plaintext' is not understood")
 
 
+def test_the_store_interface_is_abstract_and_names_no_backend(tmp_path: Path):
+    """A backend that leaves out a primitive cannot be made; the interface imports no backend."""
+    import ast
+
+    import engine.secrets.base as base
+    from engine.secrets import SecretStore
+
+    class Partial(SecretStore):
+        backend = "partial"
+
+        def get(self, skill: str, instance: str, key: str) -> str | None:
+            return None
+
+    with pytest.raises(TypeError, match="abstract"):
+        Partial(Home(tmp_path, tmp_path / "cache"))  # type: ignore[abstract]  # what the test is about
+    imported = {
+        n.module
+        for n in ast.walk(ast.parse(Path(base.__file__).read_text(encoding="utf-8")))
+        if isinstance(n, ast.ImportFrom)
+    }
+    assert not {m for m in imported if m and m.startswith("engine.secrets.") and m != "engine.secrets.refs"}
+    assert "VaultStore" not in Path(base.__file__).read_text(encoding="utf-8")
+
+
 def test_importing_secrets_loads_neither_keyring_nor_cryptography():
     code = (
         "import engine.secrets, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in "

@@ -1,5 +1,6 @@
 import json
 import os
+import time
 
 import pytest
 
@@ -195,3 +196,60 @@ def test_installing_the_example_built_in_another_cache_is_unchanged(skill, built
     shutil.copyfile(rebuilt_textkit, other / "dist" / "textkit.wasm")
     again = skill("install", str(other))
     assert "textkit 1.0.0 already installed, unchanged" in again.stdout
+
+
+def test_the_stamp_moves_with_what_front_doors_list_and_only_then(engine, wat_skill):
+    stamp = engine.store.stamp
+    empty = stamp()
+    wat_skill("echo", name="alpha")
+    installed = stamp()
+    assert installed != empty and installed.skills[0][0] == "alpha"
+    engine.add_instance("alpha", "work")
+    added = stamp()
+    assert added != installed and added.skills == installed.skills
+    assert stamp(instances=False) == type(added)(added.skills)  # the skills alone: what search needs
+    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
+    configured = stamp()
+    assert configured != added
+    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")  # the same values again
+    (engine.home.instances / "alpha" / ".scratch").write_text("x")  # not an instance
+    (engine.instances.data_dir("alpha", "work") / "note.txt").write_text("a run's data")
+    assert stamp() == configured
+    engine.remove("alpha")
+    assert stamp().skills == ()
+
+
+def test_the_store_watch_wakes_only_when_the_stamp_moves(engine, wat_skill):
+    """A stray file among the instances, or a config saved with the values it had, wakes nobody; an
+    instance added from another process does."""
+    import queue
+    import threading
+
+    wat_skill("echo", name="alpha")
+    engine.add_instance("alpha", "work")
+    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
+    stop = threading.Event()
+    woke: queue.Queue[bool] = queue.Queue()
+    ready = threading.Event()
+    added = threading.Event()
+
+    def watch() -> None:
+        changes = engine.changes(stop)
+        ready.set()
+        for _ in changes:
+            woke.put(added.is_set())
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    ready.wait(5)
+    time.sleep(0.5)  # watchfiles is watching
+    (engine.home.instances / "alpha" / ".scratch").write_text("x")
+    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
+    time.sleep(1.5)  # more than the watch's debounce (0.4 s): the burst above has been reported by now
+    added.set()
+    engine.add_instance("alpha", "home")
+    try:
+        assert woke.get(timeout=10) is True  # the first wake is the instance, not the noise before it
+    finally:
+        stop.set()
+        thread.join(5)

@@ -2,36 +2,39 @@
 
     hits = engine.find("turn a title into a url-safe name", top=5)
 
-Importing this package is cheap (no numpy, no model). The first `find` in a process
-loads the embedder (fastembed + the vendored MiniLM model: ~0.7 s), brings the index
+Search reads a `SkillCatalog` (the home, the store, the instance names; `Engine` is one),
+never the facade. Importing this package is cheap (no numpy, no model). The first `find`
+in a process loads the embedder (fastembed + the vendored MiniLM model: ~0.7 s), brings the index
 under `<home>/search/` up to date with the installed skills (embedding only new or
 changed documents) and ranks. Later calls reuse both and re-sync only when the
-skills folder changed (an install, upgrade or removal swaps a symlink there).
+installed skills changed (`Store.stamp`).
 
 An empty result means no tool matches: nothing came close enough by meaning and
 keywords (engine.search.index.MATCH_MIN). The CLI, the MCP server and the TUI all
-rank through `find`; `find_keywords` is the model-free stand-in the TUI shows while
-the model loads.
+rank through `find`; `find(..., mode=WORDS)` is the model-free stand-in the TUI shows
+while the model loads.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import UsageError
 from engine.protocol import Param
 
 if TYPE_CHECKING:
-    from engine.api import Engine
+    from engine.home import Home
     from engine.search.documents import Document
     from engine.search.index import SearchIndex, SyncReport
+    from engine.search.keyword import BM25
+    from engine.store import Store, StoreStamp
 
 PLACEHOLDER = "..."
+WORDS = "words"  # the `find` mode that needs no model: keyword matches only (the others: index.MODES)
 
 
 def no_match(query: str) -> str:
@@ -138,136 +141,178 @@ def command_line(
 # ---- the searcher ---------------------------------------------------------------------------------
 
 
+class InstanceNames(Protocol):
+    def names(self, skill: str) -> list[str]:
+        """The instances of `skill`, "default" first."""
+        ...
+
+
+class SkillCatalog(Protocol):
+    """What search reads: the home (index folder, embedder settings), the installed skills and the names
+    of their instances. `engine.api.Engine` is one; search never needs the rest of the facade."""
+
+    @property
+    def home(self) -> Home: ...
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def instances(self) -> InstanceNames: ...
+
+
 class Searcher:
-    """One engine home's index plus the embedder; thread-safe; reused by `find_hits`."""
+    """One engine home's search state: the vector index and the keyword index, each brought up to date
+    with the installed skills when they change. Thread-safe; one per home and process (`searcher`).
 
-    def __init__(self, engine: Engine):
-        from engine.search.embedder import get_embedder
-        from engine.search.index import SearchIndex
+    It keeps no catalog: each call reads the one it is given, so the process-wide searcher keeps no
+    engine alive. The embedder (the model) is loaded by the first ranking that needs it (`find`,
+    `refresh`), never by building a searcher or by a keyword search, which the TUI shows meanwhile.
+    """
 
-        self.engine = engine
-        self.index: SearchIndex = SearchIndex(engine.home.root / "search", get_embedder(engine.home))
-        self._stamp: object = None
-        self._lock = threading.Lock()
+    def __init__(self, home: Home):
+        self.home = home
+        self._index: SearchIndex | None = None
+        self._stamp: StoreStamp | None = None
+        self._keywords: tuple[StoreStamp, list[Document], BM25] | None = None
+        self._lock = threading.Lock()  # the vector index (held while the model loads)
+        self._keyword_lock = threading.Lock()  # the keyword index: never waits for the model
         self.last_sync: SyncReport | None = None
 
-    def _skills_stamp(self) -> object:
-        """Changes whenever a skill is installed, upgraded or removed (each swaps a symlink)."""
-        folder = self.engine.home.skills
-        try:
-            with os.scandir(folder) as it:
-                return tuple(sorted((e.name, os.readlink(e.path) if e.is_symlink() else "") for e in it))
-        except FileNotFoundError:
-            return ()
-
-    def refresh(self, force: bool = False) -> SyncReport | None:
-        """Sync the index with the installed skills if they changed since the last sync."""
+    @property
+    def index(self) -> SearchIndex:
+        """The vector index (loads the embedder the first time)."""
         with self._lock:
-            stamp = self._skills_stamp()
+            return self._vectors()
+
+    def _vectors(self) -> SearchIndex:
+        if self._index is None:
+            from engine.search.embedder import get_embedder
+            from engine.search.index import SearchIndex
+
+            self._index = SearchIndex(self.home.root / "search", get_embedder(self.home))
+        return self._index
+
+    def refresh(self, catalog: SkillCatalog, force: bool = False) -> SyncReport | None:
+        """Load the model and sync the index with the installed skills if they changed since the last sync."""
+        with self._lock:
+            index = self._vectors()
+            stamp = catalog.store.stamp(instances=False)
             if not force and stamp == self._stamp:
                 return None
-            self.last_sync = self.index.sync(self.engine.skills())
+            self.last_sync = index.sync(catalog.store.list())
             self._stamp = stamp
             return self.last_sync
 
-    def find(
+    def find(self, catalog: SkillCatalog, query: str, pick: Filters, mode: str = "fused") -> list[SearchHit]:
+        """Ranked by meaning and keywords (engine.search.index.SearchIndex.rank); loads the model."""
+        self.refresh(catalog)
+        with self._lock:
+            ranked = self._vectors().rank(query, top=pick.top, mode=mode, keep=pick.keep)
+        return [pick.hit(r.doc, query, r.score, r.dense, r.keyword) for r in ranked]
+
+    def find_keywords(self, catalog: SkillCatalog, query: str, pick: Filters) -> list[SearchHit]:
+        """Keyword matches: BM25 over the same documents and filters as `find`, without the model or the
+        index files. A match shares at least one word with the query; the order is BM25's (`keyword`)
+        and `score` is 0 (relevance needs the model)."""
+        docs, bm25 = self._keyword_index(catalog)
+        kw = bm25.scores(query)
+        found = [i for i in range(len(docs)) if kw[i] > 0 and (pick.keep is None or pick.keep(docs[i]))]
+        found.sort(key=lambda i: -kw[i])
+        return [pick.hit(docs[i], query, keyword=float(kw[i])) for i in found[: pick.top]]
+
+    def _keyword_index(self, catalog: SkillCatalog) -> tuple[list[Document], BM25]:
+        """The documents and their BM25, rebuilt when the installed skills change."""
+        from engine.search.documents import documents, keyword_text
+        from engine.search.keyword import BM25
+
+        stamp = catalog.store.stamp(instances=False)
+        with self._keyword_lock:
+            if self._keywords is None or self._keywords[0] != stamp:
+                docs = documents(catalog.store.list())
+                self._keywords = (stamp, docs, BM25([keyword_text(d) for d in docs]))
+            return self._keywords[1], self._keywords[2]
+
+
+class Filters:
+    """One query's limits (how many results; only this skill, instance, tag) and how its hits name their
+    instance. Built before anything is ranked, so a bad `top` or an unknown skill fails first."""
+
+    def __init__(
         self,
-        query: str,
+        catalog: SkillCatalog,
         top: int = 5,
         skill: str | None = None,
         instance: str | None = None,
         tag: str | None = None,
-        mode: str = "fused",
-    ) -> list[SearchHit]:
+    ):
         if top < 1:
             raise UsageError(f"--top {top}: give a number of results of at least 1")
-        self.refresh()
-        instances = self.engine.instances
-        names: dict[str, list[str]] = {}
+        if skill is not None:
+            catalog.store.require(skill)  # NotFoundError names the installed ones
+        self.top, self.instances = top, catalog.instances
+        self.skill, self.instance, self.tag = skill, instance, tag.lower() if tag else None
+        self._names: dict[str, tuple[str, ...]] = {}
+        self.keep = None if skill is None and instance is None and tag is None else self._keep
 
-        def instances_of(name: str) -> list[str]:
-            if name not in names:
-                names[name] = instances.names(name)
-            return names[name]
+    def instances_of(self, skill: str) -> tuple[str, ...]:
+        if skill not in self._names:
+            self._names[skill] = tuple(self.instances.names(skill))
+        return self._names[skill]
 
-        tag_l = tag.lower() if tag else None
+    def _keep(self, d: Document) -> bool:
+        return (
+            (self.skill is None or d.skill == self.skill)
+            and (self.tag is None or self.tag in d.tags)
+            and (self.instance is None or self.instance in self.instances_of(d.skill))
+        )
 
-        def keep(d: Document) -> bool:
-            return (
-                (skill is None or d.skill == skill)
-                and (tag_l is None or tag_l in d.tags)
-                and (instance is None or instance in instances_of(d.skill))
-            )
-
-        with self._lock:
-            ranked = self.index.rank(query, top=top, mode=mode, keep=keep if (skill or instance or tag) else None)
-        return [
-            _hit(
-                d=r.doc,
-                score=r.score,
-                query=query,
-                instance=instance,
-                insts=tuple(instances_of(r.doc.skill)),
-                dense=r.dense,
-                keyword=r.keyword,
-            )
-            for r in ranked
-        ]
-
-
-def _hit(
-    d: Document,
-    score: float,
-    query: str,
-    instance: str | None,
-    insts: tuple[str, ...],
-    dense: float = 0.0,
-    keyword: float = 0.0,
-) -> SearchHit:
-    inst = instance or ("default" if "default" in insts or not insts else insts[0])
-    values = quoted_values(query, d.params) if d.tool else {}
-    return SearchHit(
-        score=score,
-        skill=d.skill,
-        instance=inst,
-        tool=d.tool,
-        description=d.description,
-        excerpt=d.excerpt,
-        params=d.params,
-        command=command_line(d.skill, inst, d.tool, d.params, values),
-        values=values,
-        instances=insts,
-        tags=d.tags,
-        dense=dense,
-        keyword=keyword,
-    )
+    def hit(self, d: Document, query: str, score: float = 0.0, dense: float = 0.0, keyword: float = 0.0) -> SearchHit:
+        insts = self.instances_of(d.skill)
+        inst = self.instance or ("default" if "default" in insts or not insts else insts[0])
+        values = quoted_values(query, d.params) if d.tool else {}
+        return SearchHit(
+            score=score,
+            skill=d.skill,
+            instance=inst,
+            tool=d.tool,
+            description=d.description,
+            excerpt=d.excerpt,
+            params=d.params,
+            command=command_line(d.skill, inst, d.tool, d.params, values),
+            values=values,
+            instances=insts,
+            tags=d.tags,
+            dense=dense,
+            keyword=keyword,
+        )
 
 
 _searchers: dict[tuple[str, str], Searcher] = {}
 _searchers_lock = threading.Lock()
 
 
-def searcher(engine: Engine) -> Searcher:
-    """The process-wide searcher of this engine's home (created, and the model loaded, on first use)."""
+def searcher(catalog: SkillCatalog) -> Searcher:
+    """The process-wide searcher of this catalog's home (cheap to create: the model loads on first use)."""
     from engine.search.embedder import load_config
 
-    key = (str(engine.home.root), load_config(engine.home).key)
+    key = (str(catalog.home.root), load_config(catalog.home).key)
     with _searchers_lock:
         s = _searchers.get(key)
-        if s is None or s.engine.home != engine.home:
-            s = _searchers[key] = Searcher(engine)
+        if s is None or s.home != catalog.home:
+            s = _searchers[key] = Searcher(catalog.home)
         return s
 
 
-def is_ready(engine: Engine) -> bool:
+def is_ready(catalog: SkillCatalog) -> bool:
     """Whether the model is loaded (a first search would not wait for it)."""
     from engine.search.embedder import is_loaded
 
-    return is_loaded(engine.home)
+    return is_loaded(catalog.home)
 
 
 def find(
-    engine: Engine,
+    catalog: SkillCatalog,
     query: str,
     top: int = 5,
     skill: str | None = None,
@@ -275,20 +320,10 @@ def find(
     tag: str | None = None,
     mode: str = "fused",
 ) -> list[SearchHit]:
-    if skill is not None:
-        engine.skill(skill)  # NotFoundError names the installed ones
-    return searcher(engine).find(query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)
-
-
-def find_keywords(engine: Engine, query: str, top: int = 5) -> list[SearchHit]:
-    """Keyword matches (BM25 over the same documents) for while the model loads: no model, no index
-    files. A match shares at least one word with the query; the order is BM25's and the score is 0
-    (relevance needs the model)."""
-    from engine.search.documents import documents, keyword_text
-    from engine.search.keyword import BM25
-
-    docs = documents(engine.skills())
-    kw = BM25([keyword_text(d) for d in docs]).scores(query)
-    order = sorted((i for i in range(len(docs)) if kw[i] > 0), key=lambda i: -kw[i])[:top]
-    instances = engine.instances
-    return [_hit(docs[i], 0.0, query, None, tuple(instances.names(docs[i].skill)), keyword=float(kw[i])) for i in order]
+    """Tools and skills ranked by meaning and keywords (`Searcher.find`; the first call loads the model),
+    or with `mode=WORDS` keyword matches that never load it (`Searcher.find_keywords`): what front ends
+    show while the model loads, with the same filters and the same `SearchHit`s, unscored."""
+    pick = Filters(catalog, top, skill, instance, tag)
+    if mode == WORDS:
+        return searcher(catalog).find_keywords(catalog, query, pick)
+    return searcher(catalog).find(catalog, query, pick, mode)

@@ -5,14 +5,14 @@ the MCP server use) and update as you type: each change waits 150 ms for the nex
 key, then one exclusive thread worker asks the engine (a newer query cancels an
 older one). Scores are the engine's relevance, 0..1; when nothing comes close the
 status says "no tool matches". The search model loads in a worker the first time
-the screen opens; meanwhile the box says so and the engine's keyword matches
-(`find_keywords`, unscored) stand in. Enter opens the highlighted tool's run form,
-pre-filled with what the query quoted (`slugify "Hello World"`).
+the screen opens; meanwhile the box says so and the engine's keyword matches (`find`
+in mode WORDS: BM25, unscored, never waiting for the model) stand in. Enter opens the
+highlighted tool's run form, pre-filled with what the query quoted (`slugify "Hello World"`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -29,6 +29,10 @@ from engine.search import no_match
 from engine.store import InstalledSkill
 from skill_tui.values import literal
 from skill_tui.workers import ShowsWorkerFailures
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+    from skill_tui.app import SkillTui
 
 DEBOUNCE_S = 0.15
 TOP = 20
@@ -88,6 +92,10 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
         self._shown = ""  # the query the listed results answer
         self._enter_pending = False  # Enter came before the results of the latest keys
 
+    @property
+    def engine(self) -> Engine:
+        return cast("SkillTui", self.app).engine
+
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Input(placeholder="what do you want to do? e.g. turn a title into a url slug", id="search-box")
@@ -100,7 +108,7 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
     def on_mount(self) -> None:
         from engine.search import is_ready  # light: no numpy, no model
 
-        self.ready = is_ready(self.app.engine)
+        self.ready = is_ready(self.engine)
         if not self.ready:
             self.loaded_here = True
             self._status(LOADING)
@@ -115,7 +123,7 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
         from engine.search import searcher
 
         try:
-            searcher(self.app.engine).refresh()
+            searcher(self.engine).refresh(self.engine)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"search unavailable: {e}")
             return
@@ -147,10 +155,10 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, scored: bool) -> None:
-        from engine.search import find_keywords
+        from engine.search import WORDS
 
         try:
-            hits = self.app.engine.find(query, top=TOP) if scored else find_keywords(self.app.engine, query, TOP)
+            hits = self.engine.find(query, top=TOP, mode="fused" if scored else WORDS)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"error: {e}")
             return

@@ -14,15 +14,17 @@ so the layout does not change for people who do not use MCP.
 from __future__ import annotations
 
 import json
-import os
 import time
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual import work
 from textual.widgets import Static
 
 from skill_tui.workers import ShowsWorkerFailures
+
+if TYPE_CHECKING:
+    from engine.history import HistoryTail
+    from skill_tui.app import SkillTui
 
 TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last MCP call
 MAX_ROWS = 50  # new MCP calls logged per refresh (a flood is summarised)
@@ -54,53 +56,6 @@ def _ref(row: dict[str, Any]) -> str:
     return f"{row.get('skill')}@{row.get('instance')}:{row.get('tool')}"
 
 
-class HistoryTail:
-    """The rows appended to history.jsonl since the last read (follows rotation)."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.offset = 0
-        self.inode: int | None = None
-
-    def start(self) -> list[dict[str, Any]]:
-        """Skip to the end; return the rows in the last TAIL_BYTES (for the initial status)."""
-        try:
-            st = self.path.stat()
-        except OSError:
-            return []
-        self.inode, self.offset = st.st_ino, max(0, st.st_size - TAIL_BYTES)
-        if self.offset > 0:  # start at the first whole line
-            try:
-                with open(self.path, "rb") as f:
-                    f.seek(self.offset - 1)
-                    self.offset += f.read(TAIL_BYTES).find(b"\n")
-            except OSError:
-                return []
-        return self.read()
-
-    def read(self) -> list[dict[str, Any]]:
-        try:
-            with open(self.path, "rb") as f:
-                st = os.fstat(f.fileno())
-                if st.st_ino != self.inode or st.st_size < self.offset:  # rotated or replaced
-                    self.inode, self.offset = st.st_ino, 0
-                f.seek(self.offset)
-                data = f.read()
-        except OSError:
-            return []
-        end = data.rfind(b"\n") + 1  # a line still being written waits for the next read
-        self.offset += end
-        rows = []
-        for line in data[:end].splitlines():
-            try:
-                row = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(row, dict):
-                rows.append(row)
-        return rows
-
-
 class McpStatus(ShowsWorkerFailures, Static):
     DEFAULT_CSS = """
     McpStatus { height: 1; padding: 0 1; background: $boost; color: $text-muted; display: none; }
@@ -124,11 +79,12 @@ class McpStatus(ShowsWorkerFailures, Static):
     def poll(self) -> None:
         from engine.mcp.registry import running_servers
 
-        home = self.app.engine.home
+        engine = cast("SkillTui", self.app).engine
+        home = engine.home
         first = self._tail is None
-        if first:
-            self._tail = HistoryTail(home.history_file)
-            rows = self._tail.start()
+        if self._tail is None:
+            self._tail = engine.history.tail()
+            rows = self._tail.start(TAIL_BYTES)
         else:
             rows = self._tail.read()
         calls = [r for r in rows if r.get("source") == "mcp"]

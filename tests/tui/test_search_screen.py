@@ -11,7 +11,7 @@ import engine.search as search_mod
 import engine.search.embedder as embedder_mod
 from fixtures.tui import SIZE, settle, until
 from skill_tui.app import SkillTui
-from skill_tui.screens.search import LOADING, SearchScreen
+from skill_tui.screens.search import LOADING, TOP, SearchScreen
 from skill_tui.widgets.run_form import RunForm
 
 pytestmark = [pytest.mark.integration]
@@ -122,6 +122,9 @@ async def test_keyword_matches_while_the_model_loads(tui_engine, monkeypatch):
             await pilot.press(*"a url slug")
             await until(pilot, lambda: screen._shown == "a url slug")
             assert screen.hits[0].ref == "textkit@default:slugify"
+            assert screen.hits == search_mod.find(
+                tui_engine, "a url slug", TOP, mode=search_mod.WORDS
+            )  # the engine's, no model
             assert not screen.ready and status(screen) == LOADING
             assert labels(screen)[0].startswith("textkit@default:slugify")  # no score without the model
         await until(pilot, lambda: screen.searches == 1, timeout=30)  # the model's first answer
