@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from engine.configuration import ConfigReport, Configuration
 from engine.errors import NotFoundError, UsageError
 from engine.events import OnEvent, RunFinished, RunOutput, RunResult, RunStarted
 from engine.history import History
@@ -25,7 +26,6 @@ from engine.store import InstalledSkill, InstallReport, Progress, Store
 
 if TYPE_CHECKING:
     from engine.build import BuildResult
-    from engine.configuration import ConfigReport, Configuration
     from engine.runtime import SandboxPolicy, WasmRuntime
     from engine.search import SearchHit
     from engine.secrets import SecretStore
@@ -55,6 +55,8 @@ class Engine:
         self._runtime: WasmRuntime | None = None
         self._secrets: SecretStore | None = None
         self._runtime_lock = threading.Lock()
+        # Per-instance configuration: entries, checks, save, export/import, copy/rename/remove.
+        self.config = Configuration(self.store, self.instances, lambda: self.secrets, lambda: self.runtime)
 
     @property
     def runtime(self) -> WasmRuntime:
@@ -110,13 +112,6 @@ class Engine:
 
     # ---- instances and configuration -------------------------------------------------------
 
-    @property
-    def config(self) -> Configuration:
-        """Per-instance configuration: entries, checks, save, export/import, copy/rename/remove."""
-        from engine.configuration import Configuration
-
-        return Configuration(self)
-
     def instance_status(self, name: str) -> list[ConfigReport]:
         """Every instance of a skill with what keeps it from being ready (schema checks only)."""
         self.skill(name)
@@ -136,19 +131,9 @@ class Engine:
                 self._secrets = open_secret_store(self.home)
             return self._secrets
 
-    def store_secret(self, name: str, instance: str, key: str, value: str) -> str:
-        """Keep a secret value; returns the reference that config.toml stores instead."""
-        from engine.secrets import reference
-
-        self.secrets.set(name, instance, key, value)
-        return reference(self.secrets.backend, name, instance, key)
-
     def resolve_secret(self, ref: str) -> str:
         """The value behind a secret reference (SecretsError says where it is when it cannot be read)."""
         return self.secrets.resolve(ref)
-
-    def delete_secret(self, name: str, instance: str, key: str) -> None:
-        self.secrets.delete(name, instance, key)
 
     # ---- search ---------------------------------------------------------------------------
 

@@ -5,22 +5,27 @@ Order of a save: per-field schema checks (clear messages), then the skill's own
 `validate-config` on the resulting configuration (skipped while required fields are
 still missing: saving a partial configuration is allowed, the instance just stays
 not ready), then secrets into the store, then config.toml in one atomic write.
+
+It is given what it uses, not the `Engine`: the installed skills, the instances, the
+secret store (opened on first use) and the runtime for `validate-config`, which runs
+through the one run pipeline (`engine.pipeline`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
-from engine.instances import SANDBOX_KEYS, SANDBOX_TABLE, is_reference
-from engine.schema import MASK, ConfigField, missing_required, parse_config_text
+from engine.instances import SANDBOX_KEYS, SANDBOX_TABLE, Instances, is_reference
+from engine.schema import MASK, ConfigField, check_config_value, missing_required
+from engine.values import parse_config_text
 
 if TYPE_CHECKING:
-    from engine.api import Engine
-    from engine.store import InstalledSkill
+    from engine.runtime import WasmRuntime
+    from engine.secrets import SecretStore
+    from engine.store import InstalledSkill, Store
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,17 @@ def _check_sandbox(table: Any, where: str) -> None:
 
 
 class Configuration:
-    def __init__(self, engine: Engine):
-        self.engine = engine
-        self.instances = engine.instances
+    def __init__(
+        self,
+        store: Store,
+        instances: Instances,
+        secrets: Callable[[], SecretStore],
+        runtime: Callable[[], WasmRuntime],
+    ):
+        self.store = store
+        self.instances = instances
+        self._secrets = secrets  # called on first use: opening the keyring or vault costs
+        self._runtime = runtime
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -83,7 +96,7 @@ class Configuration:
         field = self._field(skill, key)
         value = self.instances.values(name, instance, skill.config).get(key)
         if field.secret and is_reference(value):
-            return self.engine.resolve_secret(value)
+            return self._resolve(value)
         return value
 
     def report(self, name: str, instance: str, with_skill: bool = False) -> ConfigReport:
@@ -104,7 +117,7 @@ class Configuration:
 
     def parse(self, name: str, texts: dict[str, str]) -> dict[str, Any]:
         """Values typed by a person (`k=v`, wizard fields) → typed and checked, per field."""
-        skill = self.engine.skill(name)
+        skill = self.store.require(name)
         return {key: parse_config_text(self._field(skill, key), text) for key, text in texts.items()}
 
     def test(
@@ -150,12 +163,12 @@ class Configuration:
         secret_fields = {f.name for f in skill.config if f.secret}
         for key, value in typed.items():
             if key in secret_fields:
-                changes[key] = self.engine.store_secret(name, instance, key, str(value))
+                changes[key] = self.put_secret(name, instance, key, str(value))
             else:
                 changes[key] = value
         for key in unset:
             if key in secret_fields:
-                self.engine.delete_secret(name, instance, key)
+                self._delete_secret(name, instance, key)
             changes[key] = None
         self.instances.write(name, instance, changes, sandbox)
         return self.report(name, instance)
@@ -173,7 +186,7 @@ class Configuration:
                 continue
             if f.secret:
                 if include_secrets and is_reference(stored[f.name]):
-                    doc[f.name] = self.engine.resolve_secret(stored[f.name])
+                    doc[f.name] = self._resolve(stored[f.name])
                 else:
                     doc.add(tomlkit.comment(f"{f.name}: secret, not exported (--include-secrets exports it)"))
             else:
@@ -225,9 +238,9 @@ class Configuration:
             if field.secret and is_reference(value):
                 from engine.secrets import parse_reference
 
-                if parse_reference(value)[1:] != (name, instance, key):
+                if (parse_reference(value) or ())[1:] != (name, instance, key):
                     raise UsageError(f"{origin}: {key}: a secret reference cannot be edited; type the new value")
-                effective[key] = self.engine.resolve_secret(value)
+                effective[key] = self._resolve(value)
                 continue
             effective[key] = self._checked(field, value)
             if field.secret:
@@ -237,11 +250,11 @@ class Configuration:
         if report.problems:
             raise UsageError(f"{name}@{instance}: the skill rejects this configuration: {report.problems[0]}")
         for key, value in plain_secrets.items():
-            doc[key] = self.engine.store_secret(name, instance, key, value)
+            doc[key] = self.put_secret(name, instance, key, value)
         secret_fields = {f.name for f in skill.config if f.secret}
         for key in removed:
             if key in secret_fields:
-                self.engine.delete_secret(name, instance, key)
+                self._delete_secret(name, instance, key)
         self.instances.replace_text(name, instance, tomlkit.dumps(doc))
         return self.report(name, instance)
 
@@ -254,7 +267,7 @@ class Configuration:
                 return value
             if not with_secrets or not is_reference(value):
                 return None
-            return self.engine.store_secret(name, dst, key, self.engine.resolve_secret(value))
+            return self.put_secret(name, dst, key, self._resolve(value))
 
         self.instances.copy(name, src, dst, keep)
 
@@ -263,25 +276,25 @@ class Configuration:
         self.instances.remove(name, instance)
         for f in skill.config:
             if f.secret:
-                self.engine.delete_secret(name, instance, f.name)
+                self._delete_secret(name, instance, f.name)
 
     def rename(self, name: str, old: str, new: str) -> None:
         """Move the instance folder (config and /data), then its secrets to the new name."""
         skill = self._skill(name, old)
         self.instances.rename(name, old, new)
         stored = self.instances.settings(name, new)
-        moved = {}
+        moved: dict[str, Any | None] = {}
         for f in skill.config:
             if f.secret and is_reference(stored.get(f.name)):
-                moved[f.name] = self.engine.store_secret(name, new, f.name, self.engine.resolve_secret(stored[f.name]))
+                moved[f.name] = self.put_secret(name, new, f.name, self._resolve(stored[f.name]))
         self.instances.write(name, new, moved)
         for key in moved:
-            self.engine.delete_secret(name, old, key)
+            self._delete_secret(name, old, key)
 
     # ---- helpers ---------------------------------------------------------------------------
 
     def _skill(self, name: str, instance: str) -> InstalledSkill:
-        skill = self.engine.skill(name)
+        skill = self.store.require(name)
         self.instances.require(name, instance)
         return skill
 
@@ -296,18 +309,27 @@ class Configuration:
 
     @staticmethod
     def _checked(field: ConfigField, value: Any) -> Any:
-        from engine.schema import check_config_value
-
         return check_config_value(field, value)
+
+    def _resolve(self, ref: str) -> str:
+        return self._secrets().resolve(ref)
+
+    def put_secret(self, name: str, instance: str, key: str, value: str) -> str:
+        """Keep a secret value in the store; returns the reference config.toml holds instead."""
+        from engine.secrets import reference
+
+        secrets = self._secrets()
+        secrets.set(name, instance, key, value)
+        return reference(secrets.backend, name, instance, key)
+
+    def _delete_secret(self, name: str, instance: str, key: str) -> None:
+        self._secrets().delete(name, instance, key)
 
     def _effective(
         self, skill: InstalledSkill, instance: str, typed: dict[str, Any], unset: Iterable[str]
     ) -> dict[str, Any]:
         """Defaults + stored values (secrets resolved) + pending changes, as the skill would see them."""
-        values = self.instances.values(skill.name, instance, skill.config)
-        for f in skill.config:
-            if f.secret and is_reference(values.get(f.name)):
-                values[f.name] = self.engine.resolve_secret(values[f.name])
+        values = self.instances.resolved_values(skill.name, instance, skill.config, self._resolve)
         values.update(typed)
         for key in unset:
             values.pop(key, None)
@@ -317,27 +339,7 @@ class Configuration:
         return values
 
     def _skill_check(self, skill: InstalledSkill, instance: str, effective: dict[str, Any]) -> str | None:
-        """The skill's own validate-config on `effective`; its complaint, or None."""
-        from engine.protocol import parse_validation
-        from engine.runtime import SandboxPolicy
+        """The skill's own validate-config on `effective`; its complaint (secrets masked), or None."""
+        from engine.pipeline import validate_config
 
-        config = {k: v for k, v in effective.items() if v is not None}
-        texts = {k: (json.dumps(v) if isinstance(v, bool) else str(v)) for k, v in config.items()}
-        by_name = {f.name: f for f in skill.config}
-        env = {(by_name.get(k) or ConfigField(name=k)).env_var: v for k, v in texts.items()}
-        policy = SandboxPolicy(
-            data_dir=self.instances.data_dir(skill.name, instance),
-            env=env,
-            config=texts,
-            timeout_s=skill.capabilities.timeout_s,
-            memory_mb=skill.capabilities.memory_mb,
-        )
-        runtime = self.engine.runtime
-        component = runtime.load(skill.component_sha256, skill.component_path)
-        outcome = runtime.call(component, policy, "validate-config", json.dumps(config))
-        complaint = outcome.failure if outcome.value is None else parse_validation(outcome.value)
-        if complaint:
-            for f in skill.config:
-                if f.secret and config.get(f.name):
-                    complaint = complaint.replace(str(config[f.name]), MASK)
-        return complaint
+        return validate_config(self._runtime(), skill, self.instances.data_dir(skill.name, instance), effective)

@@ -37,6 +37,20 @@ class UsageError(SkillError):
     exit_code = 2
 
 
+class ArgumentError(UsageError):
+    """A bad value for one parameter of a tool.
+
+    `str()` is the whole line a command prints (`--arg width=abc: expected an integer`);
+    `reason` is the part about the value alone (`expected an integer`), for a form to show
+    under the field, so no front door has to cut the engine's wording apart.
+    """
+
+    def __init__(self, message: str, *, param: str, reason: str):
+        super().__init__(message)
+        self.param = param
+        self.reason = reason
+
+
 class NotFoundError(UsageError):
     """An unknown skill, instance or tool."""
 
@@ -54,6 +68,22 @@ class StoreDamagedError(SkillError):
 
     Not "bad usage" (exit 2): the command was right, the engine's own files are not (exit 1).
     """
+
+
+class SecretsError(SkillError):
+    """The secret store cannot be used: no/locked keyring, corrupt vault, lost key."""
+
+
+class ToolchainError(SkillError):
+    """The JS toolchain is unusable: node/npm missing or too old, or npm failed."""
+
+
+class BuildError(UsageError):
+    """A skill failed to build; ``message`` is one line, with file:line when known."""
+
+
+class ThemeError(SkillError):
+    """A theme file (themes/*.tcss) that cannot be read as a theme."""
 
 
 _JSON_TYPES = {

@@ -14,7 +14,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from engine.errors import NotFoundError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
@@ -32,14 +32,7 @@ def check_instance_name(name: str) -> str:
     return name
 
 
-def config_text(value: Any) -> str:
-    """How a config value reaches the skill (env var or get-config): always a string."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def is_reference(value: Any) -> bool:
+def is_reference(value: Any) -> TypeGuard[str]:
     from engine.secrets import parse_reference
 
     return isinstance(value, str) and parse_reference(value) is not None
@@ -149,25 +142,16 @@ class Instances:
                     found.append(str(e))
         return found
 
-    def sandbox_inputs(
+    def resolved_values(
         self, skill: str, instance: str, fields: tuple[ConfigField, ...], resolve: Callable[[str], str]
-    ) -> tuple[dict[str, str], dict[str, str]]:
-        """(env vars, get-config map) granted to one run of this instance. Nothing else.
-
-        `resolve` turns a secret reference into its value; it is called only here, at run time.
-        """
-        values = self.values(skill, instance, fields)
-        by_name = {f.name: f for f in fields}
-        config = {}
-        for key, value in values.items():
-            if value is None:
-                continue
-            field = by_name.get(key)
-            config[key] = (
-                resolve(value) if field is not None and field.secret and is_reference(value) else config_text(value)
-            )
-        env = {(by_name.get(key) or ConfigField(name=key)).env_var: text for key, text in config.items()}
-        return env, config
+    ) -> dict[str, Any]:
+        """Effective config as the skill sees it: `values`, each secret reference turned into its
+        value by `resolve` (only for a run or a validate-config, never for display)."""
+        secret = {f.name for f in fields if f.secret}
+        return {
+            key: resolve(value) if key in secret and is_reference(value) else value
+            for key, value in self.values(skill, instance, fields).items()
+        }
 
     # ---- writing -------------------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """The one run pipeline: policy -> call -> parse -> mask.
 
-`Engine.run` (installed components) and dev mode (the dev host evaluating a folder's
-source) both run a tool through here, so a rule about a run, above all "an instance's
-secret values never leave the run unmasked", is written once and holds for both.
+Every call into a skill goes through here: `Engine.run` (installed components), dev
+mode (the dev host evaluating a folder's source), the skill's own `validate-config`
+when an instance is configured, and the `get-metadata`/`get-tools` calls of an install.
+So a sandbox is described in one place (`policy`), and a rule about a run, above all
+"an instance's secret values never leave the run unmasked", is written once.
 """
 
 from __future__ import annotations
@@ -12,15 +14,44 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.protocol import parse_tool_result
-from engine.schema import MASK
+from engine.protocol import parse_tool_result, parse_validation
+from engine.schema import MASK, ConfigField
+from engine.values import as_text
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from engine.instances import Instances
     from engine.runtime import SandboxPolicy, WasmRuntime
-    from engine.schema import Capabilities, ConfigField
+    from engine.schema import Capabilities
+    from engine.store import InstalledSkill
 
 Mask = Callable[[str], str]
+
+
+def policy(
+    data_dir: Path,
+    fields: Iterable[ConfigField],
+    values: dict[str, Any],
+    *,
+    timeout_s: float,
+    memory_mb: int,
+    extra_env: dict[str, str] | None = None,
+) -> SandboxPolicy:
+    """What one call may see: `data_dir` as /data, `values` (secrets already resolved) as
+    `get-config` text and as the fields' env vars, and its limits. Nothing else."""
+    from engine.runtime import SandboxPolicy
+
+    config = {key: as_text(value) for key, value in values.items() if value is not None}
+    by_name = {f.name: f for f in fields}
+    env = {(by_name.get(key) or ConfigField(name=key)).env_var: text for key, text in config.items()}
+    return SandboxPolicy(
+        data_dir=data_dir,
+        env={**env, **(extra_env or {})},
+        config=config,
+        timeout_s=timeout_s,
+        memory_mb=memory_mb,
+    )
 
 
 def sandbox_policy(
@@ -34,16 +65,14 @@ def sandbox_policy(
     extra_env: dict[str, str] | None = None,
 ) -> SandboxPolicy:
     """What one run of `skill@instance` may see: its /data, config (secrets resolved) and limits."""
-    from engine.runtime import SandboxPolicy
-
-    env, config = instances.sandbox_inputs(skill, instance, fields, resolve_secret)
     limits = instances.overrides(skill, instance)
-    return SandboxPolicy(
-        data_dir=instances.data_dir(skill, instance),
-        env={**env, **(extra_env or {})},
-        config=config,
+    return policy(
+        instances.data_dir(skill, instance),
+        fields,
+        instances.resolved_values(skill, instance, fields, resolve_secret),
         timeout_s=timeout or limits.get("timeout_s", capabilities.timeout_s),
         memory_mb=limits.get("memory_mb", capabilities.memory_mb),
+        extra_env=extra_env,
     )
 
 
@@ -125,3 +154,14 @@ def call_tool(
         stopped=outcome.stopped,
         args=mask_data(args, mask),
     )
+
+
+def validate_config(runtime: WasmRuntime, skill: InstalledSkill, data_dir: Path, values: dict[str, Any]) -> str | None:
+    """The skill's own `validate-config` on `values` (secrets resolved): its complaint, masked, or None."""
+    config = {key: value for key, value in values.items() if value is not None}
+    limits = skill.capabilities
+    checked = policy(data_dir, skill.config, config, timeout_s=limits.timeout_s, memory_mb=limits.memory_mb)
+    component = runtime.load(skill.component_sha256, skill.component_path)
+    outcome = runtime.call(component, checked, "validate-config", json.dumps(config))
+    complaint = outcome.failure if outcome.value is None else parse_validation(outcome.value)
+    return masker(skill.config, checked)(complaint) if complaint else None

@@ -9,11 +9,10 @@ declared parameters.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.errors import ComponentError, UsageError, json_type, listing, shown
+from engine.errors import ArgumentError, ComponentError
 
 PARAM_TYPES = ("string", "number", "integer", "boolean", "array", "object", "json", "file")
 _TYPE_ALIASES = {
@@ -248,37 +247,8 @@ def parse_validation(raw: str) -> str | None:
 
 # ---- arguments -------------------------------------------------------------------------------
 
-_TRUE = {"true", "1", "yes", "y", "on"}
-_FALSE = {"false", "0", "no", "n", "off"}
 
-
-def coerce_cli_value(param: Param | None, text: str) -> Any:
-    """Turn a `--arg k=v` string into the parameter's declared type."""
-    kind = param.type if param else "string"
-    if kind in ("string", "file"):
-        return text
-    if kind == "boolean":
-        low = text.strip().lower()
-        if low in _TRUE or low in _FALSE:
-            return low in _TRUE
-        raise UsageError(f"--arg {param.name}={text}: expected a boolean (true/false)")
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            raise UsageError(f"--arg {param.name}={text}: expected an integer") from None
-    if kind == "number":
-        try:
-            number = float(text)
-        except ValueError:
-            raise UsageError(f"--arg {param.name}={text}: expected a number") from None
-        return int(number) if number.is_integer() and re.fullmatch(r"[+-]?\d+", text.strip()) else number
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise UsageError(f"--arg {param.name}: expected JSON ({e.msg} at char {e.pos})") from None
-
-
+# The JSON types of values each declared parameter type accepts (engine.values checks them).
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "file": (str,),
@@ -292,28 +262,24 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 
 def check_args(tool: Tool, args: dict[str, Any], ref: str) -> None:
     """Refuse missing required, unknown and wrongly typed arguments with one clear line."""
+    from engine.values import check_value  # engine.values reads this module's types: import it late
+
     known = {p.name for p in tool.params}
     if tool.params:
         unknown = sorted(set(args) - known)
         if unknown:
-            raise UsageError(f"{ref} has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}")
+            raise ArgumentError(
+                f"{ref} has no parameter {unknown[0]!r}; its parameters are: {', '.join(sorted(known))}",
+                param=unknown[0],
+                reason="not a parameter of this tool",
+            )
     for p in tool.params:
         if p.name not in args:
             if p.required:
-                raise UsageError(
-                    f"{ref}: missing required parameter {p.name!r} ({p.type}); pass it with --arg {p.name}=..."
+                raise ArgumentError(
+                    f"{ref}: missing required parameter {p.name!r} ({p.type}); pass it with --arg {p.name}=...",
+                    param=p.name,
+                    reason="required",
                 )
             continue
-        value = args[p.name]
-        expected = _PY_TYPES.get(p.type)
-        wrong_bool = isinstance(value, bool) and p.type in ("integer", "number")
-        if expected and (not isinstance(value, expected) or wrong_bool):
-            raise UsageError(
-                f"{ref}: parameter {p.name!r} must be {_article(p.type)}, got {json_type(value)} {shown(value, 40)}"
-            )
-        if p.enum and value not in p.enum:
-            raise UsageError(f"{ref}: parameter {p.name!r} must be one of {listing(p.enum)}; got {shown(value)}")
-
-
-def _article(kind: str) -> str:
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+        check_value(p, args[p.name], ref)

@@ -86,28 +86,7 @@ def missing_required(fields: tuple[ConfigField, ...], values: dict[str, Any]) ->
     return [f.name for f in fields if f.required and values.get(f.name) in (None, "")]
 
 
-_TRUE = {"true", "1", "yes", "y", "on"}
-_FALSE = {"false", "0", "no", "n", "off"}
 _URL_RE = re.compile(r"^[a-z][a-z0-9+.-]*://[^\s/?#]+[^\s]*$", re.I)
-
-
-def parse_config_text(field: ConfigField, text: str) -> Any:
-    """A value typed by a person (CLI `--set`, the wizard) as the field's type, checked."""
-    kind = field.type
-    if kind == "boolean":
-        low = text.strip().lower()
-        if low not in _TRUE | _FALSE:
-            raise UsageError(f"{field.name}: expected true or false, got {shown(text)}")
-        return check_config_value(field, low in _TRUE)
-    if kind in ("integer", "number"):
-        try:
-            number = int(text) if kind == "integer" else float(text)
-        except ValueError:
-            raise UsageError(
-                f"{field.name}: expected {'an integer' if kind == 'integer' else 'a number'}, got {shown(text)}"
-            ) from None
-        return check_config_value(field, number)
-    return check_config_value(field, text)
 
 
 def check_config_value(field: ConfigField, value: Any) -> Any:

@@ -286,15 +286,17 @@ class Store:
         name: str | None,
         origin: Path,
     ) -> InstalledSkill:
+        from engine.pipeline import policy as sandbox
         from engine.protocol import parse_metadata, parse_tools
-        from engine.runtime import SandboxPolicy
 
         with tempfile.TemporaryDirectory(dir=self._tmp()) as scratch:
-            policy = SandboxPolicy(
-                data_dir=Path(scratch),
+            # A scratch /data and the manifest's defaults: what a fresh instance would see.
+            policy = sandbox(
+                Path(scratch),
+                manifest.config,
+                {f.name: f.default for f in manifest.config},
                 timeout_s=manifest.capabilities.timeout_s,
                 memory_mb=manifest.capabilities.memory_mb,
-                config={f.name: str(f.default) for f in manifest.config if f.default is not None},
             )
             raw: dict[str, str] = {}
             for export in ("get-metadata", "get-tools"):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from textual.theme import Theme
 
+from engine.errors import ThemeError
+
 
 def _themes_dir() -> Path:
     """The checkout's top-level ``themes/``: package data ``skill_tui/theme_files`` in a wheel (see
@@ -38,10 +40,6 @@ _COLOURS = (
     "panel",
     "boost",
 )
-
-
-class ThemeError(Exception):
-    pass
 
 
 def parse_theme(path: Path) -> Theme:

@@ -1,14 +1,13 @@
-"""Values as a person reads and types them: JSON spellings (true, 5, null), never Python reprs."""
+"""Values as a person reads them: JSON spellings (true, 5, null), never Python reprs.
+
+Text as typed (a string bare, the rest as JSON) is `engine.values.as_text`; this is the
+always-JSON spelling that tells the string "5" from the number 5 in a listing.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-
-def plain(value: Any) -> str:
-    """A string as it is, anything else as JSON: for enum choices and typed-in text."""
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def literal(value: Any) -> str:

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.errors import UsageError
-from engine.schema import MASK, ConfigField, check_config_value, parse_config_text
-from engine.secrets import SecretsError, VaultStore, parse_reference
+from engine.errors import SecretsError, UsageError
+from engine.schema import MASK, ConfigField, check_config_value
+from engine.secrets import VaultStore, parse_reference
+from engine.values import parse_config_text
 from fixtures.config.skills import fields_manifest, files_containing, install_typed, install_wat
 
 API_KEY = "sk-abc12345"
@@ -31,6 +32,13 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
 def config_bytes(engine, skill: str, instance: str = "default") -> bytes | None:
     path = engine.instances.config_path(skill, instance)
     return path.read_bytes() if path.exists() else None
+
+
+def written(engine, skill: str, instance: str = "default") -> bytes:
+    """config.toml's bytes, which must exist by now."""
+    data = config_bytes(engine, skill, instance)
+    assert data is not None, f"{skill}@{instance} has no config.toml"
+    return data
 
 
 def vault_bytes(engine) -> bytes | None:
@@ -177,7 +185,7 @@ def test_save_writes_typed_values_and_a_secret_reference(engine, typed):
     assert report.ready and report.missing == () and report.problems == ()
     import tomllib
 
-    stored = tomllib.loads(config_bytes(engine, typed).decode())
+    stored = tomllib.loads(written(engine, typed).decode())
     assert stored == {
         "host": "https://api.example.com",
         "port": 8443,
@@ -188,7 +196,7 @@ def test_save_writes_typed_values_and_a_secret_reference(engine, typed):
         "region": "eu-west-1",
         "api_key": "vault:typed@default:api_key",
     }
-    assert API_KEY.encode() not in config_bytes(engine, typed)
+    assert API_KEY.encode() not in written(engine, typed)
     assert cfg.get(typed, "default", "api_key") == API_KEY
     assert cfg.get(typed, "default", "port") == 8443
 
@@ -241,7 +249,7 @@ def test_a_missing_required_field_does_not_block_saving(engine, typed):
     cfg = engine.config
     report = cfg.save(typed, "default", cfg.parse(typed, {"port": "9000"}))
     assert report.missing == ("host", "api_key") and not report.ready
-    assert b"port = 9000" in config_bytes(engine, typed)
+    assert b"port = 9000" in written(engine, typed)
     status = {s.instance: s for s in engine.instance_status(typed)}
     assert status["default"].missing == ("host", "api_key") and not status["default"].ready
     report = cfg.save(typed, "default", cfg.parse(typed, {"host": "https://h.example", "api_key": API_KEY}))
@@ -249,7 +257,7 @@ def test_a_missing_required_field_does_not_block_saving(engine, typed):
     assert engine.instance_status(typed)[0].ready
     report = cfg.save(typed, "default", unset=["host"])
     assert report.missing == ("host",)
-    assert b"host" not in config_bytes(engine, typed)
+    assert b"host" not in written(engine, typed)
 
 
 def test_entries_show_values_sources_and_never_a_secret(engine, typed):
@@ -332,6 +340,27 @@ def test_greeter_sees_saved_values_through_get_config(engine, example):
     status = engine.run("greeter:config-status")
     assert status.data["api_token"]["value"] == "not set"
     assert status.data["greeting"] == {"value": "Hello", "source": "get-config", "secret": False}  # manifest default
+
+
+def test_configuration_runs_on_its_own_collaborators_built_once(engine, example, home):
+    """Configuration is given the store, the instances, the secret store and the runtime, not the
+    whole Engine; Engine builds it once. validate-config runs through the one run pipeline."""
+    from engine.configuration import Configuration
+    from engine.instances import Instances
+    from engine.runtime import WasmRuntime
+    from engine.secrets import open_secret_store
+    from engine.store import Store
+
+    example("greeter")
+    assert engine.config is engine.config
+    runtime = WasmRuntime(home.compiled, home.tmp)
+    cfg = Configuration(Store(home, lambda: runtime), Instances(home), lambda: open_secret_store(home), lambda: runtime)
+    with pytest.raises(UsageError, match="api_token looks malformed") as refused:
+        cfg.save("greeter", "default", cfg.parse("greeter", {"api_token": "bad token!"}))
+    assert "bad token!" not in str(refused.value)  # the skill's complaint comes back masked
+    cfg.save("greeter", "default", cfg.parse("greeter", {"greeting": "Hi", "api_token": "tok_greeter_123456"}))
+    assert engine.run("greeter:greet", {"name": "Ada"}).output == "Hi, Ada!"
+    assert engine.config.get("greeter", "default", "api_token") == "tok_greeter_123456"
 
 
 # ---- 4. env mapping -----------------------------------------------------------------------------
@@ -561,7 +590,7 @@ def test_remove_deletes_config_data_and_secrets_but_never_default(engine, typed)
 def test_apply_edit_keeps_comments_and_moves_a_typed_secret_to_the_store(engine, typed):
     cfg = engine.config
     cfg.save(typed, "default", cfg.parse(typed, {"host": "https://e.example", "api_key": API_KEY}))
-    text = config_bytes(engine, typed).decode()
+    text = written(engine, typed).decode()
     assert 'api_key = "vault:typed@default:api_key"\n' in text
     edited = (
         "# my notes\n"
@@ -571,7 +600,7 @@ def test_apply_edit_keeps_comments_and_moves_a_typed_secret_to_the_store(engine,
         + '# the new key\napi_key = "sk-edited12"\n'
     )
     cfg.apply_edit(typed, "default", edited, "edited config.toml")
-    after = config_bytes(engine, typed).decode()
+    after = written(engine, typed).decode()
     assert after.startswith("# my notes\n") and "# the new key\n" in after
     assert 'host = "https://f.example"' in after
     assert 'api_key = "vault:typed@default:api_key"' in after and "sk-edited12" not in after

@@ -176,7 +176,7 @@ def secret_project(engine, project, monkeypatch) -> Path:
 
     monkeypatch.setenv("SKILL_SECRETS", "vault")
     add_secret_echo(project)
-    set_config(engine, "demo", "default", {"token": engine.store_secret("demo", "default", "token", CANARY)})
+    set_config(engine, "demo", "default", {"token": engine.config.put_secret("demo", "default", "token", CANARY)})
     return project
 
 

@@ -51,6 +51,59 @@ def test_cli_start_loads_no_table_printing():
     assert not loaded & {"unicodedata"}
 
 
+def test_configuration_does_not_reach_back_into_the_facade():
+    """Configuration is given its collaborators by Engine; it never imports engine.api, not even for types."""
+    import ast
+    from pathlib import Path
+
+    import engine.configuration
+
+    tree = ast.parse(Path(engine.configuration.__file__).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert "engine.api" not in imported
+
+
+def test_a_sandbox_is_described_in_one_place():
+    """Runs, dev mode, validate-config and install all get their SandboxPolicy from engine.pipeline."""
+    from pathlib import Path
+
+    import engine
+
+    root = Path(engine.__file__).parent
+    builders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "SandboxPolicy(" in p.read_text(encoding="utf-8")
+        and p.name != "pipeline.py"
+        and not p.relative_to(root).parts[0].startswith(("runtime", "cli"))  # the class; the build front door
+    ]
+    assert builders == []
+
+
+def test_every_error_class_lives_in_engine_errors():
+    """One place to look up what can go wrong (and its exit code): no exception class elsewhere."""
+    import ast
+    from pathlib import Path
+
+    import engine
+    import skill_tui
+
+    found = []
+    for package in (engine, skill_tui):
+        root = Path(str(package.__file__)).parent
+        for path in root.rglob("*.py"):
+            if path == root / "errors.py":
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                bases = [
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in getattr(node, "bases", [])
+                ]
+                if isinstance(node, ast.ClassDef) and any(b.endswith(("Error", "Exception")) for b in bases):
+                    found.append(f"{path.relative_to(root.parent)}:{node.name}")
+    assert found == []
+
+
 def test_search_depends_on_its_catalog_not_on_the_facade():
     """engine.search reads a SkillCatalog (home, store, instance names); no module of it imports
     engine.api, not even for the type checker."""

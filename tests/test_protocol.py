@@ -1,16 +1,16 @@
 import pytest
 
-from engine.errors import ComponentError, UsageError
+from engine.errors import ArgumentError, ComponentError, UsageError
 from engine.protocol import (
     Param,
     Tool,
     check_args,
-    coerce_cli_value,
     parse_metadata,
     parse_tool_result,
     parse_tools,
     parse_validation,
 )
+from engine.values import coerce_cli_value
 
 
 def test_tool_results_in_every_upstream_shape():
@@ -24,9 +24,9 @@ def test_tool_results_in_every_upstream_shape():
 
 def test_bad_tool_results_are_errors_not_output():
     r = parse_tool_result("hello there", "greet")
-    assert not r.ok and "non-JSON" in r.error and "'greet'" in r.error
+    assert not r.ok and "non-JSON" in (r.error or "") and "'greet'" in (r.error or "")
     r = parse_tool_result('{"value": 1}', "t")
-    assert not r.ok and 'without "success"' in r.error
+    assert not r.ok and 'without "success"' in (r.error or "")
     assert parse_tool_result('{"success": false}', "t").error
 
 
@@ -42,7 +42,8 @@ def test_tools_accept_upstream_lists_and_json_schema():
         '"required": ["bucket"]}}]'
     )
     assert upstream[0].params == schema[0].params
-    assert upstream[0].param("bucket").required and upstream[0].param("limit").type == "integer"
+    bucket, limit = upstream[0].param("bucket"), upstream[0].param("limit")
+    assert bucket is not None and bucket.required and limit is not None and limit.type == "integer"
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,16 @@ def test_a_result_that_is_not_a_string_is_a_clear_component_error():
 
     with pytest.raises(ComponentError, match="must be a JSON string, got int"):
         parse_metadata(42)  # type: ignore[arg-type]
+
+
+def test_argument_errors_carry_the_parameter_and_the_reason_apart():
+    """The CLI prints the whole line, the run form shows only the reason: neither cuts the other's text."""
+    with pytest.raises(ArgumentError) as bad:
+        coerce_cli_value(TOOL.param("n"), "many")
+    assert str(bad.value) == "--arg n=many: expected an integer"
+    assert (bad.value.param, bad.value.reason, bad.value.exit_code) == ("n", "expected an integer", 2)
+    with pytest.raises(ArgumentError) as wrong:
+        check_args(TOOL, {"text": "x", "mode": "c"}, "t:x")
+    assert wrong.value.param == "mode"
+    assert wrong.value.reason == 'must be one of a, b; got "c"'
+    assert str(wrong.value) == f"t:x: parameter 'mode' {wrong.value.reason}"

@@ -24,8 +24,9 @@ def world_dir() -> Path:
 
 WORLD_NAME = "skill"
 
-from engine.build.componentize import BuildError, BuildResult, build_component, build_folder  # noqa: E402
-from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain, toolchain_status  # noqa: E402
+from engine.build.componentize import BuildResult, build_component, build_folder  # noqa: E402
+from engine.build.toolchain import Toolchain, ensure_toolchain, toolchain_status  # noqa: E402
+from engine.errors import BuildError, ToolchainError  # noqa: E402
 
 __all__ = [
     "CHECKOUT",

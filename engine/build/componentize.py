@@ -34,8 +34,8 @@ from pathlib import Path
 
 from engine.build import WORLD_NAME, world_dir
 from engine.build.provenance import stamp
-from engine.build.toolchain import ToolchainError, ensure_toolchain, lock_bytes, lock_hash
-from engine.errors import UsageError
+from engine.build.toolchain import ensure_toolchain, lock_bytes, lock_hash
+from engine.errors import BuildError, ToolchainError
 from engine.fsutil import atomic_write_bytes
 from engine.home import Home
 
@@ -47,10 +47,6 @@ BUILD_KEY = f"skill-build/3 world={WORLD_NAME} disable={','.join(DISABLED_FEATUR
 COMPONENTIZE_TIMEOUT_S = 900
 
 Progress = Callable[[str], None] | None
-
-
-class BuildError(UsageError):
-    """A skill failed to build; ``message`` is one line, with file:line when known."""
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.build.componentize import (
     JS_DIR,
-    BuildError,
     _display,
     build_component,
     build_folder,
@@ -38,8 +37,8 @@ from engine.build.componentize import (
     folder_plan,
     map_position,
 )
-from engine.build.toolchain import Toolchain, ToolchainError, ensure_toolchain
-from engine.errors import SkillError, UsageError
+from engine.build.toolchain import Toolchain, ensure_toolchain
+from engine.errors import BuildError, SkillError, ToolchainError, UsageError
 
 if TYPE_CHECKING:  # only for the annotations: engine.api imports this module's callers
     from wasmtime.component import Component

@@ -28,17 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import SkillError
+from engine.errors import ToolchainError
 from engine.home import Home
 
 MIN_NODE_MAJOR = 18
 TOOLCHAIN_SRC = Path(__file__).resolve().parent / "toolchain"
 _STAMP = ".skill-toolchain-complete"
 Progress = Callable[[str], None] | None
-
-
-class ToolchainError(SkillError):
-    """The JS toolchain is unusable: node/npm missing or too old, or npm failed."""
 
 
 @dataclass(frozen=True)

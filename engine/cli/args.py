@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.errors import UsageError
-from engine.protocol import Tool, coerce_cli_value
+from engine.protocol import Tool
+from engine.values import coerce_cli_value
 
 
 @dataclass(frozen=True)

@@ -164,7 +164,8 @@ class SearchIndex:
             dim = fresh.shape[1] if fresh is not None else (old.shape[1] if old.size else 0)
             matrix = np.empty((len(docs), dim), dtype=np.float32)
             for i, d in enumerate(docs):
-                matrix[i] = fresh[new_rows[d.hash]] if d.hash in new_rows else old[by_hash[d.hash]]
+                row = new_rows.get(d.hash)  # a row only where something was embedded, so `fresh` is set
+                matrix[i] = old[by_hash[d.hash]] if row is None or fresh is None else fresh[row]
             kept_hashes = {d.hash for d in docs}
             removed = sum(1 for h in by_hash if h not in kept_hashes)
             unchanged = (

@@ -68,9 +68,9 @@ class BM25:
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for term, (ids, tfs) in postings.items():
             idx = np.array(ids, dtype=np.int32)
-            tf = np.array(tfs, dtype=np.float32)
+            freq = np.array(tfs, dtype=np.float32)
             idf = self.idf(len(ids))
-            self._postings[term] = (idx, (idf * tf * (k1 + 1) / (tf + norm[idx])).astype(np.float32))
+            self._postings[term] = (idx, (idf * freq * (k1 + 1) / (freq + norm[idx])).astype(np.float32))
 
     def idf(self, df: int) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))

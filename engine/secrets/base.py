@@ -14,16 +14,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from engine.errors import SkillError
+from engine.errors import SecretsError
 from engine.fsutil import file_lock
 from engine.home import Home
 from engine.secrets.refs import parse_reference, secret_id
-
-
-class SecretsError(SkillError):
-    """The secret store cannot be used: no/locked keyring, corrupt vault, lost key."""
-
-    exit_code = 1
 
 
 class SecretStore(ABC):

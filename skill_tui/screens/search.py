@@ -12,7 +12,7 @@ highlighted tool's run form, pre-filled with what the query quoted (`slugify "He
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -27,12 +27,12 @@ from textual.widgets.option_list import Option
 from engine.errors import SkillError
 from engine.search import no_match
 from engine.store import InstalledSkill
+from skill_tui.host import skill_app
 from skill_tui.values import literal
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:
     from engine.api import Engine
-    from skill_tui.app import SkillTui
 
 DEBOUNCE_S = 0.15
 TOP = 20
@@ -94,7 +94,7 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
 
     @property
     def engine(self) -> Engine:
-        return cast("SkillTui", self.app).engine
+        return skill_app(self).engine
 
     def compose(self) -> ComposeResult:
         with Vertical():

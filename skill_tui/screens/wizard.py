@@ -20,14 +20,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
 
-from engine.configuration import ConfigEntry, ConfigReport
+from engine.configuration import ConfigEntry, ConfigReport, Configuration
 from engine.errors import SkillError, UsageError
-from engine.schema import parse_config_text
+from engine.values import as_text, parse_config_text
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
 from skill_tui.typing_keys import KeepsTypedKeys
-from skill_tui.values import plain
 from skill_tui.workers import ShowsWorkerFailures
 
 
@@ -44,13 +43,13 @@ class FieldRow(VerticalGroup):
             self.control: Input | Switch | Select[Any] = Switch(bool(current), animate=False)
         elif f.enum:
             self.control = Select(
-                [(plain(v), v) for v in f.enum],
+                [(as_text(v), v) for v in f.enum],
                 allow_blank=True,
                 value=current if current in f.enum else Select.NULL,
                 prompt=self._hint(entry),
             )
         else:
-            value = "" if f.secret or current is None or entry.source == "default" else plain(current)
+            value = "" if f.secret or current is None or entry.source == "default" else as_text(current)
             self.control = Input(value, placeholder=self._hint(entry), password=f.secret)
         self.error = Static("", classes="wz-error", markup=False)
 
@@ -60,7 +59,7 @@ class FieldRow(VerticalGroup):
         if f.secret and entry.source:
             return "set: type to replace, leave empty to keep"
         if f.default is not None:
-            return f"default: {plain(f.default)}"
+            return f"default: {as_text(f.default)}"
         verb = "choose" if f.enum else "type"
         return f"required {f.type}: {verb} a value" if f.required else f"{f.type}, optional"
 
@@ -164,6 +163,11 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
         yield Static(self.HINT, id="wz-hint")
         yield Footer()
 
+    @property
+    def config(self) -> Configuration:
+        """The engine's configuration service (the app holds the one Engine)."""
+        return skill_app(self).engine.config
+
     def on_mount(self) -> None:
         self.title = f"Configure {self.skill}@{self.instance}"
         self.load()
@@ -171,14 +175,12 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
         try:
-            config = skill_app(self).engine.config
-            entries = config.entries(self.skill, self.instance)
-            report = config.report(self.skill, self.instance)
+            entries = self.config.entries(self.skill, self.instance)
+            report = self.config.report(self.skill, self.instance)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"✘ {e}", "error")
             return
-        # ignore: mypy 2.4.1 solves textual's `Callable[..., T | Awaitable[T]]` as Awaitable[Never] for any
-        # async callback returning None (even one typed Awaitable[None]); textual awaits it, as meant.
+        # call_from_thread awaits a coroutine function; mypy cannot solve its `T | Awaitable[T]` for one.
         self.app.call_from_thread(self._show, entries, report)  # type: ignore[arg-type]
 
     async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
@@ -222,7 +224,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     @on(Button.Pressed, ".wz-reveal")
     def _reveal(self, event: Button.Pressed) -> None:
         row = next(r for r in self.rows if event.button in r.walk_children())
-        if isinstance(row.control, Input):  # only secret text fields have the button
+        if isinstance(row.control, Input):  # only a secret's Input has the button
             row.control.password = not row.control.password
             event.button.label = "show" if row.control.password else "hide"
 
@@ -278,7 +280,7 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run(self, typed: dict[str, Any], unset: list[str], save: bool) -> None:
-        config = skill_app(self).engine.config
+        config = self.config
         try:
             if save:
                 report = config.save(self.skill, self.instance, typed, unset)

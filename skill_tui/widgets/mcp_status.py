@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.widgets import Static
 
+from skill_tui.host import skill_app
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:
     from engine.history import HistoryTail
-    from skill_tui.app import SkillTui
 
 TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last MCP call
 MAX_ROWS = 50  # new MCP calls logged per refresh (a flood is summarised)
@@ -79,7 +79,7 @@ class McpStatus(ShowsWorkerFailures, Static):
     def poll(self) -> None:
         from engine.mcp.registry import running_servers
 
-        engine = cast("SkillTui", self.app).engine
+        engine = skill_app(self).engine
         home = engine.home
         first = self._tail is None
         if self._tail is None:

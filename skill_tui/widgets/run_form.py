@@ -1,7 +1,7 @@
 """The "run a tool" form: pick a tool and an instance, fill in the parameters, press Enter.
 
 One field per parameter, chosen by its declared type. Every field is checked with
-the engine's own rules (`engine.protocol.coerce_cli_value`, then `check_args`), so
+the engine's own rules (`engine.values.coerce_cli_value`, then `check_value`), so
 the TUI accepts exactly what `skill run --arg k=v` accepts. The form only posts
 `RunForm.Submitted(ref, args)`; running the tool is the app's job.
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import replace
-from typing import Any
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import events, on
@@ -30,12 +30,12 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from textual.widgets._select import SelectCurrent
 
-from engine.errors import UsageError
-from engine.protocol import PARAM_TYPES, Param, Tool, check_args, coerce_cli_value
+from engine.errors import ArgumentError, UsageError
+from engine.protocol import PARAM_TYPES, Param, Tool, check_args
 from engine.store import InstalledSkill
+from engine.values import as_text, check_value, coerce_cli_value
 from skill_tui.focus import focus_now
 from skill_tui.typing_keys import KeepsTypedKeys
-from skill_tui.values import plain
 
 DEFAULT_INSTANCE = "default"
 STACK_BELOW = 64  # columns: a narrower form puts each label above its control
@@ -62,45 +62,25 @@ def _as_text(param: Param, value: Any) -> str:
     """A Python value (default, history, search result) as the text a user would type."""
     if value is None:
         return ""
-    if param.type in JSON_KINDS:
+    if param.type in JSON_KINDS:  # a string in a JSON field is typed with its quotes
         return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(value, ensure_ascii=False)
-
-
-def _short(message: str, *prefixes: str) -> str:
-    for prefix in prefixes:
-        if message.startswith(prefix):
-            return message[len(prefix) :]
-    return message
+    return as_text(value)
 
 
 def convert(param: Param, text: str, ref: str = "") -> Any:
-    """The engine's reading of one field: `coerce_cli_value`, then `check_args` on that parameter.
+    """The engine's reading of one field: `coerce_cli_value`, then `check_value`.
 
-    Raises UsageError with a message that fits under the field ("expected an integer").
+    Raises ArgumentError; its `reason` fits under the field ("expected an integer").
     """
     if param.type not in PARAM_TYPES:  # the engine reads unknown types as strings (parse_tools)
         param = replace(param, type="string")
-    try:
-        value = coerce_cli_value(param, text)
-    except UsageError as e:
-        raise UsageError(_short(e.message, f"--arg {param.name}={text}: ", f"--arg {param.name}: ")) from None
-    check_one(param, value, ref)
+    value = coerce_cli_value(param, text)
+    check_value(param, value, ref)
     return value
 
 
-def check_one(param: Param, value: Any, ref: str = "") -> None:
-    """`check_args` for one parameter's value (type and enum), message without the ref prefix."""
-    try:
-        check_args(Tool(name="_", params=(param,)), {param.name: value}, ref)
-    except UsageError as e:
-        raise UsageError(_short(e.message, f"{ref}: parameter {param.name!r} ")) from None
+def _missing(param: Param, ref: str, reason: str) -> ArgumentError:
+    return ArgumentError(f"{ref}: parameter {param.name!r}: {reason}", param=param.name, reason=reason)
 
 
 class FormSelect(Select):
@@ -125,8 +105,8 @@ class _EngineRule(Validator):
             return self.success()
         try:
             convert(self.param, value)
-        except UsageError as e:
-            return self.failure(e.message, value)
+        except ArgumentError as e:
+            return self.failure(e.reason, value)
         return self.success()
 
 
@@ -152,7 +132,7 @@ class ParamField(VerticalGroup):
         if not has_value and p.required and p.default is not None:
             value, has_value = p.default, True
         if self.kind == "enum":
-            options = [(Text(plain(v)), i) for i, v in enumerate(p.enum)]
+            options = [(Text(as_text(v)), i) for i, v in enumerate(p.enum)]
             index = next((i for i, v in enumerate(p.enum) if has_value and _same(v, value)), None)
             prompt = (
                 f"default: {_as_text(p, p.default)}"
@@ -175,7 +155,9 @@ class ParamField(VerticalGroup):
         if "\n" in text and self.kind == "text":
             # Input cannot hold a line break (a re-run of a multi-line note): edit it as text.
             return TextArea(text, soft_wrap=True, compact=True)
-        input_type = p.type if self.kind in ("integer", "number") else "text"
+        input_type: Literal["integer", "number", "text"] = (
+            "integer" if self.kind == "integer" else "number" if self.kind == "number" else "text"
+        )
         return Input(
             text, placeholder=placeholder, type=input_type, validators=[_EngineRule(p)], valid_empty=True, compact=True
         )
@@ -190,7 +172,7 @@ class ParamField(VerticalGroup):
         if isinstance(value, str):
             try:
                 return bool(coerce_cli_value(self.param, value))
-            except UsageError:
+            except ArgumentError:
                 return False
         return bool(value)
 
@@ -222,23 +204,24 @@ class ParamField(VerticalGroup):
     # ---- reading --------------------------------------------------------------------------
 
     def read(self, ref: str = "") -> tuple[bool, Any]:
-        """(present, value) by the engine's rules; raises UsageError on invalid or missing input."""
+        """(present, value) by the engine's rules; raises ArgumentError on invalid or missing input."""
         p, control = self.param, self.control
         if isinstance(control, Switch):
             value = control.value
             return (p.required or value != self._bool_default()), value
         if isinstance(control, Select):
-            if control.is_blank():
+            index = control.value
+            if not isinstance(index, int):  # blank: nothing chosen
                 if p.required:
-                    raise UsageError("required: choose one of " + ", ".join(map(plain, p.enum)))
+                    raise _missing(p, ref, "required: choose one of " + ", ".join(map(as_text, p.enum)))
                 return False, None
-            value = p.enum[control.value]
-            check_one(p, value, ref)  # an enum that contradicts its own type is refused, as by the CLI
+            value = p.enum[index]
+            check_value(p, value, ref)  # an enum that contradicts its own type is refused, as by the CLI
             return True, value
         text = control.text if isinstance(control, TextArea) else control.value
         if not text:
             if p.required:
-                raise UsageError("required")
+                raise _missing(p, ref, "required")
             return False, None
         return True, convert(p, text, ref)
 
@@ -247,8 +230,8 @@ class ParamField(VerticalGroup):
         try:
             self.read(ref)
             error = None
-        except UsageError as e:
-            error = e.message
+        except ArgumentError as e:
+            error = e.reason
             if not show_missing and self._is_empty():
                 error = None
         self.show_error(error)
@@ -274,7 +257,7 @@ def _same(a: Any, b: Any) -> bool:
     """Enum value `a` matches `b`; `1` matches a "1" default but never `True`."""
     if type(a) is type(b):
         return bool(a == b)
-    return plain(a) == plain(b)
+    return as_text(a) == as_text(b)
 
 
 class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
@@ -425,8 +408,10 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         for field in self._fields:
             try:
                 present, value = field.read(ref)
-            except UsageError as e:
-                raise UsageError(f"{ref}: parameter {field.param.name!r}: {e.message}") from None
+            except ArgumentError as e:
+                raise ArgumentError(
+                    f"{ref}: parameter {field.param.name!r}: {e.reason}", param=e.param, reason=e.reason
+                ) from None
             if present:
                 args[field.param.name] = value
         check_args(tool, args, ref)
@@ -460,7 +445,7 @@ class RunForm(KeepsTypedKeys, VerticalScroll, can_focus=False):
         if select is self._instance_select and select.is_attached and select.value != self._instance:
             select.value = self._instance
 
-    def field(self, name: str) -> Input | Select[int] | Switch | None:
+    def field(self, name: str) -> Input | Select[int] | Switch | TextArea | None:
         """The control of parameter `name` (for focusing or tests)."""
         return next((f.control for f in self._fields if f.param.name == name), None)
 

@@ -14,8 +14,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from engine.errors import UsageError
-from engine.protocol import Param, Tool, coerce_cli_value
-from skill_tui.values import literal, plain
+from engine.protocol import Param, Tool
+from engine.values import as_text, coerce_cli_value
+from skill_tui.values import literal
 
 
 def default_text(param: Param) -> str:
@@ -42,7 +43,7 @@ def tool_details(tool: Tool) -> Table:
         kind = p.type + ("*" if p.required else "")
         note = Text(p.description)
         if p.enum:
-            note.append(f" · one of: {', '.join(map(plain, p.enum))}", style="dim")
+            note.append(f" · one of: {', '.join(map(as_text, p.enum))}", style="dim")
         if p.default is not None:
             note.append(f" · default: {default_text(p)}", style="dim")
         grid.add_row(Text("  " + p.name), kind, note)

@@ -112,7 +112,7 @@ async def test_dev_screen_never_shows_a_secret(engine, demo, monkeypatch):
 
     monkeypatch.setenv("SKILL_SECRETS", "vault")
     add_secret_echo(demo)
-    set_config(engine, "demo", "default", {"token": engine.store_secret("demo", "default", "token", CANARY)})
+    set_config(engine, "demo", "default", {"token": engine.config.put_secret("demo", "default", "token", CANARY)})
     app = SkillTui(engine)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_dev(pilot, str(demo))
