@@ -24,11 +24,11 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from engine.events import RunResult
-from engine.mcp.catalog import Exposed, Selection
+from engine.mcp.catalog import Selection, build_catalog
 from engine.mcp.registry import running_servers
 from engine.mcp.results import bound_text, tool_result
 from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
-from engine.mcp.search import search, word_search
+from engine.mcp.search import search
 from engine.protocol import Param, Tool
 from fixtures import wat
 
@@ -222,7 +222,7 @@ async def test_stdio_initialize_list_and_call(home, skills):
                 assert init.server_info.name == "skill-tui"
                 assert init.capabilities.tools is not None and init.capabilities.tools.list_changed
                 await exercise(session)
-    rows = [r for r in skills.history.read() if r.get("source") == "mcp"]
+    rows = [r for r in skills.history() if r.get("source") == "mcp"]
     assert {r["skill"] for r in rows} == {"echo", "spin", "trap"}
 
 
@@ -466,46 +466,26 @@ def test_results_text_structured_errors_and_truncation():
     assert bound_text("short") == "short"
 
 
-def _catalog() -> dict[str, Exposed]:
-    tools = [
-        ("textkit", Tool("slugify", "Turn text into a URL-safe slug", (Param("text"),))),
-        ("textkit", Tool("word-count", "Count words in a text")),
-        ("notes", Tool("add-note", "Store a note", (Param("title"),))),
-    ]
-    return {
-        tool_name(s, "default", t.name): Exposed(tool_name(s, "default", t.name), s, "default", t) for s, t in tools
-    }
+def test_search_answers_from_keywords_while_the_model_loads_then_by_meaning(search_engine, monkeypatch):
+    """Holding the embedder's lock keeps the model loading: `search_skills` answers at once from the
+    engine's keyword search, and starts the loading, after which it ranks by meaning."""
+    from engine.search import embedder as embedder_mod
 
-
-def test_word_search_and_semantic_search_when_the_engine_has_it():
-    catalog = _catalog()
-    hits = word_search(catalog, "make a url slug")
-    assert hits[0][0].name == "textkit__default__slugify"
-    assert word_search(catalog, "   ") == []
-
-    class NoFind:
-        pass
-
-    assert search(NoFind(), catalog, "note")[0] == "words"
-
-    class Hit:
-        def __init__(self, skill, tool, score, instance=None):
-            self.skill, self.tool, self.score, self.instance = skill, tool, score, instance
-            self.description = ""
-
-    class WithFind:
-        def find(self, query, top=10, skill=None):
-            return [Hit("notes", "add-note", 0.9), Hit("gone", "x", 0.8), Hit("textkit", "slugify", 0.5)]
-
-    method, hits = search(WithFind(), catalog, "remember this")
+    monkeypatch.setattr(embedder_mod, "_cache", {})
+    catalog = build_catalog(search_engine, Selection())
+    with embedder_mod._cache_lock:
+        method, hits = search(search_engine, catalog, "make a url slug", top=3)
+        assert method == "words"
+        assert hits[0][0].name == "textkit__default__slugify" and hits[0][1] > 0  # a BM25 score
+        assert search(search_engine, catalog, "   ")[1] == []
+    deadline = time.monotonic() + 60
+    while not search_engine.search_ready():  # loading in the background since the first call
+        assert time.monotonic() < deadline, "the model never loaded"
+        time.sleep(0.1)
+    method, hits = search(search_engine, catalog, "save a note titled groceries", top=3)
     assert method == "semantic"
-    assert [(e.name, s) for e, s in hits] == [("notes__default__add-note", 0.9), ("textkit__default__slugify", 0.5)]
-
-    class Broken:
-        def find(self, *a, **kw):
-            raise RuntimeError("no model")
-
-    assert search(Broken(), catalog, "slug")[0] == "words"
+    assert hits[0][0].name == "notes__default__add-note" and 0 < hits[0][1] <= 1
+    assert all(e.skill == "notes" for e, _ in search(search_engine, catalog, "a note", skill="notes")[1])
 
 
 def test_selection():

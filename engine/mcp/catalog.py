@@ -1,10 +1,8 @@
-"""What a server exposes: every selected `skill@instance:tool` under its MCP name, and the
-cheap fingerprint of the store that says when to look again."""
+"""What a server exposes: every selected `skill@instance:tool` under its MCP name."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -13,7 +11,6 @@ from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
 
 if TYPE_CHECKING:
     from engine.api import Engine
-    from engine.home import Home
     from engine.protocol import Tool
 
 
@@ -67,7 +64,7 @@ def build_catalog(engine: Engine, selection: Selection = Selection()) -> dict[st
     """MCP name → exposed tool, for every selected skill instance, in a stable order."""
     out: dict[str, Exposed] = {}
     for skill in engine.skills():
-        for instance in engine.instances.names(skill.name):
+        for instance in engine.instance_names(skill.name):
             if not selection.wants(skill.name, instance):
                 continue
             for tool in skill.tools:
@@ -76,29 +73,3 @@ def build_catalog(engine: Engine, selection: Selection = Selection()) -> dict[st
                     name = f"{name[: NAME_LIMIT - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
                 out[name] = Exposed(name, skill.name, instance, tool, skill.description, skill.version)
     return out
-
-
-def fingerprint(home: Home) -> tuple:
-    """A cheap summary of what the tool list depends on: installed skills (the symlinks and the
-    packages they point at) and instance folders. Changes whenever install/remove/instance add do."""
-    skills: list[tuple[str, str]] = []
-    try:
-        with os.scandir(home.skills) as it:
-            for e in it:
-                if not e.name.startswith("."):
-                    try:
-                        skills.append((e.name, os.readlink(e.path)))
-                    except OSError:
-                        skills.append((e.name, ""))
-    except FileNotFoundError:
-        pass
-    instances: list[tuple[str, str]] = []
-    try:
-        with os.scandir(home.instances) as it:
-            for e in it:
-                if e.is_dir():
-                    with os.scandir(e.path) as inner:
-                        instances.extend((e.name, i.name) for i in inner if i.is_dir())
-    except FileNotFoundError:
-        pass
-    return tuple(sorted(skills)), tuple(sorted(instances))

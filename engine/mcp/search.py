@@ -1,76 +1,65 @@
-"""`search_skills`: the engine's semantic search over the served tools, and a word match for
-when it cannot answer (no model, no index yet). `word_search` is to be replaced by the
-engine's model-free keyword search."""
+"""`search_skills`: the engine's search over the served tools.
+
+While the model loads (seconds, once per process) the answer comes from the engine's keyword
+search (`engine.search.WORDS`), the same ranking the app shows meanwhile, and the first such call
+starts the loading in the background: an agent never waits for the model, and later calls rank by
+meaning.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
-from typing import TYPE_CHECKING, Any
+import threading
+from typing import TYPE_CHECKING
+
+from engine.errors import SkillError
+from engine.search import WORDS
 
 if TYPE_CHECKING:
     from engine.api import Engine
     from engine.mcp.catalog import Exposed
+    from engine.search import SearchHit
 
 log = logging.getLogger("skill.serve")
 
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def word_search(catalog: dict[str, Exposed], query: str, top: int = 10) -> list[tuple[Exposed, float]]:
-    """Rank tools by the share of query words found in their names, descriptions and parameters."""
-    words = set(_WORD.findall(query.lower()))
-    if not words:
-        return []
-    scored = []
-    for e in catalog.values():
-        hay = " ".join(
-            [
-                e.skill,
-                e.instance,
-                e.tool.name,
-                e.tool.description,
-                e.skill_description,
-                *(f"{p.name} {p.description}" for p in e.tool.params),
-            ]
-        ).lower()
-        tokens = set(_WORD.findall(hay))
-        score = sum(1.0 if w in tokens else 0.5 if w in hay else 0.0 for w in words) / len(words)
-        if score > 0:
-            scored.append((e, round(score, 3)))
-    scored.sort(key=lambda pair: (-pair[1], pair[0].name))
-    return scored[:top]
+_loading = threading.Lock()  # held while a background load of the model runs
 
 
 def search(
     engine: Engine, catalog: dict[str, Exposed], query: str, top: int = 10, skill: str | None = None
 ) -> tuple[str, list[tuple[Exposed, float]]]:
-    """(method, hits): the engine's semantic search (`Engine.find`) when it has one and it works,
-    else word matching. Hits are limited to the tools this server exposes; none means no tool
-    matches (the semantic search decides that itself: it answers nothing rather than noise)."""
-    pool = {n: e for n, e in catalog.items() if skill is None or e.skill == skill}
-    find = getattr(engine, "find", None)
-    if callable(find):
+    """(method, hits): "semantic" (relevance 0..1) once the model is loaded, else "words" (BM25 scores).
+    Hits are limited to the tools this server exposes; none means no tool matches."""
+    wide = max(top * 4, top + 10)  # the engine ranks every installed tool; this server may serve fewer
+    if engine.search_ready():
+        return "semantic", served(engine.find(query, top=wide, skill=skill), catalog, top)
+    _load_in_background(engine)
+    return "words", served(engine.find(query, top=wide, skill=skill, mode=WORDS), catalog, top)
+
+
+def served(hits: list[SearchHit], catalog: dict[str, Exposed], top: int) -> list[tuple[Exposed, float]]:
+    """The served tools behind `hits`, best first, with the hit's score. A hit names one skill tool and
+    the instance a command line would use, so every served instance of that tool matches (that one first)."""
+    by_tool: dict[tuple[str, str], list[Exposed]] = {}
+    for e in catalog.values():
+        by_tool.setdefault((e.skill, e.tool.name), []).append(e)
+    out: list[tuple[Exposed, float]] = []
+    for h in hits:
+        for e in sorted(by_tool.get((h.skill, h.tool or ""), []), key=lambda e: e.instance != h.instance):
+            out.append((e, round(h.score or h.keyword, 4)))
+    return out[:top]
+
+
+def _load_in_background(engine: Engine) -> None:
+    if not _loading.acquire(blocking=False):
+        return  # already loading
+
+    def load() -> None:
         try:
-            kwargs: dict[str, Any] = {"top": max(top * 4, top + 10)}
-            if skill is not None:
-                kwargs["skill"] = skill
-            hits = find(query, **kwargs)
-            by_ref: dict[tuple[object, object], list[Exposed]] = {}  # (skill, tool)
-            for e in pool.values():
-                by_ref.setdefault((e.skill, e.tool.name), []).append(e)
-            out: list[tuple[Exposed, float]] = []
-            seen: set[str] = set()
-            for h in hits:
-                # a hit is one skill tool; its `instance` is only the one a command line would use,
-                # so every served instance of that tool is a match (the named one first)
-                candidates = by_ref.get((getattr(h, "skill", None), getattr(h, "tool", None)), [])
-                instance = getattr(h, "instance", None)
-                for e in sorted(candidates, key=lambda e: e.instance != instance):
-                    if e.name not in seen:
-                        seen.add(e.name)
-                        out.append((e, round(float(getattr(h, "score", 0.0) or 0.0), 4)))
-            return "semantic", out[:top]
-        except Exception as exc:  # no model, no index yet...: words still work
-            log.info("semantic search unavailable (%s); using word matching", exc)
-    return "words", word_search(pool, query, top)
+            engine.prepare_search()
+        except SkillError as e:  # no model here: keyword answers go on
+            log.warning("semantic search unavailable (%s); answering from keywords", e)
+        finally:
+            _loading.release()
+
+    threading.Thread(target=load, name="skill-serve-model", daemon=True).start()
