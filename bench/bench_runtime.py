@@ -22,6 +22,7 @@ CALLS = 1000
 def main() -> None:
     setup_home()
     from engine.api import Engine
+    from engine.instances import Instances
     from engine.runtime import SandboxPolicy
     from engine.runtime.wasm import WasmRuntime
 
@@ -51,7 +52,7 @@ def main() -> None:
     print(f"warm call, {CALLS} calls")
     runtime = engine.runtime
     component = runtime.load(skill.component_sha256, skill.component_path)
-    policy = SandboxPolicy(data_dir=engine.instances.data_dir(SKILL, "default"))
+    policy = SandboxPolicy(data_dir=Instances(engine.home).data_dir(SKILL, "default"))
     args = json.dumps(ARGS)
     for _ in range(20):
         runtime.call(component, policy, "execute-tool", TOOL, args)

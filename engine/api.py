@@ -8,10 +8,9 @@ when a command first needs the runtime, so `skill list` stays light.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,46 +19,42 @@ from engine.errors import NotFoundError, UsageError
 from engine.events import OnEvent, RunFinished, RunOutput, RunResult, RunStarted
 from engine.history import History
 from engine.home import Home
-from engine.instances import DEFAULT, Instances
+from engine.instances import Instances
 from engine.protocol import check_args
-from engine.store import InstalledSkill, InstallReport, Progress, Store
+from engine.refs import ToolRef
+from engine.store import InstalledSkill, InstallReport, Progress, Store, StoreStamp
 
 if TYPE_CHECKING:
     from engine.build import BuildResult
+    from engine.history import HistoryTail
+    from engine.manifest import Capabilities
     from engine.runtime import SandboxPolicy, WasmRuntime
+    from engine.schema import ConfigField
     from engine.search import SearchHit
+    from engine.search.index import SyncReport
     from engine.secrets import SecretStore
-
-_REF_RE = re.compile(r"^(?P<skill>[^@:\s]+)(?:@(?P<instance>[^:\s]+))?:(?P<tool>\S+)$")
-
-
-def parse_ref(ref: str, examples: Callable[[], list[str]] | None = None) -> tuple[str, str, str]:
-    """`skill[@instance]:tool` → (skill, instance, tool).
-
-    A malformed `ref` is refused; `examples` (called only then) gives real references to show.
-    """
-    m = _REF_RE.match(ref)
-    if not m:
-        shown = (examples or list)()
-        hint = f", e.g. {' or '.join(shown)}" if shown else " (`skill list` shows the installed skills)"
-        raise UsageError(f"{ref!r} is not a tool reference; write SKILL[@INSTANCE]:TOOL{hint}")
-    return m["skill"], m["instance"] or DEFAULT, m["tool"]
 
 
 class Engine:
+    """The facade. It builds each service once, with only the collaborators that service uses, and keeps
+    them private: front doors call the methods below (the import contracts and
+    tests/contracts/test_public_api.py hold them to that)."""
+
     def __init__(self, home: Home | None = None):
         self.home = home or Home.from_env()
-        self.store = Store(self.home, lambda: self.runtime)
-        self.instances = Instances(self.home)
-        self.history = History(self.home.history_file)
+        self._store = Store(self.home, lambda: self.runtime)
+        self._instances = Instances(self.home)
+        self._history = History(self.home.history_file)
         self._runtime: WasmRuntime | None = None
         self._secrets: SecretStore | None = None
         self._runtime_lock = threading.Lock()
         # Per-instance configuration: entries, checks, save, export/import, copy/rename/remove.
-        self.config = Configuration(self.store, self.instances, lambda: self.secrets, lambda: self.runtime)
+        self.config = Configuration(self._store, self._instances, lambda: self.secrets, lambda: self.runtime)
 
     @property
     def runtime(self) -> WasmRuntime:
+        """The sandboxed wasmtime runtime (started on first use): for the build and dev collaborators and
+        `skill doctor`; runs go through `run`."""
         with self._runtime_lock:
             if self._runtime is None:
                 from engine.runtime import WasmRuntime
@@ -72,28 +67,33 @@ class Engine:
     def install(
         self, path: str | Path, name: str | None = None, force: bool = False, progress: Progress | None = None
     ) -> InstallReport:
-        return self.store.install(Path(path), name=name, force=force, progress=progress)
+        return self._store.install(Path(path), name=name, force=force, progress=progress)
 
     def skills(self) -> list[InstalledSkill]:
-        return self.store.list()
+        return self._store.list()
 
     def skill(self, name: str) -> InstalledSkill:
-        return self.store.require(name)
+        return self._store.require(name)
 
-    def parse_ref(self, ref: str) -> tuple[str, str, str]:
-        """`parse_ref`, whose error suggests tools that are installed: those of the skill `ref`
+    def stamp(self, instances: bool = True) -> StoreStamp:
+        """A summary that changes when what front doors list changes (skills; with `instances`, their
+        instances and config too): compare two to know whether to re-read."""
+        return self._store.stamp(instances=instances)
+
+    def tool_ref(self, text: str) -> ToolRef:
+        """`ToolRef.parse`, whose error suggests tools that are installed: those of the skill `text`
         names if there is one (`skill run textkit` → textkit:slugify), else the first ones."""
 
         def examples() -> list[str]:
-            named = self.store.get(ref.partition("@")[0].partition(":")[0]) if ref else None
+            named = self._store.get(text.partition("@")[0].partition(":")[0]) if text else None
             skills = [named] if named else self.skills()
             return [f"{s.name}:{t.name}" for s in skills for t in s.tools][:2]
 
-        return parse_ref(ref, examples)
+        return ToolRef.parse(text, examples)
 
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
         """Uninstall; with `purge` also every instance's config, /data and secrets."""
-        skill = self.store.remove(name, purge=purge)
+        skill = self._store.remove(name, purge=purge)
         if purge and any(f.secret for f in skill.config):
             self.secrets.delete_skill(name)
         return skill
@@ -102,7 +102,7 @@ class Engine:
         """Yield whenever skills or instances change, from any process, until `stop` is set (blocks)."""
         from engine.store_watch import store_changes
 
-        return store_changes(self.store, stop)
+        return store_changes(self._store, stop)
 
     def build(self, folder: str | Path, progress: Progress | None = None) -> BuildResult:
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""
@@ -115,11 +115,54 @@ class Engine:
     def instance_status(self, name: str) -> list[ConfigReport]:
         """Every instance of a skill with what keeps it from being ready (schema checks only)."""
         self.skill(name)
-        return [self.config.report(name, inst) for inst in self.instances.names(name)]
+        return [self.config.report(name, inst) for inst in self._instances.names(name)]
+
+    def instance_names(self, skill: str) -> list[str]:
+        """The instances of `skill`, "default" first (it exists without a folder)."""
+        return self._instances.names(skill)
 
     def add_instance(self, name: str, instance: str) -> None:
         self.skill(name)
-        self.instances.create(name, instance)
+        self._instances.create(name, instance)
+
+    def config_path(self, skill: str, instance: str) -> Path:
+        """The config.toml of an existing instance (NotFoundError names the instances there are)."""
+        self._instances.require(skill, instance)
+        return self._instances.config_path(skill, instance)
+
+    def check_removable(self, skill: str, instance: str) -> None:
+        """Refuse (UsageError) what `config.remove` would refuse, before anyone is asked to confirm."""
+        self._instances.check_removable(skill, instance)
+
+    def sandbox_policy(
+        self,
+        skill: str,
+        instance: str,
+        fields: tuple[ConfigField, ...],
+        capabilities: Capabilities,
+        timeout: float | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> SandboxPolicy:
+        """What one call of `skill@instance` may see (its /data, config with secrets resolved, limits)."""
+        from engine.pipeline import sandbox_policy
+
+        return sandbox_policy(
+            self._instances, self.resolve_secret, skill, instance, fields, capabilities, timeout, extra_env
+        )
+
+    # ---- history --------------------------------------------------------------------------
+
+    def history(self, limit: int | None = None) -> list[dict[str, Any]]:
+        """The latest runs, oldest first (at most `limit`), as written to the history file."""
+        return self._history.read(limit=limit)
+
+    def history_tail(self) -> HistoryTail:
+        """A reader that follows the history file (rotation included) from where it ends now."""
+        return self._history.tail()
+
+    def flush(self) -> None:
+        """Wait until everything written in the background (the run history) is on disk."""
+        self._history.flush()
 
     @property
     def secrets(self) -> SecretStore:
@@ -152,6 +195,24 @@ class Engine:
 
         return find(self, query, top=top, skill=skill, instance=instance, tag=tag, mode=mode)
 
+    def search_ready(self) -> bool:
+        """Whether the search model is loaded (a first `find` would not wait for it)."""
+        from engine.search import is_ready
+
+        return is_ready(self)
+
+    def prepare_search(self) -> SyncReport | None:
+        """Load the model and bring the index up to date (seconds the first time: call it from a worker)."""
+        from engine.search import searcher
+
+        return searcher(self).refresh(self)
+
+    def last_search_sync(self) -> SyncReport | None:
+        """What this process's last index update did (None: it has made none)."""
+        from engine.search import searcher
+
+        return searcher(self).last_sync
+
     # ---- running --------------------------------------------------------------------------
 
     def run(
@@ -169,14 +230,15 @@ class Engine:
         Bad references and arguments raise UsageError/NotFoundError before anything runs;
         everything that goes wrong inside the skill comes back as a failed RunResult.
         """
-        skill_name, instance, tool_name = self.parse_ref(ref)
+        parsed = self.tool_ref(ref)
+        skill_name, instance, tool_name = parsed.skill, parsed.instance, parsed.tool
         skill = self.skill(skill_name)
         tool = skill.tool(tool_name)
         if tool is None:
             raise NotFoundError(
                 f"{skill_name} has no tool {tool_name!r}; its tools are: {', '.join(t.name for t in skill.tools)}"
             )
-        self.instances.require(skill_name, instance)
+        self._instances.require(skill_name, instance)
         args = dict(args or {})
         check_args(tool, args, f"{skill_name}:{tool_name}")
         if timeout is not None and not 0 < timeout <= 3600:
@@ -214,7 +276,7 @@ class Engine:
             started_at=started_at,
             source=source,
         )
-        self.history.append(result)
+        self._history.append(result)
         emit(RunFinished(run_id, result, result.duration_ms))
         return result
 
@@ -225,8 +287,4 @@ class Engine:
         return await asyncio.to_thread(self.run, ref, args, **kwargs)
 
     def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> SandboxPolicy:
-        from engine.pipeline import sandbox_policy
-
-        return sandbox_policy(
-            self.instances, self.resolve_secret, skill.name, instance, skill.config, skill.capabilities, timeout
-        )
+        return self.sandbox_policy(skill.name, instance, skill.config, skill.capabilities, timeout)

@@ -6,7 +6,7 @@ one `os.replace`. Until that swap nothing visible changes, so a failed or killed
 install leaves the previous version serving; a skill is never half installed.
 
 Installing what is already installed is a no-op ("unchanged"). Components built here
-record their build inputs (:mod:`engine.build.provenance`); two builds of the same
+record their build inputs (:mod:`engine.provenance`); two builds of the same
 source with the same toolchain are the same skill even though componentize-js never
 gives the same bytes twice, so for them the inputs are compared instead of the bytes.
 """
@@ -212,7 +212,7 @@ class Store:
     def install(
         self, path: Path, name: str | None = None, force: bool = False, progress: Progress | None = None
     ) -> InstallReport:
-        from engine.build.provenance import build_inputs  # install-time only: keeps `skill run` light
+        from engine.provenance import build_inputs  # install-time only: keeps `skill run` light
 
         say = progress or (lambda _msg: None)
         path = Path(path)

@@ -7,3 +7,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 .venv/bin/ruff format --check .
 # Types: engine and skill_tui ([tool.mypy] in pyproject.toml)
 .venv/bin/mypy
+# Import contracts ([tool.importlinter] in pyproject.toml): headless engine, layers, the app on the public surface
+.venv/bin/lint-imports --no-cache

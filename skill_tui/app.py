@@ -21,8 +21,7 @@ from textual.keys import format_key
 from textual.screen import Screen
 from textual.worker import Worker
 
-from engine.api import Engine
-from engine.errors import SkillError
+from engine import Engine, SkillError
 from skill_tui import STARTED_AT
 from skill_tui.messages import SkillsChanged
 from skill_tui.screens.dev import DevScreen
@@ -246,7 +245,7 @@ class SkillTui(ShowsWorkerFailures, App[None]):
 def main() -> None:
     import gc
 
-    from engine.runtime.pool import use_warm_slots
+    from engine import use_warm_slots
 
     # Everything imported so far lives as long as the app: keep it out of every GC pass,
     # which otherwise shows up as the worst frame times of a busy log.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from engine.events import RunEvent
+from engine import RunEvent
 
 
 class RunEventPosted(Message):

@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.fsutil import atomic_write_text
+from engine import atomic_write_text
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from textual.theme import Theme
 
-from engine.errors import ThemeError
+from engine import ThemeError
 
 
 def _themes_dir() -> Path:

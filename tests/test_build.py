@@ -192,7 +192,7 @@ def test_a_rebuild_records_the_same_build_inputs_and_no_cache_path(built, rebuil
     """Two builds of one source differ byte-wise (componentize-js's wizer snapshot of the JS
     engine's start-up differs from run to run), so each carries its build inputs, the cache
     key; and neither carries the path of the cache it was built in."""
-    from engine.build.provenance import build_inputs
+    from engine.provenance import build_inputs
 
     first, again = built["textkit"].read_bytes(), rebuilt_textkit.read_bytes()
     assert build_inputs(first) == build_inputs(again) == built["textkit"].stem
@@ -201,7 +201,7 @@ def test_a_rebuild_records_the_same_build_inputs_and_no_cache_path(built, rebuil
 
 
 def test_build_inputs_survive_in_a_component_and_are_absent_elsewhere():
-    from engine.build.provenance import build_inputs, stamp
+    from engine.provenance import build_inputs, stamp
     from fixtures import wat
 
     plain = wat.component_bytes()

@@ -17,6 +17,7 @@ from engine.schema import MASK, ConfigField, check_config_value
 from engine.secrets import VaultStore, parse_reference
 from engine.values import parse_config_text
 from fixtures.config.skills import fields_manifest, files_containing, install_typed, install_wat
+from fixtures.env import instances_of
 
 API_KEY = "sk-abc12345"
 TOKEN_A = "tok-alpha-7Hq2ZpX9"
@@ -30,7 +31,7 @@ def vault(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def config_bytes(engine, skill: str, instance: str = "default") -> bytes | None:
-    path = engine.instances.config_path(skill, instance)
+    path = instances_of(engine).config_path(skill, instance)
     return path.read_bytes() if path.exists() else None
 
 
@@ -277,7 +278,7 @@ def test_entries_show_values_sources_and_never_a_secret(engine, typed):
 
 
 def test_unknown_and_mistyped_values_in_a_hand_edited_file_make_the_instance_not_ready(engine, typed):
-    path = engine.instances.config_path(typed, "default")
+    path = instances_of(engine).config_path(typed, "default")
     path.write_text('host = "https://h.example"\napi_key = "sk-plaintext1"\nport = "80"\ncolour = "red"\n')
     problems = engine.config.report(typed, "default").problems
     assert any(p.startswith("api_key: a secret stored as plain text") for p in problems)
@@ -289,15 +290,15 @@ def test_unknown_and_mistyped_values_in_a_hand_edited_file_make_the_instance_not
 def test_sandbox_overrides_are_checked_and_kept_apart_from_values(engine, typed):
     cfg = engine.config
     cfg.save(typed, "default", sandbox={"timeout_s": 2.5, "memory_mb": 64})
-    assert engine.instances.overrides(typed, "default") == {"timeout_s": 2.5, "memory_mb": 64}
-    assert engine.instances.settings(typed, "default") == {}
+    assert instances_of(engine).overrides(typed, "default") == {"timeout_s": 2.5, "memory_mb": 64}
+    assert instances_of(engine).settings(typed, "default") == {}
     before = config_bytes(engine, typed)
     for bad in ({"timeout_s": 0}, {"memory_mb": -1}, {"cpu": 2}, {"timeout_s": True}):
         with pytest.raises(UsageError, match="timeout_s and memory_mb"):
             cfg.save(typed, "default", sandbox=bad)
     assert config_bytes(engine, typed) == before
     cfg.save(typed, "default", sandbox={"timeout_s": None, "memory_mb": None})
-    assert engine.instances.overrides(typed, "default") == {}
+    assert instances_of(engine).overrides(typed, "default") == {}
 
 
 # ---- 3. the skill's own validate-config (greeter) ------------------------------------------------
@@ -416,7 +417,7 @@ def test_rotating_a_secret_changes_what_the_skill_sees(engine, probe):
     first = engine.run("probe:env", {"name": "SKILL_TOKEN"})
     assert first.output == MASK  # exactly TOKEN_A, hidden
     cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_B}))
-    assert engine.instances.settings(probe, "default") == {"token": "vault:probe@default:token"}
+    assert instances_of(engine).settings(probe, "default") == {"token": "vault:probe@default:token"}
     second = engine.run("probe:env", {"name": "SKILL_TOKEN"})
     assert second.output == MASK and TOKEN_A not in json.dumps(second.to_json())
     assert engine._policy(engine.skill(probe), "default", None).config["token"] == TOKEN_B
@@ -441,8 +442,8 @@ def test_export_leaves_secrets_out_unless_asked(engine, probe):
     engine.add_instance(probe, "twin")
     cfg.import_text(probe, "twin", full, "export.toml")
     assert cfg.get(probe, "twin", "token") == TOKEN_A
-    assert engine.instances.settings(probe, "twin") == {"label": "blue", "token": "vault:probe@twin:token"}
-    assert engine.instances.overrides(probe, "twin") == {"timeout_s": 5.0}
+    assert instances_of(engine).settings(probe, "twin") == {"label": "blue", "token": "vault:probe@twin:token"}
+    assert instances_of(engine).overrides(probe, "twin") == {"timeout_s": 5.0}
 
 
 def test_no_secret_value_is_left_in_plain_bytes_anywhere_in_the_home(engine, probe, example, home):
@@ -465,7 +466,7 @@ def test_no_secret_value_is_left_in_plain_bytes_anywhere_in_the_home(engine, pro
     cfg.copy(probe, "other", "copied", with_secrets=True)
     cfg.rename(probe, "copied", "renamed")
     cfg.save(probe, "default", cfg.parse(probe, {"token": TOKEN_A + "-rotated"}))
-    engine.history.flush()
+    engine.flush()
     history = home.history_file.read_text()
     assert history.count(MASK) >= 4 and len(history.splitlines()) == 9
     for secret in (TOKEN_A, TOKEN_B, "tok_greeter_SECRET_99", TOKEN_A + "-rotated"):
@@ -499,7 +500,7 @@ def test_an_instance_sees_only_its_own_config_secrets_and_data(engine, probe):
         engine.add_instance(probe, inst)
         cfg.save(probe, inst, cfg.parse(probe, {"label": label, "token": token}))
         assert engine.run(f"probe@{inst}:write-file", {"path": f"/data/{inst}.txt", "text": f"{inst} data"}).ok
-    assert (engine.instances.data_dir(probe, "bravo") / "bravo.txt").read_text() == "bravo data"
+    assert (instances_of(engine).data_dir(probe, "bravo") / "bravo.txt").read_text() == "bravo data"
 
     runs = {
         "list-env": engine.run("probe@alpha:list-env"),
@@ -533,11 +534,11 @@ def test_rename_moves_config_data_and_secrets(engine, typed):
     cfg = engine.config
     engine.add_instance(typed, "old")
     cfg.save(typed, "old", cfg.parse(typed, {"host": "https://o.example", "api_key": API_KEY}))
-    (engine.instances.data_dir(typed, "old") / "state.json").write_text("{}")
+    (instances_of(engine).data_dir(typed, "old") / "state.json").write_text("{}")
     cfg.rename(typed, "old", "new")
-    assert engine.instances.names(typed) == ["default", "new"]
-    assert (engine.instances.data_dir(typed, "new") / "state.json").read_text() == "{}"
-    assert engine.instances.settings(typed, "new") == {
+    assert engine.instance_names(typed) == ["default", "new"]
+    assert (instances_of(engine).data_dir(typed, "new") / "state.json").read_text() == "{}"
+    assert instances_of(engine).settings(typed, "new") == {
         "host": "https://o.example",
         "api_key": "vault:typed@new:api_key",
     }
@@ -552,12 +553,12 @@ def test_copy_leaves_secrets_behind_unless_asked(engine, typed):
         typed, "default", cfg.parse(typed, {"host": "https://d.example", "api_key": API_KEY}), sandbox={"memory_mb": 64}
     )
     cfg.copy(typed, "default", "bare")
-    assert engine.instances.settings(typed, "bare") == {"host": "https://d.example"}
-    assert engine.instances.overrides(typed, "bare") == {"memory_mb": 64}
+    assert instances_of(engine).settings(typed, "bare") == {"host": "https://d.example"}
+    assert instances_of(engine).overrides(typed, "bare") == {"memory_mb": 64}
     assert cfg.report(typed, "bare").missing == ("api_key",)
     assert engine.secrets.keys(typed, "bare") == []
     cfg.copy(typed, "default", "full", with_secrets=True)
-    ref = engine.instances.settings(typed, "full")["api_key"]
+    ref = instances_of(engine).settings(typed, "full")["api_key"]
     assert parse_reference(ref) == ("vault", "typed", "full", "api_key")  # its own copy, not default's
     cfg.save(typed, "default", cfg.parse(typed, {"api_key": "sk-rotated1"}))
     assert cfg.get(typed, "full", "api_key") == API_KEY
@@ -570,13 +571,13 @@ def test_remove_deletes_config_data_and_secrets_but_never_default(engine, typed)
     engine.add_instance(typed, "gone")
     cfg.save(typed, "gone", cfg.parse(typed, {"host": "https://g.example", "api_key": API_KEY}))
     cfg.save(typed, "default", cfg.parse(typed, {"api_key": "sk-default1"}))
-    folder = engine.instances.dir(typed, "gone")
-    (engine.instances.data_dir(typed, "gone") / "f.txt").write_text("x")
+    folder = instances_of(engine).dir(typed, "gone")
+    (instances_of(engine).data_dir(typed, "gone") / "f.txt").write_text("x")
     cfg.remove(typed, "gone")
     assert not folder.exists()
     assert engine.secrets.keys(typed, "gone") == []
     assert engine.secrets.get(typed, "default", "api_key") == "sk-default1"
-    assert engine.instances.names(typed) == ["default"]
+    assert engine.instance_names(typed) == ["default"]
     with pytest.raises(UsageError, match="default cannot be removed"):
         cfg.remove(typed, "default")
     with pytest.raises(UsageError, match="default cannot be renamed"):
@@ -633,8 +634,8 @@ def test_concurrent_saves_in_threads_lose_nothing(engine, tmp_path):
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(one, range(8)))
-    assert engine.instances.settings(name, "default") == {f"f{i}": f"value-{i}" for i in range(8)}
-    assert not list(Path(engine.instances.dir(name, "default")).glob("*.tmp*"))
+    assert instances_of(engine).settings(name, "default") == {f"f{i}": f"value-{i}" for i in range(8)}
+    assert not list(Path(instances_of(engine).dir(name, "default")).glob("*.tmp*"))
 
 
 def test_purging_a_skill_deletes_its_secrets(engine, tmp_path):

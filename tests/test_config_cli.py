@@ -17,6 +17,7 @@ import pytest
 from engine.schema import MASK
 from engine.secrets import VaultStore
 from fixtures.config.skills import fields_manifest, files_containing, install_wat
+from fixtures.env import instances_of
 
 API_KEY = "sk-abc12345"
 TOKEN = "tok-cli-Zx81Qw0Lm3"
@@ -54,7 +55,7 @@ def one_line_error(proc: subprocess.CompletedProcess) -> str:
 
 
 def config_path(engine, skill: str, instance: str = "default") -> Path:
-    return engine.instances.config_path(skill, instance)
+    return instances_of(engine).config_path(skill, instance)
 
 
 def editor_script(tmp_path: Path, name: str, body: str) -> str:
@@ -82,13 +83,13 @@ def test_instance_add_list_rename_copy_remove(skill, engine, typed):
     assert "not a valid instance name" in one_line_error(skill("instance", "add", "typed@Bad_Name", check=2))
 
     skill("config", "typed@staging", "--set", "host=https://s.example", "--set", f"api_key={API_KEY}")
-    data = engine.instances.data_dir("typed", "staging")
+    data = instances_of(engine).data_dir("typed", "staging")
     (data / "cache.db").write_text("rows")
     assert (
         skill("instance", "rename", "typed@staging", "stage").stdout.strip() == "renamed typed@staging to typed@stage"
     )
-    assert not engine.instances.dir("typed", "staging").exists()
-    assert (engine.instances.data_dir("typed", "stage") / "cache.db").read_text() == "rows"
+    assert not instances_of(engine).dir("typed", "staging").exists()
+    assert (instances_of(engine).data_dir("typed", "stage") / "cache.db").read_text() == "rows"
     assert skill("config", "typed@stage", "--get", "api_key").stdout == API_KEY + "\n"
     assert skill("config", "typed@stage", "--get", "host").stdout == "https://s.example\n"
     assert tomllib.loads(config_path(engine, "typed", "stage").read_text())["api_key"] == "vault:typed@stage:api_key"
@@ -107,16 +108,16 @@ def test_instance_add_list_rename_copy_remove(skill, engine, typed):
     assert listed["full"]["ready"] and listed["stage"]["ready"]
 
     assert "pass --yes" in one_line_error(skill("instance", "remove", "typed@stage", check=2))
-    assert engine.instances.dir("typed", "stage").exists()
+    assert instances_of(engine).dir("typed", "stage").exists()
     skill("instance", "remove", "typed@stage", "--yes")
-    assert not engine.instances.dir("typed", "stage").exists()
+    assert not instances_of(engine).dir("typed", "stage").exists()
     assert VaultStore(engine.home).keys("typed", "stage") == []
     assert VaultStore(engine.home).get("typed", "full", "api_key") == API_KEY
     assert [r["instance"] for r in json.loads(skill("instances", "--json").stdout)] == ["default", "bare", "full"]
 
     assert "default cannot be removed" in one_line_error(skill("instance", "remove", "typed@default", "--yes", check=2))
     assert "default cannot be renamed" in one_line_error(skill("instance", "rename", "typed@default", "main", check=2))
-    assert engine.instances.dir("typed", "default").is_dir()
+    assert instances_of(engine).dir("typed", "default").is_dir()
 
 
 def test_rename_onto_an_existing_instance_is_refused(skill, engine, typed):
@@ -656,7 +657,7 @@ def test_config_without_flags_and_without_a_tty_prints_and_does_not_prompt(skill
 
 def test_sandbox_limits_from_the_cli(skill, engine, typed):
     skill("config", "typed", "--timeout", "2.5", "--memory", "96")
-    assert engine.instances.overrides("typed", "default") == {"timeout_s": 2.5, "memory_mb": 96}
+    assert instances_of(engine).overrides("typed", "default") == {"timeout_s": 2.5, "memory_mb": 96}
     before = config_path(engine, "typed").read_bytes()
     assert "timeout_s and memory_mb" in one_line_error(skill("config", "typed", "--timeout", "-1", check=2))
     assert "timeout_s and memory_mb" in one_line_error(skill("config", "typed", "--memory", "0", check=2))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.env import set_config
+from fixtures.env import instances_of, set_config
 
 pytestmark = pytest.mark.integration
 
@@ -105,7 +105,7 @@ def test_greeter_reads_config_from_env_and_get_config(engine, example):
 
 def test_notes_keep_their_data_in_the_instance_folder(engine, example):
     example("notes")
-    data = engine.instances.data_dir("notes", "default")
+    data = instances_of(engine).data_dir("notes", "default")
     assert engine.run("notes:list-notes").output == "no notes yet"
     r = engine.run("notes:add-note", {"title": "Groceries / ../../etc/passwd", "body": "milk\neggs"})
     assert r.ok and r.data["file"] == "groceries-etc-passwd.md"

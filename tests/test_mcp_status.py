@@ -122,7 +122,7 @@ async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
 
         engine.run("echo:echo", {"text": "from an agent"}, source="mcp")
         engine.run("echo:echo", {"text": "typed in the cli"}, source="cli")
-        engine.history.flush()  # in the file, as a server process's records are once written
+        engine.flush()  # in the file, as a server process's records are once written
         await refresh()
         lines = "\n".join(app.main.query_one(LogView).lines_text())
         assert 'mcp ▶ echo@default:echo {"text": "from an agent"}' in lines

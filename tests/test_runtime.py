@@ -17,7 +17,7 @@ def test_run_returns_result_events_and_history(engine, wat_skill):
     assert result.ok and result.output == "echo" and result.data == {"text": "hello", "times": 2}
     assert [type(e) for e in events] == [RunStarted, RunFinished]
     assert events[-1].result == result
-    (row,) = engine.history.read()
+    (row,) = engine.history()
     assert (row["ok"], row["tool"], row["run_id"]) == (True, "echo", result.run_id)
 
 
@@ -86,7 +86,7 @@ def test_bad_references_and_arguments_fail_before_running(engine, wat_skill, ref
     wat_skill("echo")
     with pytest.raises(error):
         engine.run(ref, args)
-    assert engine.history.read() == []
+    assert engine.history() == []
 
 
 def test_run_async_runs_in_parallel(engine, wat_skill):

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from fixtures.env import set_config
+from fixtures.env import instances_of, set_config
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def probe(engine, example):
 
 def test_files_outside_data_are_unreachable(probe, engine, tmp_path):
     assert not (r := probe("read-file", path="/etc/passwd")).ok and "no preopen grants /etc/passwd" in r.error
-    data = engine.instances.data_dir("probe", "default")
+    data = instances_of(engine).data_dir("probe", "default")
     (data.parent / "outside.txt").write_text("host file")
     assert not (r := probe("read-file", path="/data/../outside.txt")).ok and "not-permitted" in r.error
     assert not probe("write-file", path="/data/../escape.txt", text="x").ok
@@ -53,7 +53,7 @@ def test_secret_values_are_masked_in_output_and_history(probe, engine):
     r = probe("env", name="SKILL_TOKEN")
     assert r.ok and r.data == {"value": "••••••"}
     assert SECRET not in json.dumps(r.to_json())
-    engine.history.flush()
+    engine.flush()
     assert SECRET not in engine.home.history_file.read_text()
 
 
@@ -80,7 +80,7 @@ def test_output_flood_is_bounded(probe, engine):
     r = probe("print", lines=40_000, bytes_per_line=1000, timeout=60)  # ~40 MB against a 16 MiB limit
     assert not r.ok and r.stopped == "output-limit" and "more than 16 MiB" in r.error
     assert len(r.stdout) < 300 * 1024 and "more bytes of stdout not kept" in r.stdout
-    engine.history.flush()
+    engine.flush()
     assert engine.home.history_file.stat().st_size < 64 * 1024
 
 

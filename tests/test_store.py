@@ -6,6 +6,7 @@ import pytest
 
 from engine.errors import ComponentError, ManifestError, NotFoundError, StoreDamagedError, UsageError
 from fixtures import wat
+from fixtures.env import instances_of
 
 
 def test_install_list_info_remove(engine, wat_skill):
@@ -15,7 +16,7 @@ def test_install_list_info_remove(engine, wat_skill):
     alpha = engine.skill("alpha")
     assert [t.name for t in alpha.tools] == ["echo", "other"]
     assert alpha.tool("echo").param("times").type == "integer"
-    assert engine.instances.names("alpha") == ["default"]
+    assert engine.instance_names("alpha") == ["default"]
     engine.remove("alpha")
     assert [s.name for s in engine.skills()] == ["beta"]
     assert not list(engine.home.packages.glob("alpha-*"))
@@ -169,7 +170,7 @@ def test_instances_report_missing_required_config(engine, tmp_path):
 
 def _built(tmp_path, inputs: str, raw: str):
     """A component as a build here leaves it: stamped with its build inputs (``raw`` varies its bytes)."""
-    from engine.build.provenance import stamp
+    from engine.provenance import stamp
 
     path = tmp_path / f"kit-{raw.replace(' ', '-')}.wasm"
     path.write_bytes(stamp(wat.component_bytes(name="kit", raw=raw), inputs, "lock"))
@@ -199,7 +200,7 @@ def test_installing_the_example_built_in_another_cache_is_unchanged(skill, built
 
 
 def test_the_stamp_moves_with_what_front_doors_list_and_only_then(engine, wat_skill):
-    stamp = engine.store.stamp
+    stamp = engine.stamp
     empty = stamp()
     wat_skill("echo", name="alpha")
     installed = stamp()
@@ -208,12 +209,12 @@ def test_the_stamp_moves_with_what_front_doors_list_and_only_then(engine, wat_sk
     added = stamp()
     assert added != installed and added.skills == installed.skills
     assert stamp(instances=False) == type(added)(added.skills)  # the skills alone: what search needs
-    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
+    instances_of(engine).replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
     configured = stamp()
     assert configured != added
-    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")  # the same values again
+    instances_of(engine).replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")  # the same values again
     (engine.home.instances / "alpha" / ".scratch").write_text("x")  # not an instance
-    (engine.instances.data_dir("alpha", "work") / "note.txt").write_text("a run's data")
+    (instances_of(engine).data_dir("alpha", "work") / "note.txt").write_text("a run's data")
     assert stamp() == configured
     engine.remove("alpha")
     assert stamp().skills == ()
@@ -227,7 +228,7 @@ def test_the_store_watch_wakes_only_when_the_stamp_moves(engine, wat_skill):
 
     wat_skill("echo", name="alpha")
     engine.add_instance("alpha", "work")
-    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
+    instances_of(engine).replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
     stop = threading.Event()
     woke: queue.Queue[bool] = queue.Queue()
     ready = threading.Event()
@@ -244,7 +245,7 @@ def test_the_store_watch_wakes_only_when_the_stamp_moves(engine, wat_skill):
     ready.wait(5)
     time.sleep(0.5)  # watchfiles is watching
     (engine.home.instances / "alpha" / ".scratch").write_text("x")
-    engine.instances.replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
+    instances_of(engine).replace_text("alpha", "work", "[config]\ngreeting = 'hi'\n")
     time.sleep(1.5)  # more than the watch's debounce (0.4 s): the burst above has been reported by now
     added.set()
     engine.add_instance("alpha", "home")

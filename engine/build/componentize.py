@@ -8,7 +8,7 @@ imports no wasi:http at all.
 
 The result lands in ``home.builds / <sha256(build key, bundle, every wit file,
 lockfile)>.wasm``: an unchanged skill is never componentized twice. That hash, the
-build inputs, is also stamped into the component (:mod:`engine.build.provenance`):
+build inputs, is also stamped into the component (:mod:`engine.provenance`):
 componentize-js gives different bytes on every run, and the store uses the stamp to
 recognise a rebuild of the same source as the same skill.
 
@@ -33,16 +33,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.build import WORLD_NAME, world_dir
-from engine.build.provenance import stamp
 from engine.build.toolchain import ensure_toolchain, lock_bytes, lock_hash
 from engine.errors import BuildError, ToolchainError
 from engine.fsutil import atomic_write_bytes
 from engine.home import Home
+from engine.provenance import stamp
 
 EXTERNALS = ("wasi:*", "get-config", "get-all-config")
 DISABLED_FEATURES = ("http", "fetch-event")
 # Anything that changes the output for the same inputs goes in here (bump to invalidate).
-# 3: components carry their build inputs (engine.build.provenance).
+# 3: components carry their build inputs (engine.provenance).
 BUILD_KEY = f"skill-build/3 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
 COMPONENTIZE_TIMEOUT_S = 900
 

@@ -40,11 +40,15 @@ from engine.build.componentize import (
 from engine.build.toolchain import Toolchain, ensure_toolchain
 from engine.errors import BuildError, SkillError, ToolchainError, UsageError
 
-if TYPE_CHECKING:  # only for the annotations: engine.api imports this module's callers
+if TYPE_CHECKING:
     from wasmtime.component import Component
 
-    from engine.api import Engine
+    from engine.home import Home
+    from engine.manifest import Capabilities
     from engine.protocol import Tool
+    from engine.runtime import SandboxPolicy, WasmRuntime
+    from engine.schema import ConfigField
+    from engine.store import InstallReport
 
 DEVHOST_JS = JS_DIR / "devhost.js"
 SOURCE_VAR = "SKILL_DEV_SOURCE"
@@ -60,6 +64,28 @@ class UntypedArgs(Protocol):
     def given(self) -> dict[str, Any]: ...
 
     def for_tool(self, tool: Tool | None) -> dict[str, Any]: ...
+
+
+class DevEngine(Protocol):
+    """What dev mode uses of the engine: `engine.api.Engine` is one; dev mode needs none of the rest."""
+
+    @property
+    def home(self) -> Home: ...
+
+    @property
+    def runtime(self) -> WasmRuntime: ...
+
+    def sandbox_policy(
+        self,
+        skill: str,
+        instance: str,
+        fields: tuple[ConfigField, ...],
+        capabilities: Capabilities,
+        timeout: float | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> SandboxPolicy: ...
+
+    def install(self, path: str | Path, name: str | None = None, force: bool = False) -> InstallReport: ...
 
 
 # ---- events (one per line of `skill dev`) -------------------------------------------------
@@ -119,12 +145,30 @@ DevEvent = Reloaded | ReloadFailed | DevRunResult | ReleaseStarted | ReleaseInst
 OnDevEvent = Callable[[DevEvent], None]
 
 
+def describe_dev_event(event: DevEvent) -> str:
+    """What `event` means, in one line for a person: `skill dev` prints it, the app's dev screen logs it."""
+    if isinstance(event, Reloaded):
+        n = len(event.tools)
+        return f"reloaded in {event.ms:.0f} ms ({n} tool{'s' if n != 1 else ''}: {', '.join(event.tools)})"
+    if isinstance(event, ReloadFailed):
+        keeps = "the previous version keeps serving" if event.serving else "no working version yet"
+        return f"build error: {event.error} ({keeps})"
+    if isinstance(event, DevRunResult):
+        return f"{event.tool} → {event.output}" if event.ok else f"{event.tool} → error: {event.error}"
+    if isinstance(event, ReleaseStarted):
+        return "release build started (background)"
+    if isinstance(event, ReleaseInstalled):
+        how = "cached" if event.cached else f"{event.seconds:.1f} s"
+        return f"release build installed ({how}, {event.size / 1e6:.1f} MB, {event.status})"
+    return f"release build failed: {event.error} (the dev version keeps serving)"
+
+
 # ---- the dev host ---------------------------------------------------------------------------
 
 _host_lock = threading.Lock()
 
 
-def dev_host(engine: Engine, progress: Callable[[str], None] | None = None) -> Component:
+def dev_host(engine: DevEngine, progress: Callable[[str], None] | None = None) -> Component:
     """The compiled dev host component (componentized and compiled once per cache)."""
     with _host_lock:
         progress_: Callable[[str], None] | None = None
@@ -161,7 +205,7 @@ class DevSession:
 
     def __init__(
         self,
-        engine: Engine,
+        engine: DevEngine,
         folder: str | Path,
         instance: str = "default",
         on_event: OnDevEvent | None = None,
@@ -304,18 +348,10 @@ class DevSession:
     def _policy(self, source: str, timeout: float | None = None) -> tuple[Any, Any]:
         """(the folder's manifest, the instance's sandbox with the source handed to the dev host)."""
         from engine.manifest import load_folder
-        from engine.pipeline import sandbox_policy
 
         manifest = load_folder(self.folder)
-        return manifest, sandbox_policy(
-            self.engine.instances,
-            self.engine.resolve_secret,
-            self.name,
-            self.instance,
-            manifest.config,
-            manifest.capabilities,
-            timeout,
-            extra_env={SOURCE_VAR: source},
+        return manifest, self.engine.sandbox_policy(
+            self.name, self.instance, manifest.config, manifest.capabilities, timeout, extra_env={SOURCE_VAR: source}
         )
 
     def _call(self, source: str, export: str):

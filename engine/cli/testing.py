@@ -179,6 +179,7 @@ def run_tests(
     """Build ``folder`` (cached) and run its test cases against the component in a throwaway home."""
     from engine.build.componentize import build_folder
     from engine.home import Home
+    from engine.instances import Instances
 
     folder = Path(folder).expanduser().resolve()
     path = Path(tests) if tests else find_tests(folder)
@@ -191,7 +192,7 @@ def run_tests(
         test_engine.install(folder, force=True)
         results = []
         for case in cases:
-            inst = test_engine.instances
+            inst = Instances(test_engine.home)  # each case's config.toml, raw, in the throwaway home
             cfg_path = inst.config_path(name, "default")
             if cfg_path.exists():
                 cfg_path.unlink()
@@ -208,5 +209,5 @@ def run_tests(
             results.append(res)
             if on_result:
                 on_result(res)
-        test_engine.history.flush()  # its records are written in the background, into `td`
+        test_engine.flush()  # its records are written in the background, into `td`
     return TestReport(results, built.seconds, built.cached, path)

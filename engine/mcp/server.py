@@ -9,7 +9,7 @@
   spinning skill only holds its own thread until the engine's per-call time limit stops it.
   Bad names and arguments, and failed runs, come back as tool errors (`isError`), never as
   protocol errors. Output is bounded (`max_output` bytes of text) with the truncation marked.
-- A watcher polls a cheap fingerprint of the store and the instances folder (once a second) and,
+- A watcher polls the store's stamp (`Engine.stamp`: skills, instances, config; once a second) and,
   when the tool list really changed, sends `notifications/tools/list_changed` to every connected
   handshake-era session and publishes it on the `subscriptions/listen` bus (2026-07-28 clients).
 
@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import SkillError, UsageError
-from engine.mcp.catalog import Exposed, Selection, build_catalog, fingerprint
+from engine.mcp.catalog import Exposed, Selection, build_catalog
 from engine.mcp.registry import Registration
 from engine.mcp.results import MAX_OUTPUT, error_result, json_result, tool_result
 from engine.mcp.schema import input_schema, meta_tools, tool_name
 from engine.mcp.search import search
+from engine.refs import ToolRef
 from engine.search import no_match
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
     from engine.api import Engine
     from engine.events import RunResult
+    from engine.store import StoreStamp
 
 log = logging.getLogger("skill.serve")
 
@@ -63,7 +65,7 @@ class SkillServer:
         self.engine = engine
         self.options = options or ServeOptions()
         self._lock = threading.Lock()
-        self._fingerprint: tuple | None = None
+        self._stamp: StoreStamp | None = None
         self._catalog: dict[str, Exposed] = {}
         self._listing: list[dict[str, Any]] = []
         self._sessions: list[Any] = []  # handshake-era ServerSessions to announce changes to
@@ -92,9 +94,9 @@ class SkillServer:
 
     def refresh(self, force: bool = False) -> bool:
         """Rebuild the catalog if the store changed; True when the tool list changed."""
-        fp = fingerprint(self.engine.home)
+        stamp = self.engine.stamp()
         with self._lock:
-            if fp == self._fingerprint and not force:
+            if stamp == self._stamp and not force:
                 return False
         try:
             catalog = build_catalog(self.engine, self.options.selection)
@@ -103,7 +105,7 @@ class SkillServer:
             return False
         listing = [e.listing() for e in catalog.values()]
         with self._lock:
-            self._fingerprint = fp
+            self._stamp = stamp
             changed = listing != self._listing
             self._catalog, self._listing = catalog, listing
         if changed and self.registration is not None:
@@ -178,13 +180,11 @@ class SkillServer:
             self.refresh()  # installed a moment ago, before the watcher looked?
             exposed = self.catalog.get(name)
         if exposed is None and ":" in name:  # a skill@instance:tool reference (call_skill)
-            from engine.api import parse_ref
-
             try:
-                skill, instance, tool = parse_ref(name)
+                ref = ToolRef.parse(name)
             except UsageError:
                 return None
-            exposed = self.catalog.get(tool_name(skill, instance, tool))
+            exposed = self.catalog.get(tool_name(ref.skill, ref.instance, ref.tool))
         return exposed
 
     async def _run_exposed(self, exposed: Exposed | None, name: str, args: dict[str, Any]) -> mcp_types.CallToolResult:

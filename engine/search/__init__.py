@@ -2,8 +2,8 @@
 
     hits = engine.find("turn a title into a url-safe name", top=5)
 
-Search reads a `SkillCatalog` (the home, the store, the instance names; `Engine` is one),
-never the facade. Importing this package is cheap (no numpy, no model). The first `find`
+Search reads a `SkillCatalog` (the home, the installed skills, their instance names and stamp; `Engine`
+is one), never the rest of the facade. Importing this package is cheap (no numpy, no model). The first `find`
 in a process loads the embedder (fastembed + the vendored MiniLM model: ~0.7 s), brings the index
 under `<home>/search/` up to date with the installed skills (embedding only new or
 changed documents) and ranks. Later calls reuse both and re-sync only when the
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from engine.search.documents import Document
     from engine.search.index import SearchIndex, SyncReport
     from engine.search.keyword import BM25
-    from engine.store import Store, StoreStamp
+    from engine.store import InstalledSkill, StoreStamp
 
 PLACEHOLDER = "..."
 WORDS = "words"  # the `find` mode that needs no model: keyword matches only (the others: index.MODES)
@@ -141,12 +141,6 @@ def command_line(
 # ---- the searcher ---------------------------------------------------------------------------------
 
 
-class InstanceNames(Protocol):
-    def names(self, skill: str) -> list[str]:
-        """The instances of `skill`, "default" first."""
-        ...
-
-
 class SkillCatalog(Protocol):
     """What search reads: the home (index folder, embedder settings), the installed skills and the names
     of their instances. `engine.api.Engine` is one; search never needs the rest of the facade."""
@@ -154,11 +148,13 @@ class SkillCatalog(Protocol):
     @property
     def home(self) -> Home: ...
 
-    @property
-    def store(self) -> Store: ...
+    def skills(self) -> list[InstalledSkill]: ...
 
-    @property
-    def instances(self) -> InstanceNames: ...
+    def skill(self, name: str) -> InstalledSkill: ...
+
+    def instance_names(self, skill: str) -> list[str]: ...
+
+    def stamp(self, instances: bool = True) -> StoreStamp: ...
 
 
 class Searcher:
@@ -197,10 +193,10 @@ class Searcher:
         """Load the model and sync the index with the installed skills if they changed since the last sync."""
         with self._lock:
             index = self._vectors()
-            stamp = catalog.store.stamp(instances=False)
+            stamp = catalog.stamp(instances=False)
             if not force and stamp == self._stamp:
                 return None
-            self.last_sync = index.sync(catalog.store.list())
+            self.last_sync = index.sync(catalog.skills())
             self._stamp = stamp
             return self.last_sync
 
@@ -226,10 +222,10 @@ class Searcher:
         from engine.search.documents import documents, keyword_text
         from engine.search.keyword import BM25
 
-        stamp = catalog.store.stamp(instances=False)
+        stamp = catalog.stamp(instances=False)
         with self._keyword_lock:
             if self._keywords is None or self._keywords[0] != stamp:
-                docs = documents(catalog.store.list())
+                docs = documents(catalog.skills())
                 self._keywords = (stamp, docs, BM25([keyword_text(d) for d in docs]))
             return self._keywords[1], self._keywords[2]
 
@@ -249,15 +245,15 @@ class Filters:
         if top < 1:
             raise UsageError(f"--top {top}: give a number of results of at least 1")
         if skill is not None:
-            catalog.store.require(skill)  # NotFoundError names the installed ones
-        self.top, self.instances = top, catalog.instances
+            catalog.skill(skill)  # NotFoundError names the installed ones
+        self.top, self.catalog = top, catalog
         self.skill, self.instance, self.tag = skill, instance, tag.lower() if tag else None
         self._names: dict[str, tuple[str, ...]] = {}
         self.keep = None if skill is None and instance is None and tag is None else self._keep
 
     def instances_of(self, skill: str) -> tuple[str, ...]:
         if skill not in self._names:
-            self._names[skill] = tuple(self.instances.names(skill))
+            self._names[skill] = tuple(self.catalog.instance_names(skill))
         return self._names[skill]
 
     def _keep(self, d: Document) -> bool:

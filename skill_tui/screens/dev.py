@@ -23,7 +23,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
 
-from engine.errors import SkillError
+from engine import SkillError
 from skill_tui import HEADER_ICON
 from skill_tui.host import skill_app
 from skill_tui.messages import SkillsChanged
@@ -32,15 +32,11 @@ from skill_tui.widgets.log_view import LogView
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:  # imported where dev mode starts: the app's start-up does not pay for it
-    from engine.build.dev import DevEvent, DevSession
+    from engine import DevEvent, DevSession
 
 
 def clock() -> str:
     return time.strftime("%H:%M:%S")
-
-
-def format_ms(ms: float) -> str:
-    return f"{ms:.0f} ms"
 
 
 class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
@@ -187,7 +183,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
         self.watching = False
 
     def _start(self, folder: Path) -> None:
-        from engine.build.dev import DevSession
+        from engine import DevSession
 
         tool, args = self._run_target()
         autorun = self.query_one("#dev-autorun", Switch).value
@@ -236,33 +232,35 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
             self.on_dev_event(event)  # already on the app's thread (tests drive the session directly)
 
     def on_dev_event(self, event: DevEvent) -> None:
-        from engine.build import dev
+        from engine import (  # dev mode's module loads when dev mode starts, never at app start
+            DevRunResult,
+            ReleaseFailed,
+            ReleaseInstalled,
+            ReleaseStarted,
+            Reloaded,
+            ReloadFailed,
+            describe_dev_event,
+        )
 
-        if isinstance(event, dev.Reloaded):
+        line = describe_dev_event(event)
+        if isinstance(event, Reloaded):
             self.reloads += 1
-            self._log(
-                "ok", f"✔ reloaded in {format_ms(event.ms)}: {len(event.tools)} tool(s): {', '.join(event.tools)}"
-            )
-        elif isinstance(event, dev.ReloadFailed):
-            keeps = "the previous version keeps serving" if event.serving else "no working version yet"
-            self._log("error", f"✘ build error: {event.error} ({keeps})")
-        elif isinstance(event, dev.DevRunResult):
+            self._log("ok", f"✔ {line}")
+        elif isinstance(event, ReloadFailed):
+            self._log("error", f"✘ {line}")
+        elif isinstance(event, DevRunResult):
             self.runs += 1
-            if event.ok:
-                self._log("stdout", f"{event.tool} → {event.output}")
-            else:
-                self._log("error", f"{event.tool} → error: {event.error}")
-        elif isinstance(event, dev.ReleaseStarted):
+            self._log("stdout" if event.ok else "error", line)
+        elif isinstance(event, ReleaseStarted):
             self.release_state = "release build running"
-        elif isinstance(event, dev.ReleaseInstalled):
-            how = "cached" if event.cached else f"{event.seconds:.1f} s"
-            self.release_state = f"release installed ({how})"
-            self._log("info", f"release build installed ({how}, {event.size / 1e6:.1f} MB, {event.status})")
+        elif isinstance(event, ReleaseInstalled):
+            self.release_state = f"release installed ({'cached' if event.cached else f'{event.seconds:.1f} s'})"
+            self._log("info", line)
             self.app.post_message(SkillsChanged())
-        elif isinstance(event, dev.ReleaseFailed):
+        elif isinstance(event, ReleaseFailed):
             self.release_state = "release build failed"
-            self._log("error", f"✘ release build failed: {event.error} (the dev version keeps serving)")
-        self._show_state(error=isinstance(event, dev.ReloadFailed))
+            self._log("error", f"✘ {line}")
+        self._show_state(error=isinstance(event, ReloadFailed))
 
     def _show_state(self, error: bool = False) -> None:
         s = self.session

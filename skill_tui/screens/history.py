@@ -58,7 +58,7 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict[str, Any] | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def action_reload(self) -> None:
-        rows = list(reversed(skill_app(self).engine.history.read(limit=LIMIT)))
+        rows = list(reversed(skill_app(self).engine.history(limit=LIMIT)))
         self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: list[dict[str, Any]]) -> None:

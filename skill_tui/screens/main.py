@@ -21,11 +21,17 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 
-from engine.api import Engine, parse_ref
-from engine.configuration import ConfigReport
-from engine.errors import SkillError
-from engine.events import RunEvent, RunFinished, RunOutput, RunStarted
-from engine.store import InstalledSkill
+from engine import (
+    ConfigReport,
+    Engine,
+    InstalledSkill,
+    RunEvent,
+    RunFinished,
+    RunOutput,
+    RunStarted,
+    SkillError,
+    ToolRef,
+)
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
@@ -246,7 +252,8 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         self.start_run(event.ref, event.args)
 
     def start_run(self, ref: str, args: dict[str, Any]) -> None:
-        skill, instance, _tool = parse_ref(ref)
+        parsed = ToolRef.parse(ref)
+        skill, instance = parsed.skill, parsed.instance
         status = next((s for s in self._statuses.get(skill, []) if s.instance == instance), None)
         if status is not None and not status.ready:
             missing = ", ".join([*status.missing, *status.problems])

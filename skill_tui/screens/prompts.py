@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from engine.errors import SkillError
+from engine import SkillError
 
 DIALOG_CSS = """
 {cls} {{ align: center middle; }}

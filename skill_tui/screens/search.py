@@ -24,15 +24,13 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.errors import SkillError
-from engine.search import no_match
-from engine.store import InstalledSkill
+from engine import InstalledSkill, SkillError, no_match
 from skill_tui.host import skill_app
 from skill_tui.values import literal
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:
-    from engine.api import Engine
+    from engine import Engine
 
 DEBOUNCE_S = 0.15
 TOP = 20
@@ -106,9 +104,7 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
                     yield Static("", id="preview")
 
     def on_mount(self) -> None:
-        from engine.search import is_ready  # light: no numpy, no model
-
-        self.ready = is_ready(self.engine)
+        self.ready = self.engine.search_ready()  # light: no numpy, no model
         if not self.ready:
             self.loaded_here = True
             self._status(LOADING)
@@ -120,10 +116,8 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
 
     @work(thread=True, exclusive=True, group="search-model", exit_on_error=False)
     def _load_model(self) -> None:
-        from engine.search import searcher
-
         try:
-            searcher(self.engine).refresh(self.engine)
+            self.engine.prepare_search()
         except SkillError as e:
             self.app.call_from_thread(self._status, f"search unavailable: {e}")
             return
@@ -155,7 +149,7 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def _search(self, query: str, scored: bool) -> None:
-        from engine.search import WORDS
+        from engine import WORDS
 
         try:
             hits = self.engine.find(query, top=TOP, mode="fused" if scored else WORDS)

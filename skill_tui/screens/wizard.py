@@ -20,9 +20,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
 
-from engine.configuration import ConfigEntry, ConfigReport, Configuration
-from engine.errors import SkillError, UsageError
-from engine.values import as_text, parse_config_text
+from engine import ConfigEntry, ConfigReport, Configuration, SkillError, UsageError, as_text, parse_config_text
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app

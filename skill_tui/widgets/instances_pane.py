@@ -8,7 +8,7 @@ from textual import on
 from textual.message import Message
 from textual.widgets import DataTable
 
-from engine.configuration import ConfigReport
+from engine import ConfigReport
 
 
 class InstancesPane(DataTable[str]):

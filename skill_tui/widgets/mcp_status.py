@@ -24,7 +24,7 @@ from skill_tui.host import skill_app
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:
-    from engine.history import HistoryTail
+    from engine import HistoryTail
 
 TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last MCP call
 MAX_ROWS = 50  # new MCP calls logged per refresh (a flood is summarised)
@@ -77,13 +77,13 @@ class McpStatus(ShowsWorkerFailures, Static):
 
     @work(thread=True, exclusive=True, group="mcp-status", exit_on_error=False)
     def poll(self) -> None:
-        from engine.mcp.registry import running_servers
+        from engine import running_servers
 
         engine = skill_app(self).engine
         home = engine.home
         first = self._tail is None
         if self._tail is None:
-            self._tail = engine.history.tail()
+            self._tail = engine.history_tail()
             rows = self._tail.start(TAIL_BYTES)
         else:
             rows = self._tail.read()

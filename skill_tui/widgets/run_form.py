@@ -30,10 +30,18 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Select, Static, Switch, TextArea
 from textual.widgets._select import SelectCurrent
 
-from engine.errors import ArgumentError, UsageError
-from engine.protocol import PARAM_TYPES, Param, Tool, check_args
-from engine.store import InstalledSkill
-from engine.values import as_text, check_value, coerce_cli_value
+from engine import (
+    PARAM_TYPES,
+    ArgumentError,
+    InstalledSkill,
+    Param,
+    Tool,
+    UsageError,
+    as_text,
+    check_args,
+    check_value,
+    coerce_cli_value,
+)
 from skill_tui.focus import focus_now
 from skill_tui.typing_keys import KeepsTypedKeys
 

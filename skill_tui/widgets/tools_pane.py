@@ -13,9 +13,7 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from engine.errors import UsageError
-from engine.protocol import Param, Tool
-from engine.values import as_text, coerce_cli_value
+from engine import Param, Tool, UsageError, as_text, coerce_cli_value
 from skill_tui.values import literal
 
 

@@ -294,7 +294,7 @@ async def test_a_bug_in_a_worker_is_shown_and_the_app_lives_on(tui_engine, monke
     app = SkillTui(tui_engine)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
-        monkeypatch.setattr(tui_engine.history, "read", broken)
+        monkeypatch.setattr(tui_engine, "history", broken)
         await pilot.press("h")
         await until(pilot, lambda: "grue" in log_text(app))
         assert "Traceback" in log_text(app) and "RuntimeError" in log_text(app)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import engine as engine_surface
 from engine.build.dev import dev_host
 from engine.build.scaffold import init_project
 from fixtures.authoring.edits import set_greet_return
@@ -24,7 +26,12 @@ def demo(engine, tmp_path, monkeypatch) -> Path:
     init_project(tmp_path / "demo", "js", description="Demo skill")
     dev_host(engine)  # built and compiled once per cache; never part of what the screen shows
     monkeypatch.setattr(dev_screen, "clock", lambda: "12:00:00")
-    monkeypatch.setattr(dev_screen, "format_ms", lambda ms: "9 ms")
+    real = engine_surface.describe_dev_event  # a reload's time varies: the log shows 9 ms
+
+    def fixed_time(event):
+        return real(replace(event, ms=9.0) if isinstance(event, engine_surface.Reloaded) else event)
+
+    monkeypatch.setattr(engine_surface, "describe_dev_event", fixed_time)
     return Path("demo")
 
 
@@ -45,7 +52,7 @@ async def test_dev_screen_reloads_reruns_and_survives_errors(engine, demo):
         screen = await open_dev(pilot, str(demo))
         await pilot.press("ctrl+r")
         await until(pilot, lambda: screen.runs >= 1)
-        assert "✔ reloaded in 9 ms: 2 tool(s): greet, word-count" in log_text(screen)
+        assert "✔ reloaded in 9 ms (2 tools: greet, word-count)" in log_text(screen)
         assert "greet → Hello, Ada!" in log_text(screen)
         assert screen.watching and "● watching demo" in str(screen.query_one("#dev-status").render())
 

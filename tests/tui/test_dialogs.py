@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input
 
 from fixtures import wat
+from fixtures.env import instances_of
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
@@ -39,12 +40,12 @@ async def test_a_refused_instance_name_stays_in_the_dialog(tui_engine):
         await until(pilot, lambda: "is not a valid instance name" in note(app))
         assert isinstance(app.screen, TextPrompt) and box.value == "Bad Name!"
         assert "is not a valid instance name" in screen_text(app)  # on screen, under the box
-        assert not tui_engine.instances.dir(skill, "bad-name").exists()
+        assert not instances_of(tui_engine).dir(skill, "bad-name").exists()
         await pilot.press(*["backspace"] * len("Bad Name!"), *"bad-name")
         assert note(app) == ""  # the error was about the text as it was
         await pilot.press("enter")
         await until(pilot, lambda: not isinstance(app.screen, TextPrompt))
-        assert tui_engine.instances.dir(skill, "bad-name").exists()
+        assert instances_of(tui_engine).dir(skill, "bad-name").exists()
 
 
 async def test_a_failed_install_stays_in_the_dialog_then_installs(tui_engine, tmp_path):

@@ -187,5 +187,5 @@ def test_a_minute_of_mixed_use_keeps_memory_bounded(many_skills, terminal):
     assert rounds >= 3
     assert app.rss_mb() - first_round < 40, (first_round, app.rss_mb())
     assert app.alive()
-    assert many_skills.history.read()[-1]["args"] == {"text": "mixed use"}
-    assert len(many_skills.history.read()) >= rounds  # the re-runs ran
+    assert many_skills.history()[-1]["args"] == {"text": "mixed use"}
+    assert len(many_skills.history()) >= rounds  # the re-runs ran

@@ -34,5 +34,5 @@ def test_skill_tui_runs_a_tool_in_a_real_terminal(engine, example, tmp_path):
             time.sleep(0.1)
     finally:
         tmux.kill()
-    (run,) = engine.history.read()
+    (run,) = engine.history()
     assert (run["tool"], run["ok"], run["args"]) == ("slugify", True, {"text": "Hello Terminal World"})

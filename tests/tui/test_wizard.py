@@ -7,6 +7,7 @@ import re
 import pytest
 from textual.widgets import Input
 
+from fixtures.env import instances_of
 from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.wizard import ConfigWizard
@@ -54,13 +55,13 @@ async def test_fill_test_and_save(engine, example):
         await pilot.press("f2")  # save is refused too, nothing written
         await until(pilot, lambda: "rejects this configuration" in str(status.render()))
         assert isinstance(app.screen, ConfigWizard)
-        assert not engine.instances.config_path("greeter", "default").exists()
+        assert not instances_of(engine).config_path("greeter", "default").exists()
         await type_into(pilot, app, "punctuation", ".")
         await pilot.press("f3")
         await until(pilot, lambda: "the skill accepts this configuration" in str(status.render()))
         await pilot.press("f2")
         await until(pilot, lambda: not isinstance(app.screen, ConfigWizard))
-        text = engine.instances.config_path("greeter", "default").read_text()
+        text = instances_of(engine).config_path("greeter", "default").read_text()
         assert 'greeting = "Howdy"' in text and TOKEN not in text
         app.main.start_run("greeter:greet", {"name": "Ada"})
         await settle(pilot, app, runs=1)

@@ -140,8 +140,7 @@ def _prompt_missing(engine: Engine, name: str, instance: str) -> None:
 def _edit(engine: Engine, name: str, instance: str, a: argparse.Namespace) -> int:
     """Open $EDITOR on a copy of config.toml; apply it only if it validates."""
     engine.skill(name)
-    engine.instances.require(name, instance)
-    path = engine.instances.config_path(name, instance)
+    path = engine.config_path(name, instance)
     original = (
         path.read_text(encoding="utf-8")
         if path.exists()

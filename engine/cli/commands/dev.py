@@ -6,56 +6,33 @@ import argparse
 import gc
 import threading
 import time
-from typing import Any
 
-from engine.build import dev
+from engine import DevEvent, DevRunResult, DevSession, describe_dev_event, use_warm_slots
 from engine.cli.args import read_tool_args
 from engine.cli.commands import open_engine
-from engine.cli.output import megabytes, progress
+from engine.cli.output import progress
 
 
-def format_event(event: Any) -> str | None:
-    """One line of `skill dev` output for a dev event (None: nothing to print)."""
-    if isinstance(event, dev.Reloaded):
-        return (
-            f"reloaded in {event.ms:.0f} ms ({len(event.tools)} tool{'s' if len(event.tools) != 1 else ''}: "
-            f"{', '.join(event.tools)})"
-        )
-    if isinstance(event, dev.ReloadFailed):
-        keeps = "the previous version keeps serving" if event.serving else "no working version yet"
-        return f"build error: {event.error} ({keeps})"
-    if isinstance(event, dev.DevRunResult):
-        head = f"  {event.tool} → "
-        if event.ok:
-            out = event.output if "\n" not in event.output else "\n    " + event.output.replace("\n", "\n    ")
-            return f"{head}{out}"
-        return f"{head}error: {event.error}"
-    if isinstance(event, dev.ReleaseStarted):
-        return "release build started (background)"
-    if isinstance(event, dev.ReleaseInstalled):
-        how = "cached" if event.cached else f"{event.seconds:.1f} s"
-        return f"release build installed ({how}, {megabytes(event.size)}, {event.status})"
-    if isinstance(event, dev.ReleaseFailed):
-        return f"release build failed: {event.error} (the dev version keeps serving)"
-    return None
+def format_event(event: DevEvent) -> str:
+    """One line of `skill dev` output; a run's lines are indented under the reload that served it."""
+    if isinstance(event, DevRunResult) and event.ok and "\n" in event.output:
+        return f"  {event.tool} → \n    " + event.output.replace("\n", "\n    ")
+    return f"  {describe_dev_event(event)}" if isinstance(event, DevRunResult) else describe_dev_event(event)
 
 
 def run(a: argparse.Namespace) -> int:
-    from engine.runtime.pool import use_warm_slots
-
     gc.enable()  # a long-running command (see engine.cli.main.entry)
     use_warm_slots()
     engine = open_engine()
     run_args = read_tool_args(a.args, a.arg)
     lock = threading.Lock()
 
-    def on_event(event: Any) -> None:
+    def on_event(event: DevEvent) -> None:
         line = format_event(event)
-        if line is not None:
-            with lock:
-                print(line, flush=True)
+        with lock:
+            print(line, flush=True)
 
-    session = dev.DevSession(
+    session = DevSession(
         engine,
         a.dir,
         instance=a.instance,

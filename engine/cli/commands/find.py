@@ -30,9 +30,7 @@ def run(a: argparse.Namespace) -> int:
     if a.json:
         print_json({"query": query, "results": [h.to_json() for h in hits], "message": message})
         return 0
-    from engine.search import searcher
-
-    sync = searcher(engine).last_sync
+    sync = engine.last_search_sync()
     if sync is not None and (sync.embedded or sync.removed):
         print(
             f"index updated: {sync.embedded} document(s) embedded, {sync.removed} removed, "

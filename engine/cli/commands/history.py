@@ -10,7 +10,7 @@ from engine.cli.output import print_json, print_table
 
 
 def run(a: argparse.Namespace) -> int:
-    rows = open_engine().history.read(limit=a.limit)
+    rows = open_engine().history(limit=a.limit)
     if a.json:
         print_json(rows)
         return 0

@@ -13,7 +13,7 @@ def run(a: argparse.Namespace) -> int:
     engine = open_engine()
     s = engine.skill(a.name)
     if a.json:
-        print_json({**s.to_json(), "instances": engine.instances.names(s.name)})
+        print_json({**s.to_json(), "instances": engine.instance_names(s.name)})
         return 0
     print(f"{s.name} {s.version}  {s.description}")
     for label, value in (
@@ -22,7 +22,7 @@ def run(a: argparse.Namespace) -> int:
         ("source", s.source),
         ("component", f"{megabytes(s.component_size)} sha256:{s.component_sha256[:16]}"),
         ("limits", f"timeout {s.capabilities.timeout_s:g} s, memory {s.capabilities.memory_mb} MiB"),
-        ("instances", ", ".join(engine.instances.names(s.name))),
+        ("instances", ", ".join(engine.instance_names(s.name))),
     ):
         if value:
             print(f"  {label + ':':<11}{value}")

@@ -20,7 +20,7 @@ def run(a: argparse.Namespace) -> int:
         engine.add_instance(name, instance)
         return _done(a, f"created {ref}", created=ref)
     if a.action == "remove":
-        engine.instances.check_removable(name, instance)  # a typo is an error, not a question
+        engine.check_removable(name, instance)  # a typo is an error, not a question
         refusal = "not removing without confirmation; pass --yes"
         if not a.yes and not confirm(f"remove {ref}, its config, secrets and data?", refusal, a.json):
             print("kept")

@@ -18,7 +18,7 @@ def run(a: argparse.Namespace) -> int:
     reports = [
         (name, engine.config.report(name, inst, with_skill=a.check))
         for name in names
-        for inst in engine.instances.names(engine.skill(name).name)
+        for inst in engine.instance_names(engine.skill(name).name)
     ]
     if a.json:
         print_json(

@@ -19,7 +19,7 @@ def run(a: argparse.Namespace) -> int:
                     "version": s.version,
                     "description": s.description,
                     "tools": [t.name for t in s.tools],
-                    "instances": engine.instances.names(s.name),
+                    "instances": engine.instance_names(s.name),
                 }
                 for s in skills
             ]
@@ -28,6 +28,6 @@ def run(a: argparse.Namespace) -> int:
     if not skills:
         print("no skills installed; install one with `skill install PATH`")
         return 0
-    rows = [(s.name, s.version, len(s.tools), len(engine.instances.names(s.name)), s.description) for s in skills]
+    rows = [(s.name, s.version, len(s.tools), len(engine.instance_names(s.name)), s.description) for s in skills]
     print_table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows, right=(2, 3))
     return 0

@@ -22,7 +22,7 @@ def run(a: argparse.Namespace) -> int:
         kept = (
             ""
             if a.purge
-            else f" (instance config and data kept in {engine.instances.home.instances / a.name}; --purge deletes them)"
+            else f" (instance config and data kept in {engine.home.instances / a.name}; --purge deletes them)"
         )
         print(f"removed {skill.name} {skill.version}{kept}")
     return 0

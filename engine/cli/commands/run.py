@@ -23,8 +23,8 @@ def tool_args(a: argparse.Namespace, engine: Engine) -> dict[str, Any]:
     given = read_tool_args(a.args, a.arg)
     tool = None
     if given.pairs:  # only `--arg` values need the tool's declared types
-        skill_name, _instance, tool_name = engine.parse_ref(a.ref)
-        tool = engine.skill(skill_name).tool(tool_name)
+        ref = engine.tool_ref(a.ref)
+        tool = engine.skill(ref.skill).tool(ref.tool)
     return given.for_tool(tool)
 
 
