@@ -235,7 +235,8 @@ async def test_the_runs_view_lists_runs_in_flight_and_stops_any_of_them(tui_engi
         await until(pilot, lambda: all(r.number for r in app.main.active) and len(app.main.active) == 2)
         app.main.query_one("#skills-table").focus()
         await key_latency(app, "r", lambda: type(app.screen).__name__ == "RunsScreen")
-        await until(pilot, lambda: app.screen.query_one("#runs-table").row_count == 2)
+        # the screen is pushed before it has composed: wait for its table, then for both rows
+        await until(pilot, lambda: [t.row_count for t in app.screen.query("#runs-table")] == [2])
         table = app.screen.query_one("#runs-table")
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [r[1] for r in rows] == ["spin@default:echo", "spin@default:echo"]
