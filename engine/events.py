@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from engine.refs import ToolRef
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -30,7 +32,7 @@ class RunResult:
 
     @property
     def ref(self) -> str:
-        return f"{self.skill}@{self.instance}:{self.tool}"
+        return str(ToolRef(self.skill, self.tool, self.instance))
 
     def to_json(self) -> dict[str, Any]:
         """A shallow dict (args and data are JSON values already; asdict's deep copy cost 0.1 ms a run)."""

@@ -24,6 +24,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
 from engine.events import RunResult
+from engine.mcp import search as mcp_search
 from engine.mcp.catalog import Selection, build_catalog
 from engine.mcp.registry import running_servers
 from engine.mcp.results import bound_text, tool_result
@@ -467,11 +468,12 @@ def test_results_text_structured_errors_and_truncation():
 
 
 def test_search_answers_from_keywords_while_the_model_loads_then_by_meaning(search_engine, monkeypatch):
-    """Holding the embedder's lock keeps the model loading: `search_skills` answers at once from the
-    engine's keyword search, and starts the loading, after which it ranks by meaning."""
+    """Holding the embedder's lock keeps the model loading: `search_skills` answers from the engine's
+    keyword search after a short wait, and starts the loading, after which it ranks by meaning."""
     from engine.search import embedder as embedder_mod
 
     monkeypatch.setattr(embedder_mod, "_cache", {})
+    monkeypatch.setattr(mcp_search, "MODEL_WAIT", 0.2)
     catalog = build_catalog(search_engine, Selection())
     with embedder_mod._cache_lock:
         method, hits = search(search_engine, catalog, "make a url slug", top=3)

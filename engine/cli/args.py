@@ -61,17 +61,6 @@ def _pair(text: str, flag: str, shown: str) -> tuple[str, str]:
     return key, value
 
 
-def instance_ref(ref: str, need_instance: bool = False) -> tuple[str, str]:
-    """`SKILL` or `SKILL@INSTANCE` as (skill, instance); the instance defaults to `default`."""
-    name, sep, instance = ref.partition("@")
-    example = f"{name or 'SKILL'}@work"  # the skill they named, not one that may not exist
-    if need_instance and not sep:
-        raise UsageError(f"{ref!r}: write SKILL@INSTANCE, e.g. {example}")
-    if not name or (sep and not instance):
-        raise UsageError(f"{ref!r}: write SKILL or SKILL@INSTANCE, e.g. {example}")
-    return name, instance or "default"
-
-
 def check_timeout(value: float | None) -> None:
     """`--timeout` of `skill serve` and `skill mcp-config`: seconds, at most an hour."""
     if value is not None and not 0 < value <= 3600:

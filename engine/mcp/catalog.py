@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
+from engine.refs import InstanceRef, ToolRef
 
 if TYPE_CHECKING:
     from engine.api import Engine
@@ -27,17 +28,17 @@ class Exposed:
 
     @property
     def ref(self) -> str:
-        return f"{self.skill}@{self.instance}:{self.tool.name}"
+        return str(ToolRef(self.skill, self.tool.name, self.instance))
 
     @property
     def description(self) -> str:
-        return f"{self.skill}@{self.instance}: {self.tool.description or self.skill_description or self.tool.name}"
+        return f"{InstanceRef(self.skill, self.instance)}: {self.tool.description or self.skill_description or self.tool.name}"
 
     def listing(self) -> dict[str, Any]:
         """What the SDK's `Tool` is built from (also compared to detect list changes)."""
         return {
             "name": self.name,
-            "title": f"{self.skill}@{self.instance}:{self.tool.name}",
+            "title": self.ref,
             "description": self.description,
             "input_schema": input_schema(self.tool),
         }
@@ -57,7 +58,7 @@ class Selection:
     def wants(self, skill: str, instance: str) -> bool:
         if self.skills and skill not in self.skills:
             return False
-        return not self.instances or instance in self.instances or f"{skill}@{instance}" in self.instances
+        return not self.instances or instance in self.instances or str(InstanceRef(skill, instance)) in self.instances
 
 
 def build_catalog(engine: Engine, selection: Selection = Selection()) -> dict[str, Exposed]:

@@ -1,15 +1,17 @@
 """`search_skills`: the engine's search over the served tools.
 
-While the model loads (seconds, once per process) the answer comes from the engine's keyword
-search (`engine.search.WORDS`), the same ranking the app shows meanwhile, and the first such call
-starts the loading in the background: an agent never waits for the model, and later calls rank by
-meaning.
+The first search of a process starts loading the model in the background and waits for it a
+little (`MODEL_WAIT`: it takes ~0.7 s here). When the model is not there by then (a busy or slow
+machine, or none installed), the answer comes from the engine's keyword search
+(`engine.search.WORDS`), the same ranking the app shows meanwhile: an agent never waits long, and
+later calls rank by meaning.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from engine.errors import SkillError
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("skill.serve")
 
+MODEL_WAIT = 3.0  # seconds a search waits for the model before answering from keywords
 _loading = threading.Lock()  # held while a background load of the model runs
 
 
@@ -31,9 +34,13 @@ def search(
     """(method, hits): "semantic" (relevance 0..1) once the model is loaded, else "words" (BM25 scores).
     Hits are limited to the tools this server exposes; none means no tool matches."""
     wide = max(top * 4, top + 10)  # the engine ranks every installed tool; this server may serve fewer
+    if not engine.search_ready():
+        _load_in_background(engine)
+        deadline = time.monotonic() + MODEL_WAIT
+        while not engine.search_ready() and time.monotonic() < deadline:
+            time.sleep(0.05)
     if engine.search_ready():
         return "semantic", served(engine.find(query, top=wide, skill=skill), catalog, top)
-    _load_in_background(engine)
     return "words", served(engine.find(query, top=wide, skill=skill, mode=WORDS), catalog, top)
 
 

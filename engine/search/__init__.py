@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import UsageError
 from engine.protocol import Param
+from engine.refs import InstanceRef, ToolRef
 
 if TYPE_CHECKING:
     from engine.home import Home
@@ -60,7 +61,9 @@ class SearchHit:
 
     @property
     def ref(self) -> str:
-        return f"{self.skill}@{self.instance}:{self.tool}" if self.tool else f"{self.skill}@{self.instance}"
+        return str(
+            ToolRef(self.skill, self.tool, self.instance) if self.tool else InstanceRef(self.skill, self.instance)
+        )
 
     @property
     def kind(self) -> str:
@@ -122,7 +125,7 @@ def command_line(
     if tool is None:
         return f"skill info {shlex.quote(skill)}"
     values = values or {}
-    parts = ["skill", "run", shlex.quote(f"{skill}@{instance}:{tool}")]
+    parts = ["skill", "run", shlex.quote(str(ToolRef(skill, tool, instance)))]
     for p in params:
         if p.name in values:
             value = values[p.name]

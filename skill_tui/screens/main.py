@@ -306,9 +306,9 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         if isinstance(e, RunStarted):
             for run in self.active:
                 if run.run_id == e.run_id:
-                    run.number, run.ref = number, f"{e.skill}@{e.instance}:{e.tool}"
+                    run.number, run.ref = number, str(ToolRef(e.skill, e.tool, e.instance))
             args = json.dumps(e.args, ensure_ascii=False) if e.args else ""
-            log.append("start", f"▶ {e.skill}@{e.instance}:{e.tool} {args}", prefix)
+            log.append("start", f"▶ {ToolRef(e.skill, e.tool, e.instance)} {args}", prefix)
         elif isinstance(e, RunOutput):
             log.append(e.stream, e.text, prefix)
         elif isinstance(e, RunFinished):

@@ -11,11 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.cli.args import instance_ref, read_pairs
+from engine.cli.args import read_pairs
 from engine.cli.commands import open_engine
 from engine.cli.commands.instances import state
 from engine.cli.output import print_json
 from engine.errors import UsageError
+from engine.refs import InstanceRef
 
 if TYPE_CHECKING:
     from engine.api import Engine
@@ -24,7 +25,8 @@ if TYPE_CHECKING:
 
 def run(a: argparse.Namespace) -> int:
     engine = open_engine()
-    name, instance = instance_ref(a.ref)
+    ref = InstanceRef.parse(a.ref)
+    name, instance = ref.skill, ref.instance
     config = engine.config
     if a.get:
         value = config.get(name, instance, a.get)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from engine.cli.args import instance_ref
 from engine.cli.commands import open_engine
 from engine.cli.output import confirm, print_json
 from engine.errors import UsageError
+from engine.refs import InstanceRef
 
 
 def run(a: argparse.Namespace) -> int:
     engine = open_engine()
-    name, instance = instance_ref(a.ref, need_instance=True)
+    parsed = InstanceRef.parse(a.ref, need_instance=True)
+    name, instance, ref = parsed.skill, parsed.instance, str(parsed)
     engine.skill(name)
-    ref = f"{name}@{instance}"
     if a.action == "add":
         engine.add_instance(name, instance)
         return _done(a, f"created {ref}", created=ref)
@@ -29,7 +29,7 @@ def run(a: argparse.Namespace) -> int:
         return _done(a, f"removed {ref}", removed=ref)
     if not a.new:
         raise UsageError(f"skill instance {a.action} {a.ref} NEW: give the new instance name")
-    new = f"{name}@{a.new}"
+    new = str(InstanceRef(name, a.new))
     if a.action == "rename":
         engine.config.rename(name, instance, a.new)
         return _done(a, f"renamed {ref} to {new}", renamed=ref, to=new)
