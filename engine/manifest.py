@@ -107,6 +107,10 @@ def _read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise ManifestError(f"{path}: not UTF-8 text; save it as UTF-8") from None
+    except FileNotFoundError:
+        raise ManifestError(f"{path.parent} has no {path.name}; create a skill with `skill init DIR`") from None
+    except OSError as e:
+        raise ManifestError(f"{path}: cannot read it ({e.strerror})") from None
 
 
 def parse_skill_yaml(path: Path) -> Manifest:

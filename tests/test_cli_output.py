@@ -272,3 +272,12 @@ def test_a_damaged_store_entry_is_a_failure_not_bad_usage(skill, echo, engine, t
     (component.parent / "skill.json").write_text("{ not json")
     proc = skill("run", "echo:echo", "--arg", "text=x", check=1)
     assert "is damaged; reinstall it with `skill install PATH --force`" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("command", ["build", "dev"])
+def test_a_folder_without_skill_yaml_is_one_line_naming_it(skill, tmp_path, command):
+    """`skill build` printed a FileNotFoundError traceback for a folder with no skill.yaml."""
+    for folder in (tmp_path / "missing", tmp_path):
+        proc = skill(command, str(folder), check=2)
+        assert proc.stderr.strip().count("\n") == 0, proc.stderr
+        assert f"{folder} has no skill.yaml; create a skill with `skill init DIR`" in proc.stderr
