@@ -281,3 +281,28 @@ def test_a_folder_without_skill_yaml_is_one_line_naming_it(skill, tmp_path, comm
         proc = skill(command, str(folder), check=2)
         assert proc.stderr.strip().count("\n") == 0, proc.stderr
         assert f"{folder} has no skill.yaml; create a skill with `skill init DIR`" in proc.stderr
+
+
+def test_remove_json_on_a_terminal_refuses_instead_of_asking_into_the_json(skill, echo):
+    """With --json stdout is one JSON document, so `skill remove` may not put a question there even when
+    a person is at the keyboard (stdin a terminal): it refuses and says to pass --yes."""
+    import os
+    import subprocess
+    import sys
+
+    leader, follower = os.openpty()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "engine.cli", "remove", "echo", "--json"],
+            stdin=follower,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    out = json.loads(proc.stdout)
+    assert out["ok"] is False and "pass --yes" in out["error"]["message"]
+    assert [s["name"] for s in json.loads(skill("list", "--json").stdout)] == ["echo"]  # still installed

@@ -12,7 +12,7 @@ def run(a: argparse.Namespace) -> int:
     engine = open_engine()
     skill = engine.skill(a.name)
     question = f"remove {skill.name} {skill.version}{' and its instances' if a.purge else ''}?"
-    if not a.yes and not confirm(question, f"not removing {a.name} without confirmation; pass --yes"):
+    if not a.yes and not confirm(question, f"not removing {a.name} without confirmation; pass --yes", a.json):
         print("kept")
         return 0
     engine.remove(a.name, purge=a.purge)
