@@ -23,6 +23,10 @@ below ("↓ 120 new"), cleared on reaching the bottom again (`end`/`G`, or scrol
 Keyboard scrolling is instant (not animated). Mouse selection and copy work (offsets
 are applied to the rendered rows; `get_selection` returns the text).
 
+Why one module of ~650 lines: storage, numbering, trimming, the match index and rendering
+share one invariant (absolute line numbers that the cache, the selection and the search all
+key on); split apart, each half would have to re-derive it. bench/bench_log_view.py measures it.
+
 Search: `search(term)` highlights case-insensitive substring matches (`log-view--match`),
 `next_match()`/`previous_match()` (`n`/`N`) scroll to and mark the current one
 (`log-view--current-match`); every change posts `LogView.SearchChanged`.

@@ -13,7 +13,8 @@ from textual.widgets import Footer, Input, Select, Static, Switch
 from engine.errors import UsageError
 from engine.protocol import Param, Tool
 from engine.store import InstalledSkill
-from skill_tui.widgets.run_form import ParamField, RunForm
+from skill_tui.widgets.param_field import ParamField
+from skill_tui.widgets.run_form import RunForm
 
 pytestmark = pytest.mark.anyio
 
