@@ -16,6 +16,19 @@ from engine.home import Home
 from fixtures import wat
 from fixtures.env import SHARED_CACHE, SKILL_DIRS
 
+# Folders say what a test needs: tests/unit runs on WAT components and plain Python (no npm, no
+# `skill` subprocess, no D-Bus, no tmux); tests/integration and tests/tui need the set-up of
+# scripts/setup.sh (jco-built skills, the real CLI, a keyring, a terminal). The marker follows
+# the folder, so `pytest -m "not integration"` and `pytest tests/unit` pick the same fast loop.
+HEAVY_FOLDERS = ("integration", "tui")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests = Path(__file__).parent
+    for item in items:
+        if any(tests / folder in item.path.parents for folder in HEAVY_FOLDERS):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def warm_slots():

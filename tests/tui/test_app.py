@@ -12,7 +12,7 @@ from skill_tui.app import SkillTui
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.run_form import RunForm
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+pytestmark = [pytest.mark.anyio]
 
 
 def spinning(engine, tmp_path, limit: int):

@@ -17,7 +17,7 @@ from skill_tui.screens import dev as dev_screen
 from skill_tui.screens.dev import DevScreen
 from skill_tui.widgets.log_view import LogView
 
-pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+pytestmark = [pytest.mark.anyio]
 
 
 @pytest.fixture

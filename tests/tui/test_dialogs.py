@@ -16,7 +16,7 @@ from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.prompts import Confirm, TextPrompt
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+pytestmark = [pytest.mark.anyio]
 
 
 def note(app) -> str:

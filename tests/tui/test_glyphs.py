@@ -15,7 +15,6 @@ from fixtures.tui import settle
 
 pytestmark = [
     pytest.mark.anyio,
-    pytest.mark.integration,
     pytest.mark.skipif(not shutil.which("fc-list"), reason="fontconfig comes with librsvg2-bin (setup.sh)"),
 ]
 

@@ -14,8 +14,6 @@ from skill_tui.app import SkillTui
 from skill_tui.screens.search import LOADING, TOP, SearchScreen
 from skill_tui.widgets.run_form import RunForm
 
-pytestmark = [pytest.mark.integration]
-
 
 def status(screen) -> str:
     return str(screen.query_one("#search-status").render())

@@ -13,8 +13,6 @@ from textual.widgets import Input
 from fixtures.tui import settle, until
 from skill_tui.widgets.log_view import LogView
 
-pytestmark = pytest.mark.integration
-
 SIZES = [(80, 24), (120, 35), (200, 50)]
 
 

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Input
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 from fixtures.tui import SIZE, screen_text, settle, until
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+pytestmark = [pytest.mark.anyio]
 
 
 def parts(app) -> tuple[Input, DataTable]:

@@ -11,8 +11,6 @@ import pytest
 from fixtures.tui import SIZE, settle
 from skill_tui.app import SkillTui
 
-pytestmark = pytest.mark.integration
-
 
 def shoot(snap_compare, engine, before=None, theme: str | None = None) -> bool:
     async def run_before(pilot) -> None:

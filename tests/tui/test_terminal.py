@@ -10,7 +10,6 @@ import pytest
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 
 pytestmark = [
-    pytest.mark.integration,
     pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh"),
 ]
 

@@ -21,7 +21,7 @@ from skill_tui.screens.prompts import Confirm, TextPrompt
 from skill_tui.screens.search import SearchScreen
 from skill_tui.screens.wizard import ConfigWizard
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+pytestmark = [pytest.mark.anyio]
 
 TYPED = "".join(map(chr, range(32, 127))) + "éü€"
 

@@ -12,7 +12,7 @@ from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.wizard import ConfigWizard
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+pytestmark = [pytest.mark.anyio]
 
 TOKEN = "tok_abcdef123456789"
 

@@ -15,8 +15,6 @@ import pytest
 
 from fixtures.env import instances_of, set_config
 
-pytestmark = pytest.mark.integration
-
 SECRET = "s3cr3t-token-value"
 
 

@@ -86,7 +86,6 @@ def test_init_checks_name_and_folder(tmp_path, capsys):
 # ---- from nothing: init → build → test → install → run ---------------------------------------------
 
 
-@pytest.mark.integration
 @pytest.mark.parametrize("name", ["demo", "tsdemo"])
 def test_from_nothing(built, engine, capsys, name):
     folder = built[name]
@@ -107,7 +106,6 @@ def test_from_nothing(built, engine, capsys, name):
     assert not r.ok and r.error == "text is empty"
 
 
-@pytest.mark.integration
 def test_skill_test_reports_failures(built, tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -136,7 +134,6 @@ def test_build_error_points_at_file_and_line(tmp_path, capsys, monkeypatch):
 # ---- upstream-style skills run unmodified ---------------------------------------------------------
 
 
-@pytest.mark.integration
 def test_upstream_plain_exports(built, engine):
     skill = engine.install(built["upstream-plain"]).skill
     assert [t.name for t in skill.tools] == ["hello", "divide"]
@@ -147,7 +144,6 @@ def test_upstream_plain_exports(built, engine):
     assert engine.run("upstream-plain:divide", {"a": 9, "b": 3}).output == "3"
 
 
-@pytest.mark.integration
 def test_upstream_sdk_style(built, engine):
     engine.install(built["upstream-sdk"])
     r = engine.run("upstream-sdk:repeat", {"message": "hi"})
@@ -160,7 +156,6 @@ def test_upstream_sdk_style(built, engine):
     assert not r.ok and r.error == "handler exploded" and r.stopped is None  # an error result, not a crash
 
 
-@pytest.mark.integration
 def test_sdk_validate_config_and_stripped_handlers(built, engine):
     from engine.protocol import parse_validation
     from engine.runtime import SandboxPolicy

@@ -22,8 +22,6 @@ import pytest
 
 from fixtures.env import REPO, SHARED_CACHE
 
-pytestmark = pytest.mark.integration
-
 PROJECT_FILES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md")
 PROJECT_DIRS = ("engine", "skill_tui", "wit", "themes")
 

@@ -324,7 +324,7 @@ async def test_mcp_search_skills_says_no_tool_matches(search_engine):
     env = {
         "SKILL_ENGINE_HOME": str(home.root),
         "SKILL_ENGINE_CACHE": str(home.cache),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         "PATH": os.environ.get("PATH", ""),
     }
     params = StdioServerParameters(command=sys.executable, args=["-m", "engine.cli", "serve"], env=env)

@@ -23,7 +23,6 @@ from engine.build.componentize import folder_plan as plan
 from engine.home import Home
 from fixtures.env import REPO, SHARED_CACHE, SKILL_DIRS
 
-integration = pytest.mark.integration
 EXAMPLES = REPO / "examples"
 PROBE = SKILL_DIRS["probe"]
 
@@ -80,7 +79,6 @@ def test_missing_or_old_node_is_a_clear_error(tmp_path, monkeypatch):
     assert not (tmp_path / "cache" / "toolchain").exists() or not any((tmp_path / "cache" / "toolchain").iterdir())
 
 
-@integration
 def test_toolchain_status(home, built):
     st = toolchain_status(home)
     assert st["ok"] and st["installed"], st
@@ -100,7 +98,6 @@ def test_world_uses_vendored_wasi_version():
         assert f"package wasi:{pkg}@{v};" in text
 
 
-@integration
 def test_components_import_no_http(built):
     from engine.runtime.wasm import WasmRuntime
 
@@ -112,7 +109,6 @@ def test_components_import_no_http(built):
         assert not [i for i in names if i.startswith(("wasi:http", "wasi:sockets"))], (name, names)
 
 
-@integration
 def test_build_is_cached_and_copied(home, built, tmp_path):
     _, entry, _ = plan(SKILL_DIRS["textkit"])
     out = tmp_path / "dist" / "textkit.wasm"
@@ -123,7 +119,6 @@ def test_build_is_cached_and_copied(home, built, tmp_path):
     assert not list(home.builds.glob(".tmp-*"))
 
 
-@integration
 def test_esbuild_error_names_file_and_line(home, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "skill.js").write_text('export function getMetadata() {\n  return "{" +;\n}\n')
@@ -133,7 +128,6 @@ def test_esbuild_error_names_file_and_line(home, tmp_path, monkeypatch):
     assert "\n" not in e.value.message
 
 
-@integration
 def test_init_error_is_mapped_to_source_line(home, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "skill.js").write_text(
@@ -152,7 +146,6 @@ def test_init_error_is_mapped_to_source_line(home, tmp_path, monkeypatch):
     assert "top-level boom" in e.value.message
 
 
-@integration
 def test_examples_script(home, built, tmp_path):
     env = dict(os.environ, SKILL_ENGINE_HOME=str(tmp_path / "h"), SKILL_ENGINE_CACHE=str(home.cache))
     r = subprocess.run(
@@ -187,7 +180,6 @@ def test_examples_script(home, built, tmp_path):
     assert len(r.stderr.strip().splitlines()) == 1 and "skill.js:1:" in r.stderr, r.stderr
 
 
-@integration
 def test_a_rebuild_records_the_same_build_inputs_and_no_cache_path(built, rebuilt_textkit):
     """Two builds of one source differ byte-wise (componentize-js's wizer snapshot of the JS
     engine's start-up differs from run to run), so each carries its build inputs, the cache

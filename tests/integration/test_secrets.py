@@ -411,7 +411,6 @@ def test_keyring_without_a_default_collection_is_a_clear_error(tmp_path: Path):
 
 
 @_needs_dbus
-@pytest.mark.integration
 def test_cli_with_the_real_keyring_set_run_rotate_delete_and_nothing_leaks(tmp_path: Path, built_examples):
     """The whole user path through `skill` in a D-Bus session: the secret lives only in gnome-keyring."""
     runtime = tmp_path / "run"

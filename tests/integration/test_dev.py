@@ -20,8 +20,6 @@ from engine.build.scaffold import init_project
 from fixtures.authoring.edits import set_greet_return
 from fixtures.env import REPO, SHARED_CACHE
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def project(tmp_path) -> Path:

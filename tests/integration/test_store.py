@@ -186,7 +186,6 @@ def test_a_rebuild_from_the_same_inputs_is_unchanged(engine, tmp_path):
         engine.install(_built(tmp_path, "b" * 64, raw="third build"))
 
 
-@pytest.mark.integration
 def test_installing_the_example_built_in_another_cache_is_unchanged(skill, built_examples, rebuilt_textkit, tmp_path):
     """What a person met: set-up and the tests had built the example in different caches."""
     import shutil

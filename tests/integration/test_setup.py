@@ -23,7 +23,6 @@ import pytest
 from fixtures.env import REPO, SHARED_CACHE
 from fixtures.tmux import Tmux
 
-pytestmark = pytest.mark.integration
 STEP_TIMEOUT_S = 900  # a first step in a fresh clone creates .venv (pip) before anything else
 
 
@@ -125,7 +124,7 @@ def _run(clone: Path, env: dict[str, str], command: str) -> str:
 
 def run_tests(clone: Path, env: dict[str, str]) -> None:
     """./scripts/test.sh on one test that builds the examples (the whole suite runs elsewhere)."""
-    _run(clone, env, "./scripts/test.sh -q -p no:cacheprovider tests/test_build.py::test_examples_script")
+    _run(clone, env, "./scripts/test.sh -q -p no:cacheprovider tests/integration/test_build.py::test_examples_script")
 
 
 def readme_cli(clone: Path) -> list[str]:

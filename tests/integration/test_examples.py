@@ -10,8 +10,6 @@ import pytest
 
 from fixtures.env import instances_of, set_config
 
-pytestmark = pytest.mark.integration
-
 PARAM_TYPES = {"string", "number", "integer", "boolean", "json", "array", "object"}
 
 
