@@ -66,6 +66,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
 
 
 @pytest.fixture
+def vault(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secrets go to the encrypted vault under the test's home, whatever the machine has
+    (`pytestmark = pytest.mark.usefixtures("vault")` in the configuration tests)."""
+    monkeypatch.setenv("SKILL_SECRETS", "vault")
+
+
+@pytest.fixture
 def engine(home: Home) -> Engine:
     return Engine(home)
 
