@@ -1,17 +1,12 @@
 """Warm pooled slots and the background thread: fresh memory every call, bounded stores,
-a safe fallback when the pool's address space cannot be reserved, history written after."""
+history written after. The fallback when the pool's address space cannot be reserved is
+tests/integration/test_pool_processes.py."""
 
-import json
-import os
-import resource
-import subprocess
-import sys
 import threading
 
 from engine.background import background
-from engine.runtime.pool import SLOTS, Slots, pool_wanted
+from engine.runtime.pool import SLOTS, Slots
 from engine.runtime.wasm import process_engine
-from fixtures.env import REPO
 
 
 def test_every_call_starts_from_clean_memory_in_a_reused_slot(engine, wat_skill):
@@ -63,34 +58,3 @@ def test_slots_give_up_when_asked():
     assert not slots.acquire(lambda: calls.append(1) or len(calls) >= 3)
     slots.release()
     assert slots.acquire(lambda: True)
-
-
-def _limit_address_space() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (16 << 30, resource.RLIM_INFINITY))
-
-
-def test_without_room_for_the_pool_runs_still_work(skill, example):
-    """wasmtime aborts the process if the pool's reservation fails, so it must not be tried."""
-    example("textkit")
-    code = "from engine.runtime.pool import pool_wanted; print(pool_wanted())"
-    probe = subprocess.run(
-        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, preexec_fn=_limit_address_space
-    )
-    assert probe.stdout.strip() == "False", probe.stderr
-    run = subprocess.run(
-        [sys.executable, "-m", "engine.cli", "run", "textkit:slugify", "--arg", "text=Hello World", "--json"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        preexec_fn=_limit_address_space,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
-    assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["output"] == "hello-world"
-    assert pool_wanted()  # this process (no limit) uses the pool
-
-
-def test_the_pool_can_be_turned_off(skill, example):
-    example("textkit")
-    result = skill("run", "textkit:slugify", "--arg", "text=Pool Off", "--json", env={"SKILL_ENGINE_POOL": "0"})
-    assert json.loads(result.stdout)["output"] == "pool-off"

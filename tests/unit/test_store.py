@@ -186,18 +186,6 @@ def test_a_rebuild_from_the_same_inputs_is_unchanged(engine, tmp_path):
         engine.install(_built(tmp_path, "b" * 64, raw="third build"))
 
 
-def test_installing_the_example_built_in_another_cache_is_unchanged(skill, built_examples, rebuilt_textkit, tmp_path):
-    """What a person met: set-up and the tests had built the example in different caches."""
-    import shutil
-
-    skill("install", str(built_examples["textkit"]))
-    other = tmp_path / "textkit"
-    shutil.copytree(built_examples["textkit"], other)
-    shutil.copyfile(rebuilt_textkit, other / "dist" / "textkit.wasm")
-    again = skill("install", str(other))
-    assert "textkit 1.0.0 already installed, unchanged" in again.stdout
-
-
 def test_the_stamp_moves_with_what_front_doors_list_and_only_then(engine, wat_skill):
     stamp = engine.stamp
     empty = stamp()
