@@ -23,14 +23,10 @@ from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
-from engine.events import RunResult
 from engine.mcp import search as mcp_search
 from engine.mcp.catalog import Selection, build_catalog
 from engine.mcp.registry import running_servers
-from engine.mcp.results import bound_text, tool_result
-from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
 from engine.mcp.search import search
-from engine.protocol import Param, Tool
 from fixtures import wat
 
 REPO = Path(__file__).resolve().parents[2]
@@ -374,96 +370,7 @@ async def test_http_refuses_foreign_host_header(home, skills):
             assert r.status_code in (400, 421)
 
 
-# ---- mcp-config -------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("client", ["claude-code", "claude-desktop", "cursor"])
-def test_mcp_config(client, home, capsys):
-    from engine.cli import main
-
-    assert main(["mcp-config", "--client", client, "--skill", "echo"]) == 0
-    entry = json.loads(capsys.readouterr().out)["mcpServers"]["skills"]
-    assert Path(entry["command"]).is_absolute()
-    assert entry["args"][-3:] == ["serve", "--skill", "echo"]
-    assert entry["env"]["SKILL_ENGINE_HOME"] == str(home.root)
-    assert ("type" in entry) == (client == "claude-code")
-
-
-def test_mcp_config_url(capsys):
-    from engine.cli import main
-
-    assert main(["mcp-config", "--url", "http://127.0.0.1:8765/mcp"]) == 0
-    assert json.loads(capsys.readouterr().out) == {
-        "mcpServers": {"skills": {"type": "http", "url": "http://127.0.0.1:8765/mcp"}}
-    }
-    assert main(["mcp-config", "--client", "claude-desktop", "--url", "http://127.0.0.1:8765/mcp"]) == 2
-    assert "stdio" in capsys.readouterr().err
-
-
-def test_serve_refuses_unknown_skill(home, capsys):
-    from engine.cli import main
-
-    assert main(["serve", "--skill", "nope"]) == 2
-    assert "no skill named 'nope'" in capsys.readouterr().err
-
-
-# ---- units: names, schemas, results, search -------------------------------------------------------
-
-
-def test_tool_names_are_valid_stable_and_unambiguous():
-    assert tool_name("textkit", "default", "slugify") == "textkit__default__slugify"
-    assert tool_name("my-kit", "work", "word_count") == "my-kit__work__word_count"
-    weird = [tool_name("kit", "default", t) for t in ("a.b", "a b", "a:b", "ä", "x" * 80, "a/b")]
-    long = tool_name("k" * 64, "i" * 64, "t")
-    for name in [*weird, long]:
-        assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name), name
-        assert len(name) <= NAME_LIMIT
-    assert len(set(weird)) == len(weird)
-    assert tool_name("kit", "default", "a.b") == tool_name("kit", "default", "a.b")  # pure function
-    assert tool_name("kit", "default", "a.b") != tool_name("kit", "default", "a_b")
-
-
-def test_input_schema_from_params():
-    tool = Tool(
-        "t",
-        "d",
-        (
-            Param("text", "string", "the text", True),
-            Param("n", "integer", default=3),
-            Param("mode", "string", enum=("a", "b"), default="a"),
-            Param("any", "json"),
-            Param("bad", "integer", default="1"),
-        ),
-    )
-    schema = input_schema(tool)
-    assert schema["required"] == ["text"] and schema["additionalProperties"] is False
-    assert schema["properties"]["text"] == {"type": "string", "description": "the text"}
-    assert schema["properties"]["n"] == {"type": "integer", "default": 3}
-    assert schema["properties"]["mode"] == {"type": "string", "enum": ["a", "b"], "default": "a"}
-    assert schema["properties"]["any"] == {}
-    assert schema["properties"]["bad"] == {"type": "integer"}  # a default of the wrong type is left out
-    assert input_schema(Tool("free")) == {"type": "object", "properties": {}}
-
-
-def _result(**kw) -> RunResult:
-    return RunResult(run_id="r", skill="s", instance="default", tool="t", **{"ok": True, **kw})
-
-
-def test_results_text_structured_errors_and_truncation():
-    r = tool_result(_result(output='{"a": 1}'))
-    assert r.structured_content == {"a": 1} and len(r.content) == 1
-    r = tool_result(_result(output="plain", data={"b": 2}))
-    assert [c.text for c in r.content] == ["plain", '{"b": 2}'] and r.structured_content == {"b": 2}
-    r = tool_result(_result(output="[1, 2]"))
-    assert r.structured_content is None and r.content[0].text == "[1, 2]"
-    r = tool_result(_result(ok=False, error="boom", stderr="line1\nline2"))
-    assert r.is_error and r.content[0].text == "s@default:t failed: boom\nstderr (last lines):\nline1\nline2"
-    big = tool_result(_result(output="é" * 50_000), limit=4096)
-    assert big.content[0].text.endswith("[… 95904 more bytes truncated]")
-    assert len(big.content[0].text.encode()) < 4096 + 40
-    huge = tool_result(_result(output=json.dumps({"k": "v" * 10_000})), limit=4096)
-    assert huge.structured_content is None and "truncated" in huge.content[0].text
-    assert bound_text("short") == "short"
+# ---- search_skills on the example skills ------------------------------------------------------------
 
 
 def test_search_answers_from_keywords_while_the_model_loads_then_by_meaning(search_engine, monkeypatch):
@@ -487,10 +394,3 @@ def test_search_answers_from_keywords_while_the_model_loads_then_by_meaning(sear
     assert method == "semantic"
     assert hits[0][0].name == "notes__default__add-note" and 0 < hits[0][1] <= 1
     assert all(e.skill == "notes" for e, _ in search(search_engine, catalog, "a note", skill="notes")[1])
-
-
-def test_selection():
-    assert Selection().wants("a", "default")
-    sel = Selection.of(["a"], ["work", "b@prod"])
-    assert sel.wants("a", "work") and not sel.wants("a", "default") and not sel.wants("b", "prod")
-    assert Selection.of([], ["b@prod"]).wants("b", "prod")

@@ -6,19 +6,15 @@ Everything runs the real model (loaded once per process) on real embeddings.
 from __future__ import annotations
 
 import json
-import shlex
 import socket
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from engine.cli import build_parser, main
+from engine.cli import main
 from engine.errors import NotFoundError
-from engine.protocol import Param
-from engine.search import command_line, quoted_values, searcher
 from engine.search import index as index_mod
+from engine.search import searcher
 from engine.search.documents import documents_for, split_skill_md
 from engine.search.embedder import get_embedder
 from engine.search.evaluation import calibrate, evaluate_all, no_match
@@ -42,39 +38,6 @@ def test_skill_md_is_split_into_tool_sections_with_their_examples(example):
     assert add.text.startswith("add note: ") and "Parameters: title" in add.text and "Release checklist" in add.text
     assert add.excerpt == sections["add-note"]
     assert docs["notes"].tool is None and "Each note is a Markdown file" in docs["notes"].excerpt
-
-
-def test_headings_and_bullets_start_sections_too():
-    md = "---\nname: x\n---\n# x\nIntro.\n\n## Tools\n\n### put\nPuts.\n\n    put {}\n\n- **get**: gets\n\n## Notes\nEnd."
-    sections, rest = split_skill_md(md, ["put", "get"])
-    assert sections == {"put": "### put\nPuts.\n\n    put {}", "get": "- **get**: gets"}
-    assert "Intro." in rest and "End." in rest and "Puts" not in rest
-
-
-def test_command_line_is_valid_for_skill_run():
-    params = (
-        Param("title", required=True),
-        Param("body", required=True),
-        Param("mode", enum=("create", "append")),
-        Param("case", required=True, enum=("lower", "upper")),
-        Param("limit", "integer", required=True, default=5),
-        Param("flag", "boolean"),
-    )
-    cmd = command_line("notes", "work", "add-note", params, {"title": "it's a test", "flag": True})
-    assert cmd == (
-        "skill run notes@work:add-note --arg 'title=it'\"'\"'s a test' --arg body=... "
-        "--arg case=lower --arg limit=5 --arg flag=true"
-    )
-    argv = shlex.split(cmd)
-    a = build_parser().parse_args(argv[1:])
-    assert a.ref == "notes@work:add-note" and a.arg[0] == "title=it's a test"
-    assert command_line("notes", "default", None, ()) == "skill info notes"
-
-
-def test_quoted_text_fills_required_text_parameters():
-    params = (Param("text", required=True), Param("case", required=True, enum=("a",)), Param("n", "integer", True))
-    assert quoted_values('slugify "Hello World"', params) == {"text": "Hello World"}
-    assert quoted_values("slugify it", params) == {}
 
 
 # ---- the real model: ranking, filters, CLI ------------------------------------------------------------
@@ -150,13 +113,6 @@ def test_the_process_wide_searcher_keeps_no_engine_alive(search_engine):
     assert searcher(search_engine) is shared
 
 
-def test_tags_filter(home):
-    index = SearchIndex(home.root / "search", get_embedder(home))
-    index.sync(fixture_skills())
-    hits = index.rank("show me the logs", top=10, keep=lambda d: "devops" in d.tags)
-    assert hits and {r.doc.skill for r in hits} <= {"ci", "kubernetes"}
-
-
 def test_index_is_updated_incrementally_on_install_upgrade_and_remove(search_engine, wat_skill, tmp_path):
     s = searcher(search_engine)
     search_engine.find("count words")
@@ -190,49 +146,6 @@ def test_index_is_updated_incrementally_on_install_upgrade_and_remove(search_eng
     # a new process (fresh searcher, same files) re-embeds nothing
     fresh = SearchIndex(search_engine.home.root / "search", s.index.embedder)
     assert fresh.sync(search_engine.skills()).embedded == 0
-
-
-class _OtherModel:
-    """The real embedder under another model id: what a model upgrade looks like to the index."""
-
-    def __init__(self, inner):
-        self.inner, self.model_id = inner, inner.model_id + "-v2"
-
-    def embed(self, texts):
-        return self.inner.embed(texts)
-
-
-def test_a_model_change_rebuilds_and_a_crash_mid_update_keeps_the_old_index(home, monkeypatch):
-    import engine.search.index as index_mod
-
-    skills = fixture_skills()
-    folder = home.root / "search"
-    emb = get_embedder(home)
-    index = SearchIndex(folder, emb)
-    assert index.sync(skills[:2]).embedded == len(documents_for(skills[0])) + len(documents_for(skills[1]))
-    before = (folder / "meta.json").read_bytes()
-
-    def crash(*_a, **_k):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(index_mod, "atomic_write_text", crash)  # vectors written, meta.json never swapped
-    with pytest.raises(OSError):
-        SearchIndex(folder, emb).sync(skills[:3])
-    monkeypatch.undo()
-    assert (folder / "meta.json").read_bytes() == before
-    meta = json.loads(before)
-    assert np.load(folder / meta["vectors"]).shape[0] == len(meta["docs"])
-    assert SearchIndex(folder, emb).sync(skills[:2]).embedded == 0  # still consistent and complete
-    assert len(list(folder.glob("vectors-*.npy"))) == 1  # the orphan of the crashed sync is gone
-
-    changed = replace(
-        skills[0],
-        tools=(replace(skills[0].tools[0], description="Send a file to object storage"), *skills[0].tools[1:]),
-    )
-    assert SearchIndex(folder, emb).sync([changed, skills[1]]).embedded == 1  # only the changed tool
-
-    report = SearchIndex(folder, _OtherModel(emb)).sync([changed, skills[1]])
-    assert report.rebuilt and report.embedded == report.total
 
 
 def test_works_with_the_network_unreachable(search_engine, monkeypatch):
@@ -337,11 +250,6 @@ async def test_mcp_search_skills_says_no_tool_matches(search_engine):
         assert found.structured_content["tools"][0]["name"] == "textkit__default__slugify"
 
 
-def test_cli_find_with_nothing_installed(home, capsys):
-    assert main(["find", "anything"]) == 0
-    assert "no skills are installed" in capsys.readouterr().out
-
-
 # ---- quality ------------------------------------------------------------------------------------------
 
 
@@ -365,12 +273,3 @@ def test_evaluation_fused_is_best_and_the_no_match_threshold_fits_the_set(search
     chosen = calibrate(index, QUERIES, NONSENSE)  # the shipped constants are what this set chooses
     assert abs(chosen.match_min - index_mod.MATCH_MIN) <= 0.01, chosen.line()
     assert abs(chosen.noise - index_mod.NOISE) <= 0.02 and abs(chosen.strong - index_mod.STRONG) <= 0.03, chosen.line()
-
-
-def test_search_stack_stays_out_of_the_cli_import(tmp_path: Path):
-    import subprocess
-    import sys
-
-    code = "import engine.cli, engine.search, engine.cli.commands.find, sys; print(sorted(m for m in sys.modules if m.split('.')[0] in ('numpy', 'fastembed', 'onnxruntime')))"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
