@@ -14,8 +14,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from engine import ToolRef
 from skill_tui import HEADER_ICON
 from skill_tui.host import skill_app
+from skill_tui.widgets.tables import refill
 from skill_tui.workers import ShowsWorkerFailures
 
 LIMIT = 1000
@@ -64,21 +66,17 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict[str, Any] | None]):
     def _show(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
-        table.clear()
-        for r in rows:
-            when = started(r.get("started_at", 0))
-            mark = Text("✔", "green") if r.get("ok") else Text("✘", "red")
-            summary = " ".join(str(r.get("output") if r.get("ok") else r.get("error")).split())[:60]
-            table.add_row(
-                when,
-                mark,
-                f"{r['skill']}@{r['instance']}:{r['tool']}",
-                milliseconds(r.get("duration_ms", 0)),
-                summary,
-            )
+        refill(table, [(None, self._cells(r)) for r in rows])
         self.sub_title = f"{len(rows)} run{'' if len(rows) == 1 else 's'} · enter: open in the run form"
         if not rows:
             self.query_one("#run-details", Static).update("no runs yet")
+
+    @staticmethod
+    def _cells(r: dict[str, Any]) -> tuple[str | Text, ...]:
+        mark = Text("✔", "green") if r.get("ok") else Text("✘", "red")
+        summary = " ".join(str(r.get("output") if r.get("ok") else r.get("error")).split())[:60]
+        ref = ToolRef(r["skill"], r["tool"], r["instance"])
+        return started(r.get("started_at", 0)), mark, str(ref), milliseconds(r.get("duration_ms", 0)), summary
 
     @on(DataTable.RowHighlighted)
     def _details(self, event: DataTable.RowHighlighted) -> None:

@@ -15,6 +15,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from skill_tui.widgets.tables import refill
+
 
 @dataclass(eq=False)
 class ActiveRun:
@@ -75,20 +77,21 @@ class RunsScreen(ModalScreen[None]):
         self._shown_empty = not self.runs
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear()
-        for run in self.runs:
-            args = json.dumps(run.args, ensure_ascii=False)
-            table.add_row(
-                f"#{run.number}" if run.number else "",
-                run.ref,
-                args if len(args) <= 40 else args[:39] + "…",
-                elapsed_text(run.elapsed),
-                "stopping…" if run.stopping else "",
-                key=str(id(run)),
-            )
+        refill(table, [(str(id(run)), self._cells(run)) for run in self.runs])
         if self.runs:
             table.move_cursor(row=min(keep, len(self.runs) - 1))
         self.query_one("#runs-empty", Static).update("" if self.runs else "nothing is running")
+
+    @staticmethod
+    def _cells(run: ActiveRun) -> tuple[str, ...]:
+        args = json.dumps(run.args, ensure_ascii=False)
+        return (
+            f"#{run.number}" if run.number else "",
+            run.ref,
+            args if len(args) <= 40 else args[:39] + "…",
+            elapsed_text(run.elapsed),
+            "stopping…" if run.stopping else "",
+        )
 
     def _highlighted_run(self) -> ActiveRun | None:
         table = self.query_one(DataTable)

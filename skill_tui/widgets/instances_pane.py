@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.widgets import DataTable
 
 from engine import ConfigReport
+from skill_tui.widgets.tables import refill
 
 
 class InstancesPane(DataTable[str]):
@@ -47,9 +48,7 @@ class InstancesPane(DataTable[str]):
             self._skill = skill
             self.statuses = {s.instance: s for s in statuses}
             with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0
-                self.clear()
-                for s in statuses:
-                    self.add_row(s.instance, _state(s), key=s.instance)
+                refill(self, [(s.instance, (s.instance, _state(s))) for s in statuses])
             self.border_subtitle = skill
         if keep is not None and keep in self.rows:
             with self.prevent(DataTable.RowHighlighted):

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input
 
 from skill_tui.focus import focus_now
+from skill_tui.widgets.tables import refill
 
 
 @dataclass(frozen=True)
@@ -84,10 +85,8 @@ class SkillsPane(Vertical):
         keep = self.selected or self._announced
         words = self.query_one(Input).value.lower().split()
         with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0 on the way
-            table.clear()
-            for r in self._rows:
-                if all(w in r.name for w in words):
-                    table.add_row(r.name, r.status, r.version, str(r.tools), str(r.instances), key=r.name)
+            shown = [r for r in self._rows if all(w in r.name for w in words)]
+            refill(table, [(r.name, (r.name, r.status, r.version, str(r.tools), str(r.instances))) for r in shown])
             if keep is not None:
                 self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"

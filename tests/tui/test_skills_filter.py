@@ -86,3 +86,20 @@ def test_the_filter_in_a_real_terminal(tui_engine):
         assert "filter skills" in lines[box] and "skill" in lines[box + 1]
     finally:
         tmux.kill()
+
+
+async def test_a_filled_list_shows_whole_names_and_status_before_the_table_goes_idle(tui_engine):
+    """DataTable measures new rows only once its queue is idle; a frame painted before that (a key
+    burst, a busy machine) showed "textk" and no ✔ column. The panes measure what they fill at once."""
+    from skill_tui.app import SkillTui
+    from skill_tui.widgets.skills_pane import SkillRow, SkillsPane
+
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        pane = app.main.query_one(SkillsPane)
+        table = pane.query_one(DataTable)
+        rows = [SkillRow("a-long-skill-name", "10.2.3", 3, 1, "⚠ config")]
+        pane.show(rows)  # no await: nothing has run the table's idle handler yet
+        line = table.render_line(1).text  # the first row, under the header
+        assert "a-long-skill-name" in line and "⚠ config" in line and "10.2.3" in line, line
