@@ -59,6 +59,11 @@ class ManifestError(UsageError):
     """A skill.yaml / SKILL.md that cannot be accepted; names file, field and fix."""
 
 
+class PatternError(UsageError):
+    """A network grant pattern outside the grammar, or a `{{ config.FIELD }}` that cannot be filled;
+    the message says what to write instead (`skill grant --net BAD` exits 2 with that one line)."""
+
+
 class ComponentError(UsageError):
     """A .wasm that is missing, corrupt, or does not implement the skill world."""
 
