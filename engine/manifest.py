@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ManifestError
+from engine.errors import ManifestError, PatternError
+from engine.network.patterns import check_written
 from engine.schema import Capabilities, ConfigField, check_name
 
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
@@ -148,7 +149,7 @@ def parse_skill_yaml(path: Path) -> Manifest:
         source=data.get("source"),
         config=config,
         tools=_parse_tool_docs(path, data.get("tools")),
-        capabilities=_parse_capabilities(path, data.get("capabilities")),
+        capabilities=_parse_capabilities(path, data.get("capabilities"), config),
         warnings=tuple(warnings + cfg_warnings),
     )
 
@@ -209,16 +210,12 @@ def _parse_tool_docs(path: Path, raw: Any) -> tuple[ToolDoc, ...]:
     return tuple(docs)
 
 
-def _parse_capabilities(path: Path, raw: Any) -> Capabilities:
+def _parse_capabilities(path: Path, raw: Any, config: tuple[ConfigField, ...]) -> Capabilities:
     if raw is None:
         return Capabilities()
     if not isinstance(raw, dict):
         raise ManifestError(f"{path}: field 'capabilities' must be a mapping (network, timeout_s, memory_mb)")
-    network = raw.get("network") or {}
-    hosts = network.get("allow", []) if isinstance(network, dict) else network
-    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
-        raise ManifestError(f"{path}: capabilities.network.allow must be a list of host names")
-    out = Capabilities(network=tuple(hosts))
+    out = Capabilities(network=_parse_network(path, raw.get("network"), {f.name for f in config}))
     if "timeout_s" in raw:
         out = replace(out, timeout_s=float(_limit(path, raw, "timeout_s", 0.01, 3600)))
     if "memory_mb" in raw:
@@ -227,6 +224,25 @@ def _parse_capabilities(path: Path, raw: Any) -> Capabilities:
             raise ManifestError(f"{path}: capabilities.memory_mb must be a whole number of MiB, got {memory_mb}")
         out = replace(out, memory_mb=int(memory_mb))
     return out
+
+
+def _parse_network(path: Path, raw: Any, declared: set[str]) -> tuple[str, ...]:
+    """capabilities.network.allow as written, each entry checked against the grant grammar now, at
+    install, so a bad pattern or an undeclared `{{ config.FIELD }}` never waits for the first request."""
+    allow = (raw or {}).get("allow") if isinstance(raw, dict) else raw
+    if allow is None:
+        return ()
+    if not isinstance(allow, list):
+        raise ManifestError(f"{path}: capabilities.network.allow must be a list of patterns, e.g. [api.github.com]")
+    for i, entry in enumerate(allow):
+        where = f"{path}: capabilities.network.allow[{i}]"
+        if not isinstance(entry, str):
+            raise ManifestError(f"{where}: {entry!r} is not a pattern; write a host in quotes, e.g. 'api.github.com'")
+        try:
+            check_written(entry, declared)
+        except PatternError as e:
+            raise ManifestError(f"{where}: {e}") from None
+    return tuple(allow)
 
 
 def _limit(path: Path, raw: dict[str, Any], key: str, low: float, high: float) -> float:

@@ -4,10 +4,12 @@ what a grant matches, which addresses it admits, and `{{ config.FIELD }}` placeh
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 import pytest
 
-from engine.errors import PatternError, UsageError
+from engine.errors import ManifestError, PatternError, UsageError
+from engine.manifest import parse_skill_yaml
 from engine.network.patterns import check_written, for_instance, parse
 
 ACCEPTED = [
@@ -199,3 +201,42 @@ def test_install_checks_placeholders_against_declared_fields():
     assert str(caught.value) == "{{ config.hots }} names no config field (host, token); declare hots under config:"
     with pytest.raises(PatternError, match=r"^'\{\{ config.host \}\}/api': a grant has no path"):
         check_written("{{ config.host }}/api", {"host"})
+
+
+def manifest(tmp_path: Path, allow: str, config: str = "") -> Path:
+    path = tmp_path / "skill.yaml"
+    path.write_text(f"name: net\n{config}capabilities:\n  network:\n    allow: {allow}\n")
+    return path
+
+
+def test_the_manifest_keeps_the_patterns_as_written(tmp_path):
+    path = manifest(tmp_path, '["api.github.com", "{{ config.host }}"]', "config:\n  host: {}\n")
+    assert parse_skill_yaml(path).capabilities.network == ("api.github.com", "{{ config.host }}")
+
+
+@pytest.mark.parametrize(
+    ("allow", "config", "message"),
+    [
+        (
+            '["api.github.com", "x.test", "*"]',
+            "",
+            "capabilities.network.allow[2]: '*' grants every host; name the hosts, e.g. api.github.com",
+        ),
+        (
+            '["{{ config.base }}"]',
+            "config:\n  host: {}\n",
+            "capabilities.network.allow[0]: {{ config.base }} names no config field (host); declare base under config:",
+        ),
+        (
+            "[80]",
+            "",
+            "capabilities.network.allow[0]: 80 is not a pattern; write a host in quotes, e.g. 'api.github.com'",
+        ),
+        ("api.github.com", "", "capabilities.network.allow must be a list of patterns, e.g. [api.github.com]"),
+    ],
+)
+def test_a_bad_manifest_entry_names_the_file_the_field_and_the_fix(tmp_path, allow, config, message):
+    path = manifest(tmp_path, allow, config)
+    with pytest.raises(ManifestError) as caught:
+        parse_skill_yaml(path)
+    assert str(caught.value) == f"{path}: {message}"
