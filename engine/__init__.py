@@ -24,6 +24,8 @@ _EXPORTS: dict[str, str] = {
     "RunStarted": "engine.events",
     "RunOutput": "engine.events",
     "RunFinished": "engine.events",
+    "RunRequest": "engine.events",
+    "RequestRecord": "engine.events",
     "RunResult": "engine.events",
     "OnEvent": "engine.events",
     # errors (each carries its exit code)
@@ -118,7 +120,16 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         ToolchainError,
         UsageError,
     )
-    from engine.events import OnEvent, RunEvent, RunFinished, RunOutput, RunResult, RunStarted
+    from engine.events import (
+        OnEvent,
+        RequestRecord,
+        RunEvent,
+        RunFinished,
+        RunOutput,
+        RunRequest,
+        RunResult,
+        RunStarted,
+    )
     from engine.fsutil import atomic_write_text
     from engine.history import HistoryTail
     from engine.mcp.registry import running_servers

@@ -11,6 +11,27 @@ from engine.refs import ToolRef
 
 
 @dataclass(frozen=True)
+class RequestRecord:
+    """One outbound HTTP request of a run, as the audit keeps it: no query string, no header values,
+    secret values masked. `allowed` False means the host refused it before any byte left (`reason`
+    says why and `hint` names the `skill grant` line that would allow it)."""
+
+    method: str
+    url: str  # scheme://host[:port]/path, without the query string
+    allowed: bool
+    status: int | None = None  # None when no response came (denied, timeout, network error)
+    sent_bytes: int = 0
+    received_bytes: int = 0
+    duration_ms: float = 0.0
+    error: str | None = None  # the error kind (denied, timeout, too-large, ...) when no response came
+    reason: str | None = None  # one line: why it was denied or failed
+    hint: str | None = None  # for a denial: the command that would allow it
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
 class RunResult:
     """The outcome of one tool run, as every front door reports it."""
 
@@ -29,6 +50,7 @@ class RunResult:
     args: dict[str, Any] = field(default_factory=dict)
     started_at: float = 0.0
     source: str = "cli"  # which front door ran it: "cli", "tui", "mcp"
+    requests: tuple[RequestRecord, ...] = ()
 
     @property
     def ref(self) -> str:
@@ -36,7 +58,9 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         """A shallow dict (args and data are JSON values already; asdict's deep copy cost 0.1 ms a run)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["requests"] = [r.to_json() for r in self.requests]
+        return out
 
 
 @dataclass(frozen=True)
@@ -56,11 +80,19 @@ class RunOutput:
 
 
 @dataclass(frozen=True)
+class RunRequest:
+    """An outbound request of a running tool finished (or was refused): the live log shows it now."""
+
+    run_id: str
+    record: RequestRecord
+
+
+@dataclass(frozen=True)
 class RunFinished:
     run_id: str
     result: RunResult
     duration_ms: float
 
 
-RunEvent = RunStarted | RunOutput | RunFinished
+RunEvent = RunStarted | RunOutput | RunRequest | RunFinished
 OnEvent = Callable[[RunEvent], None]

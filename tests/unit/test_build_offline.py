@@ -53,7 +53,7 @@ def test_missing_or_old_node_is_a_clear_error(tmp_path, monkeypatch):
 def test_world_uses_vendored_wasi_version():
     wit = world_dir()
     world = (wit / "skill.wit").read_text()
-    assert "package skill-engine:skill@1.0.0;" in world and "world skill {" in world
+    assert "package skill-engine:skill@1.1.0;" in world and "world skill {" in world
     versions = set(re.findall(r"import wasi:[\w-]+/[\w-]+@([\d.]+);", world))
     assert len(versions) == 1
     (v,) = versions
