@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.events import RequestRecord
+from engine.network.policy import NetworkPolicy
+
 KEEP_OUTPUT_BYTES = 256 * 1024
 OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024
 
@@ -15,8 +18,9 @@ class SandboxPolicy:
 
     `data_dir` is preopened as `/data` (no other path exists for the skill);
     `env` is the whole environment it sees; `config` answers the `get-config`
-    host imports. There is no network: the linker offers no wasi:http and WASI
-    sockets are not granted.
+    host imports. The network is `network`'s grants through the `http-request`
+    host import, or nothing when it is None: the linker offers no wasi:http and
+    WASI sockets are not granted.
     """
 
     data_dir: Path | None = None
@@ -26,6 +30,7 @@ class SandboxPolicy:
     memory_mb: int = 256
     keep_output_bytes: int = KEEP_OUTPUT_BYTES
     output_limit_bytes: int = OUTPUT_LIMIT_BYTES
+    network: NetworkPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -43,3 +48,4 @@ class CallOutcome:
     failure: str | None = None
     stopped: str | None = None
     duration_ms: float = 0.0
+    requests: tuple[RequestRecord, ...] = ()  # the call's outbound HTTP, in the order each finished
