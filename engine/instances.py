@@ -3,7 +3,8 @@
 Layout: instances/<skill>/<instance>/config.toml and .../data/. The `default`
 instance always exists. config.toml holds the instance's values (secret fields only
 as a reference into the secret store), an optional [sandbox] table of limit
-overrides and an optional [network] table of the patterns a person granted or revoked. Reading uses the stdlib `tomllib` (fast, on the run path); writing uses
+overrides and an optional [network] table of the patterns a person granted or
+revoked. Reading uses the stdlib `tomllib` (fast, on the run path); writing uses
 tomlkit so a person's comments and order survive, always atomically and under a
 lock, so concurrent writers never corrupt or lose each other's changes.
 """
@@ -90,7 +91,8 @@ class Instances:
             ) from None
 
     def settings(self, skill: str, instance: str) -> dict[str, Any]:
-        """The instance's own values (secret fields as references), without the [sandbox] and [network] tables."""
+        """The instance's own values (secret fields as references), without the [sandbox] and [network]
+        tables."""
         return {k: v for k, v in self.stored_values(skill, instance).items() if k not in TABLES}
 
     def grants(self, skill: str, instance: str) -> Grants:

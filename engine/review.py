@@ -153,9 +153,13 @@ class CapabilityReview:
         if self.previous_version is None:
             head = f"{self.skill} {self.version} asks for:"
             body = self.asked.lines()
-        else:
+        elif self.widened:
             head = f"{self.skill} {self.version} (upgrade from {self.previous_version}) asks for more than before:"
             body = list(self.widened)
+        else:
+            return [
+                f"{self.skill} {self.version} asks for nothing beyond what {self.previous_version} was accepted with"
+            ]
         return [head, *(f"  {line}" for line in body)]
 
     def to_json(self) -> dict[str, Any]:

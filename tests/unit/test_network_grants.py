@@ -234,6 +234,7 @@ def test_an_upgrade_that_widens_asks_again_and_a_refusal_keeps_the_installed_ver
     narrower = github_manifest("1.2.0", "api.github.com")
     assert engine.install(skill_folder(tmp_path, narrower, folder="v3"), review=lambda r: seen.append(r) or True)
     assert seen[0].widened == () and not seen[0].needs_consent
+    assert seen[0].lines() == ["gh 1.2.0 asks for nothing beyond what 1.0.0 was accepted with"]
 
 
 def test_a_skill_without_network_needs_no_consent(engine, tmp_path):
