@@ -243,3 +243,9 @@ def test_a_skill_without_network_needs_no_consent(engine, tmp_path):
         skill_folder(tmp_path, "name: quiet\nversion: 1.0.0\n", name="quiet"), review=lambda r: seen.append(r) or True
     )
     assert not seen[0].needs_consent and seen[0].asked.network == ()
+
+
+def test_a_host_bound_secret_with_a_line_break_is_refused_not_injected(engine, gh):
+    with pytest.raises(UsageError, match="token holds a line break, which cannot go into the Authorization header"):
+        engine.config.save(gh, "default", {"token": "abc\r\nX-Evil: 1"})
+    assert "token" not in instances_of(engine).settings(gh, "default")
