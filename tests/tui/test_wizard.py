@@ -126,6 +126,8 @@ def test_wizard_snapshot(snap_compare, engine, example):
         await type_into(pilot, app, "api_token", TOKEN)
         await type_into(pilot, app, "punctuation", "x")
         app.clear_notifications()
+        for box in app.screen.query(Input):  # a blinking cursor is on or off depending on the moment
+            box.cursor_blink = False
         await pilot.pause(0.3)
 
     assert snap_compare(SkillTui(engine), terminal_size=SIZE, run_before=run_before)
