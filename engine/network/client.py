@@ -97,7 +97,7 @@ def admit(policy: NetworkPolicy, url_text: str) -> Target:
         why = f"{where} is not in this skill's network grants ({granted})"
     else:
         why = f"this skill has no network access, so {where} is refused"
-    raise RequestFailed("denied", f"{why}; to allow it: {hint}", hint=hint)
+    raise RequestFailed("denied", f"{why}; to allow it: {hint}", hint=hint, reason=why)
 
 
 def hop_headers(policy: NetworkPolicy, target: Target, headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
@@ -150,7 +150,13 @@ class HttpClient:
             try:
                 target = admit(self.policy, url)
             except RequestFailed as e:
-                refused = RequestFailed(e.kind, f"redirect refused: {e.message}", hint=e.hint) if redirected else e
+                refused = (
+                    RequestFailed(
+                        e.kind, f"redirect refused: {e.message}", hint=e.hint, reason=f"redirect refused: {e.reason}"
+                    )
+                    if redirected
+                    else e
+                )
                 self._refused(method, url, refused, started)
                 raise refused from None
             try:
@@ -255,7 +261,7 @@ class HttpClient:
                 url=audit_url(url),
                 allowed=False,
                 error=e.kind,
-                reason=e.message,
+                reason=e.reason,
                 hint=e.hint,
                 duration_ms=round((time.monotonic() - started) * 1000, 3),
             )

@@ -44,13 +44,16 @@ _REFUSED_METHODS = frozenset({"CONNECT", "TRACE"})
 
 class RequestFailed(Exception):
     """A request that got no response. `kind` is one of the world's error kinds (denied, timeout, too-large,
-    too-many, network, cancelled, invalid); the message is one line for the skill, `hint` a grant command."""
+    too-many, network, cancelled, invalid); `message` is the one line the skill gets. A denial also has
+    `hint`, the grant command that would allow it, and `reason`, the message without that hint (the audit
+    record keeps the two apart)."""
 
-    def __init__(self, kind: str, message: str, *, hint: str | None = None):
+    def __init__(self, kind: str, message: str, *, hint: str | None = None, reason: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.hint = hint
+        self.reason = reason or message
 
     def to_json(self) -> str:
         return error_json(self.kind, self.message)
