@@ -219,7 +219,7 @@ class HttpClient:
                 response = self._transport(target.scheme).handle_request(message)
                 try:
                     size = response.headers.get("content-length", "")
-                    if size.isdigit() and int(size) > limit:
+                    if method != "HEAD" and size.isdigit() and int(size) > limit:  # HEAD: the size of a GET
                         raise RequestFailed("too-large", f"the response is {size} bytes; the limit is {limit}")
                     collected = BoundedBody(response.headers.get("content-encoding"), limit)
                     redirecting = response.status_code in REDIRECT_STATUSES and "location" in response.headers

@@ -243,6 +243,11 @@ def test_a_10_mib_response_is_refused(net, server, path):
     assert session.records[0].error == "too-large"
 
 
+def test_head_of_a_big_resource_is_answered(net, server):
+    answer = fetch(net(LOCAL), server.url(f"/big?n={10 << 20}", "localhost"), method="HEAD")
+    assert answer["status"] == 200 and answer["body"] == ""
+
+
 def test_a_gzip_bomb_stops_at_the_decoded_limit_without_inflating(net, server):
     session = net(LOCAL, max_response_bytes=1 << 20)
     error(fetch(session, server.url("/gzipbomb", "localhost")))  # the server builds its bomb once, untraced
