@@ -16,10 +16,11 @@ import tracemalloc
 import pytest
 from wasmtime import wat2wasm
 
+from engine.errors import CallStopped
 from engine.events import RequestRecord, RunEvent, RunRequest
 from engine.network import patterns
 from engine.network.policy import Injection, NetworkPolicy
-from engine.network.session import NetworkSession, Stopped
+from engine.network.session import NetworkSession
 from engine.pipeline import call_tool, masker
 from engine.runtime import SandboxPolicy
 from engine.schema import MASK, ConfigField
@@ -362,7 +363,7 @@ def test_a_stopped_session_refuses_new_requests(net, server):
     stop: dict[str, str | None] = {"reason": None}
     session = net(LOCAL, stop=lambda: stop["reason"])
     stop["reason"] = "cancelled"
-    with pytest.raises(Stopped, match="skill stopped: cancelled"):
+    with pytest.raises(CallStopped, match="skill stopped: cancelled"):
         session.request(json.dumps({"url": server.url("/json", "localhost")}))
     assert server.seen == []
 
