@@ -1,10 +1,11 @@
 """JS skill source -> WebAssembly component, cached by content hash.
 
-Pipeline: esbuild bundles the entry into one ESM file (``wasi:*``, ``get-config``
-and ``get-all-config`` stay external: they are the world's imports), then the
-componentize-js CLI turns the bundle into a component of the ``skill`` world in
-``wit/``, with wasi:http and the fetch-event handler disabled, so the component
-imports no wasi:http at all.
+Pipeline: esbuild bundles the entry into one ESM file (``wasi:*``, ``get-config``,
+``get-all-config`` and the ``http-*`` imports stay external: they are the world's
+imports), then the componentize-js CLI turns the bundle into a component of the
+``skill`` world in ``wit/``, with wasi:http and the fetch-event handler disabled, so
+the component imports no wasi:http at all (its native fetch then traps: the entry
+installs ``js/fetch.js`` over it, which goes through the host's ``http-*`` imports).
 
 The result lands in ``home.builds / <sha256(build key, bundle, every wit file,
 lockfile)>.wasm``: an unchanged skill is never componentized twice. That hash, the
@@ -39,11 +40,11 @@ from engine.fsutil import atomic_write_bytes
 from engine.home import Home
 from engine.provenance import stamp
 
-EXTERNALS = ("wasi:*", "get-config", "get-all-config")
+EXTERNALS = ("wasi:*", "get-config", "get-all-config", "http-request", "http-start", "http-wait")
 DISABLED_FEATURES = ("http", "fetch-event")
 # Anything that changes the output for the same inputs goes in here (bump to invalidate).
-# 3: components carry their build inputs (engine.provenance).
-BUILD_KEY = f"skill-build/3 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
+# 3: components carry their build inputs (engine.provenance). 4: the fetch polyfill (js/fetch.js).
+BUILD_KEY = f"skill-build/4 world={WORLD_NAME} disable={','.join(DISABLED_FEATURES)}"
 COMPONENTIZE_TIMEOUT_S = 900
 
 Progress = Callable[[str], None] | None

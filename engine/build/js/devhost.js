@@ -4,11 +4,17 @@
 // The source (a CommonJS bundle of entry.js + the skill) arrives in the environment
 // variable below. The evaluated code never sees it: its `wasi:cli/environment`
 // (handed in through the `require` shim) lists every variable but that one.
+// The fetch polyfill is installed here too (the evaluated bundle installs its own copy
+// again), so the native fetch, which traps, is never what a skill gets.
+import "./fetch.js";
 import * as environment from "wasi:cli/environment@0.2.12";
 import * as preopens from "wasi:filesystem/preopens@0.2.12";
 import * as types from "wasi:filesystem/types@0.2.12";
 import getConfig from "get-config";
 import getAllConfig from "get-all-config";
+import httpRequest from "http-request";
+import httpStart from "http-start";
+import httpWait from "http-wait";
 
 const SOURCE_VAR = "SKILL_DEV_SOURCE";
 
@@ -27,6 +33,9 @@ const MODULES = {
   "wasi:filesystem/types@0.2.12": { __esModule: true, ...types },
   "get-config": { __esModule: true, default: getConfig },
   "get-all-config": { __esModule: true, default: getAllConfig },
+  "http-request": { __esModule: true, default: httpRequest },
+  "http-start": { __esModule: true, default: httpStart },
+  "http-wait": { __esModule: true, default: httpWait },
 };
 
 function shim(name) {
