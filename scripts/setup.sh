@@ -72,12 +72,13 @@ say "building the example skills (first time: npm toolchain + ~15 s per skill; c
 # ---- 5. install them -------------------------------------------------------------------------------
 # Installing an example that is already installed from the same source is a no-op; one that
 # cannot be installed (say, a different build of the same version) is reported in one line
-# and the installed one stays: start.sh opens the app either way.
+# and the installed one stays: start.sh opens the app either way. They are the project's own
+# examples, so what they ask for (network for a networked example) is accepted with --yes.
 if ((INSTALL_EXAMPLES)); then
   say "installing the example skills (first time: ~5 s compile each)"
   exec 3>&1
   for dir in examples/*/; do
-    if ! err=$(.venv/bin/skill install "$dir" 2>&1 >&3); then
+    if ! err=$(.venv/bin/skill install --yes "$dir" 2>&1 >&3); then
       last=$(printf '%s\n' "$err" | grep -v '^ ' | tail -n 1 || true)
       echo "warning: ${dir%/} was not installed: ${last#error: }" >&2
     fi

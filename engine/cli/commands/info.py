@@ -1,4 +1,4 @@
-"""`skill info NAME`: one skill's tools, parameters, config fields and limits."""
+"""`skill info NAME`: one skill's tools, parameters, config fields, network and limits."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ def run(a: argparse.Namespace) -> int:
         ("license", s.license),
         ("source", s.source),
         ("component", f"{megabytes(s.component_size)} sha256:{s.component_sha256[:16]}"),
+        ("network", ", ".join(s.capabilities.network) or "none (`skill grant` adds some per instance)"),
         ("limits", f"timeout {s.capabilities.timeout_s:g} s, memory {s.capabilities.memory_mb} MiB"),
         ("instances", ", ".join(engine.instance_names(s.name))),
     ):
@@ -29,9 +30,16 @@ def run(a: argparse.Namespace) -> int:
     if s.config:
         print("config:")
         for f in s.config:
+            sent = f"sent as {f.inject.header} to {', '.join(f.inject.hosts)}" if f.inject else ""
             flags = ", ".join(
                 x
-                for x in (f.type, "required" if f.required else "", "secret" if f.secret else "", f"env {f.env_var}")
+                for x in (
+                    f.type,
+                    "required" if f.required else "",
+                    "secret" if f.secret else "",
+                    sent,
+                    f"env {f.env_var}" if f.expose else "never shown to the skill",
+                )
                 if x
             )
             default = f" (default {shown(f.default)})" if f.default is not None else ""
