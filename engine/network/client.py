@@ -137,14 +137,14 @@ class HttpClient:
             for transport in self._transports.values():
                 transport.close()
 
-    def fetch(self, request: WireRequest, deadline: float) -> str:
-        """Send `request` (following redirects as it asks) by `deadline`: the response JSON for the guest.
+    def fetch(self, request: WireRequest, deadline: float, budget: float) -> str:
+        """Send `request` (following redirects as it asks) by `deadline` (`budget` seconds from its start):
+        the response JSON for the guest.
 
         RequestFailed when no response may or did come; each hop has been recorded either way.
         """
         method, body, headers = request.method, request.body, request.headers
         url, redirected = request.url, False
-        budget = deadline - time.monotonic()
         for _hop in range(self.policy.max_redirects + 1):
             started = time.monotonic()
             try:

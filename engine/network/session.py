@@ -181,23 +181,23 @@ class NetworkSession:
                     )
                 )
             return error_json("too-many", f"{request.shown}: this run already made {limit} requests (the limit)")
-        timeout = min(self.policy.request_timeout_s, request.timeout_s or float("inf"))
-        deadline = min(time.monotonic() + timeout, self._deadline)
+        now = time.monotonic()
+        budget = min(self.policy.request_timeout_s, request.timeout_s or float("inf"), self._deadline - now)
         if self._workers is None or self._client is None:
             from engine.network.client import HttpClient
 
             self._client = HttpClient(self.policy, self._resolver, self._add_record)
             self._workers = ThreadPoolExecutor(MAX_IN_FLIGHT, thread_name_prefix="skill-http")
         self._last_id += 1
-        future = self._workers.submit(self._send, self._client, request, deadline)
+        future = self._workers.submit(self._send, self._client, request, now + budget, budget)
         flight = _Flight(self._last_id, request.method, audit_url(request.url), future)
         self._flights[flight.id] = flight
         return flight
 
     @staticmethod
-    def _send(client: HttpClient, request: WireRequest, deadline: float) -> str:
+    def _send(client: HttpClient, request: WireRequest, deadline: float, budget: float) -> str:
         try:
-            return client.fetch(request, deadline)
+            return client.fetch(request, deadline, budget)
         except RequestFailed as e:
             return e.to_json()
 
