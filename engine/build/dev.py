@@ -215,11 +215,10 @@ class DevSession:
         run_args: dict[str, Any] | UntypedArgs | None = None,
     ):
         from engine.instances import check_instance_name
+        from engine.manifest import load_folder
 
         self.engine = engine
         self.folder = Path(folder).expanduser().resolve()
-        if not (self.folder / "skill.yaml").is_file():
-            raise UsageError(f"{_display(self.folder)} has no skill.yaml; create a skill with `skill init DIR`")
         self.instance = check_instance_name(instance)
         self.on_event = on_event or (lambda _e: None)
         self.release = release
@@ -227,6 +226,8 @@ class DevSession:
         self.run_tool = run_tool
         self.run_args = run_args or {}
         self.name, self.entry, self.out = folder_plan(self.folder)
+        # without a manifest naming it (an upstream-style skill.js alone), the skill's get-metadata does
+        self._named_by_manifest = load_folder(self.folder).name is not None
         self._lock = threading.Lock()
         self._seq = 0
         self._current: _Version | None = None
@@ -289,7 +290,7 @@ class DevSession:
 
     def reload(self) -> Reloaded | ReloadFailed:
         """Bundle the source and make it the live version if it loads; else keep the last good one."""
-        from engine.protocol import parse_tools
+        from engine.protocol import parse_metadata, parse_tools
 
         tc, tmp = self._tc, self._tmp
         if tc is None or tmp is None:
@@ -310,6 +311,12 @@ class DevSession:
                 tools = {t.name: t for t in parse_tools(outcome.value)}
             except SkillError as e:
                 raise BuildError(f"{_display(self.entry)}: get-tools: {e}") from None
+            if not self._named_by_manifest:
+                meta, _mask = self._call(source, "get-metadata")
+                try:
+                    self.name = (parse_metadata(meta.value).name if meta.value else None) or self.name
+                except SkillError as e:
+                    raise BuildError(f"{_display(self.entry)}: get-metadata: {e}") from None
         except BuildError as e:
             event: Reloaded | ReloadFailed = ReloadFailed(
                 seq, (time.perf_counter() - t0) * 1000, e.message, self._current is not None
