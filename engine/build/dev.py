@@ -354,9 +354,15 @@ class DevSession:
 
     def _policy(self, source: str, timeout: float | None = None) -> tuple[Any, Any]:
         """(the folder's manifest, the instance's sandbox with the source handed to the dev host)."""
+        from dataclasses import replace
+
+        from engine.instances import Instances
         from engine.manifest import load_folder
 
         manifest = load_folder(self.folder)
+        # a skill.js alone declares no config: its fields are the instance's keys (secrets masked too)
+        fields = Instances(self.engine.home).fields(self.name, self.instance, manifest.config)
+        manifest = replace(manifest, config=fields)
         return manifest, self.engine.sandbox_policy(
             self.name, self.instance, manifest.config, manifest.capabilities, timeout, extra_env={SOURCE_VAR: source}
         )

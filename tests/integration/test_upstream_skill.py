@@ -156,14 +156,17 @@ def test_upstream_api_with_auth_fetches_with_its_bearer_token(installed, cli, se
     """validateConfig keeps the key in a module global; the engine calls it before executeTool."""
     result = _run(cli, "list-users")
     assert result["ok"] and result["output"] == "Ada, Grace", result
-    assert any(s.path == "/users" and ("Authorization", f"Bearer {USERS_TOKEN}") in s.headers for s in server.seen)
+    sent = [dict((k.lower(), v) for k, v in s.headers) for s in server.seen if s.path == "/users"]
+    assert sent and sent[0]["authorization"] == f"Bearer {USERS_TOKEN}", server.seen
     assert USERS_TOKEN not in json.dumps(result)
 
 
-def test_validate_config_complaint_fails_the_run(installed, cli):
-    cli("config", NAME, "--secret", "api_key=short")
-    result = _run(cli, "list-users", check=1)
-    assert result["error"]["message"] == "API key appears to be invalid (too short)", result
+def test_validate_config_complaint_refuses_the_config(installed, cli):
+    """The skill's validateConfig is asked before a save (a run with a bad key fails with the same message:
+    tests.yaml's second case, run by test_skill_test_runs_its_tests_yaml)."""
+    refused = cli("config", NAME, "--secret", "api_key=abc", check=2)
+    assert "the skill rejects this configuration: API key appears to be invalid (too short)" in refused.stderr
+    assert _run(cli, "list-users")["output"] == "Ada, Grace"  # the good key is still there
 
 
 def test_fetch_json_reads_status_headers_url(installed, cli, server):
@@ -202,3 +205,6 @@ def test_abort_before_and_during_a_request(installed, cli, server):
     assert before["error"]["name"] == "AbortError", before
     during = json.loads(_run(cli, "fetch-abort", "--arg", f"url={url}", "--arg", "after_ms=200")["output"])
     assert during["error"]["name"] == "AbortError" and during["ms"] < 2000, during
+    fast = f"http://127.0.0.1:{server.port}/json"
+    unused = json.loads(_run(cli, "fetch-abort", "--arg", f"url={fast}", "--arg", "after_ms=3000")["output"])
+    assert unused["status"] == 200, unused  # a signal that never fires leaves the response alone
