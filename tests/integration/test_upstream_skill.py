@@ -149,6 +149,16 @@ def test_a_skill_without_a_config_schema_takes_any_key_and_secrets(installed, cl
     assert cli("config", NAME, "--get", "api_key").stdout.strip() == USERS_TOKEN
 
 
+def test_an_undeclared_secret_is_masked_in_runs(installed, cli, server, home_dir):
+    from engine.schema import MASK
+
+    echoed = f"http://127.0.0.1:{server.port}/echo?{USERS_TOKEN}"
+    proc = cli("run", f"{NAME}:fetch-json", "--arg", f"url={echoed}", "--json")
+    assert USERS_TOKEN not in proc.stdout + proc.stderr and MASK in proc.stdout, proc.stdout
+    history = json.loads(cli("history", "--json").stdout)
+    assert history and USERS_TOKEN not in json.dumps(history), history
+
+
 # ---- fetch, end to end -------------------------------------------------------------------------
 
 
