@@ -194,6 +194,21 @@ def test_fetch_json_reads_status_headers_url(installed, cli, server):
     assert empty["status"] == 204 and empty["body"] == "", empty
 
 
+def test_fetch_sends_text_and_binary_bodies(installed, cli, server):
+    echo = f"http://127.0.0.1:{server.port}/echo"
+    text = json.loads(
+        _run(cli, "fetch-json", "--args", json.dumps({"url": echo, "method": "POST", "body": "héllo"}))["output"]
+    )
+    seen = json.loads(text["body"])
+    assert seen["method"] == "POST" and seen["body"] == "héllo" and seen["length"] == 6, seen
+    assert ["content-type", "text/plain;charset=UTF-8"] in seen["headers"], seen
+    raw = json.loads(
+        _run(cli, "fetch-json", "--args", json.dumps({"url": echo, "method": "PUT", "bytes": 256}))["output"]
+    )
+    seen = json.loads(raw["body"])
+    assert seen["method"] == "PUT" and seen["length"] == 256, seen  # 0x80.. is not UTF-8: sent as base64
+
+
 def test_a_denied_host_is_a_type_error_with_code_denied(installed, cli):
     out = json.loads(_run(cli, "fetch-json", "--arg", "url=https://api.example.invalid/users")["output"])
     error = out["error"]
