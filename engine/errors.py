@@ -96,6 +96,33 @@ class ThemeError(SkillError):
     """A theme file (themes/*.tcss) that cannot be read as a theme."""
 
 
+class RequestFailed(Exception):
+    """A request that got no response. `kind` is one of the world's error kinds (denied, timeout, too-large,
+    too-many, network, cancelled, invalid); `message` is the one line the skill gets. A denial also has
+    `hint`, the grant command that would allow it, and `reason`, the message without that hint (the audit
+    record keeps the two apart)."""
+
+    def __init__(self, kind: str, message: str, *, hint: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+        self.hint = hint
+        self.reason = reason or message
+
+    def to_json(self) -> str:
+        """The `{"error": {"kind", "message"}}` the guest gets instead of a response."""
+        return json.dumps({"error": {"kind": self.kind, "message": self.message}})
+
+
+class CallStopped(Exception):
+    """A call was stopped (timeout, cancel, output limit) while its guest waited on the network: the
+    runtime turns this into a trap at once (never shown as is: the run fails with the stop's reason)."""
+
+    def __init__(self, reason: str, during: str | None):
+        super().__init__(f"skill stopped: {reason}" + (f" during {during}" if during else ""))
+        self.reason = reason
+
+
 _JSON_TYPES = {
     bool: "boolean",
     int: "integer",

@@ -1,10 +1,11 @@
 """The host side of one skill request: grants checked on every hop, redirects followed here, limits held.
 
-httpx builds and sends each hop, but nothing of httpx's own policy is used: no Client (so no cookie jar
-carried between a skill's requests, no proxies from the environment, no automatic redirects), only its
-transport, with httpcore's pool on the guarded backend (guard.py). Redirects are followed here because
-each hop must be judged again: its scheme, host and port against the grants, its resolved address against
-the grant that admitted it, and which headers may follow it (`Authorization`/`Cookie` never cross origins).
+Each hop goes out through httpcore (the transport layer under httpx) on a pool over the guarded backend
+(guard.py), and nothing else: no cookie jar carried between a skill's requests, no proxies from the
+environment, no automatic redirects. (httpx itself is not imported: `import httpx` loads its command-line
+client and with it `rich`, which the headless engine must not.) Redirects are followed here because each
+hop must be judged again: its scheme, host and port against the grants, its resolved address against the
+grant that admitted it, and which headers may follow it (`Authorization`/`Cookie` never cross origins).
 
 Each hop, allowed or refused, becomes a RequestRecord through `record`, as it finishes.
 """
@@ -17,48 +18,40 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpcore
-import httpx
 
+from engine.errors import RequestFailed
 from engine.events import RequestRecord
 from engine.network.decoding import ACCEPT_ENCODING, BoundedBody
 from engine.network.guard import GuardedBackend, Hop, Sockets, sending
 from engine.network.hosts import Resolver, normalise_host
 from engine.network.patterns import DEFAULT_PORTS, Pattern
 from engine.network.policy import NetworkPolicy
-from engine.network.wire import RequestFailed, WireRequest, audit_url, response_json
+from engine.network.wire import WireRequest, audit_url, response_json
 
 USER_AGENT = "skill-engine (+https://github.com/skill-engine)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _CROSS_ORIGIN_DROPPED = ("authorization", "cookie")
 _BODY_HEADERS = ("content-type", "content-encoding", "content-language", "content-location")
 _HEADERS_TOO_BIG = "Receive buffer too long"  # h11's words when a response head passes httpcore's 100 KiB
+_URL_SAFE = "/%:@!$&'()*+,;=-._~?"  # kept as they are when a path or query is percent-encoded
+_HTTP_ERRORS = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol)
 
 
 @functools.cache
 def _verifying_tls() -> ssl.SSLContext:
     """One verifying TLS context for the process, made at the first https request (certifi's roots take
     ~50 ms to load, which a run that only speaks http should not pay)."""
-    return httpx.create_ssl_context(trust_env=False)
-
-
-class _Transport(httpx.HTTPTransport):
-    """httpx's transport (request building, exception mapping) over a pool that connects through `backend`."""
-
-    def __init__(self, backend: GuardedBackend, tls: ssl.SSLContext):
-        super().__init__(verify=tls, trust_env=False)
-        # httpx has no parameter for the network backend: swap in a pool built like its own, with ours.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=tls, max_connections=20, keepalive_expiry=30.0, network_backend=backend
-        )
+    return httpcore.default_ssl_context()
 
 
 @dataclass(frozen=True)
 class Target:
     """A hop's destination after the grant check: the URL as sent (host normalised) and what admitted it."""
 
-    url: httpx.URL
+    url: str
     scheme: str
     host: str
     port: int
@@ -69,35 +62,59 @@ class Target:
         return self.scheme, self.host, self.port
 
 
-def admit(policy: NetworkPolicy, url_text: str) -> Target:
-    """Check one URL against the grants; RequestFailed says why not (with the `skill grant` hint)."""
+def _authority(scheme: str, host: str, port: int) -> str:
+    """host[:port] as the Host header and a URL write it (IPv6 in brackets, the default port left out)."""
+    shown = f"[{host}]" if ":" in host else host
+    return shown if port == DEFAULT_PORTS[scheme] else f"{shown}:{port}"
+
+
+@dataclass(frozen=True)
+class _Parts:
+    scheme: str
+    host: str  # normalised
+    port: int
+    target: str  # path?query, percent-encoded
+
+
+def _split(url_text: str) -> _Parts:
+    """An absolute http(s) URL's parts, the host normalised; RequestFailed says what is wrong with it."""
+    shown = audit_url(url_text)
     try:
-        url = httpx.URL(url_text)
-    except (httpx.InvalidURL, TypeError) as e:
-        raise RequestFailed("invalid", f"{audit_url(url_text)!r} is not a URL ({e})") from None
-    scheme = url.scheme
-    if not scheme or (scheme in DEFAULT_PORTS and not url.host):
-        raise RequestFailed("invalid", f"{audit_url(url_text)!r} is not an absolute URL (write https://host/path)")
+        parts = urlsplit(url_text)
+        port = parts.port
+    except ValueError as e:
+        raise RequestFailed("invalid", f"{shown!r} is not a URL ({e})") from None
+    scheme = parts.scheme.lower()
+    if not scheme or (scheme in DEFAULT_PORTS and not parts.hostname):
+        raise RequestFailed("invalid", f"{shown!r} is not an absolute URL (write https://host/path)")
     if scheme not in DEFAULT_PORTS:
         raise RequestFailed("denied", f"{scheme}: URLs cannot be fetched; only http and https can be granted")
-    if url.userinfo:
+    if "@" in parts.netloc:
         raise RequestFailed("invalid", "the URL carries a user name or password; send credentials in a header")
-    host = normalise_host(url.host)
+    host = normalise_host(parts.hostname or "")
     if host is None:
-        raise RequestFailed("invalid", f"{url.host!r} is not a valid host name")
-    port = url.port or DEFAULT_PORTS[scheme]
+        raise RequestFailed("invalid", f"{parts.hostname!r} is not a valid host name")
+    target = quote(parts.path or "/", safe=_URL_SAFE) + (
+        f"?{quote(parts.query, safe=_URL_SAFE)}" if parts.query else ""
+    )
+    return _Parts(scheme, host, port or DEFAULT_PORTS[scheme], target)
+
+
+def admit(policy: NetworkPolicy, url_text: str) -> Target:
+    """Check one URL against the grants; RequestFailed says why not (with the `skill grant` hint)."""
+    parts = _split(url_text)
+    scheme, host, port = parts.scheme, parts.host, parts.port
     for grant in policy.allow:
         if grant.allows(scheme, host, port):
-            return Target(url.copy_with(host=host, fragment=None), scheme, host, port, grant)
-    shown_host = f"[{host}]" if ":" in host else host
-    where = f"{scheme}://{shown_host}" + ("" if port == DEFAULT_PORTS[scheme] else f":{port}")
-    hint = policy.grant_hint(scheme, shown_host, port)
+            return Target(f"{scheme}://{_authority(scheme, host, port)}{parts.target}", scheme, host, port, grant)
+    where = f"{scheme}://{_authority(scheme, host, port)}"
+    hint = policy.grant_hint(scheme, f"[{host}]" if ":" in host else host, port)
     if policy.allow:
         granted = ", ".join(p.text for p in policy.allow)
         why = f"{where} is not in this skill's network grants ({granted})"
     else:
         why = f"this skill has no network access, so {where} is refused"
-    raise RequestFailed("denied", f"{why}; to allow it: {hint}", hint=hint)
+    raise RequestFailed("denied", f"{why}; to allow it: {hint}", hint=hint, reason=why)
 
 
 def hop_headers(policy: NetworkPolicy, target: Target, headers: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
@@ -124,7 +141,7 @@ class HttpClient:
         self._record = record
         self._sockets = Sockets()
         self._cut: RequestFailed | None = None  # why `abort` cut the connections
-        self._transports: dict[str, _Transport] = {}  # per scheme: only https needs the real TLS context
+        self._pools: dict[str, httpcore.ConnectionPool] = {}  # per scheme: only https needs real TLS roots
         self._lock = threading.Lock()
 
     def abort(self, kind: str, message: str) -> None:
@@ -134,8 +151,8 @@ class HttpClient:
 
     def close(self) -> None:
         with self._lock:
-            for transport in self._transports.values():
-                transport.close()
+            for pool in self._pools.values():
+                pool.close()
 
     def fetch(self, request: WireRequest, deadline: float, budget: float) -> str:
         """Send `request` (following redirects as it asks) by `deadline` (`budget` seconds from its start):
@@ -150,7 +167,13 @@ class HttpClient:
             try:
                 target = admit(self.policy, url)
             except RequestFailed as e:
-                refused = RequestFailed(e.kind, f"redirect refused: {e.message}", hint=e.hint) if redirected else e
+                refused = (
+                    RequestFailed(
+                        e.kind, f"redirect refused: {e.message}", hint=e.hint, reason=f"redirect refused: {e.reason}"
+                    )
+                    if redirected
+                    else e
+                )
                 self._refused(method, url, refused, started)
                 raise refused from None
             try:
@@ -169,7 +192,7 @@ class HttpClient:
             self._record(
                 RequestRecord(
                     method=method,
-                    url=audit_url(str(target.url)),
+                    url=audit_url(target.url),
                     allowed=True,
                     status=status,
                     sent_bytes=len(body or b""),
@@ -177,12 +200,12 @@ class HttpClient:
                     duration_ms=round((time.monotonic() - started) * 1000, 3),
                 )
             )
-            location = _location(response_headers)
+            location = _header(response_headers, "location")
             if status not in REDIRECT_STATUSES or location is None or request.redirect == "manual":
-                return response_json(status, reason, response_headers, str(target.url), redirected, data)
+                return response_json(status, reason, response_headers, target.url, redirected, data)
             if request.redirect == "error":
-                raise RequestFailed("network", f"{audit_url(str(target.url))} redirected (redirect: 'error')")
-            url, redirected = str(target.url.join(location)), True
+                raise RequestFailed("network", f"{audit_url(target.url)} redirected (redirect: 'error')")
+            url, redirected = urljoin(target.url, location), True
             if status == 303 and method != "HEAD" or status in (301, 302) and method == "POST":
                 method, body = "GET", None
                 headers = tuple((k, v) for k, v in headers if k not in _BODY_HEADERS)
@@ -207,46 +230,49 @@ class HttpClient:
             raise RequestFailed("timeout", timed_out)
         limit = self.policy.max_response_bytes
         timeouts = {"connect": left, "read": left, "write": left, "pool": left}
-        message = httpx.Request(method, target.url, headers=headers, content=body, extensions={"timeout": timeouts})
+        sent = [(b"host", _authority(target.scheme, target.host, target.port).encode())]
+        sent += [(k.encode("latin-1"), v.encode()) for k, v in headers]
         try:
             with sending(Hop(target.grant, target.host, deadline)):
-                response = self._transport(target.scheme).handle_request(message)
-                try:
-                    size = response.headers.get("content-length", "")
-                    if size.isdigit() and int(size) > limit:
+                with self._pool(target.scheme).stream(
+                    method, target.url, headers=sent, content=body, extensions={"timeout": timeouts}
+                ) as response:
+                    got = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in response.headers]
+                    size = _header(got, "content-length") or ""
+                    if method != "HEAD" and size.isdigit() and int(size) > limit:  # HEAD: the size of a GET
                         raise RequestFailed("too-large", f"the response is {size} bytes; the limit is {limit}")
-                    collected = BoundedBody(response.headers.get("content-encoding"), limit)
-                    redirecting = response.status_code in REDIRECT_STATUSES and "location" in response.headers
+                    collected = BoundedBody(_header(got, "content-encoding"), limit)
+                    redirecting = response.status in REDIRECT_STATUSES and _header(got, "location") is not None
                     if not (follow and redirecting):
-                        for chunk in response.iter_raw():
+                        for chunk in response.iter_stream():
                             collected.feed(chunk)
-                finally:
-                    response.close()
-        except httpx.HTTPError as e:
+        except _HTTP_ERRORS as e:
             raise self._explain(e, timed_out) from None
-        headers_out = [
-            (k, v) for k, v in response.headers.multi_items() if k not in ("content-encoding", "content-length")
-        ]
-        return response.status_code, response.reason_phrase, headers_out, collected.body()
+        reason = response.extensions.get("reason_phrase", b"").decode("latin-1")
+        kept = [(k, v) for k, v in got if k not in ("content-encoding", "content-length")]
+        return response.status, reason, kept, collected.body()
 
-    def _explain(self, e: httpx.HTTPError, timed_out: str) -> RequestFailed:
+    def _explain(self, e: Exception, timed_out: str) -> RequestFailed:
         if self._cut is not None:
             return RequestFailed(self._cut.kind, self._cut.message)
-        if isinstance(e, httpx.TimeoutException):
+        if isinstance(e, httpcore.TimeoutException):
             return RequestFailed("timeout", timed_out)
-        if isinstance(e, httpx.RemoteProtocolError) and _HEADERS_TOO_BIG in str(e):
+        if isinstance(e, httpcore.RemoteProtocolError) and _HEADERS_TOO_BIG in str(e):
             return RequestFailed("too-large", "the response headers are over 100 KiB")
         return RequestFailed("network", f"{type(e).__name__}: {e}" if str(e) else type(e).__name__)
 
-    def _transport(self, scheme: str) -> _Transport:
+    def _pool(self, scheme: str) -> httpcore.ConnectionPool:
         with self._lock:
-            transport = self._transports.get(scheme)
-            if transport is None:
+            pool = self._pools.get(scheme)
+            if pool is None:
                 # An http pool never starts TLS; its bare context (no trusted roots) would refuse any peer.
                 tls = _verifying_tls() if scheme == "https" else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-                transport = _Transport(GuardedBackend(self._resolver, self._sockets), tls)
-                self._transports[scheme] = transport
-            return transport
+                backend = GuardedBackend(self._resolver, self._sockets)
+                pool = httpcore.ConnectionPool(
+                    ssl_context=tls, max_connections=20, keepalive_expiry=30.0, network_backend=backend
+                )
+                self._pools[scheme] = pool
+            return pool
 
     def _refused(self, method: str, url: str, e: RequestFailed, started: float) -> None:
         self._record(
@@ -255,7 +281,7 @@ class HttpClient:
                 url=audit_url(url),
                 allowed=False,
                 error=e.kind,
-                reason=e.message,
+                reason=e.reason,
                 hint=e.hint,
                 duration_ms=round((time.monotonic() - started) * 1000, 3),
             )
@@ -265,7 +291,7 @@ class HttpClient:
         self._record(
             RequestRecord(
                 method=method,
-                url=audit_url(str(target.url)),
+                url=audit_url(target.url),
                 allowed=e.kind != "denied",  # an address refusal is a denial; the rest left the host
                 sent_bytes=len(body or b""),
                 error=e.kind,
@@ -275,16 +301,14 @@ class HttpClient:
         )
 
 
-def _location(headers: list[tuple[str, str]]) -> str | None:
-    return next((v for k, v in headers if k == "location"), None)
+def _header(headers: list[tuple[str, str]], name: str) -> str | None:
+    return next((v for k, v in headers if k == name), None)
 
 
 def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of `url`, or None when it is not one the next hop could go to anyway."""
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL:
+        parts = _split(url)
+    except RequestFailed:
         return None
-    host = normalise_host(parsed.host)
-    if host is None or parsed.scheme not in DEFAULT_PORTS:
-        return None
-    return parsed.scheme, host, parsed.port or DEFAULT_PORTS[parsed.scheme]
+    return parts.scheme, parts.host, parts.port

@@ -1,6 +1,6 @@
 """Content decoding with the size limit applied to what comes out, not to what came in.
 
-httpx's own decoders inflate a whole network chunk at once, so 64 KiB of a gzip bomb becomes ~64 MiB in
+httpx's decoders inflate a whole network chunk at once, so 64 KiB of a gzip bomb becomes ~64 MiB in
 memory before anyone can count it. Here zlib is asked for at most `limit + 1` bytes per step
 (`max_length`), so memory stays at the limit however well the body compresses, and the limit trips on the
 decoded size the skill would receive.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zlib
 
-from engine.network.wire import RequestFailed
+from engine.errors import RequestFailed
 
 # What the host asks for and can decode; a skill's own Accept-Encoding is dropped (wire.HOST_OWNED).
 ACCEPT_ENCODING = "gzip, deflate"

@@ -5,7 +5,7 @@ rebinding, SSRF). So httpcore gets this network backend: it resolves the name it
 resolver), keeps only the addresses the admitting grant allows (`Pattern.allows_address`), and connects to
 a checked address. TLS still verifies and sends the name (SNI), because httpcore asks for TLS by name.
 
-httpx's timeouts apply per socket operation, so a server that drips one byte at a time outlasts any of
+httpcore's timeouts apply per socket operation, so a server that drips one byte at a time outlasts any of
 them. Every read and write here is clamped to the request's one deadline instead, and every socket of a
 call is registered, so a stop can `shutdown()` them from another thread (on Linux `close()` does not wake
 a `recv()` blocked in another thread; `shutdown()` does).
@@ -23,9 +23,9 @@ from typing import Any
 
 import httpcore
 
+from engine.errors import RequestFailed
 from engine.network.hosts import Resolver, parse_ip
 from engine.network.patterns import Pattern
-from engine.network.wire import RequestFailed
 
 
 @dataclass(frozen=True)

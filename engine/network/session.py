@@ -3,7 +3,7 @@
 Epoch interruption only reaches a guest running wasm; a guest blocked in a host function is Python's to
 stop. So every request runs on a worker thread, and the guest's thread (blocked in the host function)
 polls every POLL_S: on a stop (timeout, ctrl+t, MCP cancellation, output limit) it cuts the call's
-sockets, which ends the workers at once, and raises `Stopped`, which the runtime turns into a trap. The
+sockets, which ends the workers at once, and raises `CallStopped`, which the runtime turns into a trap. The
 same workers give `http-start`/`http-wait` their concurrency (`Promise.all` overlaps), bounded per call.
 
 Every request is counted against the run's `max_requests`, and every hop, allowed or refused, becomes a
@@ -20,10 +20,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from engine.errors import CallStopped, RequestFailed
 from engine.events import RequestRecord
 from engine.network.hosts import Resolver, system_resolver
 from engine.network.policy import NetworkPolicy
-from engine.network.wire import RequestFailed, WireRequest, audit_url, error_json, parse_request
+from engine.network.wire import WireRequest, audit_url, parse_request
 
 if TYPE_CHECKING:
     from engine.network.client import HttpClient
@@ -35,14 +36,6 @@ MAX_IN_FLIGHT = 6  # per call; more started requests queue behind these
 ABORT_GRACE_S = 0.5  # how long a stop waits for cut requests to finish (they end within ~1 ms)
 
 StopReason = Callable[[], str | None]
-
-
-class Stopped(Exception):
-    """The run was stopped while its guest waited on the network: the host function must trap now."""
-
-    def __init__(self, reason: str, during: str | None):
-        super().__init__(f"skill stopped: {reason}" + (f" during {during}" if during else ""))
-        self.reason = reason
 
 
 @dataclass
@@ -81,7 +74,7 @@ class NetworkSession:
         self._stop_reason = stop_reason
         self._on_request = on_request
         self._resolver = resolver
-        self._client: HttpClient | None = None  # made at the first request: httpx costs ~0.2 s to import
+        self._client: HttpClient | None = None  # made at the first request: httpcore costs ~0.1 s to import
         self._lock = threading.Lock()
         self._flights: dict[int, _Flight] = {}
         self._workers: ThreadPoolExecutor | None = None
@@ -92,7 +85,7 @@ class NetworkSession:
     # ---- the host functions -----------------------------------------------------------------
 
     def request(self, text: str) -> str:
-        """`http-request`: the response (or error) JSON, once it is in. Raises Stopped on a stop."""
+        """`http-request`: the response (or error) JSON, once it is in. Raises CallStopped on a stop."""
         flight = self._launch(text)
         if isinstance(flight, str):
             return flight
@@ -109,14 +102,14 @@ class NetworkSession:
         """`http-wait`: `[{"id", "result"}, ...]` for the given ids that finish within `timeout_ms`.
 
         Ids not in flight (never started, or already delivered) never finish; if no given id is in
-        flight the answer is `[]` at once. Raises Stopped on a stop.
+        flight the answer is `[]` at once. Raises CallStopped on a stop.
         """
         try:
             ids = json.loads(ids_text)
         except ValueError:
             ids = None
         if not isinstance(ids, list):
-            return error_json("invalid", "http-wait takes a JSON list of request ids")
+            return RequestFailed("invalid", "http-wait takes a JSON list of request ids").to_json()
         flights = [self._flights[i] for i in dict.fromkeys(ids) if isinstance(i, int) and i in self._flights]
         if not flights:
             return "[]"
@@ -159,7 +152,7 @@ class NetworkSession:
         """Count and check one request and hand it to a worker; the error JSON if it is refused first."""
         reason = self._stop_reason()
         if reason is not None:
-            raise Stopped(reason, None)
+            raise CallStopped(reason, None)
         self._count += 1
         try:
             request = parse_request(text, self.policy.max_request_bytes)
@@ -180,7 +173,9 @@ class NetworkSession:
                         reason=f"more than {limit} requests in one run; later ones are refused too",
                     )
                 )
-            return error_json("too-many", f"{request.shown}: this run already made {limit} requests (the limit)")
+            return RequestFailed(
+                "too-many", f"{request.shown}: this run already made {limit} requests (the limit)"
+            ).to_json()
         now = time.monotonic()
         budget = min(self.policy.request_timeout_s, request.timeout_s or float("inf"), self._deadline - now)
         if self._workers is None or self._client is None:
@@ -202,7 +197,7 @@ class NetworkSession:
             return e.to_json()
 
     def _await(self, flights: list[_Flight], until: float) -> set[Future[str]]:
-        """Wait until one of `flights` finishes or `until`, polling for a stop; Stopped if there is one."""
+        """Wait until one of `flights` finishes or `until`, polling for a stop; CallStopped if there is one."""
         futures = {f.future for f in flights}
         while True:
             done, _ = wait(futures, timeout=min(POLL_S, max(until - time.monotonic(), 0)), return_when=FIRST_COMPLETED)
@@ -213,14 +208,14 @@ class NetworkSession:
                 return done
 
     def _stop(self, reason: str, awaited: list[_Flight]) -> None:
-        """Cut every request of the call and raise Stopped naming the ones the guest was waiting for."""
+        """Cut every request of the call and raise CallStopped naming the ones the guest was waiting for."""
         more = f" and {len(awaited) - 1} more" if len(awaited) > 1 else ""
         self.stopped_during = f"{awaited[0].shown}{more}"
         left = [f for f in self._flights.values() if not f.future.done()]
         if self._client is not None:
             self._client.abort(*self._cut_short())
         wait([f.future for f in left], timeout=ABORT_GRACE_S)
-        raise Stopped(reason, self.stopped_during)
+        raise CallStopped(reason, self.stopped_during)
 
     def _cut_short(self) -> tuple[str, str]:
         """The error kind and message of a request the end of its call cuts short."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from engine.errors import RequestFailed
+
 MAX_HEADERS = 100
 MAX_HEADER_BYTES = 64 * 1024
 REDIRECT_MODES = ("follow", "manual", "error")
@@ -42,20 +44,6 @@ HOST_OWNED = frozenset(
 _REFUSED_METHODS = frozenset({"CONNECT", "TRACE"})
 
 
-class RequestFailed(Exception):
-    """A request that got no response. `kind` is one of the world's error kinds (denied, timeout, too-large,
-    too-many, network, cancelled, invalid); the message is one line for the skill, `hint` a grant command."""
-
-    def __init__(self, kind: str, message: str, *, hint: str | None = None):
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
-        self.hint = hint
-
-    def to_json(self) -> str:
-        return error_json(self.kind, self.message)
-
-
 @dataclass(frozen=True)
 class WireRequest:
     """A request as the skill asked for it, checked for shape (not yet for grants)."""
@@ -71,10 +59,6 @@ class WireRequest:
     def shown(self) -> str:
         """`METHOD url` without query string or credentials, for records and messages."""
         return f"{self.method} {audit_url(self.url)}"
-
-
-def error_json(kind: str, message: str) -> str:
-    return json.dumps({"error": {"kind": kind, "message": message}})
 
 
 def audit_url(url: str) -> str:

@@ -26,11 +26,11 @@ from wasmtime import Config, Engine, Store, WasiConfig, WasmtimeError
 from wasmtime.component import Component, FuncType, Linker, String
 
 from engine.background import background
-from engine.errors import ComponentError, StoreDamagedError
+from engine.errors import CallStopped, ComponentError, StoreDamagedError
 from engine.events import RequestRecord
 from engine.fsutil import atomic_write_bytes
 from engine.network.hosts import Resolver, system_resolver
-from engine.network.session import NetworkSession, Stopped
+from engine.network.session import NetworkSession
 from engine.runtime.capture import OnLine, OutputCapture, remove_stale_captures
 from engine.runtime.interrupt import EpochTicker, Interrupt
 from engine.runtime.pool import Slots, enable_pool, pool_wanted
@@ -128,21 +128,21 @@ def _network() -> NetworkSession:
 def _host_http_request(_store: object, request: str) -> str:
     try:
         return _network().request(request)
-    except Stopped as e:  # a WasmtimeError from a host function traps the guest at once
+    except CallStopped as e:  # a WasmtimeError from a host function traps the guest at once
         raise WasmtimeError(str(e)) from None
 
 
 def _host_http_start(_store: object, request: str) -> str:
     try:
         return _network().start(request)
-    except Stopped as e:
+    except CallStopped as e:
         raise WasmtimeError(str(e)) from None
 
 
 def _host_http_wait(_store: object, ids: str, timeout_ms: int) -> str:
     try:
         return _network().wait(ids, timeout_ms)
-    except Stopped as e:
+    except CallStopped as e:
         raise WasmtimeError(str(e)) from None
 
 
