@@ -109,7 +109,7 @@ class Engine:
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
         """Uninstall; with `purge` also every instance's config, /data and secrets."""
         skill = self._store.remove(name, purge=purge)
-        if purge and any(f.secret for f in skill.config):
+        if purge and (not skill.config or any(f.secret for f in skill.config)):  # none declared: any key
             self.secrets.delete_skill(name)
         return skill
 
@@ -295,7 +295,7 @@ class Engine:
             self.runtime,
             component,
             policy,
-            skill.config,
+            self._instances.fields(skill_name, instance, skill.config),  # what to mask
             tool_name,
             args,
             on_line=on_line,

@@ -13,8 +13,9 @@ through the one run pipeline (`engine.pipeline`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
@@ -59,6 +60,9 @@ def _check_sandbox(table: Any, where: str) -> None:
         for key, value in table.items()
     ):
         raise UsageError(f"{where}: allowed are timeout_s and memory_mb, as positive numbers")
+
+
+_KEY_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")  # as a manifest's config field names
 
 
 class Configuration:
@@ -144,11 +148,20 @@ class Configuration:
         unset: Iterable[str] = (),
         sandbox: dict[str, Any | None] | None = None,
         network: Grants | None = None,
+        secrets: Iterable[str] = (),
     ) -> ConfigReport:
         """Validate and write; raises UsageError (nothing written) when a value or the skill says no.
-        `network` replaces the instance's grants (an import brings them along)."""
+        `network` replaces the instance's grants (an import brings them along). `secrets` names keys of
+        `typed` to keep as secrets: any key of a skill that declares no config, declared secret fields
+        otherwise."""
         skill = self._skill(name, instance)
-        typed, unset = dict(typed or {}), list(unset)
+        typed, unset, secrets = dict(typed or {}), list(unset), set(secrets)
+        for key in secrets:
+            field = self._field(skill, key)
+            if not field.secret and self.store.require(name).config:
+                raise UsageError(f"{name}: {key!r} is not a secret field; set it with --set {key}=...")
+            kept = tuple(f for f in skill.config if f.name != key)
+            skill = replace(skill, config=(*kept, replace(field, secret=True)))
         for key in list(typed):
             field = self._field(skill, key)
             if field.secret and typed[key] in ("", None):  # an empty secret is no secret
@@ -305,13 +318,20 @@ class Configuration:
     # ---- helpers ---------------------------------------------------------------------------
 
     def _skill(self, name: str, instance: str) -> InstalledSkill:
+        """The installed skill, its `config` the fields of this instance (see Instances.fields)."""
         skill = self.store.require(name)
         self.instances.require(name, instance)
-        return skill
+        return replace(skill, config=self.instances.fields(name, instance, skill.config))
 
-    @staticmethod
-    def _field(skill: InstalledSkill, key: str, origin: str | None = None) -> ConfigField:
+    def _field(self, skill: InstalledSkill, key: str, origin: str | None = None) -> ConfigField:
         field = next((f for f in skill.config if f.name == key), None)
+        if field is None and not self.store.require(skill.name).config:  # declares none: any key
+            if not _KEY_RE.match(key):
+                where = f"{origin}: " if origin else ""
+                raise UsageError(
+                    f"{where}{key!r} is not a config key; use letters, digits, '_' and '-', starting with a letter"
+                )
+            return ConfigField(name=key)
         if field is None:
             names = ", ".join(f.name for f in skill.config) or "none"
             where = f"{origin}: " if origin else ""

@@ -95,6 +95,19 @@ class Instances:
         tables."""
         return {k: v for k, v in self.stored_values(skill, instance).items() if k not in TABLES}
 
+    def fields(self, skill: str, instance: str, declared: tuple[ConfigField, ...]) -> tuple[ConfigField, ...]:
+        """The config fields of `skill@instance`: the declared ones, or for a skill that declares none (an
+        upstream skill.js) one text field per key the instance holds, secret when its value is the
+        reference to this very key's secret (so a typed `keyring:...` value never reads another's)."""
+        if declared:
+            return declared
+        from engine.secrets import parse_reference
+
+        return tuple(
+            ConfigField(name=key, secret=(parse_reference(value) or ())[1:] == (skill, instance, key))
+            for key, value in self.settings(skill, instance).items()
+        )
+
     def grants(self, skill: str, instance: str) -> Grants:
         """The [network] table, checked: patterns granted beyond the manifest, declared ones revoked."""
         return read_grants(

@@ -91,6 +91,7 @@ def sandbox_policy(
     extra_env: dict[str, str] | None = None,
 ) -> SandboxPolicy:
     """What one run of `skill@instance` may see: its /data, config (secrets resolved), limits and network."""
+    fields = instances.fields(skill, instance, fields)  # a skill that declares none: the instance's keys
     limits = instances.overrides(skill, instance)
     values = instances.resolved_values(skill, instance, fields, resolve_secret)
     return policy(

@@ -239,6 +239,8 @@ def parse_validation(raw: str) -> str | None:
         return None if d in (True, None) else f"validate-config returned {_clip(raw)}"
     if "err" in d:
         return _as_text(d["err"]) or "invalid configuration"
+    if d.get("error"):  # upstream's cookbook: {"ok": null, "error": "Missing 'api_key'"}
+        return _as_text(d["error"])
     if d.get("valid") is False or d.get("success") is False:
         errors = d.get("errors") or d.get("errorMessage") or d.get("message") or "invalid configuration"
         return "; ".join(map(str, errors)) if isinstance(errors, list) else _as_text(errors)

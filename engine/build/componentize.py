@@ -35,7 +35,7 @@ from pathlib import Path
 
 from engine.build import WORLD_NAME, world_dir
 from engine.build.toolchain import ensure_toolchain, lock_bytes, lock_hash
-from engine.errors import BuildError, ToolchainError
+from engine.errors import BuildError, ManifestError, ToolchainError
 from engine.fsutil import atomic_write_bytes
 from engine.home import Home
 from engine.provenance import stamp
@@ -347,16 +347,23 @@ DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "inde
 
 
 def folder_plan(folder: Path) -> tuple[str, Path, Path]:
-    """(name, entry, output) of a skill folder, from its skill.yaml: `source:` (default
-    skill.js) is built into `component:` (default dist/<name>.wasm)."""
-    from engine.manifest import parse_skill_yaml
+    """(name, entry, output) of a skill folder: skill.yaml's `source:` (default: the first of
+    DEFAULT_SOURCES there is) is built into its `component:` (default dist/<name>.wasm).
 
-    manifest = parse_skill_yaml(folder / "skill.yaml")
-    name = manifest.name or folder.name
+    A folder with only an upstream-style `skill.js` (no skill.yaml, maybe a SKILL.md) builds
+    too; its name is then the manifest's if any, else the folder's (the installed name comes
+    from the component's get-metadata). A folder with neither a manifest nor a source is one
+    line naming it."""
+    from engine.manifest import load_folder
+
+    manifest = load_folder(folder)
     if manifest.source:
         entry = folder / manifest.source
     else:
         entry = next((folder / n for n in DEFAULT_SOURCES if (folder / n).is_file()), folder / "skill.js")
+    if not entry.is_file() and not any((folder / n).is_file() for n in ("skill.yaml", "skill.yml")):
+        raise ManifestError(f"{folder} has no skill.yaml and no skill.js; create a skill with `skill init DIR`")
+    name = manifest.name or folder.name
     return name, entry, folder / (manifest.component or f"dist/{name}.wasm")
 
 

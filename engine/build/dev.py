@@ -215,11 +215,10 @@ class DevSession:
         run_args: dict[str, Any] | UntypedArgs | None = None,
     ):
         from engine.instances import check_instance_name
+        from engine.manifest import load_folder
 
         self.engine = engine
         self.folder = Path(folder).expanduser().resolve()
-        if not (self.folder / "skill.yaml").is_file():
-            raise UsageError(f"{_display(self.folder)} has no skill.yaml; create a skill with `skill init DIR`")
         self.instance = check_instance_name(instance)
         self.on_event = on_event or (lambda _e: None)
         self.release = release
@@ -227,6 +226,8 @@ class DevSession:
         self.run_tool = run_tool
         self.run_args = run_args or {}
         self.name, self.entry, self.out = folder_plan(self.folder)
+        # without a manifest naming it (an upstream-style skill.js alone), the skill's get-metadata does
+        self._named_by_manifest = load_folder(self.folder).name is not None
         self._lock = threading.Lock()
         self._seq = 0
         self._current: _Version | None = None
@@ -289,7 +290,7 @@ class DevSession:
 
     def reload(self) -> Reloaded | ReloadFailed:
         """Bundle the source and make it the live version if it loads; else keep the last good one."""
-        from engine.protocol import parse_tools
+        from engine.protocol import parse_metadata, parse_tools
 
         tc, tmp = self._tc, self._tmp
         if tc is None or tmp is None:
@@ -310,6 +311,12 @@ class DevSession:
                 tools = {t.name: t for t in parse_tools(outcome.value)}
             except SkillError as e:
                 raise BuildError(f"{_display(self.entry)}: get-tools: {e}") from None
+            if not self._named_by_manifest:
+                meta, _mask = self._call(source, "get-metadata")
+                try:
+                    self.name = (parse_metadata(meta.value).name if meta.value else None) or self.name
+                except SkillError as e:
+                    raise BuildError(f"{_display(self.entry)}: get-metadata: {e}") from None
         except BuildError as e:
             event: Reloaded | ReloadFailed = ReloadFailed(
                 seq, (time.perf_counter() - t0) * 1000, e.message, self._current is not None
@@ -347,9 +354,15 @@ class DevSession:
 
     def _policy(self, source: str, timeout: float | None = None) -> tuple[Any, Any]:
         """(the folder's manifest, the instance's sandbox with the source handed to the dev host)."""
+        from dataclasses import replace
+
+        from engine.instances import Instances
         from engine.manifest import load_folder
 
         manifest = load_folder(self.folder)
+        # a skill.js alone declares no config: its fields are the instance's keys (secrets masked too)
+        fields = Instances(self.engine.home).fields(self.name, self.instance, manifest.config)
+        manifest = replace(manifest, config=fields)
         return manifest, self.engine.sandbox_policy(
             self.name, self.instance, manifest.config, manifest.capabilities, timeout, extra_env={SOURCE_VAR: source}
         )

@@ -121,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("config", "show or change an instance's configuration")
     sp.add_argument("ref", metavar="NAME[@INSTANCE]")
     sp.add_argument("--set", action="append", metavar="K=V", help="set a value (repeatable)")
+    sp.add_argument(
+        "--secret", action="append", metavar="K=V", help="set a value kept in the secret store (repeatable)"
+    )
     sp.add_argument("--unset", action="append", metavar="K", help="remove a value (repeatable)")
     sp.add_argument("--get", metavar="K", help="print one value (secrets included: you asked for it)")
     sp.add_argument("--show", action="store_true", help="show the configuration (the default)")

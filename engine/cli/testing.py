@@ -186,10 +186,11 @@ def run_tests(
     cases = load_cases(path)
     if only:
         cases = [c for c in cases if only in c.label or c.tool == only]
-    name, built = build_folder(engine.home, folder, progress=progress)
+    _name, built = build_folder(engine.home, folder, progress=progress)
     with tempfile.TemporaryDirectory(prefix="skill-test-") as td:
         test_engine = Engine(Home(root=Path(td), cache=engine.home.cache))
-        test_engine.install(folder, force=True)
+        # the installed name: the manifest's, else the component's get-metadata (a skill.js alone)
+        name = test_engine.install(folder, force=True).skill.name
         results = []
         for case in cases:
             inst = Instances(test_engine.home)  # each case's config.toml, raw, in the throwaway home

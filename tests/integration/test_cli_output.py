@@ -276,11 +276,12 @@ def test_a_damaged_store_entry_is_a_failure_not_bad_usage(skill, echo, engine, t
 
 @pytest.mark.parametrize("command", ["build", "dev"])
 def test_a_folder_without_skill_yaml_is_one_line_naming_it(skill, tmp_path, command):
-    """`skill build` printed a FileNotFoundError traceback for a folder with no skill.yaml."""
+    """`skill build` printed a FileNotFoundError traceback for a folder with no skill.yaml. A skill.js
+    alone builds (tests/integration/test_upstream_skill.py); a folder with neither is one line."""
     for folder in (tmp_path / "missing", tmp_path):
         proc = skill(command, str(folder), check=2)
         assert proc.stderr.strip().count("\n") == 0, proc.stderr
-        assert f"{folder} has no skill.yaml; create a skill with `skill init DIR`" in proc.stderr
+        assert f"{folder} has no skill.yaml and no skill.js; create a skill with `skill init DIR`" in proc.stderr
 
 
 def test_remove_json_on_a_terminal_refuses_instead_of_asking_into_the_json(skill, echo):

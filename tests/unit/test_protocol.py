@@ -65,6 +65,9 @@ def test_metadata_and_validation():
     assert parse_validation('{"ok": true}') is None
     assert parse_validation('{"err": "api_key too short"}') == "api_key too short"
     assert parse_validation('{"valid": false, "errors": ["a", "b"]}') == "a; b"
+    # upstream's cookbook complains with {ok: null, error}: that was read as valid
+    assert parse_validation('{"ok": null, "error": "Missing \'api_key\'"}') == "Missing 'api_key'"
+    assert parse_validation('{"ok": null, "error": null}') is None
 
 
 TOOL = Tool(

@@ -213,10 +213,29 @@ function validation(v) {
   if (v === false) return { err: "invalid configuration" };
   if (typeof v === "string") {
     const t = v.trim();
-    if (t.startsWith("{")) return v;
+    if (t.startsWith("{")) {
+      try { return validation(JSON.parse(t)); } catch { return v; }
+    }
     return t ? { err: v } : { ok: null };
   }
+  // upstream's cookbook reports a complaint as {ok: null, error: "..."}
+  if (typeof v === "object" && !("err" in v) && v.error) return { err: String(v.error) };
   return v;
+}
+
+/** A plain module's executeTool, preceded in the same sandbox by its validateConfig on the instance's
+ *  config (upstream's cookbook keeps its config in a module global set there); a complaint fails the run. */
+function configuredExecute(src, result) {
+  return (name, args) => {
+    const cfg = JSON.stringify(Object.fromEntries(hostGetAllConfig()));
+    return then(guard(() => src.validateConfig(cfg), (e) => ({ err: errorText(e) })), (v) => {
+      const verdict = validation(v);
+      if (verdict && typeof verdict === "object" && "err" in verdict) {
+        return JSON.stringify(err(String(verdict.err)));
+      }
+      return then(src.executeTool(name, args), result);
+    });
+  };
 }
 
 /** Internal: the four world exports of a user module, each returning a JSON string (or a Promise of one).
@@ -240,7 +259,9 @@ export function __adapt(mod) {
     getMetadata: () => then(src.getMetadata(), json),
     getTools: () => then(src.getTools(), tools),
     // Plain modules keep their own error handling: what they throw is a crash, as before.
-    executeTool: (name, args) => then(src.executeTool(name, args), result),
+    executeTool: !src[SKILL] && typeof src.validateConfig === "function"
+      ? configuredExecute(src, result)
+      : (name, args) => then(src.executeTool(name, args), result),
     validateConfig: (cfg) => typeof src.validateConfig === "function"
       ? then(src.validateConfig(cfg), (v) => json(validation(v)))
       : '{"ok":null}',

@@ -52,9 +52,11 @@ def run(a: argparse.Namespace) -> int:
     if a.edit:
         return _edit(engine, name, instance, a)
     sandbox = {k: v for k, v in (("timeout_s", a.timeout), ("memory_mb", a.memory)) if v is not None}
-    if a.set or a.unset or sandbox:
+    if a.set or a.secret or a.unset or sandbox:
         typed = config.parse(name, read_pairs(a.set, "--set"))
-        return _report(config.save(name, instance, typed, a.unset or (), sandbox or None), name, a)
+        secrets = config.parse(name, read_pairs(a.secret, "--secret"))
+        report = config.save(name, instance, {**typed, **secrets}, a.unset or (), sandbox or None, secrets=secrets)
+        return _report(report, name, a)
     if not a.show and not a.json and sys.stdin.isatty():
         _prompt_missing(engine, name, instance)
     return _show(engine, name, instance, a.json)
