@@ -379,11 +379,16 @@ def test_a_run_reports_its_requests_live_and_in_history(engine, runtime, server,
     result = engine.run("nettest:fetch", {"url": server.url("/json", "localhost")}, on_event=events.append)
     (live,) = [e for e in events if isinstance(e, RunRequest)]
     assert live.run_id == result.run_id and result.requests == (live.record,)
-    assert live.record.error == "denied" and "skill grant SKILL --net" in (live.record.hint or "")  # no grants
+    grant = f"http://localhost:{server.port}"
+    assert live.record.error == "denied" and live.record.hint == f"skill grant nettest --net {grant}"  # no grants
     assert server.seen == []
+    engine.grant("nettest", "default", [grant])
+    granted = engine.run("nettest:fetch", {"url": server.url("/json", "localhost")})
+    (answered,) = granted.requests
+    assert answered.allowed and answered.status == 200 and len(server.seen) == 1
     engine.flush()
-    (row,) = engine.history()
-    assert row["requests"] == [live.record.to_json()]
+    rows = engine.history()
+    assert [row["requests"] for row in rows] == [[live.record.to_json()], [answered.to_json()]]
 
 
 def test_request_records_are_masked(runtime, server):
