@@ -75,13 +75,18 @@ function pump() {
     pending.delete(id);
     if (p) settle(p, result);
   }
-  schedule();
+  schedule(false);
 }
 
-function schedule() {
+// Right after a request starts, the wait runs as a microtask (once the code that started it
+// yields): a timer turn of the event loop costs about a millisecond per fetch. Later waits go
+// through a timer, so what the skill does with an answer, and its own timers (an abort
+// timeout), run before the next wait blocks.
+function schedule(soon = true) {
   if (!pumping && pending.size) {
     pumping = true;
-    setTimeout(pump, 0);
+    if (soon) queueMicrotask(pump);
+    else setTimeout(pump, 0);
   }
 }
 
