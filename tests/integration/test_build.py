@@ -109,7 +109,7 @@ def test_examples_script(home, built, tmp_path):
     assert r.returncode == 0, r.stderr
     header, *lines = r.stdout.strip().splitlines()
     assert header.startswith(f"build cache: {home.cache} ")
-    assert [ln.split()[0] for ln in lines] == ["greeter", "notes", "textkit", "probe"]
+    assert [ln.split()[0] for ln in lines] == ["github", "greeter", "notes", "textkit", "probe"]
     assert all("cached" in ln and " MB " in ln for ln in lines), lines
     for name in ("greeter", "notes", "textkit"):
         assert (EXAMPLES / name / "dist" / f"{name}.wasm").read_bytes() == built[name].read_bytes()

@@ -107,3 +107,54 @@ def test_a_cancel_during_a_fetch_stops_the_skill_at_once(run_tool, server):
     assert time.monotonic() - started < 1.0
     assert outcome.stopped == "cancelled" and "during GET" in outcome.failure
     assert outcome.requests[0].reason == "the run was stopped (cancelled)"
+
+
+HOST_BOUND = """\
+name: netskill
+version: 1.0.0
+description: Calls fetch for the network tests
+source: skill.js
+component: dist/netskill.wasm
+config:
+  token:
+    type: string
+    secret: true
+    expose: false
+    inject: {header: Authorization, format: "Bearer {value}", hosts: ["http://localhost:*"]}
+  region:
+    type: string
+capabilities:
+  network:
+    allow: ["http://localhost:*", "http://127.0.0.1:*"]
+"""
+
+
+def test_a_host_bound_secret_reaches_its_host_and_no_route_shows_it_to_the_skill(skill, netskill, server, tmp_path):
+    """Through the real `skill` command: the token goes out to localhost (its host) on every request,
+    and the skill cannot get it from env, get-config, validateConfig's JSON, or by asking another
+    allowed host (127.0.0.1, an echo server) to reflect what it was sent."""
+    token = "tok-hostbound-Zq81vXw3"
+    folder = tmp_path / "netskill"
+    shutil.copytree(netskill, folder)
+    (folder / "skill.yaml").write_text(HOST_BOUND, encoding="utf-8")
+    skill("install", str(folder), "--yes")
+    skill("config", "netskill", "--set", f"token={token}", "--set", "region=eu")
+
+    def run(tool: str, *args: str) -> dict:
+        proc = skill("run", f"netskill:{tool}", *args, "--json")
+        assert token not in proc.stdout + proc.stderr
+        return json.loads(proc.stdout)
+
+    seen = json.loads(run("seen")["output"])
+    assert ["SKILL_REGION", "eu"] in seen["env"] and not any(k == "SKILL_TOKEN" for k, _ in seen["env"])
+    assert seen["config"] == [["region", "eu"]]
+    assert json.loads(seen["validated"]) == {"region": "eu"}
+
+    elsewhere = json.loads(run("get", "--arg", f"url={server.url('/echo')}")["output"])
+    reflected = dict(json.loads(elsewhere["body"])["headers"])
+    assert "authorization" not in reflected and reflected["x-from"] == "netskill"
+
+    bound = run("get", "--arg", f"url={server.url('/echo', 'localhost')}")
+    assert {k.lower(): v for k, v in server.seen[-1].headers}["authorization"] == f"Bearer {token}"
+    assert dict(json.loads(json.loads(bound["output"])["body"])["headers"])["authorization"] == "Bearer ••••••"
+    assert token not in skill("history", "--json").stdout
