@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     "ToolchainError": "engine.errors",
     "BuildError": "engine.errors",
     "ThemeError": "engine.errors",
+    "PatternError": "engine.errors",
+    "InstallDeclined": "engine.errors",
     # what is installed and how it is configured
     "InstalledSkill": "engine.store",
     "InstallReport": "engine.store",
@@ -55,6 +57,12 @@ _EXPORTS: dict[str, str] = {
     "check_value": "engine.values",
     "coerce_cli_value": "engine.values",
     "parse_config_text": "engine.values",
+    # network: what an instance may reach, and the capability review of an install
+    "NetworkAccess": "engine.network.access",
+    "InjectedSecret": "engine.network.access",
+    "CapabilityReview": "engine.review",
+    "Asked": "engine.review",
+    "SecretAsk": "engine.review",
     # finding tools
     "SearchHit": "engine.search",
     "WORDS": "engine.search",
@@ -111,8 +119,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         ArgumentError,
         BuildError,
         ComponentError,
+        InstallDeclined,
         ManifestError,
         NotFoundError,
+        PatternError,
         SecretsError,
         SkillError,
         StoreDamagedError,
@@ -133,8 +143,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from engine.fsutil import atomic_write_text
     from engine.history import HistoryTail
     from engine.mcp.registry import running_servers
+    from engine.network.access import InjectedSecret, NetworkAccess
     from engine.protocol import PARAM_TYPES, Param, Tool, check_args
     from engine.refs import DEFAULT, InstanceRef, ToolRef
+    from engine.review import Asked, CapabilityReview, SecretAsk
     from engine.runtime.pool import use_warm_slots
     from engine.search import WORDS, SearchHit, no_match
     from engine.store import InstalledSkill, InstallReport

@@ -17,17 +17,21 @@ from typing import TYPE_CHECKING, Any
 from engine.configuration import ConfigReport, Configuration
 from engine.errors import NotFoundError, UsageError
 from engine.events import OnEvent, RunFinished, RunOutput, RunResult, RunStarted
+from engine.grants import NetworkGrants
 from engine.history import History
 from engine.home import Home
 from engine.instances import Instances
 from engine.protocol import check_args
-from engine.refs import ToolRef
-from engine.store import InstalledSkill, InstallReport, Progress, Store, StoreStamp
+from engine.refs import DEFAULT, ToolRef
+from engine.store import InstalledSkill, InstallReport, Progress, Review, Store, StoreStamp
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from engine.build import BuildResult
     from engine.history import HistoryTail
     from engine.manifest import Capabilities
+    from engine.network.access import NetworkAccess
     from engine.runtime import SandboxPolicy, WasmRuntime
     from engine.schema import ConfigField
     from engine.search import SearchHit
@@ -50,6 +54,7 @@ class Engine:
         self._runtime_lock = threading.Lock()
         # Per-instance configuration: entries, checks, save, export/import, copy/rename/remove.
         self.config = Configuration(self._store, self._instances, lambda: self.secrets, lambda: self.runtime)
+        self._grants = NetworkGrants(self._store, self._instances)
 
     @property
     def runtime(self) -> WasmRuntime:
@@ -65,9 +70,19 @@ class Engine:
     # ---- store ----------------------------------------------------------------------------
 
     def install(
-        self, path: str | Path, name: str | None = None, force: bool = False, progress: Progress | None = None
+        self,
+        path: str | Path,
+        name: str | None = None,
+        force: bool = False,
+        progress: Progress | None = None,
+        review: Review | None = None,
     ) -> InstallReport:
-        return self._store.install(Path(path), name=name, force=force, progress=progress)
+        """Install or upgrade from a folder or .wasm. `review(CapabilityReview) -> bool` is called (in the
+        calling thread, so the app calls install from a worker) before anything is written, for every
+        install or upgrade that changes something; `review.needs_consent` says whether a person must be
+        asked. False refuses: InstallDeclined, nothing installed, the previous version intact. Without
+        `review` what the skill asks for is accepted as it is (recorded as not consented)."""
+        return self._store.install(Path(path), name=name, force=force, progress=progress, review=review)
 
     def skills(self) -> list[InstalledSkill]:
         return self._store.list()
@@ -149,6 +164,21 @@ class Engine:
         return sandbox_policy(
             self._instances, self.resolve_secret, skill, instance, fields, capabilities, timeout, extra_env
         )
+
+    # ---- network grants ---------------------------------------------------------------------
+
+    def network_access(self, skill: str, instance: str = DEFAULT) -> NetworkAccess:
+        """What `skill@instance` may reach: declared, granted, revoked, effective; host-bound secrets
+        (field, header, hosts; never their values)."""
+        return self._grants.access(skill, instance)
+
+    def grant(self, skill: str, instance: str, patterns: Iterable[str]) -> NetworkAccess:
+        """Allow `patterns` (the manifest's grammar; PatternError says the fix) for one instance."""
+        return self._grants.grant(skill, instance, patterns)
+
+    def revoke(self, skill: str, instance: str, patterns: Iterable[str]) -> NetworkAccess:
+        """Take declared or granted `patterns` away from one instance (UsageError for any other)."""
+        return self._grants.revoke(skill, instance, patterns)
 
     # ---- history --------------------------------------------------------------------------
 

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
-from engine.instances import SANDBOX_KEYS, SANDBOX_TABLE, Instances, is_reference
+from engine.instances import NETWORK_TABLE, SANDBOX_KEYS, SANDBOX_TABLE, Instances, is_reference, read_grants
 from engine.schema import MASK, ConfigField, check_config_value, missing_required
 from engine.values import parse_config_text
 
 if TYPE_CHECKING:
+    from engine.network.access import Grants
     from engine.runtime import WasmRuntime
     from engine.secrets import SecretStore
     from engine.store import InstalledSkill, Store
@@ -142,8 +143,10 @@ class Configuration:
         typed: dict[str, Any] | None = None,
         unset: Iterable[str] = (),
         sandbox: dict[str, Any | None] | None = None,
+        network: Grants | None = None,
     ) -> ConfigReport:
-        """Validate and write; raises UsageError (nothing written) when a value or the skill says no."""
+        """Validate and write; raises UsageError (nothing written) when a value or the skill says no.
+        `network` replaces the instance's grants (an import brings them along)."""
         skill = self._skill(name, instance)
         typed, unset = dict(typed or {}), list(unset)
         for key in list(typed):
@@ -170,7 +173,7 @@ class Configuration:
             if key in secret_fields:
                 self._delete_secret(name, instance, key)
             changes[key] = None
-        self.instances.write(name, instance, changes, sandbox)
+        self.instances.write(name, instance, changes, sandbox, network)
         return self.report(name, instance)
 
     def export(self, name: str, instance: str, include_secrets: bool = False) -> str:
@@ -194,6 +197,11 @@ class Configuration:
         overrides = self.instances.overrides(name, instance)
         if overrides:
             doc[SANDBOX_TABLE] = overrides
+        grants = self.instances.grants(name, instance)
+        if grants.granted or grants.revoked:
+            doc[NETWORK_TABLE] = {
+                k: list(v) for k, v in (("granted", grants.granted), ("revoked", grants.revoked)) if v
+            }
         return tomlkit.dumps(doc)
 
     def import_text(self, name: str, instance: str, text: str, origin: str) -> ConfigReport:
@@ -207,13 +215,15 @@ class Configuration:
         skill = self._skill(name, instance)
         sandbox = data.pop(SANDBOX_TABLE, None)
         _check_sandbox(sandbox or {}, f"{origin}: [{SANDBOX_TABLE}]")
+        network = data.pop(NETWORK_TABLE, None)
+        grants = None if network is None else read_grants(network, origin)
         typed = {}
         for key, value in data.items():
             field = self._field(skill, key, origin)
             if field.secret and is_reference(value):
                 continue  # an unchanged reference from config.toml itself
             typed[key] = self._checked(field, value)
-        return self.save(name, instance, typed, sandbox=sandbox)
+        return self.save(name, instance, typed, sandbox=sandbox, network=grants)
 
     def apply_edit(self, name: str, instance: str, text: str, origin: str) -> ConfigReport:
         """Take a hand-edited config.toml (`skill config --edit`): checked like --set, the person's
@@ -231,6 +241,7 @@ class Configuration:
         except UsageError:  # the file being repaired does not parse
             before = {}
         _check_sandbox(data.pop(SANDBOX_TABLE, {}), f"{origin}: [{SANDBOX_TABLE}]")
+        read_grants(data.pop(NETWORK_TABLE, {}), origin)
         effective = {f.name: f.default for f in skill.config if f.default is not None}
         plain_secrets = {}
         for key, value in data.items():
@@ -340,6 +351,9 @@ class Configuration:
 
     def _skill_check(self, skill: InstalledSkill, instance: str, effective: dict[str, Any]) -> str | None:
         """The skill's own validate-config on `effective`; its complaint (secrets masked), or None."""
-        from engine.pipeline import validate_config
+        from engine.pipeline import network_policy, validate_config
 
-        return validate_config(self._runtime(), skill, self.instances.data_dir(skill.name, instance), effective)
+        network = network_policy(self.instances, skill.name, instance, skill.config, skill.capabilities, effective)
+        return validate_config(
+            self._runtime(), skill, self.instances.data_dir(skill.name, instance), effective, network
+        )

@@ -64,6 +64,11 @@ class PatternError(UsageError):
     the message says what to write instead (`skill grant --net BAD` exits 2 with that one line)."""
 
 
+class InstallDeclined(UsageError):
+    """The capability review of an install was refused (a person said no, or no one could be asked):
+    nothing was installed and the previous version, if any, keeps serving."""
+
+
 class ComponentError(UsageError):
     """A .wasm that is missing, corrupt, or does not implement the skill world."""
 

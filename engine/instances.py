@@ -2,8 +2,8 @@
 
 Layout: instances/<skill>/<instance>/config.toml and .../data/. The `default`
 instance always exists. config.toml holds the instance's values (secret fields only
-as a reference into the secret store) and an optional [sandbox] table of limit
-overrides. Reading uses the stdlib `tomllib` (fast, on the run path); writing uses
+as a reference into the secret store), an optional [sandbox] table of limit
+overrides and an optional [network] table of the patterns a person granted or revoked. Reading uses the stdlib `tomllib` (fast, on the run path); writing uses
 tomlkit so a person's comments and order survive, always atomically and under a
 lock, so concurrent writers never corrupt or lose each other's changes.
 """
@@ -19,11 +19,14 @@ from typing import Any, TypeGuard
 from engine.errors import NotFoundError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
+from engine.network.access import Grants
 from engine.schema import NAME_RE, ConfigField, check_config_value, missing_required
 
 DEFAULT = "default"
 SANDBOX_TABLE = "sandbox"  # per-instance overrides of the manifest's limits
 SANDBOX_KEYS = {"timeout_s": float, "memory_mb": int}
+NETWORK_TABLE = "network"  # granted = [...], revoked = [...]: `skill grant` / `skill revoke`
+TABLES = (SANDBOX_TABLE, NETWORK_TABLE)
 
 
 def check_instance_name(name: str) -> str:
@@ -87,8 +90,14 @@ class Instances:
             ) from None
 
     def settings(self, skill: str, instance: str) -> dict[str, Any]:
-        """The instance's own values (secret fields as references), without the [sandbox] table."""
-        return {k: v for k, v in self.stored_values(skill, instance).items() if k != SANDBOX_TABLE}
+        """The instance's own values (secret fields as references), without the [sandbox] and [network] tables."""
+        return {k: v for k, v in self.stored_values(skill, instance).items() if k not in TABLES}
+
+    def grants(self, skill: str, instance: str) -> Grants:
+        """The [network] table, checked: patterns granted beyond the manifest, declared ones revoked."""
+        return read_grants(
+            self.stored_values(skill, instance).get(NETWORK_TABLE, {}), self.config_path(skill, instance)
+        )
 
     def overrides(self, skill: str, instance: str) -> dict[str, Any]:
         """Limit overrides from [sandbox], checked: {"timeout_s": 60.0, "memory_mb": 512}."""
@@ -122,6 +131,7 @@ class Instances:
         try:
             values = self.settings(skill, instance)
             self.overrides(skill, instance)
+            self.grants(skill, instance)
         except UsageError as e:
             return [str(e)]
         by_name = {f.name: f for f in fields}
@@ -156,9 +166,16 @@ class Instances:
     # ---- writing -------------------------------------------------------------------------
 
     def write(
-        self, skill: str, instance: str, changes: dict[str, Any | None], sandbox: dict[str, Any | None] | None = None
+        self,
+        skill: str,
+        instance: str,
+        changes: dict[str, Any | None],
+        sandbox: dict[str, Any | None] | None = None,
+        network: Grants | Callable[[Grants], Grants] | None = None,
     ) -> None:
-        """Apply `changes` (None removes a key) to config.toml, keeping comments and order."""
+        """Apply `changes` (None removes a key) to config.toml, keeping comments and order. `network`
+        replaces the [network] table (an empty Grants removes it), or, as a function, changes the grants
+        read under the same lock, so two `skill grant`s at once both count."""
         import tomlkit
 
         path = self.config_path(skill, instance)
@@ -184,8 +201,18 @@ class Instances:
                     table.pop(key, None)
                 else:
                     table[key] = value
-            if SANDBOX_TABLE in doc and not doc[SANDBOX_TABLE]:
-                del doc[SANDBOX_TABLE]
+            if callable(network):
+                network = network(read_grants(doc.get(NETWORK_TABLE, {}), path))
+            if network is not None:
+                table = doc.setdefault(NETWORK_TABLE, tomlkit.table())
+                for name, patterns in (("granted", network.granted), ("revoked", network.revoked)):
+                    if patterns:
+                        table[name] = list(patterns)
+                    else:
+                        table.pop(name, None)
+            for name in TABLES:
+                if name in doc and not doc[name]:
+                    del doc[name]
             atomic_write_text(path, tomlkit.dumps(doc), mode=0o600)
 
     def replace_text(self, skill: str, instance: str, text: str) -> None:
@@ -231,7 +258,35 @@ class Instances:
             raise UsageError(f"{skill}@{dst} already exists")
         stored = self.stored_values(skill, src)
         self.create(skill, dst)
-        changes = {k: keep(k, v) for k, v in stored.items() if k != SANDBOX_TABLE}
+        changes = {k: keep(k, v) for k, v in stored.items() if k not in TABLES}
         self.write(
-            skill, dst, {k: v for k, v in changes.items() if v is not None}, sandbox=stored.get(SANDBOX_TABLE) or None
+            skill,
+            dst,
+            {k: v for k, v in changes.items() if v is not None},
+            sandbox=stored.get(SANDBOX_TABLE) or None,
+            network=self.grants(skill, src),
         )
+
+
+def read_grants(table: Any, where: Path | str) -> Grants:
+    """A [network] table as Grants: `granted` and `revoked`, lists of patterns in the grant grammar."""
+    from engine.network.patterns import parse
+    from engine.network.placeholders import with_stand_ins
+
+    if not isinstance(table, dict) or set(table) - {"granted", "revoked"}:
+        raise UsageError(
+            f"{where}: [{NETWORK_TABLE}] holds only granted = [...] and revoked = [...]; "
+            "change it with `skill grant` / `skill revoke`"
+        )
+    lists = {}
+    for name in ("granted", "revoked"):
+        patterns = table.get(name, [])
+        if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+            raise UsageError(f'{where}: [{NETWORK_TABLE}] {name} must be a list of patterns, e.g. ["api.github.com"]')
+        for text in patterns:
+            try:
+                parse(with_stand_ins(text), written=text)
+            except UsageError as e:
+                raise UsageError(f"{where}: [{NETWORK_TABLE}] {name}: {e}") from None
+        lists[name] = tuple(patterns)
+    return Grants(**lists)

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.errors import ManifestError, PatternError
 from engine.network.patterns import check_written
-from engine.schema import Capabilities, ConfigField, check_name
+from engine.schema import Capabilities, ConfigField, Inject, check_name
 
 SEMVER_RE = re.compile(r"^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$")
 CONFIG_TYPES = ("string", "number", "integer", "boolean", "enum", "url", "path")
@@ -50,7 +50,11 @@ _FIELD_KEYS = {
     "max",
     "minimum",
     "maximum",
+    "inject",
+    "expose",
 }
+_HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
+_FRAMING_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ def parse_skill_yaml(path: Path) -> Manifest:
         if data.get(key) is not None and not isinstance(data[key], str):
             raise ManifestError(f"{path}: field {key!r} must be text")
     config, cfg_warnings = _parse_config(path, data.get("config"))
+    config = _parse_injections(path, data.get("config"), config)
     return Manifest(
         name=name,
         version=version,
@@ -195,6 +200,55 @@ def _parse_config(path: Path, raw: Any) -> tuple[tuple[ConfigField, ...], list[s
             )
         )
     return tuple(fields), warnings
+
+
+def _parse_injections(path: Path, raw: Any, fields: tuple[ConfigField, ...]) -> tuple[ConfigField, ...]:
+    """Each field's `inject:` and `expose:`, checked once every field is known (a host may be written
+    `{{ config.OTHER }}`): only a secret is injected, only into a header, only for hosts in the grammar."""
+    declared = {f.name for f in fields}
+    out = []
+    for f in fields:
+        spec = raw[f.name] or {}
+        where = f"{path}: config.{f.name}"
+        inject = _parse_inject(where, spec.get("inject"), f, declared)
+        expose = spec.get("expose", True)
+        if not isinstance(expose, bool):
+            raise ManifestError(f"{where}.expose: write true or false, got {expose!r}")
+        if not expose and inject is None:
+            raise ManifestError(
+                f"{where}.expose: false hides the value from the skill, so nothing could use it; "
+                "add inject: {header: ..., hosts: [...]} or remove expose"
+            )
+        out.append(replace(f, inject=inject, expose=expose))
+    return tuple(out)
+
+
+def _parse_inject(where: str, spec: Any, f: ConfigField, declared: set[str]) -> Inject | None:
+    if spec is None:
+        return None
+    where += ".inject"
+    if not f.secret:
+        raise ManifestError(f"{where}: only a secret field is injected into requests; add `secret: true` to it")
+    if not isinstance(spec, dict) or set(spec) - {"header", "format", "hosts"}:
+        raise ManifestError(
+            f'{where}: write a mapping of header, format and hosts, e.g. {{header: Authorization, format: "Bearer '
+            '{value}", hosts: [api.github.com]}'
+        )
+    header = spec.get("header")
+    if not isinstance(header, str) or not _HEADER_RE.match(header) or header.lower() in _FRAMING_HEADERS:
+        raise ManifestError(f"{where}.header: {header!r} is not a header the host can set; write e.g. Authorization")
+    fmt = spec.get("format", "{value}")
+    if not isinstance(fmt, str) or "{value}" not in fmt or "\n" in fmt or "\r" in fmt:
+        raise ManifestError(f'{where}.format: {fmt!r} must contain {{value}} on one line, e.g. "Bearer {{value}}"')
+    hosts = spec.get("hosts")
+    if not isinstance(hosts, list) or not hosts or not all(isinstance(h, str) for h in hosts):
+        raise ManifestError(f"{where}.hosts: list the hosts that receive it, e.g. [api.github.com]")
+    for i, host in enumerate(hosts):
+        try:
+            check_written(host, declared)
+        except PatternError as e:
+            raise ManifestError(f"{where}.hosts[{i}]: {e}") from None
+    return Inject(header=header, format=fmt, hosts=tuple(hosts))
 
 
 def _parse_tool_docs(path: Path, raw: Any) -> tuple[ToolDoc, ...]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from engine.instances import Instances
+    from engine.network.policy import NetworkPolicy
     from engine.runtime import SandboxPolicy, WasmRuntime
     from engine.schema import Capabilities
     from engine.store import InstalledSkill
@@ -37,13 +38,15 @@ def policy(
     timeout_s: float,
     memory_mb: int,
     extra_env: dict[str, str] | None = None,
+    network: NetworkPolicy | None = None,
 ) -> SandboxPolicy:
     """What one call may see: `data_dir` as /data, `values` (secrets already resolved) as
-    `get-config` text and as the fields' env vars, and its limits. Nothing else."""
+    `get-config` text and as the fields' env vars, its limits and its network. Nothing else: a field
+    declared `expose: false` is in neither env nor get-config (only `network`'s injection carries it)."""
     from engine.runtime import SandboxPolicy
 
-    config = {key: as_text(value) for key, value in values.items() if value is not None}
     by_name = {f.name: f for f in fields}
+    config = {key: as_text(value) for key, value in exposed(by_name.values(), values).items() if value is not None}
     env = {(by_name.get(key) or ConfigField(name=key)).env_var: text for key, text in config.items()}
     return SandboxPolicy(
         data_dir=data_dir,
@@ -51,7 +54,28 @@ def policy(
         config=config,
         timeout_s=timeout_s,
         memory_mb=memory_mb,
+        network=network,
     )
+
+
+def exposed(fields: Iterable[ConfigField], values: dict[str, Any]) -> dict[str, Any]:
+    """`values` without the fields the skill may not read (`expose: false`)."""
+    hidden = {f.name for f in fields if not f.expose}
+    return {key: value for key, value in values.items() if key not in hidden}
+
+
+def network_policy(
+    instances: Instances,
+    skill: str,
+    instance: str,
+    fields: tuple[ConfigField, ...],
+    capabilities: Capabilities,
+    values: dict[str, Any],
+) -> NetworkPolicy:
+    """The instance's effective allowlist and host-bound secrets for one call (`values`: secrets resolved)."""
+    from engine.network.access import network_policy as build
+
+    return build(skill, instance, fields, capabilities.network, instances.grants(skill, instance), values)
 
 
 def sandbox_policy(
@@ -64,23 +88,27 @@ def sandbox_policy(
     timeout: float | None,
     extra_env: dict[str, str] | None = None,
 ) -> SandboxPolicy:
-    """What one run of `skill@instance` may see: its /data, config (secrets resolved) and limits."""
+    """What one run of `skill@instance` may see: its /data, config (secrets resolved), limits and network."""
     limits = instances.overrides(skill, instance)
+    values = instances.resolved_values(skill, instance, fields, resolve_secret)
     return policy(
         instances.data_dir(skill, instance),
         fields,
-        instances.resolved_values(skill, instance, fields, resolve_secret),
+        values,
         timeout_s=timeout or limits.get("timeout_s", capabilities.timeout_s),
         memory_mb=limits.get("memory_mb", capabilities.memory_mb),
         extra_env=extra_env,
+        network=network_policy(instances, skill, instance, fields, capabilities, values),
     )
 
 
 def masker(fields: Iterable[ConfigField], policy: SandboxPolicy) -> Mask:
-    """A function that hides this instance's secret values in any text shown or stored."""
-    hidden = sorted(
-        {policy.config[f.name] for f in fields if f.secret and policy.config.get(f.name)}, key=len, reverse=True
-    )
+    """A function that hides this instance's secret values in any text shown or stored: those the skill
+    sees, and the host-bound ones it never sees (a server may still echo the header back)."""
+    injected = policy.network.inject if policy.network is not None else ()
+    values = {policy.config[f.name] for f in fields if f.secret and policy.config.get(f.name)}
+    values |= {text for i in injected for text in (i.value, i.secret) if text}
+    hidden = sorted(values, key=len, reverse=True)
 
     def mask(text: str) -> str:
         for value in hidden:
@@ -156,12 +184,23 @@ def call_tool(
     )
 
 
-def validate_config(runtime: WasmRuntime, skill: InstalledSkill, data_dir: Path, values: dict[str, Any]) -> str | None:
-    """The skill's own `validate-config` on `values` (secrets resolved): its complaint, masked, or None."""
+def validate_config(
+    runtime: WasmRuntime,
+    skill: InstalledSkill,
+    data_dir: Path,
+    values: dict[str, Any],
+    network: NetworkPolicy | None = None,
+) -> str | None:
+    """The skill's own `validate-config` on `values` (secrets resolved): its complaint, masked, or None.
+
+    With `network` (the instance's grants and host-bound secrets) it may call its service to check a
+    token; the JSON it is given holds no `expose: false` value, as its env and get-config do not."""
     config = {key: value for key, value in values.items() if value is not None}
     limits = skill.capabilities
-    checked = policy(data_dir, skill.config, config, timeout_s=limits.timeout_s, memory_mb=limits.memory_mb)
+    checked = policy(
+        data_dir, skill.config, config, timeout_s=limits.timeout_s, memory_mb=limits.memory_mb, network=network
+    )
     component = runtime.load(skill.component_sha256, skill.component_path)
-    outcome = runtime.call(component, checked, "validate-config", json.dumps(config))
+    outcome = runtime.call(component, checked, "validate-config", json.dumps(exposed(skill.config, config)))
     complaint = outcome.failure if outcome.value is None else parse_validation(outcome.value)
     return masker(skill.config, checked)(complaint) if complaint else None

@@ -31,6 +31,23 @@ def check_name(name: Any, where: str) -> str:
 
 
 @dataclass(frozen=True)
+class Inject:
+    """A host-bound secret (`inject:` on a secret field): the host sends `header: format` (with the value
+    in place of `{value}`) on requests to `hosts` only, which are written in the grant grammar."""
+
+    header: str
+    format: str = "{value}"
+    hosts: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"header": self.header, "format": self.format, "hosts": list(self.hosts)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Inject:
+        return cls(header=d["header"], format=d.get("format", "{value}"), hosts=tuple(d.get("hosts") or ()))
+
+
+@dataclass(frozen=True)
 class ConfigField:
     name: str
     type: str = "string"
@@ -43,6 +60,8 @@ class ConfigField:
     pattern: str | None = None
     minimum: float | None = None
     maximum: float | None = None
+    inject: Inject | None = None
+    expose: bool = True  # False: the value reaches the skill through no route, only `inject`'s header
 
     @property
     def env_var(self) -> str:
@@ -50,15 +69,25 @@ class ConfigField:
         return self.env or "SKILL_" + re.sub(r"[^A-Za-z0-9]", "_", self.name).upper()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The installed record's form; `inject` and `expose` only when set, so records of skills that use
+        neither stay as they were (an unchanged reinstall compares equal)."""
+        out = {
             k: (list(v) if isinstance(v, tuple) else v)
             for k, v in self.__dict__.items()
-            if v not in (None, (), "") or k in ("required", "secret")
+            if (v not in (None, (), "") or k in ("required", "secret")) and k not in ("inject", "expose")
         }
+        if self.inject is not None:
+            out["inject"] = self.inject.to_json()
+        if not self.expose:
+            out["expose"] = False
+        return out
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> ConfigField:
-        return cls(**{**d, "enum": tuple(d.get("enum") or ())})
+        inject = d.get("inject")
+        return cls(
+            **{**d, "enum": tuple(d.get("enum") or ()), "inject": None if inject is None else Inject.from_json(inject)}
+        )
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import ComponentError, ManifestError, NotFoundError, StoreDamagedError, UsageError
+from engine.errors import ComponentError, InstallDeclined, ManifestError, NotFoundError, StoreDamagedError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
 from engine.protocol import Tool
+from engine.review import Accepted, Asked, CapabilityReview
 from engine.schema import Capabilities, ConfigField, check_name
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from engine.runtime import WasmRuntime
 
 Progress = Callable[[str], None]
+Review = Callable[[CapabilityReview], bool]
+"""Asked before an install or upgrade changes anything: True accepts, False refuses (InstallDeclined)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class InstalledSkill:
     allowed_tools: str | None = None
     warnings: tuple[str, ...] = ()
     build_inputs: str | None = None  # sha256 of what the component was built from, when built here
+    review: Accepted | None = None  # the capability review accepted at install (None: installed before reviews)
 
     @property
     def component_path(self) -> Path:
@@ -73,6 +77,7 @@ class InstalledSkill:
         d["config"] = [f.to_json() for f in self.config]
         d["capabilities"] = self.capabilities.to_json()
         d["warnings"] = list(self.warnings)
+        d["review"] = None if self.review is None else self.review.to_json()
         return d
 
     @classmethod
@@ -85,6 +90,7 @@ class InstalledSkill:
                 "config": tuple(ConfigField.from_json(f) for f in d.get("config", ())),
                 "capabilities": Capabilities.from_json(d.get("capabilities", {})),
                 "warnings": tuple(d.get("warnings", ())),
+                "review": None if d.get("review") is None else Accepted.from_json(d["review"]),
             }
         )
 
@@ -137,7 +143,7 @@ def _config_digest(instance: os.DirEntry[str]) -> str:
 def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
     """What makes two installs the same skill: everything but when and from where, and
     for a component with recorded build inputs, those inputs rather than its bytes."""
-    ignored = {"installed_at", "source"}
+    ignored = {"installed_at", "source", "review"}
     if skill.build_inputs:
         ignored |= {"component_sha256", "component_size"}
     return {k: v for k, v in skill.to_json().items() if k not in ignored}
@@ -210,8 +216,15 @@ class Store:
     # ---- installing ---------------------------------------------------------------------
 
     def install(
-        self, path: Path, name: str | None = None, force: bool = False, progress: Progress | None = None
+        self,
+        path: Path,
+        name: str | None = None,
+        force: bool = False,
+        progress: Progress | None = None,
+        review: Review | None = None,
     ) -> InstallReport:
+        """Install or upgrade. `review` is asked once the skill is described and before anything is
+        written (not for an unchanged reinstall); without it the install is accepted as asked."""
         from engine.provenance import build_inputs  # install-time only: keeps `skill run` light
 
         say = progress or (lambda _msg: None)
@@ -232,6 +245,7 @@ class Store:
         say("reading the skill's metadata and tools")
         skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
         skill = replace(skill, build_inputs=build_inputs(wasm))
+        skill = replace(skill, review=self._review(skill, force, review))
 
         with file_lock(self.home.root / ".store.lock"):
             previous = self.get(skill.name)
@@ -312,10 +326,6 @@ class Store:
         warnings = list(manifest.warnings) + [
             f"skill.yaml documents tool {n!r}, which the component does not declare" for n in unknown_docs
         ]
-        if manifest.capabilities.network:
-            warnings.append(
-                "the manifest asks for network access, which this engine does not grant; the skill runs without network"
-            )
         skill_name = name or manifest.name or meta.name
         if not skill_name:
             raise ManifestError(
@@ -345,6 +355,24 @@ class Store:
             allowed_tools=manifest.allowed_tools,
             warnings=tuple(warnings),
         )
+
+    def _review(self, skill: InstalledSkill, force: bool, review: Review | None) -> Accepted | None:
+        """Ask `review` about what `skill` asks for (beyond what was accepted for the installed version);
+        the record to keep, or InstallDeclined. Nothing is asked for an unchanged reinstall."""
+        previous = self.get(skill.name)
+        if self._status(previous, skill, force) == "unchanged":
+            return previous.review if previous is not None else None
+        asked = Asked.of(skill.config, skill.capabilities)
+        before = previous.review.asked if previous is not None and previous.review is not None else None
+        question = CapabilityReview(
+            skill.name, skill.version, previous.version if previous else None, asked, asked.beyond(before)
+        )
+        if review is not None and not review(question):
+            kept = f"; {previous.name} {previous.version} stays installed" if previous else ""
+            raise InstallDeclined(
+                f"{skill.name} {skill.version} not installed: its capabilities were not accepted{kept}"
+            )
+        return Accepted(asked, time.time(), consented=review is not None and question.needs_consent)
 
     @staticmethod
     def _status(previous: InstalledSkill | None, new: InstalledSkill, force: bool) -> str:

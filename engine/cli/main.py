@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", help="skill folder (skill.yaml/SKILL.md + component) or .wasm file")
     sp.add_argument("--name", help="install under this name instead of the skill's own")
     sp.add_argument("--force", action="store_true", help="replace an installed skill of the same version")
+    sp.add_argument(
+        "--yes", "-y", action="store_true", help="accept what the skill asks for (network, secrets) without asking"
+    )
 
     add("list", "list installed skills", module="list_skills")
 
@@ -127,6 +130,27 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--edit", action="store_true", help="edit config.toml in $EDITOR; validated on save")
     sp.add_argument("--timeout", type=float, metavar="S", help="this instance's time limit per run")
     sp.add_argument("--memory", type=int, metavar="MB", help="this instance's memory limit per run")
+
+    # ---- network: grant, revoke, grants ----
+
+    for name, verb in (("grant", "allow"), ("revoke", "take away")):
+        sp = add(
+            name,
+            f"{verb} network patterns for an instance: skill {name} SKILL[@INSTANCE] --net PATTERN...",
+            module="grant",
+        )
+        sp.add_argument("ref", metavar="SKILL[@INSTANCE]")
+        sp.add_argument(
+            "--net",
+            nargs="+",
+            action="extend",
+            required=True,
+            metavar="PATTERN",
+            help="[scheme://]host[:port], e.g. api.github.com, *.example.com, http://localhost:8000..8100",
+        )
+
+    sp = add("grants", "show what each instance may reach on the network (declared, granted, revoked)")
+    sp.add_argument("name", nargs="?", help="only this skill's instances")
 
     # ---- writing skills: init, build, test, dev ----
 

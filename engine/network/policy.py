@@ -27,6 +27,7 @@ class Injection:
     header: str  # lower-case header name
     value: str
     hosts: tuple[Pattern, ...]
+    secret: str = ""  # the raw secret inside `value`: the masker hides it wherever it shows up
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ slots (pool.py).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import threading
 import time
@@ -35,7 +36,7 @@ from engine.runtime.sandbox import CallOutcome, SandboxPolicy
 
 # The skill world's exports and how many string parameters each takes.
 WORLD_EXPORTS = {"get-metadata": 0, "get-tools": 0, "execute-tool": 2, "validate-config": 1}
-HOST_IMPORTS = ("get-config", "get-all-config")
+HOST_IMPORTS = ("get-config", "get-all-config", "http-request", "http-start", "http-wait")
 # Part of the compile-cache key: bump it whenever the engine Config below changes.
 ENGINE_CONFIG_TAG = "epoch1"
 
@@ -112,6 +113,17 @@ def _host_get_config(_store: object, key: str) -> str | None:
 
 def _host_get_all_config(_store: object) -> list[tuple[str, str]]:
     return list(_call_context.config.items())
+
+
+_NO_NETWORK = json.dumps({"error": {"kind": "denied", "message": "this skill has no network access"}})
+
+
+def _host_http_request(_store: object, _request: str) -> str:
+    return _NO_NETWORK
+
+
+def _host_http_wait(_store: object, _ids: str, _timeout_ms: int) -> str:
+    return "[]"
 
 
 class WasmRuntime:
@@ -240,6 +252,9 @@ class WasmRuntime:
                 with linker.root() as root:
                     root.add_func("get-config", _host_get_config)
                     root.add_func("get-all-config", _host_get_all_config)
+                    root.add_func("http-request", _host_http_request)
+                    root.add_func("http-start", _host_http_request)
+                    root.add_func("http-wait", _host_http_wait)
                 self._linker = linker
             return self._linker
 

@@ -1,16 +1,27 @@
-"""`skill install PATH`: validate a skill folder or .wasm, compile it once, install it."""
+"""`skill install PATH`: validate a skill folder or .wasm, review what it asks for, compile it once, install it.
+
+The review: what the skill asks for (network, secrets, /data, limits) is shown; a skill that asks for
+network, or an upgrade that asks for more than was accepted, needs a yes: `[y/N]` on a terminal,
+`--yes` in a script. Without either it is refused (exit 2) and nothing changes.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from engine.cli.commands import open_engine
-from engine.cli.output import print_json, progress
+from engine.cli.output import confirm, print_json, progress
+
+if TYPE_CHECKING:
+    from engine.review import CapabilityReview
 
 
 def run(a: argparse.Namespace) -> int:
-    report = open_engine().install(a.path, name=a.name, force=a.force, progress=None if a.json else progress)
+    report = open_engine().install(
+        a.path, name=a.name, force=a.force, progress=None if a.json else progress, review=lambda r: _review(r, a)
+    )
     s = report.skill
     if a.json:
         print_json({"status": report.status, "previous_version": report.previous_version, **s.to_json()})
@@ -25,3 +36,19 @@ def run(a: argparse.Namespace) -> int:
     for w in s.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0
+
+
+def _review(review: CapabilityReview, a: argparse.Namespace) -> bool:
+    """Show what the skill asks for; ask when it needs consent (or take --yes, or refuse in a script)."""
+    asking = review.needs_consent and not a.yes
+    interactive = asking and not a.json and sys.stdin.isatty()
+    if not a.json and (interactive or not asking):
+        for line in review.lines():
+            progress(line)
+    if not asking:
+        return True
+    what = f"network access ({', '.join(review.asked.network)})"
+    if review.previous_version is not None:
+        what = f"more than its installed version {review.previous_version} ({'; '.join(review.widened)})"
+    refusal = f"{review.skill} {review.version} asks for {what}; pass --yes to accept it (nothing was installed)"
+    return confirm(f"install {review.skill} {review.version} with these capabilities?", refusal, a.json)
