@@ -1,7 +1,8 @@
 """The configuration wizard of one instance: every field of the skill's config schema,
 required ones first, with descriptions, defaults and inline checks; secrets in password
 inputs with a reveal toggle; "Test" asks the skill's validate-config without saving;
-"Save" writes through the engine (secrets to the secret store) and returns.
+"Save" writes through the engine (secrets to the secret store) and returns. Below the fields, the
+Network section (skill_tui/widgets/network_section.py) lists and changes the instance's grants.
 
 Both ask the skill's validate-config, which may call the service to check a token and so take
 seconds: they run in a worker with a spinner beside the status, and the screen keeps taking keys
@@ -27,11 +28,21 @@ from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Select, Static, Switch
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from engine import ConfigEntry, ConfigReport, Configuration, SkillError, UsageError, as_text, parse_config_text
+from engine import (
+    ConfigEntry,
+    ConfigReport,
+    Configuration,
+    NetworkAccess,
+    SkillError,
+    UsageError,
+    as_text,
+    parse_config_text,
+)
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
 from skill_tui.typing_keys import KeepsTypedKeys
+from skill_tui.widgets.network_section import NetworkSection
 from skill_tui.workers import ShowsWorkerFailures
 
 
@@ -187,13 +198,14 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
         try:
             entries = self.config.entries(self.skill, self.instance)
             report = self.config.report(self.skill, self.instance)
+            access = skill_app(self).engine.network_access(self.skill, self.instance)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"✘ {e}", "error")
             return
         # call_from_thread awaits a coroutine function; mypy cannot solve its `T | Awaitable[T]` for one.
-        self.app.call_from_thread(self._show, entries, report)  # type: ignore[arg-type]
+        self.app.call_from_thread(self._show, entries, report, access)  # type: ignore[arg-type]
 
-    async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
+    async def _show(self, entries: list[ConfigEntry], report: ConfigReport, access: NetworkAccess) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
         widgets: list[Widget] = []
         rows: list[FieldRow] = []  # in the order shown: required first
@@ -205,12 +217,15 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
                 rows.extend(group)
         if not rows:
             widgets.append(Static(f"{self.skill} has no configuration: it is ready as it is."))
+        widgets.append(NetworkSection(access))
         await box.mount_all(widgets)
         self.rows = rows  # only once mounted: from here on they can take focus and input
         self._show_report(report, saved=True)
         missing = [r for r in rows if r.field.name in report.missing]
         if rows:
             (missing or rows)[0].control.focus()
+        else:
+            self.query_one("#net-input", Input).focus()
 
     def _show_report(self, report: ConfigReport, saved: bool) -> None:
         if report.ready:
