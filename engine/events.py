@@ -30,6 +30,24 @@ class RequestRecord:
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def describe(self) -> str:
+        """One line for a log: `GET https://api.github.com/user 200 · 1.2 KB · 84 ms`, or for a request
+        that got no response, why, and for a denial the command that would allow it."""
+        if self.status is not None:
+            size = self.received_bytes
+            shown = (
+                f"{size} B"
+                if size < 1024
+                else f"{size / 1024:.1f} KB"
+                if size < 1 << 20
+                else f"{size / (1 << 20):.1f} MB"
+            )
+            return f"{self.method} {self.url} {self.status} · {shown} · {self.duration_ms:.0f} ms"
+        if not self.allowed:
+            line = f"denied {self.method} {self.url}: {self.reason or 'not granted'}"
+            return f"{line} (allow it with: {self.hint})" if self.hint else line
+        return f"{self.method} {self.url} failed ({self.error or 'error'}): {self.reason or 'no response'}"
+
 
 @dataclass(frozen=True)
 class RunResult:

@@ -38,19 +38,32 @@ def _json_object(text: str) -> dict[str, Any] | None:
 
 def tool_result(result: RunResult, limit: int = MAX_OUTPUT) -> mcp_types.CallToolResult:
     """A run as an MCP tool result: the output as text, JSON output as structured content,
-    a failed run as a tool error naming the tool and why."""
+    a failed run as a tool error naming the tool and why. A run that made HTTP requests adds
+    their records (`requests`) to the structured content, and a failed one names each denial
+    with the `skill grant` line that would allow it."""
     import mcp_types as types
 
+    audit = [r.to_json() for r in result.requests]
     if not result.ok:
         text = f"{result.ref} failed: {result.error or 'no reason given'}"
+        denied = [r.describe() for r in result.requests if not r.allowed]
+        if denied:
+            text += "\n" + "\n".join(denied)
         if result.stderr.strip():
             tail = result.stderr.strip()[-2000:]
             text += f"\nstderr (last lines):\n{tail}"
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=bound_text(text, limit))], is_error=True
+            content=[types.TextContent(type="text", text=bound_text(text, limit))],
+            structured_content={"error": result.error, "requests": audit} if audit else None,
+            is_error=True,
         )
     output_json = _json_object(result.output)
     structured = result.data if isinstance(result.data, dict) else output_json
+    if audit:  # the outbound HTTP audit; a tool's own `requests` key keeps its name
+        structured = {
+            **(structured or {}),
+            "_requests" if structured and "requests" in structured else "requests": audit,
+        }
     content: list[types.ContentBlock] = []
     if result.output:
         content.append(types.TextContent(type="text", text=bound_text(result.output, limit)))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.events import RunResult
+from engine.events import RequestRecord, RunResult
 from engine.mcp.catalog import Selection
 from engine.mcp.results import bound_text, tool_result
 from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
@@ -106,6 +106,39 @@ def test_results_text_structured_errors_and_truncation():
     huge = tool_result(_result(output=json.dumps({"k": "v" * 10_000})), limit=4096)
     assert huge.structured_content is None and "truncated" in huge.content[0].text
     assert bound_text("short") == "short"
+
+
+OK_REQUEST = RequestRecord(
+    "GET", "https://api.github.com/user", True, status=200, received_bytes=2048, duration_ms=84.4
+)
+DENIED = RequestRecord(
+    "POST",
+    "https://evil.test/x",
+    False,
+    error="denied",
+    reason="evil.test is not granted",
+    hint="skill grant s --net evil.test",
+)
+
+
+def test_request_records_read_as_one_line():
+    assert OK_REQUEST.describe() == "GET https://api.github.com/user 200 · 2.0 KB · 84 ms"
+    assert DENIED.describe() == (
+        "denied POST https://evil.test/x: evil.test is not granted (allow it with: skill grant s --net evil.test)"
+    )
+    timeout = RequestRecord("GET", "http://a.test/", True, error="timeout", reason="timed out after 1 s")
+    assert timeout.describe() == "GET http://a.test/ failed (timeout): timed out after 1 s"
+
+
+def test_results_carry_the_request_audit():
+    r = tool_result(_result(output="plain", data={"b": 2}, requests=(OK_REQUEST,)))
+    assert r.structured_content == {"b": 2, "requests": [OK_REQUEST.to_json()]}
+    own = tool_result(_result(output="x", data={"requests": 3}, requests=(OK_REQUEST,)))
+    assert own.structured_content == {"requests": 3, "_requests": [OK_REQUEST.to_json()]}
+    failed = tool_result(_result(ok=False, error="cannot reach", requests=(OK_REQUEST, DENIED)))
+    assert failed.is_error and failed.content[0].text == f"s@default:t failed: cannot reach\n{DENIED.describe()}"
+    assert failed.structured_content == {"error": "cannot reach", "requests": [OK_REQUEST.to_json(), DENIED.to_json()]}
+    assert tool_result(_result(output="plain")).structured_content is None
 
 
 def test_selection():

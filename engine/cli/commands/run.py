@@ -33,11 +33,13 @@ def run(a: argparse.Namespace) -> int:
     args = tool_args(a, engine)
     on_event = None
     if not a.json:
-        from engine.events import RunOutput
+        from engine.events import RunOutput, RunRequest
 
         def on_event(event: Any) -> None:
             if isinstance(event, RunOutput):
                 print(event.text, file=sys.stderr, flush=True)
+            elif isinstance(event, RunRequest):
+                print(f"[http] {event.record.describe()}", file=sys.stderr, flush=True)
 
     result = engine.run(a.ref, args, timeout=a.timeout, on_event=on_event)
     if a.json:
