@@ -17,10 +17,11 @@ _FIELDS = frozenset(f.name for f in fields(RequestRecord))
 
 
 def byte_size(n: int) -> str:
-    """A byte count as people read it: 512 B, 3.4 KB, 8.0 MB."""
-    if n < 1000:
+    """A byte count as people read it: 512 B, 3.4 KB, 8.0 MB (binary units, as RequestRecord.describe
+    shows them to the CLI)."""
+    if n < 1024:
         return f"{n} B"
-    return f"{n / 1000:.1f} KB" if n < 1_000_000 else f"{n / 1_000_000:.1f} MB"
+    return f"{n / 1024:.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"
 
 
 def from_json(item: dict[str, Any]) -> RequestRecord:

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.anyio]
 
 RUN = "r-net-1"
 ANSWERED = RequestRecord(
-    "GET", "https://api.github.com/search/repositories", True, 200, 120, 3400, 48.0, None, None, None
+    "GET", "https://api.github.com/search/repositories", True, 200, 120, 3482, 48.0, None, None, None
 )
 DENIED = RequestRecord(
     "POST",
