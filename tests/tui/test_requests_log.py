@@ -115,3 +115,25 @@ def test_snapshot_requests_in_the_log(snap_compare, github, steady_log, size):
         await pilot.pause(0.2)
 
     assert snap_compare(SkillTui(github), terminal_size=size, run_before=run_before)
+
+
+async def test_history_details_list_a_runs_requests(github):
+    """A run recorded with its requests (as `skill run` records it): the history's details list them,
+    the denied one with the grant that would allow it."""
+    from engine.history import History
+    from skill_tui.screens.history import HistoryScreen
+
+    finished = events()[-1]
+    History(github.home.history_file).append(finished.result)
+    app = SkillTui(github)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen) and app.screen.rows)
+        details = app.screen.query_one("#run-details")
+        await until(pilot, lambda: "requests" in str(details.render()))
+        text = str(details.render())
+        assert "  ↗ GET https://api.github.com/search/repositories → 200 · 48 ms · ↑120 B ↓3.4 KB" in text
+        assert "  ⊘ POST https://evil.example/upload  denied: evil.example is not granted to github@work" in text
+        assert "    allow it with: skill grant github@work --net evil.example" in text
+        assert "  ↗ GET https://api.github.com/slow → timeout: no answer within 5 s · 5000 ms" in text
