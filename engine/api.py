@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.configuration import ConfigReport, Configuration
 from engine.errors import NotFoundError, UsageError
-from engine.events import OnEvent, RunFinished, RunOutput, RunResult, RunStarted
+from engine.events import OnEvent, RequestRecord, RunFinished, RunOutput, RunRequest, RunResult, RunStarted
 from engine.grants import NetworkGrants
 from engine.history import History
 from engine.home import Home
@@ -280,15 +280,28 @@ class Engine:
         run_id = os.urandom(6).hex()
         emit = on_event or (lambda _e: None)
         emit(RunStarted(run_id, skill_name, instance, tool_name, args))
-        on_line = None
+        on_line = on_request = None
         if on_event is not None:
 
             def on_line(stream: str, text: str) -> None:
                 emit(RunOutput(run_id, stream, text))
 
+            def on_request(record: RequestRecord) -> None:
+                emit(RunRequest(run_id, record))
+
         started_at = time.time()
         component = self.runtime.load(skill.component_sha256, skill.component_path)
-        told = call_tool(self.runtime, component, policy, skill.config, tool_name, args, on_line=on_line, cancel=cancel)
+        told = call_tool(
+            self.runtime,
+            component,
+            policy,
+            skill.config,
+            tool_name,
+            args,
+            on_line=on_line,
+            on_request=on_request,
+            cancel=cancel,
+        )
         result = RunResult(
             run_id=run_id,
             skill=skill_name,
@@ -305,6 +318,7 @@ class Engine:
             args=told.args,
             started_at=started_at,
             source=source,
+            requests=told.requests,
         )
         self._history.append(result)
         emit(RunFinished(run_id, result, result.duration_ms))

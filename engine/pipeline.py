@@ -9,11 +9,13 @@ So a sandbox is described in one place (`policy`), and a rule about a run, above
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.events import RequestRecord
 from engine.protocol import parse_tool_result, parse_validation
 from engine.schema import MASK, ConfigField
 from engine.values import as_text
@@ -129,6 +131,16 @@ def mask_data(data: Any, mask: Mask) -> Any:
     return data
 
 
+def mask_record(record: RequestRecord, mask: Mask) -> RequestRecord:
+    """`record` with `mask` applied to its texts (a secret may sit in a URL path or an error message)."""
+    return dataclasses.replace(
+        record,
+        url=mask(record.url),
+        reason=None if record.reason is None else mask(record.reason),
+        hint=None if record.hint is None else mask(record.hint),
+    )
+
+
 @dataclass(frozen=True)
 class ToolCall:
     """One tool call's result, every text in it already masked."""
@@ -142,6 +154,7 @@ class ToolCall:
     duration_ms: float
     stopped: str | None
     args: dict[str, Any]
+    requests: tuple[RequestRecord, ...] = ()
 
 
 def call_tool(
@@ -153,18 +166,32 @@ def call_tool(
     args: dict[str, Any],
     *,
     on_line: Callable[[str, str], None] | None = None,
+    on_request: Callable[[RequestRecord], None] | None = None,
     cancel: Any = None,
 ) -> ToolCall:
-    """Call `execute-tool` in a fresh sandbox; the result and each streamed line come back masked."""
+    """Call `execute-tool` in a fresh sandbox; the result, each streamed line and each outbound request
+    come back masked."""
     mask = masker(fields, policy)
-    masked_line = None
+    masked_line = masked_request = None
     if on_line is not None:
 
         def masked_line(stream: str, text: str, _emit=on_line) -> None:
             _emit(stream, mask(text))
 
+    if on_request is not None:
+
+        def masked_request(record: RequestRecord, _emit=on_request) -> None:
+            _emit(mask_record(record, mask))
+
     outcome = runtime.call(
-        component, policy, "execute-tool", tool, json.dumps(args), on_line=masked_line, cancel=cancel
+        component,
+        policy,
+        "execute-tool",
+        tool,
+        json.dumps(args),
+        on_line=masked_line,
+        on_request=masked_request,
+        cancel=cancel,
     )
     if outcome.value is None:
         ok, output, error, data = False, "", outcome.failure, None
@@ -181,6 +208,7 @@ def call_tool(
         duration_ms=outcome.duration_ms,
         stopped=outcome.stopped,
         args=mask_data(args, mask),
+        requests=tuple(mask_record(record, mask) for record in outcome.requests),
     )
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
+from collections.abc import Callable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# How a request's host name becomes addresses (injectable: tests map fake names to 127.0.0.1, no DNS).
+Resolver = Callable[[str], list[str]]
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -71,3 +75,9 @@ def is_public_address(ip: IPAddress) -> bool:
     """
     ip = effective_ip(ip)
     return ip.is_global and not ip.is_multicast
+
+
+def system_resolver(name: str) -> list[str]:
+    """The addresses `name` resolves to, in the system's order (getaddrinfo: /etc/hosts, then DNS)."""
+    infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]

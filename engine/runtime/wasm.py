@@ -13,7 +13,6 @@ slots (pool.py).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 import time
@@ -28,7 +27,10 @@ from wasmtime.component import Component, FuncType, Linker, String
 
 from engine.background import background
 from engine.errors import ComponentError, StoreDamagedError
+from engine.events import RequestRecord
 from engine.fsutil import atomic_write_bytes
+from engine.network.hosts import Resolver, system_resolver
+from engine.network.session import NetworkSession, Stopped
 from engine.runtime.capture import OnLine, OutputCapture, remove_stale_captures
 from engine.runtime.interrupt import EpochTicker, Interrupt
 from engine.runtime.pool import Slots, enable_pool, pool_wanted
@@ -59,11 +61,12 @@ _process_lock = threading.Lock()
 
 
 class _CallContext(threading.local):
-    """The config of the call running on this thread: what the host imports `get-config` and
-    `get-all-config` answer (a host function runs on the thread that made the call)."""
+    """The call running on this thread (a host function runs on the thread that made the call): the
+    config `get-config` and `get-all-config` answer, and the network state the `http-*` imports use."""
 
     def __init__(self) -> None:
         self.config: dict[str, str] = {}
+        self.network: NetworkSession | None = None
 
 
 _call_context = _CallContext()
@@ -115,15 +118,32 @@ def _host_get_all_config(_store: object) -> list[tuple[str, str]]:
     return list(_call_context.config.items())
 
 
-_NO_NETWORK = json.dumps({"error": {"kind": "denied", "message": "this skill has no network access"}})
+def _network() -> NetworkSession:
+    network = _call_context.network
+    if network is None:  # the imports run only inside `call`, which always sets it
+        raise WasmtimeError("http-* called outside a skill call")
+    return network
 
 
-def _host_http_request(_store: object, _request: str) -> str:
-    return _NO_NETWORK
+def _host_http_request(_store: object, request: str) -> str:
+    try:
+        return _network().request(request)
+    except Stopped as e:  # a WasmtimeError from a host function traps the guest at once
+        raise WasmtimeError(str(e)) from None
 
 
-def _host_http_wait(_store: object, _ids: str, _timeout_ms: int) -> str:
-    return "[]"
+def _host_http_start(_store: object, request: str) -> str:
+    try:
+        return _network().start(request)
+    except Stopped as e:
+        raise WasmtimeError(str(e)) from None
+
+
+def _host_http_wait(_store: object, ids: str, timeout_ms: int) -> str:
+    try:
+        return _network().wait(ids, timeout_ms)
+    except Stopped as e:
+        raise WasmtimeError(str(e)) from None
 
 
 class WasmRuntime:
@@ -138,6 +158,8 @@ class WasmRuntime:
         self._linker: Linker | None = None
         self._lock = threading.Lock()
         self._cache_suffix = f"{_wasmtime_version()}-{ENGINE_CONFIG_TAG}.cwasm"
+        # How skill requests find addresses (name -> IPs); tests map fake names to 127.0.0.1 here.
+        self.resolver: Resolver = system_resolver
         remove_stale_captures(tmp_dir)
 
     # ---- loading ------------------------------------------------------------------------
@@ -235,8 +257,9 @@ class WasmRuntime:
         for name in ctype.imports(self.engine):
             if name.startswith("wasi:http/"):
                 raise ComponentError(
-                    f"{origin} imports `{name}` (outgoing HTTP); this engine grants no "
-                    "network access: build it with `--disable http fetch-event`"
+                    f"{origin} imports `{name}` (wasmtime's own HTTP client, which no grant can restrict); "
+                    "build it with `--disable http fetch-event`: its fetch then goes through the engine's "
+                    "`http-request` under the skill's network grants"
                 )
             if not (name.startswith("wasi:") or name in HOST_IMPORTS):
                 raise ComponentError(
@@ -253,7 +276,7 @@ class WasmRuntime:
                     root.add_func("get-config", _host_get_config)
                     root.add_func("get-all-config", _host_get_all_config)
                     root.add_func("http-request", _host_http_request)
-                    root.add_func("http-start", _host_http_request)
+                    root.add_func("http-start", _host_http_start)
                     root.add_func("http-wait", _host_http_wait)
                 self._linker = linker
             return self._linker
@@ -268,8 +291,12 @@ class WasmRuntime:
         *args: str,
         on_line: OnLine | None = None,
         cancel: threading.Event | None = None,
+        on_request: Callable[[RequestRecord], None] | None = None,
     ) -> CallOutcome:
-        """Instantiate `component` in a fresh sandbox and call one export. Never raises for guest faults."""
+        """Instantiate `component` in a fresh sandbox and call one export. Never raises for guest faults.
+
+        `on_line` gets each line the skill writes, `on_request` each outbound request as it finishes
+        (both from other threads); `cancel` stops the call from any thread."""
         process = self._process
         linker = self._get_linker()
         interrupt = Interrupt(policy.timeout_s, cancel)
@@ -288,6 +315,13 @@ class WasmRuntime:
             lambda: interrupt.stop("output-limit"),
         )
         value, failure, stopped = None, None, None
+        network = NetworkSession(
+            policy.network,
+            deadline=interrupt.deadline,
+            stop_reason=lambda: interrupt.reason if interrupt.stopped() else None,
+            on_request=on_request,
+            resolver=self.resolver,
+        )
         with capture, process.ticker:
             store = Store(self.engine)
             try:
@@ -300,13 +334,18 @@ class WasmRuntime:
                 store.set_limits(memory_size=policy.memory_mb << 20)
                 interrupt.install(store)
                 _call_context.config = policy.config
+                _call_context.network = network
                 value = self._instantiate_and_call(linker, store, component, export, args)
             except WasmtimeError as e:
                 stopped, failure = self._explain(e, interrupt, policy)
+                if network.stopped_during and stopped in ("timeout", "cancelled"):
+                    failure += f" during {network.stopped_during}"
             except ComponentError as e:
                 stopped, failure = "link", str(e)
             finally:
                 _call_context.config = {}
+                _call_context.network = None
+                network.close()
                 background().submit(_dropper(process, store, interrupt))
                 del store
         return CallOutcome(
@@ -316,6 +355,7 @@ class WasmRuntime:
             failure=failure,
             stopped=stopped,
             duration_ms=(time.perf_counter() - started) * 1000,
+            requests=tuple(network.records),
         )
 
     @staticmethod
