@@ -38,7 +38,10 @@ def request_entry(record: RequestRecord, duration: str) -> tuple[str, str]:
     """
     head = f"{record.method} {record.url}"
     if not record.allowed:
-        text = f"⊘ {head}  denied: {record.reason or record.error or 'not granted'}"
+        why = record.reason or record.error or "not granted"
+        if record.hint:  # the engine's reason ends with the hint: it goes on a line of its own here
+            why = why.removesuffix(f"; to allow it: {record.hint}")
+        text = f"⊘ {head}  denied: {why}"
         if record.hint:
             text += f"\n  allow it with: {record.hint}"
         return "denied", text

@@ -23,7 +23,8 @@ DENIED = RequestRecord(
     "https://evil.example/upload",
     False,
     error="denied",
-    reason="evil.example is not granted to github@work",
+    reason="https://evil.example is not in this skill's network grants (api.github.com); "
+    "to allow it: skill grant github@work --net evil.example",
     hint="skill grant github@work --net evil.example",
 )
 TIMED_OUT = RequestRecord(
@@ -75,7 +76,9 @@ async def test_each_request_is_a_line_and_a_denied_one_says_how_to_allow_it(gith
         by_text = {line.text: line for line in lines}
         answered = by_text["↗ GET https://api.github.com/search/repositories → 200 · 3 ms · ↑120 B ↓3.4 KB"]
         assert answered.kind == "request" and answered.prefix == "12:00:00 #1"
-        denied = by_text["⊘ POST https://evil.example/upload  denied: evil.example is not granted to github@work"]
+        denied = by_text[
+            "⊘ POST https://evil.example/upload  denied: https://evil.example is not in this skill's network grants (api.github.com)"
+        ]
         assert denied.kind == "denied"
         at = lines.index(denied)
         hint = lines[at + 1]  # the very next line, same run, aligned under the text
@@ -134,6 +137,91 @@ async def test_history_details_list_a_runs_requests(github):
         await until(pilot, lambda: "requests" in str(details.render()))
         text = str(details.render())
         assert "  ↗ GET https://api.github.com/search/repositories → 200 · 48 ms · ↑120 B ↓3.4 KB" in text
-        assert "  ⊘ POST https://evil.example/upload  denied: evil.example is not granted to github@work" in text
+        assert (
+            "  ⊘ POST https://evil.example/upload  denied: https://evil.example is not in this skill's network grants (api.github.com)"
+            in text
+        )
         assert "    allow it with: skill grant github@work --net evil.example" in text
         assert "  ↗ GET https://api.github.com/slow → timeout: no answer within 5 s · 5000 ms" in text
+
+
+# ---- real runs: a skill whose tool makes a real request through the host, to a loopback server ----
+
+
+@pytest.fixture
+def server():
+    """A loopback HTTP server answering every GET with a small JSON body; its port."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Answer(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b'{"hello": "world"}'
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture
+def fetcher(engine, tmp_path):
+    """The WAT skill whose `fetch` tool hands its arguments to the host's http-request."""
+    from fixtures import wat_http
+
+    path = tmp_path / "fetcher.wasm"
+    path.write_bytes(wat_http.component_bytes())
+    engine.install(path)
+    return engine
+
+
+async def test_a_real_runs_requests_appear_live_in_the_log(fetcher, server, steady_log):
+    fetcher.grant("fetcher", "default", [f"http://127.0.0.1:{server}"])
+    app = SkillTui(fetcher)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.main.start_run("fetcher:fetch", {"url": f"http://127.0.0.1:{server}/hello?token=abc"})
+        await settle(pilot, app, runs=1)
+        app.main.start_run("fetcher:fetch", {"url": "https://api.github.com/user"})
+        await settle(pilot, app, runs=2)
+        log = app.main.query_one(LogView)
+        lines = [log.get_line(y) for y in range(log.line_count)]
+        texts = [line.text for line in lines]
+        answered = f"↗ GET http://127.0.0.1:{server}/hello → 200 · 3 ms · ↑0 B ↓18 B"  # no query string
+        assert answered in texts and lines[texts.index(answered)].kind == "request"
+        at = texts.index(
+            "⊘ GET https://api.github.com/user  denied: "
+            f"https://api.github.com is not in this skill's network grants (http://127.0.0.1:{server})"
+        )
+        assert lines[at].kind == "denied" and lines[at].prefix == "12:00:00 #2"
+        assert texts[at + 1] == "  allow it with: skill grant fetcher --net api.github.com"
+        # each request line comes between its run's start and its end, as it happened
+        assert texts.index(answered) < texts.index("✔ fetcher@default:fetch  (3 ms · 1 request)")
+        assert texts.count("✔ fetcher@default:fetch  (3 ms · 1 request, 1 denied)") == 1
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["150x42", "80x24"])
+def test_snapshot_a_real_denied_request(snap_compare, fetcher, steady_log, size):
+    """A real run whose request the host refuses (no grants: nothing leaves the machine, and the line is
+    the same on every machine)."""
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await settle(pilot, app)
+        app.main.start_run("fetcher:fetch", {"url": "https://api.github.com/user", "method": "GET"})
+        await settle(pilot, app, runs=1)
+        if size[1] < 30:
+            await pilot.press("ctrl+g")
+        app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(SkillTui(fetcher), terminal_size=size, run_before=run_before)
