@@ -36,6 +36,23 @@ def rows(section: NetworkSection) -> list[tuple[str, str]]:
     return [(str(p.render()), str(s.render())) for p, s in zip(patterns, states, strict=False)]
 
 
+async def into_grant_box(pilot, section: NetworkSection) -> Input:
+    """Focus the grant box and wait until it has it: keys pressed before go elsewhere. Asked again until
+    it holds, as the wizard gives its first field the focus once everything is mounted."""
+    box = section.query_one("#net-input", Input)
+
+    def focused() -> bool:
+        if section.app.focused is not box:
+            box.focus()
+            return False
+        return True
+
+    await until(pilot, focused)
+    await pilot.pause(0.1)
+    await until(pilot, focused)
+    return box
+
+
 def error(section: NetworkSection) -> str:
     return str(section.query_one("#net-error").render()) if section.has_class("-invalid") else ""
 
@@ -44,7 +61,7 @@ async def press_button(pilot, section: NetworkSection, pattern: str) -> None:
     """Tab to the row's button and press enter, as a person does."""
     button = next(b for b in section.query(Button) if b.name == pattern)
     button.focus()
-    await pilot.pause()
+    await until(pilot, lambda: section.app.focused is button)
     await pilot.press("enter")
 
 
@@ -61,8 +78,7 @@ async def test_grant_is_checked_by_the_engine_then_stored_and_revoke_and_grant_a
     app = SkillTui(gh)
     async with app.run_test(size=SIZE) as pilot:
         section = await open_network(pilot, app)
-        box = section.query_one("#net-input", Input)
-        box.focus()
+        box = await into_grant_box(pilot, section)
         await pilot.press(*"https://uploads.github.com/x", "enter")
         await until(pilot, lambda: bool(error(section)))
         assert "a grant has no path" in error(section)  # the engine's own one line
@@ -95,7 +111,7 @@ async def test_grants_are_per_instance(gh):
     app = SkillTui(gh)
     async with app.run_test(size=SIZE) as pilot:
         section = await open_network(pilot, app, "work")
-        section.query_one("#net-input", Input).focus()
+        await into_grant_box(pilot, section)
         await pilot.press(*"localhost:8080", "enter")
         await until(pilot, lambda: ("localhost:8080", "granted") in rows(section))
         assert gh.network_access("gh", "work").granted == ("localhost:8080",)
@@ -123,10 +139,13 @@ def test_snapshot(snap_compare, gh, size):
         await until(pilot, lambda: any("started in" in n.message for n in app._notifications))
         app.clear_notifications()  # it says how long start-up took: not the same twice
         section = await open_network(pilot, app)
-        box = section.query_one("#net-input", Input)
-        box.focus()
+        box = await into_grant_box(pilot, section)
+        box.cursor_blink = False  # a blinking cursor is on or off depending on the moment
         await pilot.press(*"ftp://files.example.com", "enter")
         await until(pilot, lambda: bool(error(section)))
+        # nothing but the store watch still working, the scroll to the box finished
+        await until(pilot, lambda: all(w.is_finished or w.group == "watch" for w in app.workers))
+        await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.3)
 
     assert snap_compare(SkillTui(gh), terminal_size=size, run_before=run_before)
