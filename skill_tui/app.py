@@ -29,6 +29,7 @@ from skill_tui.screens.help import HelpScreen
 from skill_tui.screens.history import HistoryScreen
 from skill_tui.screens.main import MainScreen, clock
 from skill_tui.screens.prompts import Confirm, TextPrompt
+from skill_tui.screens.review import ask_review
 from skill_tui.screens.search import SearchScreen
 from skill_tui.screens.wizard import ConfigWizard
 from skill_tui.settings import Settings
@@ -148,8 +149,9 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         )
 
     def _install(self, path: str) -> None:
-        """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the path."""
-        report = self.engine.install(os.path.expanduser(path))
+        """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the path. What the
+        skill asks for is reviewed in a dialog of its own before anything is installed."""
+        report = self.engine.install(os.path.expanduser(path), review=partial(ask_review, self))
         s = report.skill
         self.call_from_thread(
             self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools", title="Installed"

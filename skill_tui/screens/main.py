@@ -28,6 +28,7 @@ from engine import (
     RunEvent,
     RunFinished,
     RunOutput,
+    RunRequest,
     RunStarted,
     SkillError,
     ToolRef,
@@ -36,6 +37,7 @@ from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
 from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
+from skill_tui.requests import request_entry, requests_summary
 from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
 from skill_tui.widgets.log_view import LogView
@@ -311,21 +313,24 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
             log.append("start", f"▶ {ToolRef(e.skill, e.tool, e.instance)} {args}", prefix)
         elif isinstance(e, RunOutput):
             log.append(e.stream, e.text, prefix)
+        elif isinstance(e, RunRequest):
+            log.append(*request_entry(e.record, format_duration(e.record.duration_ms)), prefix)
         elif isinstance(e, RunFinished):
             self.finished += 1
             self._log_result(log, e, prefix)
 
     def _log_result(self, log: LogView, e: RunFinished, prefix: str) -> None:
         r = e.result
+        took = format_duration(r.duration_ms) + requests_summary(r.requests)
         if r.stopped == "cancelled":
-            log.append("stopped", f"■ {r.ref}  stopped  ({format_duration(r.duration_ms)})", prefix)
+            log.append("stopped", f"■ {r.ref}  stopped  ({took})", prefix)
             self.notify(f"{r.ref} stopped", timeout=4)
             return
         if not r.ok:
-            log.append("error", f"✘ {r.ref}  {r.error}  ({format_duration(r.duration_ms)})", prefix)
+            log.append("error", f"✘ {r.ref}  {r.error}  ({took})", prefix)
             self.notify(r.error or "failed", title=f"{r.ref} failed", severity="error", timeout=6)
             return
-        log.append("ok", f"✔ {r.ref}  ({format_duration(r.duration_ms)})", prefix)
+        log.append("ok", f"✔ {r.ref}  ({took})", prefix)
         if r.output:
             try:
                 log.append_json("info", json.loads(r.output), prefix)

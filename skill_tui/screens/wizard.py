@@ -1,7 +1,13 @@
 """The configuration wizard of one instance: every field of the skill's config schema,
 required ones first, with descriptions, defaults and inline checks; secrets in password
 inputs with a reveal toggle; "Test" asks the skill's validate-config without saving;
-"Save" writes through the engine (secrets to the secret store) and returns.
+"Save" writes through the engine (secrets to the secret store) and returns. Below the fields, the
+Network section (skill_tui/widgets/network_section.py) lists and changes the instance's grants.
+
+Both ask the skill's validate-config, which may call the service to check a token and so take
+seconds: they run in a worker with a spinner beside the status, and the screen keeps taking keys
+(edit, move, leave with Esc). A newer Test or Save supersedes an older one: only the latest answer
+is shown, and none once the wizard is closed.
 
 It opens on the first required field that is still missing, so a person can type at once;
 values and defaults are shown as typed on the command line (true, 8080), never as Python.
@@ -9,6 +15,7 @@ values and defaults are shown as typed on the command line (true, 8080), never a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -18,13 +25,24 @@ from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalGroup, VerticalGroup, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, Select, Static, Switch
+from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Select, Static, Switch
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from engine import ConfigEntry, ConfigReport, Configuration, SkillError, UsageError, as_text, parse_config_text
+from engine import (
+    ConfigEntry,
+    ConfigReport,
+    Configuration,
+    NetworkAccess,
+    SkillError,
+    UsageError,
+    as_text,
+    parse_config_text,
+)
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
 from skill_tui.typing_keys import KeepsTypedKeys
+from skill_tui.widgets.network_section import NetworkSection
 from skill_tui.workers import ShowsWorkerFailures
 
 
@@ -132,7 +150,10 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     ConfigWizard Input, ConfigWizard Select { width: 1fr; }
     ConfigWizard .wz-switch-state { width: auto; padding: 1 1; }
     ConfigWizard .wz-reveal { min-width: 8; margin-left: 1; }
-    ConfigWizard #wz-status { height: auto; padding: 0 2; margin-top: 1; }
+    ConfigWizard #wz-status-row { height: auto; padding: 0 2; margin-top: 1; }
+    ConfigWizard #wz-status { width: 1fr; height: auto; }
+    ConfigWizard #wz-spinner { width: 4; height: 1; min-height: 1; content-align: left top; display: none; }
+    ConfigWizard.-busy #wz-spinner { display: block; }
     ConfigWizard #wz-actions { height: auto; padding: 0 2; }
     ConfigWizard #wz-actions Button { margin-right: 2; }
     ConfigWizard #wz-hint { height: auto; padding: 0 2; color: $text-muted; }
@@ -153,7 +174,9 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
     def compose(self) -> ComposeResult:
         yield Header(icon=HEADER_ICON)
         yield VerticalScroll(id="wz-fields")
-        yield Static(id="wz-status")
+        with Horizontal(id="wz-status-row"):
+            yield LoadingIndicator(id="wz-spinner")
+            yield Static(id="wz-status")
         with Horizontal(id="wz-actions"):
             yield Button("Test (f3)", id="wz-test")
             yield Button("Save (f2)", id="wz-save", variant="primary")
@@ -175,13 +198,14 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
         try:
             entries = self.config.entries(self.skill, self.instance)
             report = self.config.report(self.skill, self.instance)
+            access = skill_app(self).engine.network_access(self.skill, self.instance)
         except SkillError as e:
             self.app.call_from_thread(self._status, f"✘ {e}", "error")
             return
         # call_from_thread awaits a coroutine function; mypy cannot solve its `T | Awaitable[T]` for one.
-        self.app.call_from_thread(self._show, entries, report)  # type: ignore[arg-type]
+        self.app.call_from_thread(self._show, entries, report, access)  # type: ignore[arg-type]
 
-    async def _show(self, entries: list[ConfigEntry], report: ConfigReport) -> None:
+    async def _show(self, entries: list[ConfigEntry], report: ConfigReport, access: NetworkAccess) -> None:
         box = self.query_one("#wz-fields", VerticalScroll)
         widgets: list[Widget] = []
         rows: list[FieldRow] = []  # in the order shown: required first
@@ -193,12 +217,15 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
                 rows.extend(group)
         if not rows:
             widgets.append(Static(f"{self.skill} has no configuration: it is ready as it is."))
+        widgets.append(NetworkSection(access))
         await box.mount_all(widgets)
         self.rows = rows  # only once mounted: from here on they can take focus and input
         self._show_report(report, saved=True)
         missing = [r for r in rows if r.field.name in report.missing]
         if rows:
             (missing or rows)[0].control.focus()
+        else:
+            self.query_one("#net-input", Input).focus()
 
     def _show_report(self, report: ConfigReport, saved: bool) -> None:
         if report.ready:
@@ -265,19 +292,32 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
                     unset.append(row.field.name)
         return typed, unset
 
+    @property
+    def busy(self) -> bool:
+        """A Test or Save is waiting for the skill (the spinner shows)."""
+        return self.has_class("-busy")
+
     def action_test(self) -> None:
         changes = self._changes()
         if changes is not None:
-            self._status("… asking the skill", "warning")
+            self._ask("asking the skill… (keys keep working; esc leaves)")
             self._run(*changes, save=False)
 
     def action_save(self) -> None:
         changes = self._changes()
         if changes is not None:
+            self._ask("saving: the skill checks the configuration…")
             self._run(*changes, save=True)
+
+    def _ask(self, text: str) -> None:
+        self.add_class("-busy")
+        self._status(text, "warning")
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run(self, typed: dict[str, Any], unset: list[str], save: bool) -> None:
+        """Off the UI thread: validate-config may wait on the service. `exclusive`: a newer Test or
+        Save cancels this worker, and `_answer` then drops what it would have shown."""
+        worker = get_current_worker()
         config = self.config
         try:
             if save:
@@ -285,11 +325,27 @@ class ConfigWizard(KeepsTypedKeys, ShowsWorkerFailures, Screen[bool]):
             else:
                 report = config.test(self.skill, self.instance, typed, unset)
         except SkillError as e:
-            self.app.call_from_thread(self._status, f"✘ {e}", "error")
+            self.app.call_from_thread(self._answer, worker, self._status, f"✘ {e}", "error")
             return
         if save:
-            state = "ready" if report.ready else "saved, not ready yet"
-            self.app.call_from_thread(self.app.notify, f"{self.skill}@{self.instance}: {state}", title="Saved")
-            self.app.call_from_thread(self.dismiss, True)
+            self.app.call_from_thread(self._answer, worker, self._saved, report)
         else:
-            self.app.call_from_thread(self._show_report, report, False)
+            self.app.call_from_thread(self._answer, worker, self._show_report, report, False)
+
+    def _answer(self, worker: Worker[None], show: Callable[..., None], *args: Any) -> None:
+        """On the UI thread: show the answer of the latest Test/Save, while the wizard is open."""
+        if worker.is_cancelled or not self.is_attached:
+            return
+        self.remove_class("-busy")
+        show(*args)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A Test/Save that failed with a bug stops the spinner (Textual calls the mixin's handler
+        too, once per class in the MRO: that one reports the failure)."""
+        if event.state == WorkerState.ERROR and event.worker.name == "_run":
+            self.remove_class("-busy")
+
+    def _saved(self, report: ConfigReport) -> None:
+        state = "ready" if report.ready else "saved, not ready yet"
+        self.app.notify(f"{self.skill}@{self.instance}: {state}", title="Saved")
+        self.dismiss(True)

@@ -13,9 +13,9 @@ A line-based widget (Textual's Line API: a `ScrollView` whose `render_line` retu
   invalidate it; style, theme or search changes clear it.
 - Dropping old lines is amortised O(1): the list is compacted only once half of it is dead.
 
-Each line has a kind ("start", "stdout", "stderr", "ok", "error", "info") that picks its
-component class (`log-view--<kind>`), and an optional short prefix (time and run tag)
-rendered with `log-view--prefix`. All styles use theme variables, so app themes restyle it.
+Each line has a kind ("start", "stdout", "stderr", "ok", "error", "info", "stopped", "request",
+"denied") that picks its component class (`log-view--<kind>`), and an optional short prefix (time
+and run tag) rendered with `log-view--prefix`. All styles use theme variables, so app themes restyle it.
 
 Auto-follow: while the view is at the bottom, new lines keep it there; once the user
 scrolls up, appending never moves the view and the border subtitle counts the lines
@@ -54,7 +54,7 @@ from textual.strip import Strip
 
 __all__ = ["KINDS", "LogKind", "LogLine", "LogView"]
 
-LogKind = Literal["start", "stdout", "stderr", "ok", "error", "info", "stopped"]
+LogKind = Literal["start", "stdout", "stderr", "ok", "error", "info", "stopped", "request", "denied"]
 KINDS: tuple[str, ...] = get_args(LogKind)
 
 # Terminal escape sequences (CSI / OSC / two-byte) are dropped, other control characters
@@ -100,6 +100,8 @@ class LogView(ScrollView, can_focus=True):
         "log-view--error",
         "log-view--info",
         "log-view--stopped",
+        "log-view--request",
+        "log-view--denied",
         "log-view--prefix",
         "log-view--match",
         "log-view--current-match",
@@ -114,6 +116,8 @@ class LogView(ScrollView, can_focus=True):
     | `log-view--error` | An error. |
     | `log-view--info` | A note from the app. |
     | `log-view--stopped` | A run the user stopped. |
+    | `log-view--request` | An outbound request of a run, answered. |
+    | `log-view--denied` | An outbound request the host refused (and the grant that would allow it). |
     | `log-view--prefix` | The time / run tag before a line. |
     | `log-view--match` | A search match. |
     | `log-view--current-match` | The current search match (`n` / `N`). |
@@ -139,6 +143,8 @@ class LogView(ScrollView, can_focus=True):
         & > .log-view--error { color: $text-error; text-style: bold; }
         & > .log-view--info { color: $text-muted; text-style: italic; }
         & > .log-view--stopped { color: $text-warning; text-style: bold; }
+        & > .log-view--request { color: $text-secondary; }
+        & > .log-view--denied { color: $text-error; background: $error 15%; text-style: bold; }
         & > .log-view--prefix { color: $text-muted; }
         & > .log-view--match { background: $warning 35%; }
         & > .log-view--current-match { background: $accent; color: $text; text-style: bold; }

@@ -188,3 +188,42 @@ def test_a_minute_of_mixed_use_keeps_memory_bounded(many_skills, terminal):
     assert app.alive()
     assert many_skills.history()[-1]["args"] == {"text": "mixed use"}
     assert len(many_skills.history()) >= rounds  # the re-runs ran
+
+
+def test_install_review_and_a_grant_typed_at_key_repeat_speed(engine, terminal, tmp_path, skill):
+    """At 80x24: install a skill that asks for network (the review dialog, y), open its wizard, Tab to
+    the grant box and type a pattern at key-repeat speed: `skill grants --json` has it, as typed."""
+    import json
+
+    from fixtures.network import github_manifest, skill_folder
+
+    folder = skill_folder(tmp_path, github_manifest())
+    app = terminal.start(skill_tui_argv(), terminal_env(engine.home), 80, 24)
+    terminal.wait_for("no skills installed")
+    app.wait_idle(within=10)
+    terminal.keys("i")
+    terminal.wait_for("Install a skill")
+    terminal.type(str(folder), delay=0.005)
+    terminal.keys("Enter")
+    terminal.wait_for("It asks for:")
+    assert json.loads(skill("list", "--json").stdout) == []  # nothing installed while the person reads
+    terminal.keys("y")
+    terminal.wait_for("─ gh · 2 ─")
+    terminal.keys("c")
+    terminal.wait_for("Configure gh@default")
+    app.wait_idle(within=10)
+    # token, its show button, plain_secret, its show button, host, two revoke buttons: the grant box.
+    # Tab at a person's pace: keys typed within ~30 ms of a focus move still reach the control that had
+    # the focus (Textual forwards each key to the focused widget's own queue as it arrives).
+    terminal.keys(*["Tab"] * 7, delay=0.15)
+    app.wait_idle(within=2)
+    terminal.type("*.githubusercontent.com:8443", delay=0.03)  # key-repeat speed
+    terminal.keys("Enter", delay=0.03)
+    terminal.wait_for("granted")
+    app.wait_idle(within=2)
+    (access,) = json.loads(skill("grants", "gh", "--json").stdout)
+    assert access["granted"] == ["*.githubusercontent.com:8443"]
+    assert "*.githubusercontent.com:8443" in access["effective"]
+    assert "Configure gh@default" in terminal.screen()  # enter granted; the wizard stays open
+    terminal.keys("C-q")
+    terminal_gone(terminal)

@@ -7,6 +7,7 @@ import re
 import pytest
 from textual.widgets import Input
 
+from fixtures import wat
 from fixtures.env import instances_of
 from fixtures.tui import SIZE, screen_text, settle, until
 from skill_tui.app import SkillTui
@@ -131,3 +132,106 @@ def test_wizard_snapshot(snap_compare, engine, example):
         await pilot.pause(0.3)
 
     assert snap_compare(SkillTui(engine), terminal_size=SIZE, run_before=run_before)
+
+
+SLOW_CHECK = """name: slowcheck
+version: 1.0.0
+description: a skill whose validate-config takes until its time limit, as one asking a slow service
+config:
+  token:
+    required: true
+    description: A token the skill checks with its service
+  label:
+    description: A name shown in reports
+capabilities:
+  timeout_s: 6
+"""
+
+
+def press_now(app, *keys: str) -> None:
+    """Keys as the terminal sends them, without Pilot.press: that waits for the process to go idle
+    after each key, which it never does while a skill spins on another thread."""
+    from textual import events
+
+    for key in keys:
+        character = {"tab": "\t", "enter": "\r"}.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(key, character))
+
+
+@pytest.fixture
+def slowcheck(engine, tmp_path):
+    folder = tmp_path / "slowcheck"
+    folder.mkdir()
+    (folder / "slowcheck.wasm").write_bytes(wat.component_bytes(name="slowcheck", validate="spin"))
+    (folder / "skill.yaml").write_text(SLOW_CHECK)
+    engine.install(folder)
+    return engine
+
+
+async def open_slowcheck(pilot, app) -> ConfigWizard:
+    await settle(pilot, app)
+    app.configure("slowcheck", "default")
+    await until(pilot, lambda: isinstance(app.screen, ConfigWizard) and app.screen.rows)
+    await type_into(pilot, app, "token", "tok-1")
+    return app.screen
+
+
+async def test_test_runs_in_a_worker_with_a_spinner_and_keys_keep_working(slowcheck):
+    """validate-config spins for seconds: meanwhile the spinner shows, and typing, moving between
+    fields and the answer all happen while the Test is still in flight."""
+    app = SkillTui(slowcheck)
+    async with app.run_test(size=SIZE) as pilot:
+        wizard = await open_slowcheck(pilot, app)
+        spinner = wizard.query_one("#wz-spinner")
+        assert not wizard.busy and not spinner.display
+        status = wizard.query_one("#wz-status")
+        await pilot.press("f3")
+        assert wizard.busy and spinner.display and spinner.region.width > 0
+        assert "asking the skill" in str(status.render())
+        (test,) = [w for w in wizard.workers if w.name == "_run"]
+        # the person goes on: next field, types a label, back to the token and edits it
+        press_now(app, "tab")  # one step at a time: each is answered while the Test still runs
+        await until(pilot, lambda: app.focused is row(app, "label").control)
+        press_now(app, *"hello")
+        await until(pilot, lambda: row(app, "label").control.value == "hello")
+        press_now(app, "shift+tab")
+        await until(pilot, lambda: app.focused is row(app, "token").control)
+        press_now(app, "end", "backspace")
+        await until(pilot, lambda: row(app, "token").control.value == "tok-")
+        press_now(app, "2")
+        await until(pilot, lambda: row(app, "token").control.value == "tok-2")
+        assert wizard.busy and test.is_running  # all of that while the skill was still checking
+        # the answer comes in the end, the spinner goes, what was typed stays
+        await until(pilot, lambda: not wizard.busy, timeout=30)
+        assert not spinner.display
+        assert "not ready" in str(status.render()) and "time" in str(status.render())
+        assert row(app, "label").control.value == "hello" and row(app, "token").control.value == "tok-2"
+        assert isinstance(app.screen, ConfigWizard)
+
+
+async def test_esc_leaves_at_once_while_the_skill_is_still_checking(slowcheck):
+    """Esc while validate-config still runs closes the wizard; its late answer shows nowhere, no error."""
+    import threading
+
+    answered = threading.Event()
+    config = slowcheck.config
+    test = config.test
+
+    def observed_test(*args, **kwargs):  # the real check, and a signal once it has returned
+        try:
+            return test(*args, **kwargs)
+        finally:
+            answered.set()
+
+    config.test = observed_test
+    app = SkillTui(slowcheck)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_slowcheck(pilot, app)
+        await pilot.press("f3")
+        press_now(app, "escape")
+        await until(pilot, lambda: not isinstance(app.screen, ConfigWizard))
+        assert not answered.is_set()  # left while the skill was still checking
+        await until(pilot, answered.is_set, timeout=30)
+        await pilot.pause(0.3)
+        assert not [n for n in app._notifications if n.severity == "error"], list(app._notifications)
+        assert app.screen is app.main
