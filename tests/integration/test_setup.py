@@ -161,7 +161,7 @@ def start(clone: Path, env: dict[str, str]) -> None:
     )
     try:
         end = time.monotonic() + STEP_TIMEOUT_S  # a first start creates .venv
-        while not any(text in (screen := tmux.screen()) for text in ("greeter@default:greet", done)):
+        while not any(text in (screen := tmux.screen()) for text in ("github@default:search-repositories", done)):
             assert time.monotonic() < end, screen
             time.sleep(0.2)
         assert done not in screen, transcript(tmux)  # the app is open, on the first skill
