@@ -42,7 +42,7 @@ def test_setup_installs_the_examples_and_they_run(tmp_path, built_examples):
     listed = json.loads(
         subprocess.run([skill, "list", "--json"], env=env, capture_output=True, text=True, check=True).stdout
     )
-    assert [s["name"] for s in listed] == ["greeter", "notes", "textkit"]
+    assert [s["name"] for s in listed] == ["github", "greeter", "notes", "textkit"]
     run = subprocess.run(
         [skill, "run", "greeter:greet", "--arg", "name=Ada", "--json"], env=env, capture_output=True, text=True
     )
@@ -77,7 +77,7 @@ def test_setup_reports_an_example_it_cannot_install_in_one_line_and_goes_on(tmp_
         subprocess.run([skill, "list", "--json"], env=env, capture_output=True, text=True, check=True).stdout
     )
     assert {s["name"]: s["description"] for s in listed}["textkit"] == "my own textkit"
-    assert [s["name"] for s in listed] == ["greeter", "notes", "textkit"]
+    assert [s["name"] for s in listed] == ["github", "greeter", "notes", "textkit"]
 
 
 # ---------------------------------------------------------------------------------------------
