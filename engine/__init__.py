@@ -26,6 +26,7 @@ _EXPORTS: dict[str, str] = {
     "RunFinished": "engine.events",
     "RunRequest": "engine.events",
     "RequestRecord": "engine.events",
+    "byte_size": "engine.events",
     "RunResult": "engine.events",
     "OnEvent": "engine.events",
     # errors (each carries its exit code)
@@ -139,6 +140,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         RunRequest,
         RunResult,
         RunStarted,
+        byte_size,
     )
     from engine.fsutil import atomic_write_text
     from engine.history import HistoryTail

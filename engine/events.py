@@ -10,6 +10,13 @@ from typing import Any
 from engine.refs import ToolRef
 
 
+def byte_size(n: int) -> str:
+    """A byte count as people read it: 512 B, 3.4 KB, 8.0 MB (binary units)."""
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 1024:.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"
+
+
 @dataclass(frozen=True)
 class RequestRecord:
     """One outbound HTTP request of a run, as the audit keeps it: no query string, no header values,
@@ -30,18 +37,17 @@ class RequestRecord:
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> RequestRecord:
+        """A record as `to_json` (and so the history) keeps it; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in item.items() if k in known})
+
     def describe(self) -> str:
         """One line for a log: `GET https://api.github.com/user 200 · 1.2 KB · 84 ms`, or for a request
         that got no response, why, and for a denial the command that would allow it."""
         if self.status is not None:
-            size = self.received_bytes
-            shown = (
-                f"{size} B"
-                if size < 1024
-                else f"{size / 1024:.1f} KB"
-                if size < 1 << 20
-                else f"{size / (1 << 20):.1f} MB"
-            )
+            shown = byte_size(self.received_bytes)
             return f"{self.method} {self.url} {self.status} · {shown} · {self.duration_ms:.0f} ms"
         if not self.allowed:
             line = f"denied {self.method} {self.url}: {self.reason or 'not granted'}"

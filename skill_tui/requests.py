@@ -8,25 +8,7 @@ already dropped the query string and masked secret values; nothing here sees mor
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Any
-
-from engine import RequestRecord
-
-_FIELDS = frozenset(f.name for f in fields(RequestRecord))
-
-
-def byte_size(n: int) -> str:
-    """A byte count as people read it: 512 B, 3.4 KB, 8.0 MB (binary units, as RequestRecord.describe
-    shows them to the CLI)."""
-    if n < 1024:
-        return f"{n} B"
-    return f"{n / 1024:.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"
-
-
-def from_json(item: dict[str, Any]) -> RequestRecord:
-    """A record as `RunResult.to_json` (and so the history) keeps it; unknown keys are ignored."""
-    return RequestRecord(**{k: v for k, v in item.items() if k in _FIELDS})
+from engine import RequestRecord, byte_size
 
 
 def request_entry(record: RequestRecord, duration: str) -> tuple[str, str]:
@@ -38,9 +20,7 @@ def request_entry(record: RequestRecord, duration: str) -> tuple[str, str]:
     """
     head = f"{record.method} {record.url}"
     if not record.allowed:
-        why = record.reason or record.error or "not granted"
-        if record.hint:  # the engine's reason ends with the hint: it goes on a line of its own here
-            why = why.removesuffix(f"; to allow it: {record.hint}")
+        why = record.reason or record.error or "not granted"  # the hint has a line of its own
         text = f"⊘ {head}  denied: {why}"
         if record.hint:
             text += f"\n  allow it with: {record.hint}"

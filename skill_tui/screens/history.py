@@ -14,10 +14,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from engine import ToolRef
+from engine import RequestRecord, ToolRef
 from skill_tui import HEADER_ICON
 from skill_tui.host import skill_app
-from skill_tui.requests import from_json, request_entry
+from skill_tui.requests import request_entry
 from skill_tui.widgets.tables import refill
 from skill_tui.workers import ShowsWorkerFailures
 
@@ -96,7 +96,7 @@ class HistoryScreen(ShowsWorkerFailures, Screen[dict[str, Any] | None]):
         if requests:
             text.append("requests\n", style="bold")
         for item in requests:
-            record = from_json(item)
+            record = RequestRecord.from_json(item)
             kind, line = request_entry(record, f"{milliseconds(record.duration_ms)} ms")
             text.append("  " + line.replace("\n", "\n  ") + "\n", style="red" if kind == "denied" else "")
         self.query_one("#run-details", Static).update(text)

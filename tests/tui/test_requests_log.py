@@ -23,8 +23,7 @@ DENIED = RequestRecord(
     "https://evil.example/upload",
     False,
     error="denied",
-    reason="https://evil.example is not in this skill's network grants (api.github.com); "
-    "to allow it: skill grant github@work --net evil.example",
+    reason="https://evil.example is not in this skill's network grants (api.github.com)",  # as the host records it
     hint="skill grant github@work --net evil.example",
 )
 TIMED_OUT = RequestRecord(
