@@ -43,6 +43,13 @@ _EXPORTS: dict[str, str] = {
     "ThemeError": "engine.errors",
     "PatternError": "engine.errors",
     "InstallDeclined": "engine.errors",
+    "IntegrityError": "engine.errors",
+    "SourceError": "engine.errors",
+    "SignatureError": "engine.errors",
+    "LockMismatch": "engine.errors",
+    # distribution: what an install reports while it fetches, and what the lock pins
+    "Step": "engine.distribution.fetching",
+    "LockedSkill": "engine.distribution.lockfile",
     # what is installed and how it is configured
     "InstalledSkill": "engine.store",
     "InstallReport": "engine.store",
@@ -116,16 +123,22 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
         describe_dev_event,
     )
     from engine.configuration import ConfigEntry, ConfigReport, Configuration
+    from engine.distribution.fetching import Step
+    from engine.distribution.lockfile import LockedSkill
     from engine.errors import (
         ArgumentError,
         BuildError,
         ComponentError,
         InstallDeclined,
+        IntegrityError,
+        LockMismatch,
         ManifestError,
         NotFoundError,
         PatternError,
         SecretsError,
+        SignatureError,
         SkillError,
+        SourceError,
         StoreDamagedError,
         ThemeError,
         ToolchainError,

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from engine.build import BuildResult
+    from engine.distribution.fetching import OnStep, Step
+    from engine.distribution.installer import Installer
     from engine.history import HistoryTail
     from engine.manifest import Capabilities
     from engine.network.access import NetworkAccess
@@ -52,6 +54,7 @@ class Engine:
         self._runtime: WasmRuntime | None = None
         self._secrets: SecretStore | None = None
         self._runtime_lock = threading.Lock()
+        self.__installer: Installer | None = None
         # Per-instance configuration: entries, checks, save, export/import, copy/rename/remove.
         self.config = Configuration(self._store, self._instances, lambda: self.secrets, lambda: self.runtime)
         self._grants = NetworkGrants(self._store, self._instances)
@@ -67,22 +70,48 @@ class Engine:
                 self._runtime = WasmRuntime(self.home.compiled, self.home.tmp)
             return self._runtime
 
+    @property
+    def _installer(self) -> Installer:
+        """The distribution flow (sources, lock, cache), built on first use: `skill run` never needs it."""
+        if self.__installer is None:
+            from engine.distribution.installer import Installer
+
+            self.__installer = Installer(self.home, self._store, lambda: self.secrets)
+        return self.__installer
+
     # ---- store ----------------------------------------------------------------------------
 
     def install(
         self,
-        path: str | Path,
+        source: str | Path,
         name: str | None = None,
         force: bool = False,
         progress: Progress | None = None,
         review: Review | None = None,
+        *,
+        on_step: OnStep | None = None,
+        sha256: str | None = None,
+        locked: bool = False,
+        insecure: Iterable[str] = (),
     ) -> InstallReport:
-        """Install or upgrade from a folder or .wasm. `review(CapabilityReview) -> bool` is called (in the
-        calling thread, so the app calls install from a worker) before anything is written, for every
-        install or upgrade that changes something; `review.needs_consent` says whether a person must be
-        asked. False refuses: InstallDeclined, nothing installed, the previous version intact. Without
-        `review` what the skill asks for is accepted as it is (recorded as not consented)."""
-        return self._store.install(Path(path), name=name, force=force, progress=progress, review=review)
+        """Install or upgrade from a folder, a .wasm, `oci://...`, NAME[@VERSION] (the default registry),
+        `github:`/`git+...` or a .tar.gz/.zip URL (`sha256`), and pin it in skills.lock.
+        `review(CapabilityReview) -> bool` is called (in the calling thread, so the app calls install
+        from a worker) before anything is written, for every install or upgrade that changes something;
+        `review.needs_consent` says whether a person must be asked. False refuses: InstallDeclined,
+        nothing installed, the previous version intact. Without `review` what the skill asks for is
+        accepted as it is (recorded as not consented). `progress` gets each step's message, `on_step`
+        each `Step` (with byte counts while downloading)."""
+        from engine.distribution.installer import InstallOptions
+
+        def step(s: Step) -> None:
+            if progress is not None:
+                progress(s.message)
+            if on_step is not None:
+                on_step(s)
+
+        options = InstallOptions(name=name, force=force, sha256=sha256, locked=locked, insecure=tuple(insecure))
+        return self._installer.install(Path(source) if isinstance(source, Path) else source, options, review, step)
 
     def skills(self) -> list[InstalledSkill]:
         return self._store.list()
@@ -109,6 +138,7 @@ class Engine:
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
         """Uninstall; with `purge` also every instance's config, /data and secrets."""
         skill = self._store.remove(name, purge=purge)
+        self._installer.lock.drop(name)
         if purge and (not skill.config or any(f.secret for f in skill.config)):  # none declared: any key
             self.secrets.delete_skill(name)
         return skill

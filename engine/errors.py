@@ -96,6 +96,24 @@ class ThemeError(SkillError):
     """A theme file (themes/*.tcss) that cannot be read as a theme."""
 
 
+class IntegrityError(SkillError):
+    """Bytes that do not match the digest, size or --sha256 they were announced with: nothing was kept."""
+
+
+class SourceError(SkillError):
+    """A registry, git remote or URL that failed or refused (401, 404, 500, nothing listening, a missing
+    ref): the message names it and says what to do. The previous state is intact."""
+
+
+class SignatureError(SkillError):
+    """A signature that does not verify, an untrusted key under `require`, or a signer other than the
+    one the lock pins."""
+
+
+class LockMismatch(UsageError):
+    """`--locked` and the lock would change, or the store differs from the lock it was asked to match."""
+
+
 class RequestFailed(Exception):
     """A request that got no response. `kind` is one of the world's error kinds (denied, timeout, too-large,
     too-many, network, cancelled, invalid); `message` is the one line the skill gets. A denial also has

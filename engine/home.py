@@ -83,3 +83,23 @@ class Home:
     def toolchains(self) -> Path:
         """The pinned npm toolchain (componentize-js, jco, esbuild), one folder per lockfile."""
         return self.cache / "toolchain"
+
+    @property
+    def lock_file(self) -> Path:
+        """skills.lock: every installed skill pinned by digest or commit (engine.distribution.lockfile)."""
+        return self.root / "skills.lock"
+
+    @property
+    def settings_file(self) -> Path:
+        """settings.toml: the default registry, registries allowed over plain HTTP, the signature policy."""
+        return self.root / "settings.toml"
+
+    @property
+    def trust_file(self) -> Path:
+        """trust.toml: the public keys trusted to sign skills, each with its scopes."""
+        return self.root / "trust.toml"
+
+    @property
+    def blobs(self) -> Path:
+        """Content-addressed blobs (OCI layers, archives), shared by installs, pull-run and sync."""
+        return self.cache / "blobs"

@@ -63,6 +63,8 @@ class InstalledSkill:
     warnings: tuple[str, ...] = ()
     build_inputs: str | None = None  # sha256 of what the component was built from, when built here
     review: Accepted | None = None  # the capability review accepted at install (None: installed before reviews)
+    resolved: str | None = None  # the immutable reference it came from (an OCI digest, a git commit), if any
+    signer: str | None = None  # the id of the trusted key whose signature verified, if any
 
     @property
     def component_path(self) -> Path:
@@ -93,6 +95,15 @@ class InstalledSkill:
                 "review": None if d.get("review") is None else Accepted.from_json(d["review"]),
             }
         )
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an install came from, when not a folder the user named: recorded in the package."""
+
+    source: str  # as asked
+    resolved: str  # immutable
+    signer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +154,7 @@ def _config_digest(instance: os.DirEntry[str]) -> str:
 def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
     """What makes two installs the same skill: everything but when and from where, and
     for a component with recorded build inputs, those inputs rather than its bytes."""
-    ignored = {"installed_at", "source", "review"}
+    ignored = {"installed_at", "source", "review", "resolved", "signer"}
     if skill.build_inputs:
         ignored |= {"component_sha256", "component_size"}
     return {k: v for k, v in skill.to_json().items() if k not in ignored}
@@ -222,9 +233,11 @@ class Store:
         force: bool = False,
         progress: Progress | None = None,
         review: Review | None = None,
+        origin: Origin | None = None,
     ) -> InstallReport:
         """Install or upgrade. `review` is asked once the skill is described and before anything is
-        written (not for an unchanged reinstall); without it the install is accepted as asked."""
+        written (not for an unchanged reinstall); without it the install is accepted as asked.
+        `origin`: the source and resolved reference of a fetched folder (default: the folder itself)."""
         from engine.provenance import build_inputs  # install-time only: keeps `skill run` light
 
         say = progress or (lambda _msg: None)
@@ -245,6 +258,8 @@ class Store:
         say("reading the skill's metadata and tools")
         skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
         skill = replace(skill, build_inputs=build_inputs(wasm))
+        if origin is not None:
+            skill = replace(skill, source=origin.source, resolved=origin.resolved, signer=origin.signer)
         skill = replace(skill, review=self._review(skill, force, review))
 
         with file_lock(self.home.root / ".store.lock"):
@@ -398,7 +413,7 @@ class Store:
         try:
             shutil.copyfile(wasm_path, stage / "component.wasm")
             if origin.is_dir():
-                for doc in ("skill.yaml", "skill.yml", "SKILL.md", "README.md"):
+                for doc in ("skill.yaml", "skill.yml", "SKILL.md", "README.md", "skill.minisig"):
                     if (origin / doc).is_file():
                         shutil.copyfile(origin / doc, stage / doc)
             atomic_write_text(stage / "skill.json", json.dumps(skill.to_json(), indent=2, ensure_ascii=False))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything skill-tui needs, idempotently, from the project's own files:
-#   1. system packages (tmux, gnome-keyring, dbus, librsvg2-bin, node/npm) if missing
+#   1. system packages (tmux, gnome-keyring, dbus, librsvg2-bin, node/npm, git, docker-registry,
+#      apache2-utils, minisign) if missing
 #   2. a virtualenv in .venv with the project installed (editable) + test tools
 #   3. the pinned npm toolchain (componentize-js, jco, esbuild) in the engine's cache
 #   4. the example skills built with componentize-js (cached by content hash)
@@ -31,6 +32,10 @@ need gnome-keyring-daemon gnome-keyring
 need dbus-run-session dbus
 need node nodejs
 need npm npm
+need git git
+need docker-registry docker-registry  # tests start their own OCI registry on 127.0.0.1
+need htpasswd apache2-utils           # ... with htpasswd (bcrypt) auth
+need minisign minisign                # tests check our signatures with the stock minisign CLI
 if ((${#missing[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
     SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

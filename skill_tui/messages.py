@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.message import Message
 
 from engine import RunEvent
+
+if TYPE_CHECKING:
+    from skill_tui.screens.runs import ActiveRun
 
 
 class RunEventPosted(Message):
@@ -13,6 +18,15 @@ class RunEventPosted(Message):
     def __init__(self, event: RunEvent) -> None:
         super().__init__()
         self.event = event
+
+
+class RunEnded(Message):
+    """A run's worker is done. Posted after its events on the same queue, so the count of runs in
+    flight drops only once the run's last line is in the log."""
+
+    def __init__(self, run: ActiveRun) -> None:
+        super().__init__()
+        self.run = run
 
 
 class RunRefused(Message):

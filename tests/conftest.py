@@ -18,9 +18,10 @@ from fixtures.env import SHARED_CACHE, SKILL_DIRS
 
 # Folders say what a test needs: tests/unit runs on WAT components and plain Python (no npm, no
 # `skill` subprocess, no D-Bus, no tmux); tests/integration and tests/tui need the set-up of
-# scripts/setup.sh (jco-built skills, the real CLI, a keyring, a terminal). The marker follows
+# scripts/setup.sh (jco-built skills, the real CLI, a keyring, a terminal; tests/distribution: a
+# registry, git). The marker follows
 # the folder, so `pytest -m "not integration"` and `pytest tests/unit` pick the same fast loop.
-HEAVY_FOLDERS = ("integration", "tui")
+HEAVY_FOLDERS = ("integration", "tui", "distribution")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

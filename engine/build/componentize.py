@@ -367,6 +367,20 @@ def folder_plan(folder: Path) -> tuple[str, Path, Path]:
     return name, entry, folder / (manifest.component or f"dist/{name}.wasm")
 
 
+def needs_build(folder: Path) -> bool:
+    """A folder with a source to build but no component yet: a git checkout or an unpacked archive."""
+    from engine.manifest import load_folder
+
+    if not folder.is_dir():
+        return False
+    manifest = load_folder(folder)
+    if manifest.component:
+        return not (folder / manifest.component).is_file()
+    if any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern)):
+        return False
+    return bool(manifest.source) or any((folder / n).is_file() for n in DEFAULT_SOURCES)
+
+
 def build_folder(
     home: Home,
     folder: Path,

@@ -60,6 +60,16 @@ def _count(text: str) -> int:
     return value
 
 
+def _insecure(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument(
+        "--insecure-registry",
+        action="append",
+        default=[],
+        metavar="HOST[:PORT]",
+        help="reach this registry over plain HTTP (loopback always may be)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Every command in the order `skill --help` lists them; each one's `module` runs it."""
     p = _Parser(prog="skill", description="Install, configure and run WebAssembly skills.")
@@ -76,13 +86,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     # ---- skills: install, list, info, run, remove, history, doctor ----
 
-    sp = add("install", "install a skill from a folder or a .wasm component")
-    sp.add_argument("path", help="skill folder (skill.yaml/SKILL.md + component) or .wasm file")
+    sp = add(
+        "install", "install a skill: a folder, .wasm, oci://..., NAME[@VERSION], github:/git+..., or a .tar.gz/.zip URL"
+    )
+    sp.add_argument(
+        "path",
+        metavar="SOURCE",
+        help="a skill folder or .wasm; oci://HOST/REPO[:TAG|@sha256:..]; NAME[@VERSION] from the default registry; "
+        "github:USER/REPO[@REF][#PATH]; git+https://HOST/REPO.git[@REF][#subdirectory=PATH]; https://.../skill.tar.gz",
+    )
     sp.add_argument("--name", help="install under this name instead of the skill's own")
     sp.add_argument("--force", action="store_true", help="replace an installed skill of the same version")
     sp.add_argument(
         "--yes", "-y", action="store_true", help="accept what the skill asks for (network, secrets) without asking"
     )
+    sp.add_argument(
+        "--sha256", metavar="HEX", help="the expected sha256 of a .tar.gz/.zip URL (required unless signed)"
+    )
+    sp.add_argument("--locked", action="store_true", help="fail if skills.lock would change (CI)")
+    _insecure(sp)
 
     add("list", "list installed skills", module="list_skills")
 
@@ -104,6 +126,83 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--limit", type=int, default=20, metavar="N", help="show the last N runs (default 20)")
 
     add("doctor", "check the engine, its cache and the build toolchain")
+
+    # ---- distribution: registries, git, the lock, signatures ----
+
+    sp = add("registry", "show or set the default registry that serves `skill install NAME[@VERSION]`")
+    sp.add_argument("action", nargs="?", choices=["show", "set", "unset"], default="show")
+    sp.add_argument("ref", nargs="?", metavar="oci://HOST/PREFIX", help="set: the registry and repository prefix")
+
+    sp = add("login", "keep credentials for a registry in the secret store (keyring or vault)")
+    sp.add_argument("registry", metavar="REGISTRY", help="HOST[:PORT] or oci://HOST[:PORT]")
+    sp.add_argument("--username", "-u", metavar="USER", help="the user name (default: asked, or SKILL_REGISTRY_USER)")
+    sp.add_argument("--password-stdin", action="store_true", help="read the password or token from stdin")
+
+    sp = add("logout", "forget a registry's credentials", module="login")
+    sp.add_argument("registry", metavar="REGISTRY")
+
+    sp = add("search", "search a registry's skills by meaning: skill search 'convert units'")
+    sp.add_argument("query", nargs="+", help="what you want to do, in your own words")
+    sp.add_argument("--registry", metavar="oci://HOST/PREFIX", help="this registry instead of the default one")
+    sp.add_argument("--top", "-k", type=_count, default=10, metavar="K", help="show the K best results (default 10)")
+    _insecure(sp)
+
+    sp = add("update", "update installed skills from their sources (shows version, digest, capability, signer changes)")
+    sp.add_argument("name", nargs="?", help="only this skill")
+    sp.add_argument("--all", action="store_true", help="every skill installed from a registry, git or a URL")
+    sp.add_argument("--check", action="store_true", help="only show what would change; change nothing")
+    sp.add_argument("--yes", "-y", action="store_true", help="accept wider capabilities or a new signer")
+    sp.add_argument("--allow-downgrade", action="store_true", help="accept a lower version")
+    _insecure(sp)
+
+    sp = add("sync", "make the store equal to skills.lock: fetch what is missing, verify everything")
+    sp.add_argument("--prune", action="store_true", help="also remove installed skills the lock does not list")
+    sp.add_argument("--yes", "-y", action="store_true", help="accept what the locked skills ask for")
+    _insecure(sp)
+
+    sp = add("pull-run", "fetch a skill (or reuse the cache), run one tool in a throw-away instance")
+    sp.add_argument(
+        "ref", metavar="SOURCE", help="what `skill install` takes: oci://..., NAME[@VERSION], git+..., a path"
+    )
+    sp.add_argument("tool", metavar="TOOL")
+    sp.add_argument("--arg", action="append", metavar="K=V", help="a tool argument (repeatable)")
+    sp.add_argument("--args", metavar="JSON", help="all arguments as one JSON object")
+    sp.add_argument("--config", action="append", metavar="K=V", help="a config value of the throw-away instance")
+    sp.add_argument("--keep", action="store_true", help="install it (store and lock) as well")
+    sp.add_argument("--no-cache", action="store_true", help="fetch again even if the cache has it")
+    sp.add_argument("--timeout", type=float, metavar="S", help="time limit in seconds for this run")
+    sp.add_argument("--yes", "-y", action="store_true", help="accept what the skill asks for (network, secrets)")
+    _insecure(sp)
+
+    sp = add("publish", "push a skill to an OCI registry: skill publish SKILL_OR_FOLDER oci://HOST/REPO:TAG")
+    sp.add_argument("skill", metavar="SKILL_OR_FOLDER", help="an installed skill's name or a skill folder")
+    sp.add_argument("ref", metavar="oci://HOST/REPO:TAG")
+    sp.add_argument("--dry-run", action="store_true", help="print the manifest, digests and sizes; write nothing")
+    sp.add_argument("--sign", action="store_true", help="sign it with your key (`skill keygen`)")
+    sp.add_argument("--force", action="store_true", help="move an existing version tag to this digest")
+    _insecure(sp)
+
+    sp = add("prune", "delete cached blobs and builds that no installed skill, the lock or a recent pull-run uses")
+    sp.add_argument("--dry-run", action="store_true", help="only print what would be freed")
+
+    sp = add("keygen", "create your signing key (secret key in the secret store); prints the public key")
+    sp.add_argument("--force", action="store_true", help="replace an existing key")
+
+    sp = add("trust", "manage the keys trusted to sign skills: add, list, remove, policy")
+    sp.add_argument("action", choices=["add", "list", "remove", "policy"])
+    sp.add_argument(
+        "key",
+        nargs="?",
+        metavar="KEY",
+        help="add: a minisign public key (base64 or a .pub file); remove: its id; policy: warn|require",
+    )
+    sp.add_argument(
+        "--scope",
+        action="append",
+        metavar="PATTERN",
+        help="add: sources it may sign, e.g. oci://ghcr.io/acme/* (default: any)",
+    )
+    sp.add_argument("--name", metavar="NAME", help="add: a label for the key")
 
     # ---- instances and their configuration ----
 

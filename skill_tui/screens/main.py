@@ -36,7 +36,7 @@ from engine import (
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
-from skill_tui.messages import RunEventPosted, RunRefused, SkillsChanged
+from skill_tui.messages import RunEnded, RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.requests import request_entry, requests_summary
 from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.widgets.instances_pane import InstancesPane
@@ -287,11 +287,12 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         except Exception as e:  # a bug in a run must never take the app down
             self.post_message(RunRefused(run.ref, f"internal error: {e!r}"))
         finally:
-            self.app.call_from_thread(self._run_ended, run)
+            self.post_message(RunEnded(run))
 
-    def _run_ended(self, run: ActiveRun) -> None:
-        if run in self.active:
-            self.active.remove(run)
+    @on(RunEnded)
+    def _run_ended(self, message: RunEnded) -> None:
+        if message.run in self.active:
+            self.active.remove(message.run)
         self._update_running()
 
     def _update_running(self) -> None:

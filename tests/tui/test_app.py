@@ -249,6 +249,30 @@ async def test_the_runs_view_lists_runs_in_flight_and_stops_any_of_them(tui_engi
         assert log_text(app).count("stopped") == 2
 
 
+async def test_a_run_leaves_the_running_count_only_after_its_result_is_in_the_log(tui_engine):
+    """The log panel's "n running" and the Runs view never drop a run whose ending line is not yet
+    logged: a script (or a person) that waits for "nothing running" then reads the log sees every run."""
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        seen: list[tuple[int, int]] = []  # (runs ended so far, result lines logged) as the count drops
+        update, before = app.main._update_running, [0, 0]  # runs in flight, runs ended
+
+        def observe() -> None:
+            now = len(app.main.active)
+            if now < before[0]:
+                before[1] += before[0] - now
+                seen.append((before[1], log_text(app).count("✔")))
+            before[0] = now
+            update()
+
+        app.main._update_running = observe
+        for i in range(12):
+            app.main.start_run("textkit:slugify", {"text": f"run {i}"})
+        await until(pilot, lambda: app.main.running == 0, timeout=30)
+        assert len(seen) >= 1 and seen[-1][0] == 12 and all(logged >= done for done, logged in seen), seen
+
+
 async def test_find_in_log_enter_moves_to_the_log_so_n_finds_the_next_match(tui_engine):
     app = SkillTui(tui_engine)
     async with app.run_test(size=SIZE) as pilot:

@@ -1,4 +1,5 @@
-"""`skill install PATH`: validate a skill folder or .wasm, review what it asks for, compile it once, install it.
+"""`skill install SOURCE`: fetch and verify a skill (folder, .wasm, registry, git, URL), review what it asks
+for, compile it once, install it, pin it in skills.lock.
 
 The review: what the skill asks for (network, secrets, /data, limits) is shown; a skill that asks for
 network, or an upgrade that asks for more than was accepted, needs a yes: `[y/N]` on a terminal,
@@ -20,7 +21,14 @@ if TYPE_CHECKING:
 
 def run(a: argparse.Namespace) -> int:
     report = open_engine().install(
-        a.path, name=a.name, force=a.force, progress=None if a.json else progress, review=lambda r: _review(r, a)
+        a.path,
+        name=a.name,
+        force=a.force,
+        progress=None if a.json else progress,
+        review=lambda r: _review(r, a),
+        sha256=a.sha256,
+        locked=a.locked,
+        insecure=a.insecure_registry,
     )
     s = report.skill
     if a.json:
