@@ -50,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     # distribution: what an install reports while it fetches, and what the lock pins
     "Step": "engine.distribution.fetching",
     "LockedSkill": "engine.distribution.lockfile",
+    "UpdateInfo": "engine.distribution.updates",
+    "RegistryHit": "engine.distribution.oci.search",
     # what is installed and how it is configured
     "InstalledSkill": "engine.store",
     "InstallReport": "engine.store",
@@ -125,6 +127,8 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from engine.configuration import ConfigEntry, ConfigReport, Configuration
     from engine.distribution.fetching import Step
     from engine.distribution.lockfile import LockedSkill
+    from engine.distribution.oci.search import RegistryHit
+    from engine.distribution.updates import UpdateInfo
     from engine.errors import (
         ArgumentError,
         BuildError,

@@ -362,3 +362,9 @@ class Engine:
 
     def _policy(self, skill: InstalledSkill, instance: str, timeout: float | None) -> SandboxPolicy:
         return self.sandbox_policy(skill.name, instance, skill.config, skill.capabilities, timeout)
+
+    # ---- distribution: registries (login, publish, search) ---------------------------------
+
+    # ---- distribution: the lock (update, sync, pull-run, prune) -----------------------------
+
+    # ---- distribution: signing keys and trust -------------------------------------------------

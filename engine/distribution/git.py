@@ -9,3 +9,8 @@ from engine.errors import SourceError
 
 def fetch_git(source: GitSource, ctx: FetchContext) -> Fetched:
     raise SourceError(f"{source.spec}: git installs are not built yet")
+
+
+def resolve_git(source: GitSource, ctx: FetchContext) -> str:
+    """The full 40-hex commit `source`'s ref (default branch if none) names now: `git ls-remote`."""
+    raise SourceError(f"{source.spec}: git resolves are not built yet")

@@ -9,3 +9,8 @@ from engine.errors import SourceError
 
 def fetch_oci(source: OciSource, ctx: FetchContext) -> Fetched:
     raise SourceError(f"{source.spec}: OCI pulls are not built yet")
+
+
+def resolve_oci(source: OciSource, ctx: FetchContext) -> str:
+    """The manifest digest (sha256:...) `source` points at now: one HEAD request (update --check)."""
+    raise SourceError(f"{source.spec}: OCI resolves are not built yet")
