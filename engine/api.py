@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from engine.build import BuildResult
     from engine.distribution.fetching import OnStep, Step
     from engine.distribution.installer import Installer
+    from engine.distribution.prune import PruneReport
+    from engine.distribution.sync import Synced
+    from engine.distribution.updates import UpdateInfo
     from engine.history import HistoryTail
     from engine.manifest import Capabilities
     from engine.network.access import NetworkAccess
@@ -366,5 +369,116 @@ class Engine:
     # ---- distribution: registries (login, publish, search) ---------------------------------
 
     # ---- distribution: the lock (update, sync, pull-run, prune) -----------------------------
+
+    def updates(self, names: Iterable[str] | None = None, insecure: Iterable[str] = ()) -> list[UpdateInfo]:
+        """What each installed skill's source (or those of `names`) resolves to now, against what is
+        installed: cheap (a HEAD request, `git ls-remote`, a folder's hashes), nothing fetched or changed.
+        The app calls it in the background for its "update available" mark."""
+        from engine.distribution.updates import check_updates
+
+        return check_updates(self._installer, names, self._installer.context(insecure=insecure))
+
+    def update(
+        self,
+        name: str,
+        *,
+        review: Review | None = None,
+        allow_downgrade: bool = False,
+        on_step: OnStep | None = None,
+        insecure: Iterable[str] = (),
+    ) -> InstallReport:
+        """Update one skill from its source, pinned again in skills.lock. Wider capabilities or another
+        signer go through `review` (as `install`'s); a lower version needs `allow_downgrade` (UsageError
+        otherwise). Until the new version is verified, compiled and accepted the installed one serves."""
+        from engine.distribution.fetching import quiet
+        from engine.distribution.updates import update
+
+        return update(
+            self._installer,
+            name,
+            review=review,
+            allow_downgrade=allow_downgrade,
+            on_step=on_step or quiet,
+            insecure=insecure,
+        )
+
+    def sync(
+        self,
+        *,
+        prune: bool = False,
+        review: Review | None = None,
+        on_step: OnStep | None = None,
+        insecure: Iterable[str] = (),
+    ) -> list[Synced]:
+        """Make the store equal to skills.lock (see engine.distribution.sync): one Synced per skill."""
+        from engine.distribution.fetching import quiet
+        from engine.distribution.sync import sync
+
+        ctx = self._installer.context(on_step or quiet, insecure)
+        return sync(self._installer, ctx, prune=prune, review=review)
+
+    def pull_run(
+        self,
+        source: str,
+        tool: str,
+        args: dict[str, Any] | None = None,
+        *,
+        arg_texts: Iterable[tuple[str, str]] = (),
+        config: dict[str, str] | None = None,
+        keep: bool = False,
+        no_cache: bool = False,
+        timeout: float | None = None,
+        review: Review | None = None,
+        on_step: OnStep | None = None,
+        on_event: OnEvent | None = None,
+        insecure: Iterable[str] = (),
+    ) -> RunResult:
+        """Fetch `source` (from the blob cache alone when pinned by digest and cached), verify it, and run
+        `tool` in a throw-away home whose default instance has `config` (typed as declared; secrets only in
+        memory). `arg_texts`: `--arg` values as typed, each taking its parameter's declared type. Store and
+        lock are left alone unless `keep` (then a normal install, pinned). The run is recorded so `prune`
+        keeps what it used for 24 h."""
+        from engine.distribution.fetching import quiet
+        from engine.distribution.installer import InstallOptions, folder_files, lock_entry
+        from engine.distribution.pullruns import MemorySecrets, answered_once, fetched_for_run, record, scratch_home
+        from engine.distribution.trust import check_signature
+        from engine.values import coerce_cli_value
+
+        review = answered_once(review)
+        installer = self._installer
+        with fetched_for_run(installer, source, no_cache=no_cache, on_step=on_step or quiet, insecure=insecure) as (
+            fetched,
+            ctx,
+        ):
+            signer = check_signature(self.home, fetched)
+            folder = installer.built(fetched, ctx)
+            with scratch_home(self.home) as home:
+                scratch = Engine(home)
+                scratch._runtime = self.runtime
+                scratch._secrets = MemorySecrets(home)
+                skill = scratch._store.install(folder, review=review).skill
+                if config:
+                    scratch.config.save(skill.name, DEFAULT, scratch.config.parse(skill.name, config))
+                found = skill.tool(tool)
+                typed = {k: coerce_cli_value(found.param(k) if found else None, v) for k, v in arg_texts}
+                result = scratch.run(
+                    f"{skill.name}:{tool}",
+                    {**(args or {}), **typed},
+                    timeout=timeout,
+                    on_event=on_event,
+                    source="pull-run",
+                )
+                scratch.flush()
+            record(self.home, lock_entry(skill, fetched.source, fetched.resolved, folder_files(folder), signer))
+            if keep:
+                installer.install_fetched(fetched, ctx, InstallOptions(), review)
+        return result
+
+    def prune(self, dry_run: bool = False) -> PruneReport:
+        """Delete the cached blobs, builds and compiled components that no installed skill, lock or pull-run
+        of the last 24 h uses, in any home sharing this cache; nothing younger than a few minutes."""
+        from engine.distribution.prune import prune
+
+        return prune(self.home, dry_run=dry_run)
 
     # ---- distribution: signing keys and trust -------------------------------------------------

@@ -139,14 +139,16 @@ class CapabilityReview:
     previous_version: str | None  # the installed version, for an upgrade
     asked: Asked
     widened: tuple[str, ...]  # what it asks beyond what was accepted for the installed version
+    trust: tuple[str, ...] = ()  # who vouches for it changed (another signer than the pinned one), one line each
 
     @property
     def needs_consent(self) -> bool:
-        """Whether to ask at all: a skill that asks for network, new or beyond what was accepted.
+        """Whether to ask at all: a skill that asks for network, new or beyond what was accepted, or one
+        signed by another key than the installed version (whatever it asks for: the code is someone else's).
 
         Without network a skill can only use what it is given (its /data, its config) inside its
         limits, so it installs without a question and existing scripts keep working."""
-        return bool(self.asked.network) and bool(self.widened)
+        return bool(self.asked.network) and bool(self.widened) or bool(self.trust)
 
     def lines(self) -> list[str]:
         """The review as shown: the header, then everything asked, or for an upgrade only what is new."""
@@ -157,10 +159,9 @@ class CapabilityReview:
             head = f"{self.skill} {self.version} (upgrade from {self.previous_version}) asks for more than before:"
             body = list(self.widened)
         else:
-            return [
-                f"{self.skill} {self.version} asks for nothing beyond what {self.previous_version} was accepted with"
-            ]
-        return [head, *(f"  {line}" for line in body)]
+            head = f"{self.skill} {self.version} asks for nothing beyond what {self.previous_version} was accepted with"
+            body = []
+        return [head, *(f"  {line}" for line in body), *self.trust]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -169,6 +170,7 @@ class CapabilityReview:
             "previous_version": self.previous_version,
             "asked": self.asked.to_json(),
             "widened": list(self.widened),
+            "trust": list(self.trust),
             "needs_consent": self.needs_consent,
         }
 

@@ -234,10 +234,13 @@ class Store:
         progress: Progress | None = None,
         review: Review | None = None,
         origin: Origin | None = None,
+        check: Callable[[InstalledSkill], None] | None = None,
     ) -> InstallReport:
         """Install or upgrade. `review` is asked once the skill is described and before anything is
         written (not for an unchanged reinstall); without it the install is accepted as asked.
-        `origin`: the source and resolved reference of a fetched folder (default: the folder itself)."""
+        `origin`: the source and resolved reference of a fetched folder (default: the folder itself).
+        `check` sees the described skill before the review and before anything is written, and raises to
+        refuse it (`install --locked`, an update's downgrade rule)."""
         from engine.provenance import build_inputs  # install-time only: keeps `skill run` light
 
         say = progress or (lambda _msg: None)
@@ -260,9 +263,12 @@ class Store:
         skill = replace(skill, build_inputs=build_inputs(wasm))
         if origin is not None:
             skill = replace(skill, source=origin.source, resolved=origin.resolved, signer=origin.signer)
+        if check is not None:
+            check(skill)
         skill = replace(skill, review=self._review(skill, force, review))
 
         with file_lock(self.home.root / ".store.lock"):
+            self._recover()
             previous = self.get(skill.name)
             status = self._status(previous, skill, force)
             if status == "unchanged" and previous is not None:  # unchanged: there is a previous one
@@ -273,6 +279,23 @@ class Store:
                 shutil.rmtree(previous.package_dir, ignore_errors=True)
         (self.home.instances / skill.name / "default" / "data").mkdir(parents=True, exist_ok=True)
         return InstallReport(replace(skill, package_dir=package), status, previous.version if previous else None)
+
+    def component_of(self, path: Path) -> Path:
+        """The .wasm `install(path)` takes from a folder (or `path` itself): for checking it before."""
+        return self._resolve(Path(path))[1]
+
+    def _recover(self) -> None:
+        """Remove what an install killed midway left (called under the store lock, which every package
+        write and link swap holds, so nothing found here is still being made): its staging folders in
+        tmp/ and a package folder renamed in but never linked."""
+        for stage in self.home.tmp.glob("install-*") if self.home.tmp.is_dir() else ():
+            shutil.rmtree(stage, ignore_errors=True)
+        if not self.home.packages.is_dir():
+            return
+        linked = {os.path.realpath(e.path) for e in _entries(self.home.skills)}
+        for package in self.home.packages.iterdir():
+            if str(package.resolve()) not in linked:
+                shutil.rmtree(package, ignore_errors=True)
 
     def _resolve(self, path: Path) -> tuple[Manifest, Path]:
         from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light

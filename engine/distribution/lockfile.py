@@ -10,6 +10,8 @@ sha256, the signer, and the capabilities granted at install. `sync` and `install
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,17 +81,66 @@ class LockedSkill:
                 f"{where}: a [[skill]] entry is missing or has a bad {e}; restore it from version control or delete it and reinstall"
             ) from None
 
-    def check_package(self, package_dir: Path) -> list[str]:
-        """What in `package_dir` differs from this entry (empty: it matches)."""
+    def check_package(self, package_dir: Path | None, component: Path | None = None) -> list[str]:
+        """What differs from this entry (empty: it matches): the component (an installed package's
+        component.wasm, or `component`: the .wasm a fetched folder holds), each hashed file of
+        `package_dir`, and a hashed file there the lock does not list. `package_dir` None: a bare .wasm,
+        which brings no files."""
         problems = []
-        wasm = package_dir / "component.wasm"
-        if not wasm.is_file() or sha256_file(wasm) != self.component:
-            problems.append(f"component.wasm is not {self.component}")
-        for name, digest in self.files.items():
-            path = package_dir / name
-            if not path.is_file() or sha256_file(path) != digest:
-                problems.append(f"{name} is not {digest}")
+        if component is None:
+            assert package_dir is not None, "a package folder or a component to check"
+            component = package_dir / "component.wasm"
+        wasm = component
+        if not wasm.is_file():
+            problems.append(f"{wasm.name} is missing")
+        elif (got := sha256_file(wasm)) != self.component:
+            problems.append(f"{wasm.name} is {short(got)}, the lock says {short(self.component)}")
+        found = package_files(package_dir) if package_dir is not None else {}
+        for name in sorted(set(self.files) | set(found)):
+            if name not in found:
+                problems.append(f"{name} is missing")
+            elif name not in self.files:
+                problems.append(f"{name} is not in the lock")
+            elif found[name] != self.files[name]:
+                problems.append(f"{name} is {short(found[name])}, the lock says {short(self.files[name])}")
         return problems
+
+    @property
+    def content(self) -> str:
+        """One digest of what this entry pins (component and files): equal for a folder that holds the same."""
+        return content_digest(self.component, self.files)
+
+    def differences(self, other: LockedSkill) -> list[str]:
+        """What `other` would change in this entry, one short phrase per field (empty: the same)."""
+        out = []
+        for key in ("version", "source", "resolved", "component", "size", "signer"):
+            old, new = getattr(self, key), getattr(other, key)
+            if old != new:
+                out.append(f"{key} {short(old)} -> {short(new)}")
+        for name in sorted(set(self.files) | set(other.files)):
+            if self.files.get(name) != other.files.get(name):
+                verb = "added" if name not in self.files else "removed" if name not in other.files else "changed"
+                out.append(f"{name} {verb}")
+        if _sorted(self.capabilities) != _sorted(other.capabilities):
+            out.append(f"capabilities {_compact(self.capabilities)} -> {_compact(other.capabilities)}")
+        return out
+
+
+def short(value: Any) -> str:
+    """A value for a one-line message: digests cut to 12 hex digits, None as "none"."""
+    if value is None:
+        return "none"
+    return re.sub(r"(sha256:[0-9a-f]{12})[0-9a-f]{52}", r"\1…", str(value))
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return json.dumps(_sorted(value), separators=(",", ":"))
+
+
+def content_digest(component: str, files: dict[str, str]) -> str:
+    """sha256 over a component digest and the file digests: what a path source "resolves" to."""
+    text = json.dumps({"component": component, "files": dict(sorted(files.items()))}, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
 def package_files(package_dir: Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ def run(a: argparse.Namespace) -> int:
         name=a.name,
         force=a.force,
         progress=None if a.json else progress,
-        review=lambda r: _review(r, a),
+        review=lambda r: review_prompt(r, a),
         sha256=a.sha256,
         locked=a.locked,
         insecure=a.insecure_registry,
@@ -46,8 +46,9 @@ def run(a: argparse.Namespace) -> int:
     return 0
 
 
-def _review(review: CapabilityReview, a: argparse.Namespace) -> bool:
-    """Show what the skill asks for; ask when it needs consent (or take --yes, or refuse in a script)."""
+def review_prompt(review: CapabilityReview, a: argparse.Namespace, verb: str = "install") -> bool:
+    """Show what the skill asks for; ask when it needs consent (or take --yes, or refuse in a script).
+    `skill update`, `sync` and `pull-run` ask the same way (`verb` names what they would do)."""
     asking = review.needs_consent and not a.yes
     interactive = asking and not a.json and sys.stdin.isatty()
     if not a.json and (interactive or not asking):
@@ -58,5 +59,9 @@ def _review(review: CapabilityReview, a: argparse.Namespace) -> bool:
     what = f"network access ({', '.join(review.asked.network)})"
     if review.previous_version is not None:
         what = f"more than its installed version {review.previous_version} ({'; '.join(review.widened)})"
-    refusal = f"{review.skill} {review.version} asks for {what}; pass --yes to accept it (nothing was installed)"
-    return confirm(f"install {review.skill} {review.version} with these capabilities?", refusal, a.json)
+    asks = f"asks for {what}"
+    if review.trust:  # another signer: asked whatever the skill asks for
+        wider = review.asked.network and review.widened
+        asks = "; ".join(review.trust) + (f", and it {asks}" if wider else "")
+    refusal = f"{review.skill} {review.version} {asks}; pass --yes to accept it (nothing was installed)"
+    return confirm(f"{verb} {review.skill} {review.version} with these capabilities?", refusal, a.json)

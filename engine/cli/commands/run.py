@@ -16,6 +16,7 @@ from engine.cli.output import print_json
 
 if TYPE_CHECKING:
     from engine.api import Engine
+    from engine.events import RunResult
 
 
 def tool_args(a: argparse.Namespace, engine: Engine) -> dict[str, Any]:
@@ -31,18 +32,23 @@ def tool_args(a: argparse.Namespace, engine: Engine) -> dict[str, Any]:
 def run(a: argparse.Namespace) -> int:
     engine = open_engine()
     args = tool_args(a, engine)
-    on_event = None
-    if not a.json:
-        from engine.events import RunOutput, RunRequest
+    result = engine.run(a.ref, args, timeout=a.timeout, on_event=None if a.json else stream)
+    return report(result, a.json)
 
-        def on_event(event: Any) -> None:
-            if isinstance(event, RunOutput):
-                print(event.text, file=sys.stderr, flush=True)
-            elif isinstance(event, RunRequest):
-                print(f"[http] {event.record.describe()}", file=sys.stderr, flush=True)
 
-    result = engine.run(a.ref, args, timeout=a.timeout, on_event=on_event)
-    if a.json:
+def stream(event: Any) -> None:
+    """A run's output lines and requests on stderr, as they happen (stdout is for the result)."""
+    from engine.events import RunOutput, RunRequest
+
+    if isinstance(event, RunOutput):
+        print(event.text, file=sys.stderr, flush=True)
+    elif isinstance(event, RunRequest):
+        print(f"[http] {event.record.describe()}", file=sys.stderr, flush=True)
+
+
+def report(result: RunResult, as_json: bool) -> int:
+    """Print a run's result (or its JSON, with the error object of every --json failure); its exit code."""
+    if as_json:
         out = result.to_json()
         if not result.ok:  # the error object of every --json failure; `stopped` says why as before
             out["error"] = {"code": (result.stopped or "tool_error").replace("-", "_"), "message": result.error}
