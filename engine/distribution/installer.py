@@ -7,7 +7,6 @@ accepted, the previous version keeps serving, and a failure anywhere leaves stor
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -16,8 +15,7 @@ from typing import TYPE_CHECKING
 
 from engine.distribution.cache import BlobCache
 from engine.distribution.fetching import FetchContext, Fetched, OnStep, Step, quiet
-from engine.distribution.lockfile import Lock, LockedSkill, content_digest, package_files, sha256_file
-from engine.distribution.prune import register_home
+from engine.distribution.lockfile import Lock, LockedSkill, package_files
 from engine.distribution.sources import ArchiveSource, GitSource, OciSource, PathSource, Source, parse_source
 from engine.errors import LockMismatch, SourceError
 from engine.review import Asked
@@ -25,6 +23,7 @@ from engine.settings import Settings
 from engine.store import InstalledSkill, InstallReport, Origin, Review, Store
 
 if TYPE_CHECKING:
+    from engine.distribution.folders import FolderDigests
     from engine.home import Home
     from engine.review import CapabilityReview
     from engine.secrets import SecretStore
@@ -51,6 +50,7 @@ class Installer:
         self.settings = Settings(home)
         self.lock = Lock(home.lock_file)
         self.cache = BlobCache(home.blobs)
+        self._folders: FolderDigests | None = None
 
     def context(self, on_step: OnStep = quiet, insecure: Iterable[str] = (), offline: bool = False) -> FetchContext:
         return FetchContext(
@@ -105,14 +105,12 @@ class Installer:
         raise AssertionError(source)
 
     def folder_digest(self, path: Path) -> str:
-        """The content digest of what installing `path` would pin (its component and the lock-hashed files,
-        as `LockedSkill.content`); for a folder still to be built, the digest of its files."""
-        from engine.build.componentize import needs_build
+        """The content digest of what installing `path` would pin (engine.distribution.folders)."""
+        if self._folders is None:
+            from engine.distribution.folders import FolderDigests
 
-        if needs_build(path):
-            return tree_digest(path)
-        files = package_files(path) if path.is_dir() else {}
-        return content_digest(sha256_file(self.store.component_of(path)), files)
+            self._folders = FolderDigests(self.store, self.home.cache / "folder-digests.json")
+        return self._folders.digest(path)
 
     def reference(self, source: Source, resolved: str) -> str:
         """The immutable reference `resolve`'s answer names: what a lock entry's `resolved` holds (for a
@@ -185,6 +183,8 @@ class Installer:
             origin=None if fetched.staged is None and not signer else Origin(fetched.source, fetched.resolved, signer),
             check=all_of(checks),
         )
+        from engine.distribution.prune import register_home
+
         register_home(self.home)
         if expect is None and not options.locked:
             ctx.on_step(Step("lock", f"pinning {report.skill.name} in {self.home.lock_file.name}"))
@@ -269,16 +269,6 @@ def verify(entry: LockedSkill, fetched: Fetched, folder: Path, signer: str | Non
 def folder_files(folder: Path) -> dict[str, str]:
     """The lock-hashed files the store would copy from `folder` (a bare .wasm brings none)."""
     return package_files(folder) if folder.is_dir() else {}
-
-
-def tree_digest(folder: Path) -> str:
-    """sha256 over every file of a source folder (names and contents; not node_modules, dist, dot-files)."""
-    h = hashlib.sha256()
-    for path in sorted(folder.rglob("*")):
-        rel = path.relative_to(folder)
-        if path.is_file() and not any(p.startswith(".") or p in ("node_modules", "dist") for p in rel.parts):
-            h.update(f"{rel.as_posix()}\0{sha256_file(path)}\0".encode())
-    return "sha256:" + h.hexdigest()
 
 
 def lock_entry(

@@ -105,3 +105,25 @@ def test_another_signer_needs_consent_whatever_the_skill_asks_for(engine, tmp_pa
     [review] = asked
     assert review.trust == ("not signed; the installed version was signed by KEY1",)
     assert review.needs_consent and review.lines()[-1] == review.trust[0]
+
+
+def test_a_folder_digest_is_remembered_and_follows_every_change(engine, tmp_path):
+    from engine.distribution.folders import FolderDigests
+    from engine.distribution.installer import Installer
+
+    folder = skill_folder(tmp_path / "src", "echo")
+    engine.install(folder)
+    pinned = Installer(engine.home, engine._store, lambda: engine.secrets).lock.read()["echo"]
+    memo = tmp_path / "digests.json"
+    assert FolderDigests(engine._store, memo).digest(folder) == pinned.content
+    assert str(folder) in memo.read_text()
+    assert FolderDigests(engine._store, memo).digest(folder) == pinned.content  # from the memo
+
+    wasm = folder / "echo.wasm"
+    data = bytearray(wasm.read_bytes())
+    data[-1] ^= 1  # the same size, other bytes
+    wasm.write_bytes(bytes(data))
+    changed = FolderDigests(engine._store, memo).digest(folder)
+    assert changed != pinned.content
+    (folder / "README.md").write_text("# echo\n")  # a new hashed file
+    assert FolderDigests(engine._store, memo).digest(folder) not in (changed, pinned.content)
