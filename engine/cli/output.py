@@ -80,6 +80,17 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
+def print_skills_json(skills: list[dict[str, Any]], failed: list[tuple[str, str, str]]) -> None:
+    """--json of a command acting on several skills (update, sync): {"ok", "skills"}, and when some failed
+    (`failed`: name, error code, message) the error object of every --json failure (the first one's code)."""
+    out: dict[str, Any] = {"ok": not failed, "skills": skills}
+    if failed:
+        name, code, message = failed[0]
+        more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+        out["error"] = {"code": code, "message": f"{name}: {message}{more}"}
+    print_json(out)
+
+
 def fail(code: str, message: str, as_json: bool) -> None:
     """Report a failure: one `error:` line on stderr, or with --json the error object on stdout."""
     if as_json:

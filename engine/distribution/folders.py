@@ -52,12 +52,10 @@ class FolderDigests:
             return str(known["digest"])
         from engine.build.componentize import needs_build  # ~40 ms of imports: only when something changed
 
-        if not path.is_dir():  # a bare .wasm: its own bytes
-            component, files = path, {}
-        elif needs_build(path):
+        if path.is_dir() and needs_build(path):
             return tree_digest(path)
-        else:
-            component, files = self.store.component_of(path), package_files(path)
+        component = self.store.component_of(path)  # a bare .wasm is its own (the store's error if missing)
+        files = package_files(path) if path.is_dir() else {}
         digest = content_digest(sha256_file(component), files)
         self._remember(str(path), {"stamp": _stamp(path, component), "component": str(component), "digest": digest})
         return digest

@@ -32,6 +32,7 @@ class Synced:
     status: str  # "ok" | "installed" | "changed" | "repaired" | "removed" | "failed"
     detail: str = ""  # why (what differed), or the failure's one line
     exit_code: int = 0  # of the failure
+    code: str = ""  # of the failure, as --json names errors (lock_mismatch, source...)
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "version": self.version, "status": self.status, "detail": self.detail}
@@ -68,7 +69,7 @@ def _one(installer: Installer, ctx: FetchContext, entry: LockedSkill, review: Re
         finally:
             fetched.cleanup()
     except SkillError as e:
-        return Synced(entry.name, entry.version, "failed", str(e), e.exit_code)
+        return Synced(entry.name, entry.version, "failed", str(e), e.exit_code, e.code)
     return Synced(entry.name, entry.version, status, detail)
 
 

@@ -37,6 +37,7 @@ class UpdateInfo:
     error: str | None = None  # the source could not be asked (registry down...): one line
     source: str = ""  # the source checked (as installed; it may float: a tag, a branch)
     widened: tuple[str, ...] = ()  # what it would ask beyond what was accepted (known before a fetch: folders)
+    error_code: str | None = None  # the error's code, as --json names errors (source, not_found...)
 
     @property
     def available(self) -> bool:
@@ -96,7 +97,7 @@ def check_one(installer: Installer, skill: InstalledSkill, entry: LockedSkill, c
             return UpdateInfo(skill.name, skill.version, installed, installed, source=entry.source)
         resolved = installer.reference(source, installer.resolve(source, ctx))
     except SkillError as e:
-        return UpdateInfo(**{**base.__dict__, "error": str(e)})
+        return UpdateInfo(**{**base.__dict__, "error": str(e), "error_code": e.code})
     if resolved == installed:
         return UpdateInfo(skill.name, skill.version, installed, resolved, source=entry.source)
     what = "content" if isinstance(source, PathSource) else "digest" if "@sha256:" in resolved else "commit"

@@ -116,6 +116,9 @@ def test_sync_repairs_an_altered_package_and_refuses_a_source_that_no_longer_mat
     proc = skill("sync", check=2)
     assert proc.stdout.startswith("echo 1.0.0: failed (echo: ")
     assert "does not match skills.lock" in proc.stdout and "nothing was installed" in proc.stdout
+    out = json.loads(skill("sync", "--json", check=2).stdout)
+    assert not out["ok"] and out["error"]["code"] == "lock_mismatch"
+    assert out["skills"][0]["status"] == "failed" and "component.wasm is missing" not in out["skills"][0]["detail"]
     assert store_picture(home) == before
 
 

@@ -5,6 +5,7 @@ version and capability changes and changes nothing; wider network needs --yes; a
 from __future__ import annotations
 
 import json
+import shutil
 
 from fixtures.lock import infos, listed, skill_folder, tree
 
@@ -89,3 +90,17 @@ def test_update_needs_a_name_all_or_check(skill):
     proc = skill("update", check=2)
     assert proc.stderr.strip() == "error: skill update: give a skill name, --all, or --check to see what would change"
     assert "no skill named 'ghost'" in skill("update", "ghost", "--check", check=2).stderr
+
+
+def test_update_check_reports_a_source_it_cannot_read_and_checks_the_others(skill, home, tmp_path):
+    for name in ("gone", "here"):
+        skill("install", str(skill_folder(tmp_path / "src", name)))
+    shutil.rmtree(tmp_path / "src" / "gone")
+    proc = skill("update", "--check", check=1)
+    assert proc.stdout.splitlines() == [
+        f"gone 1.0.0: cannot check: {tmp_path / 'src' / 'gone'} does not exist; give a skill folder or a .wasm component",
+        "here 1.0.0: up to date",
+    ]
+    out = json.loads(skill("update", "--check", "--json", check=1).stdout)
+    assert not out["ok"] and out["error"]["code"] == "usage" and out["error"]["message"].startswith("gone: ")
+    assert [(s["name"], s["available"]) for s in out["skills"]] == [("gone", False), ("here", False)]

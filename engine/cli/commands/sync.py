@@ -12,7 +12,7 @@ import argparse
 
 from engine.cli.commands import open_engine
 from engine.cli.commands.install import review_prompt
-from engine.cli.output import print_json, progress
+from engine.cli.output import print_skills_json, progress
 
 
 def run(a: argparse.Namespace) -> int:
@@ -27,7 +27,8 @@ def run(a: argparse.Namespace) -> int:
     )
     code = exit_code(results)
     if a.json:
-        print_json({"ok": code == 0, "skills": [r.to_json() for r in results]})
+        failed = [(r.name, r.code, r.detail) for r in results if r.status == "failed"]
+        print_skills_json([r.to_json() for r in results], failed)
         return code
     if not results:
         print(f"{engine.home.lock_file} pins no skills; nothing to do")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.cli.commands import open_engine
 from engine.cli.commands.install import review_prompt
-from engine.cli.output import print_json, progress
+from engine.cli.output import print_skills_json, progress
 from engine.errors import SkillError, UsageError
 
 if TYPE_CHECKING:
@@ -32,7 +32,8 @@ def run(a: argparse.Namespace) -> int:
     if a.check:
         infos = engine.updates([a.name] if a.name else None, insecure=a.insecure_registry)
         if a.json:
-            print_json([i.to_json() for i in infos])
+            errors = [(i.name, i.error_code or "error", i.error) for i in infos if i.error]
+            print_skills_json([i.to_json() for i in infos], errors)
         else:
             for info in infos:
                 _print_check(info)
@@ -44,6 +45,7 @@ def run(a: argparse.Namespace) -> int:
 
     names = [a.name] if a.name else [s.name for s in engine.skills()]
     done: list[dict[str, Any]] = []
+    failed: list[tuple[str, str, str]] = []
     code = 0
     for name in names:
         try:
@@ -59,6 +61,7 @@ def run(a: argparse.Namespace) -> int:
                 raise
             code = max(code, e.exit_code)
             done.append({"name": name, "status": "failed", "error": e.message})
+            failed.append((name, e.code, e.message))
             if not a.json:
                 print(f"{name}: not updated: {e.message}")
             continue
@@ -66,7 +69,7 @@ def run(a: argparse.Namespace) -> int:
         if not a.json:
             print(_describe(report))
     if a.json:
-        print_json(done)
+        print_skills_json(done, failed)
     return code
 
 
