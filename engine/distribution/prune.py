@@ -75,7 +75,10 @@ def register_home(home: Home) -> None:
     if not entry.is_file():
         from engine.fsutil import atomic_write_text
 
-        atomic_write_text(entry, str(home.root))
+        try:
+            atomic_write_text(entry, str(home.root))
+        except OSError:  # a read-only cache: nothing can be pruned from it either
+            pass
 
 
 def homes_sharing(home: Home, forget: bool) -> list[Home]:
