@@ -375,9 +375,11 @@ def needs_build(folder: Path) -> bool:
         return False
     manifest = load_folder(folder)
     if manifest.component:
-        return not (folder / manifest.component).is_file()
-    if any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern)):
+        if (folder / manifest.component).is_file():
+            return False
+    elif any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern)):
         return False
+    # nothing to build from: the store says what is missing (skill.yaml's component, a .wasm)
     return bool(manifest.source) or any((folder / n).is_file() for n in DEFAULT_SOURCES)
 
 
