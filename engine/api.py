@@ -446,10 +446,8 @@ class Engine:
 
         review = answered_once(review)
         installer = self._installer
-        with fetched_for_run(installer, source, no_cache=no_cache, on_step=on_step or quiet, insecure=insecure) as (
-            fetched,
-            ctx,
-        ):
+        pulled = fetched_for_run(installer, source, no_cache=no_cache, on_step=on_step or quiet, insecure=insecure)
+        with pulled as (fetched, ctx):
             signer = check_signature(self.home, fetched)
             folder = installer.built(fetched, ctx)
             with scratch_home(self.home) as home:
