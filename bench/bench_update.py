@@ -64,8 +64,8 @@ def main() -> None:
             subprocess.run(
                 [str(REPO / ".venv/bin/skill"), "update", "--check", "--json"], capture_output=True, text=True, env=env
             ).stdout
-        )
-        assert len(checked) == SKILLS and not any(c["available"] or c["error"] for c in checked), checked
+        )["skills"]
+        assert len(checked) == SKILLS and not any(c["available"] or c["error"] for c in checked), "not all up to date"
         size = component.stat().st_size
         print(f"{SKILLS} skills from folder sources ({size / 1e6:.1f} MB component each), median of {RUNS} runs")
         listing = wall(["list"], env)
