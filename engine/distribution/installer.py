@@ -95,7 +95,7 @@ class Installer:
     ) -> InstallReport:
         from engine.distribution.trust import check_signature
 
-        signer = check_signature(self.home, fetched)
+        signer = check_signature(self.home, fetched, ctx.on_step)
         folder = self.built(fetched, ctx)
         report = self.store.install(
             folder,
