@@ -71,6 +71,10 @@ def parse_key(text: str) -> PublicKey:
     """A public key given as its base64 line or as a minisign .pub file; UsageError if it is neither."""
     path = Path(text).expanduser()
     where = shown(text)
+    if not path.is_file() and not text.strip().startswith("RW"):  # base64("Ed"...): every minisign public key
+        raise UsageError(
+            f"{shown(text)} is no file and no public key; give a minisign .pub file or its base64 line (RW…)"
+        )
     if path.is_file():
         where = str(path)
         try:

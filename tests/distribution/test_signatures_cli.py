@@ -130,7 +130,9 @@ def test_the_stock_minisign_verifies_ours(sk, tmp_path):
     assert key_id in pub.read_text()
 
 
-@pytest.mark.parametrize("comment", [["-t", "echo 1.0.0"], []], ids=["name-version", "default-comment"])
+@pytest.mark.parametrize(
+    "comment", [["-t", "echo 1.0.0"], [], ["-l", "-t", "echo 1.0.0"]], ids=["name-version", "default-comment", "legacy"]
+)
 def test_a_key_and_signature_of_the_stock_minisign_verify_with_ours(sk, home, tmp_path, comment):
     """The publisher's way with the stock CLI, as the README documents it."""
     key, pub = tmp_path / "cli.key", tmp_path / "cli.pub"
@@ -159,6 +161,7 @@ def test_trust_list_remove_policy_and_bad_input(sk, home, tmp_path):
     assert json.loads(sk("trust", "list", "--json").stdout)[0]["scopes"] == ["oci://ghcr.io/acme/*"]
     for args, says in [
         (("trust", "add", "RWQnotakey"), "is not a minisign public key"),
+        (("trust", "add", str(tmp_path / "missing.pub")), "is no file and no public key"),
         (("trust", "add"), "needs a minisign public key"),
         (("trust", "remove", "0000000000000000"), "no trusted key has the id"),
         (("trust", "policy", "sometimes"), "is not warn or require"),
@@ -176,3 +179,42 @@ def test_trust_list_remove_policy_and_bad_input(sk, home, tmp_path):
 def test_signing_without_a_key_says_to_make_one(sk, tmp_path):
     proc = sk("sign", str(folder(tmp_path / "echo")), check=2)
     assert "create one with `skill keygen`" in proc.stderr
+
+
+@pytest.mark.skipif(
+    not (shutil.which("dbus-run-session") and shutil.which("gnome-keyring-daemon")),
+    reason="needs dbus-run-session and gnome-keyring-daemon (scripts/setup.sh installs them)",
+)
+def test_keygen_keeps_the_secret_key_in_the_os_keyring_not_in_a_file(tmp_path):
+    """A private D-Bus session with its own gnome-keyring (as tests/integration/test_secrets_keyring.py)."""
+    import sys
+
+    from fixtures.secrets import _clean_env, _files_containing, _run
+
+    runtime = tmp_path / "run"
+    runtime.mkdir(mode=0o700)
+    env = _clean_env(tmp_path, XDG_RUNTIME_DIR=str(runtime))
+    unlock = "echo pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
+
+    def in_session(*args: str) -> str:
+        cmd = ["dbus-run-session", "--", "sh", "-c", f'{unlock}; exec "$0" "$@"', sys.executable, *args]
+        proc = _run(cmd, env)
+        assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+        return proc.stdout
+
+    made = json.loads(in_session("-m", "engine.cli", "keygen", "--json"))
+    assert made["created"] and made["where"].startswith("the OS keyring")
+    echo = folder(tmp_path / "echo")
+    in_session("-m", "engine.cli", "sign", str(echo))
+    read = "from engine.home import Home; from engine.secrets import open_secret_store; " + (
+        "from engine.distribution.signing import KEY_SLOT; print(open_secret_store(Home.from_env()).get(*KEY_SLOT))"
+    )
+    secret = in_session("-c", read).strip().splitlines()[-1]
+    assert len(secret) > 100 and _files_containing(tmp_path, secret) == []
+    public = subprocess.run(
+        ["minisign", "-V", "-P", made["public_key"], "-m", "/dev/stdin", "-x", echo / "skill.minisig"],
+        input=in_session("-m", "engine.cli", "sign", str(echo), "--statement"),
+        capture_output=True,
+        text=True,
+    )
+    assert public.returncode == 0, public.stderr
