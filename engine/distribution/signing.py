@@ -130,7 +130,11 @@ def signature(secrets: SecretStore, folder: Path) -> tuple[Statement, str]:
 
 def sign_folder(home: Home, secrets: SecretStore, folder: Path) -> Path:
     """Sign the skill in `folder` (skill.yaml's name and version, every file's sha256) with the user's key
-    from `skill keygen`; writes and returns `folder/skill.minisig`."""
+    from `skill keygen`; writes and returns `folder/skill.minisig`. Not in an installed package: the store's
+    packages are immutable (the lock pins each file), so sign the skill's own folder or a copy."""
+    real = folder.resolve()
+    if any(real.is_relative_to(p.resolve()) for p in (home.packages, home.skills)):
+        raise UsageError(f"{folder} is an installed package, which never changes; sign the skill's own folder")
     _stated, text = signature(secrets, folder)
     path = folder / SIGNATURE_FILE
     try:

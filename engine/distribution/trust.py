@@ -211,7 +211,7 @@ def check_signature(home: Home, fetched: Fetched, on_step: OnStep = quiet) -> st
     and none is trusted. The statement is recomputed from the folder's bytes, never read from anywhere."""
     required = policy(home) == "require"
     path = fetched.folder / SIGNATURE_FILE
-    if not fetched.folder.is_dir() or not path.is_file():
+    if not fetched.folder.is_dir() or not (path.exists() or path.is_symlink()):
         if required:
             raise SignatureError(
                 f"{fetched.source} is not signed (no {SIGNATURE_FILE}) and the trust policy is require; install it "
@@ -227,6 +227,8 @@ def check_signature(home: Home, fetched: Fetched, on_step: OnStep = quiet) -> st
     stated = statement(fetched.folder)
     subject = f"{stated.label} from {fetched.source}"
     try:
+        if not path.is_file():
+            raise MinisignFormatError("not a regular file")
         if path.stat().st_size > MAX_SIGNATURE:
             raise MinisignFormatError(f"larger than {MAX_SIGNATURE} bytes")
         signed = Signature.parse(path.read_text(encoding="utf-8", errors="replace"))

@@ -67,6 +67,7 @@ def test_a_signed_skill_from_a_trusted_key_installs_and_the_lock_pins_its_signer
     assert (package / "skill.minisig").read_bytes() == (echo / "skill.minisig").read_bytes()
     statement = sk("sign", str(echo), "--statement").stdout
     assert sk("sign", str(package), "--statement").stdout == statement  # the package re-verifies as it is
+    assert "is an installed package" in sk("sign", str(package), check=2).stderr
 
 
 def test_a_bad_signature_is_refused_under_warn_and_changes_nothing(sk, home, tmp_path):

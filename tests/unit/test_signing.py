@@ -118,8 +118,10 @@ def test_a_trusted_signature_verifies_and_gives_the_signer(home, tmp_path):
             "skill.minisig was altered",
         ),
         (lambda f: (f / "skill.minisig").write_text("not a signature\n"), "not a minisign signature"),
+        (lambda f: (f / "skill.minisig").unlink() or (f / "skill.minisig").mkdir(), "not a regular file"),
+        (lambda f: (f / "skill.minisig").write_text("x" * 70_000), "larger than"),
     ],
-    ids=["component", "skill-md", "file-added", "file-removed", "trusted-comment", "garbage"],
+    ids=["component", "skill-md", "file-added", "file-removed", "trusted-comment", "garbage", "folder", "huge"],
 )
 def test_a_bad_signature_is_refused_under_either_policy(home, tmp_path, policy, tamper, says):
     key = SecretKey.generate()
