@@ -398,7 +398,8 @@ class Store:
         if previous is None:
             return "installed"
         if _fingerprint(previous) == _fingerprint(new) and not force:
-            return "unchanged"
+            # The same skill, unless a trusted key now vouches for it and did not before: record the signer.
+            return "unchanged" if new.signer in (None, previous.signer) else "replaced"
         if previous.version != new.version:
             return "upgraded"
         if not force:

@@ -219,3 +219,17 @@ def test_keygen_keeps_the_secret_key_in_the_os_keyring_not_in_a_file(tmp_path):
         text=True,
     )
     assert public.returncode == 0, public.stderr
+
+
+def test_reinstalling_once_the_key_is_trusted_pins_the_signer(sk, home, tmp_path):
+    """The same bytes, installed unsigned under warn (unknown key), then again once the key is trusted: the
+    signature now vouches for them, so the store and the lock record the signer (not "unchanged")."""
+    pub, key_id = keygen(sk, tmp_path)
+    echo = folder(tmp_path / "echo")
+    sk("sign", str(echo))
+    sk("install", str(echo))
+    assert Lock(home.lock_file).read()["echo"].signer is None
+    sk("trust", "add", str(pub))
+    assert "echo 1.0.0 replaced" in sk("install", str(echo)).stdout
+    assert Lock(home.lock_file).read()["echo"].signer == key_id
+    assert "unchanged" in sk("install", str(echo)).stdout  # and then it is the same skill again
