@@ -234,8 +234,7 @@ def check_signature(home: Home, fetched: Fetched, on_step: OnStep = quiet) -> st
         signed = Signature.parse(path.read_text(encoding="utf-8", errors="replace"))
     except MinisignFormatError as e:
         raise SignatureError(
-            f"{subject}: {SIGNATURE_FILE} is not a minisign signature ({e}); nothing was installed: "
-            "get the skill again from its publisher"
+            f"{subject}: {SIGNATURE_FILE} is not a minisign signature ({e}); {_refused(fetched)}"
         ) from None
     key = TrustStore(home).read().get(signed.key)
     if key is None:
@@ -248,7 +247,7 @@ def check_signature(home: Home, fetched: Fetched, on_step: OnStep = quiet) -> st
         return None
     failed = key.public.verify(stated.to_bytes(), signed)
     if failed is not None:
-        raise SignatureError(f"{subject}: {_why(failed, signed, stated, key)}; nothing was installed")
+        raise SignatureError(f"{subject}: {_why(failed, signed, stated, key)}; {_refused(fetched)}")
     if not key.allows(fetched.source):
         _untrusted(
             required,
@@ -266,6 +265,15 @@ def _untrusted(required: bool, on_step: OnStep, what: str, fix: str) -> None:
     if required:
         raise SignatureError(f"{what}, and the trust policy is require; {fix}")
     on_step(Step("verify", f"warning: {what}; installing it as unsigned ({fix})"))
+
+
+def _refused(fetched: Fetched) -> str:
+    """What to do about a bad signature: a fetched skill comes again from its publisher; in a folder of your
+    own, a change since you signed it needs a new signature."""
+    if fetched.staged is not None:
+        return "nothing was installed: get the skill again from its publisher"
+    folder = fetched.folder
+    return f"nothing was installed: if you changed it, sign it again (`skill sign {folder}`) or delete {folder / SIGNATURE_FILE}"
 
 
 def _why(failed: str, signed: Signature, stated: Statement, key: TrustedKey) -> str:

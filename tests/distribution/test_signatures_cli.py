@@ -83,6 +83,7 @@ def test_a_bad_signature_is_refused_under_warn_and_changes_nothing(sk, home, tmp
     proc = sk("install", str(v2), check=1)
     assert proc.stderr.startswith(f"error: echo 1.1.0 from {v2}: the signature by key {key_id}")
     assert "changed after it was signed" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert f"sign it again (`skill sign {v2}`) or delete {v2 / 'skill.minisig'}" in proc.stderr  # your own folder
     assert state(home) == before and Lock(home.lock_file).read()["echo"].version == "1.0.0"
 
 

@@ -131,6 +131,7 @@ def test_a_bad_signature_is_refused_under_either_policy(home, tmp_path, policy, 
     tamper(folder)
     message = refused(home, folder)
     assert says in message and message.startswith(f"echo 1.0.0 from {SOURCE}")
+    assert message.endswith("nothing was installed: get the skill again from its publisher")  # fetched
 
 
 def test_a_signature_by_another_key_with_a_trusted_id_is_refused(home, tmp_path):
