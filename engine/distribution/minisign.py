@@ -47,8 +47,17 @@ def _b64(text: str, what: str) -> bytes:
 
 
 def key_id_text(key_id: bytes) -> str:
-    """How minisign shows a key id: `minisign public key 7A0A0C5E3F9B2A10`."""
-    return key_id[::-1].hex().upper()
+    """How minisign shows a key id (`minisign public key 7A0A0C5E3F9B2A10`): the little-endian number in hex,
+    upper case, without leading zeros (printf's %llX), so an id copied from a minisign .pub file matches."""
+    return f"{int.from_bytes(key_id, 'little'):X}"
+
+
+def same_id(a: str, b: str) -> bool:
+    """Whether two key ids as people type them are one (case and leading zeros aside)."""
+    try:
+        return int(a.strip(), 16) == int(b.strip(), 16)
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.distribution.fetching import Fetched, OnStep, Step, quiet
-from engine.distribution.minisign import PublicKey, Signature
+from engine.distribution.minisign import PublicKey, Signature, same_id
 from engine.distribution.signing import SIGNATURE_FILE, Statement, statement
 from engine.errors import MinisignFormatError, NotFoundError, SignatureError, UsageError, shown
 from engine.fsutil import atomic_write_text, file_lock
@@ -135,7 +135,7 @@ class TrustStore:
             raise UsageError(
                 f"{where}: `public_key` is not a minisign public key ({e}); fix it or remove the entry"
             ) from None
-        if entry.get("id", public.id) != public.id:
+        if not same_id(str(entry.get("id", public.id)), public.id):
             raise UsageError(f"{where}: `id` {shown(entry.get('id'))} is not the id of its public key ({public.id})")
         return TrustedKey(public, name, tuple(scopes))
 
@@ -178,12 +178,13 @@ class TrustStore:
     def remove(self, key_id: str) -> TrustedKey:
         with file_lock(self._lock):
             keys = self.read()
-            key = keys.pop(key_id.strip().upper(), None)
+            key = next((k for k in keys.values() if same_id(k.id, key_id)), None)
             if key is None:
                 trusted = ", ".join(keys) or "none"
                 raise NotFoundError(
                     f"no trusted key has the id {shown(key_id)} (trusted: {trusted}); see `skill trust list`"
                 )
+            del keys[key.id]
             self._write(keys)
             return key
 

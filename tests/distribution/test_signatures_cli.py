@@ -132,6 +132,19 @@ def test_the_stock_minisign_verifies_ours(sk, tmp_path):
     assert key_id in pub.read_text()
 
 
+def test_the_stock_minisign_reads_our_secret_key_file_and_shows_our_key_id(tmp_path):
+    """`minisign -R` recreates the public key from a secret key file in our format; a key id with leading
+    zeros (1 in 16 at random, fixed here) is shown the same by both."""
+    from engine.distribution.minisign import SecretKey
+
+    key = SecretKey(bytes([9, 8, 7, 6, 5, 4, 3, 0]), SecretKey.generate().seed)
+    (tmp_path / "our.key").write_text(key.to_file())
+    subprocess.run(
+        ["minisign", "-R", "-s", tmp_path / "our.key", "-p", tmp_path / "re.pub"], check=True, capture_output=True
+    )
+    assert (tmp_path / "re.pub").read_text() == key.public.to_file()
+
+
 @pytest.mark.parametrize(
     "comment", [["-t", "echo 1.0.0"], [], ["-l", "-t", "echo 1.0.0"]], ids=["name-version", "default-comment", "legacy"]
 )

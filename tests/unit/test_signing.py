@@ -67,6 +67,14 @@ def test_a_signature_round_trips_and_names_its_key():
     assert SecretKey.parse(key.to_file()) == key  # the -W secret key file, checksum included
 
 
+def test_key_ids_are_shown_as_minisign_shows_them():
+    """printf's %llX of the little-endian number: no leading zeros (1 key in 16 has one)."""
+    key = SecretKey(bytes([1, 2, 3, 4, 5, 6, 7, 0]), SecretKey.generate().seed).public
+    assert key.id == "7060504030201" and key.to_file().startswith(
+        "untrusted comment: minisign public key 7060504030201\n"
+    )
+
+
 def test_the_statement_covers_the_component_wherever_it_is_and_every_package_file(tmp_path):
     folder = skill_folder(tmp_path / "echo", component="dist/echo.wasm")
     (folder / "README.md").write_text("read me")
@@ -212,7 +220,7 @@ def test_trust_toml_adds_merges_scopes_and_removes(home):
     other = SecretKey(key.key_id, SecretKey.generate().seed).public
     with pytest.raises(UsageError, match="another public key with the id"):
         store.add(other)
-    assert store.remove(key.id.lower()).id == key.id and store.read() == {}
+    assert store.remove("00" + key.id.lower()).id == key.id and store.read() == {}  # as typed: case, zeros
     with pytest.raises(UsageError, match="no trusted key has the id"):
         store.remove(key.id)
 
