@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from engine.distribution.fetching import OnStep, Step
     from engine.distribution.installer import Installer
     from engine.distribution.prune import PruneReport
+    from engine.distribution.signing import SigningKey, Statement
     from engine.distribution.sync import Synced
+    from engine.distribution.trust import TrustedKey
     from engine.distribution.updates import UpdateInfo
     from engine.history import HistoryTail
     from engine.manifest import Capabilities
@@ -480,3 +482,46 @@ class Engine:
         return prune(self.home, dry_run=dry_run)
 
     # ---- distribution: signing keys and trust -------------------------------------------------
+
+    def keygen(self, force: bool = False) -> SigningKey:
+        """The user's signing key: created (secret key in the secret store, never a file) if there is none or
+        `force`, else the existing one (`created` False)."""
+        from engine.distribution.signing import keygen
+
+        return keygen(self.secrets, force)
+
+    def sign(self, folder: str | Path) -> tuple[Statement, Path]:
+        """Sign the skill in `folder` with the user's key: writes `folder/skill.minisig`."""
+        from engine.distribution.signing import sign_folder, statement
+
+        path = sign_folder(self.home, self.secrets, Path(folder))
+        return statement(Path(folder)), path
+
+    def statement(self, folder: str | Path) -> Statement:
+        """What a signature of the skill in `folder` covers (`.to_bytes()`: the file the stock minisign signs)."""
+        from engine.distribution.signing import statement
+
+        return statement(Path(folder))
+
+    def trusted_keys(self) -> list[TrustedKey]:
+        from engine.distribution.trust import TrustStore
+
+        return [key for _id, key in sorted(TrustStore(self.home).read().items())]
+
+    def trust(self, key: str, scopes: Iterable[str] = (), name: str | None = None) -> TrustedKey:
+        """Trust a minisign public key (its base64 line or a .pub file) to sign skills from `scopes` (source
+        patterns; default any). A key trusted already gains the scopes (and the name, if given)."""
+        from engine.distribution.trust import TrustStore, parse_key
+
+        return TrustStore(self.home).add(parse_key(key), scopes, name)
+
+    def untrust(self, key_id: str) -> TrustedKey:
+        from engine.distribution.trust import TrustStore
+
+        return TrustStore(self.home).remove(key_id)
+
+    def trust_policy(self, policy: str | None = None) -> str:
+        """The signature policy, `warn` (default) or `require`; set it when `policy` is given."""
+        from engine.distribution import trust
+
+        return trust.policy(self.home) if policy is None else trust.set_policy(self.home, policy)

@@ -110,6 +110,12 @@ class SignatureError(SkillError):
     one the lock pins."""
 
 
+class MinisignFormatError(ValueError):
+    """Text that is not the minisign file (public key, secret key, signature) it should be; the message says
+    what is wrong. Raised by engine.distribution.minisign, whose callers turn it into the UsageError or
+    SignatureError that names the file."""
+
+
 class LockMismatch(UsageError):
     """`--locked` and the lock would change, or the store differs from the lock it was asked to match."""
 

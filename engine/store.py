@@ -160,6 +160,41 @@ def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
     return {k: v for k, v in skill.to_json().items() if k not in ignored}
 
 
+def locate(path: Path) -> tuple[Manifest, Path]:
+    """The manifest of the skill at `path` (a folder or a .wasm) and its component: the one skill.yaml's
+    `component` names, else the only .wasm in the folder, dist/ or build/. What the store installs and what
+    a signature covers (`engine.distribution.signing`)."""
+    from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
+
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; give a skill folder or a .wasm component")
+    if path.is_file():
+        if path.suffix != ".wasm":
+            raise UsageError(f"{path} is not a .wasm component or a skill folder")
+        return Manifest(), path
+    manifest = load_folder(path)
+    if manifest.component:
+        wasm = path / manifest.component
+        if not wasm.is_file():
+            raise ManifestError(
+                f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
+                f"exist; build the skill first (`skill build {path}`)"
+            )
+        return manifest, wasm
+    candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
+    if len(candidates) == 1:
+        return manifest, candidates[0]
+    if not candidates:
+        raise ComponentError(
+            f"{path} holds no .wasm component; build it first (`skill build {path}`) "
+            "or name it in skill.yaml's 'component' field"
+        )
+    names = ", ".join(str(c.relative_to(path)) for c in candidates)
+    raise ManifestError(
+        f"{path} holds several components ({names}); name the right one in skill.yaml's 'component' field"
+    )
+
+
 class Store:
     def __init__(self, home: Home, runtime_factory: Callable[[], WasmRuntime]):
         self.home = home
@@ -245,7 +280,7 @@ class Store:
 
         say = progress or (lambda _msg: None)
         path = Path(path)
-        manifest, wasm_path = self._resolve(path)
+        manifest, wasm_path = locate(path)
         try:
             wasm = wasm_path.read_bytes()
         except OSError as e:
@@ -282,7 +317,7 @@ class Store:
 
     def component_of(self, path: Path) -> Path:
         """The .wasm `install(path)` takes from a folder (or `path` itself): for checking it before."""
-        return self._resolve(Path(path))[1]
+        return locate(Path(path))[1]
 
     def _recover(self) -> None:
         """Remove what an install killed midway left (called under the store lock, which every package
@@ -296,37 +331,6 @@ class Store:
         for package in self.home.packages.iterdir():
             if str(package.resolve()) not in linked:
                 shutil.rmtree(package, ignore_errors=True)
-
-    def _resolve(self, path: Path) -> tuple[Manifest, Path]:
-        from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
-
-        if not path.exists():
-            raise UsageError(f"{path} does not exist; give a skill folder or a .wasm component")
-        if path.is_file():
-            if path.suffix != ".wasm":
-                raise UsageError(f"{path} is not a .wasm component or a skill folder")
-            return Manifest(), path
-        manifest = load_folder(path)
-        if manifest.component:
-            wasm = path / manifest.component
-            if not wasm.is_file():
-                raise ManifestError(
-                    f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
-                    f"exist; build the skill first (`skill build {path}`)"
-                )
-            return manifest, wasm
-        candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
-        if len(candidates) == 1:
-            return manifest, candidates[0]
-        if not candidates:
-            raise ComponentError(
-                f"{path} holds no .wasm component; build it first (`skill build {path}`) "
-                "or name it in skill.yaml's 'component' field"
-            )
-        names = ", ".join(str(c.relative_to(path)) for c in candidates)
-        raise ManifestError(
-            f"{path} holds several components ({names}); name the right one in skill.yaml's 'component' field"
-        )
 
     def _describe(
         self,
@@ -417,7 +421,8 @@ class Store:
         if previous is None:
             return "installed"
         if _fingerprint(previous) == _fingerprint(new) and not force:
-            return "unchanged"
+            # The same skill, unless a trusted key now vouches for it and did not before: record the signer.
+            return "unchanged" if new.signer in (None, previous.signer) else "replaced"
         if previous.version != new.version:
             return "upgraded"
         if not force:

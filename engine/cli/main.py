@@ -188,6 +188,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("keygen", "create your signing key (secret key in the secret store); prints the public key")
     sp.add_argument("--force", action="store_true", help="replace an existing key")
 
+    sp = add("sign", "sign a skill folder with your key (writes FOLDER/skill.minisig), or print what is signed")
+    sp.add_argument("folder", metavar="FOLDER", help="a skill folder holding its component and skill.yaml")
+    sp.add_argument(
+        "--statement",
+        action="store_true",
+        help="print the statement a signature covers, to sign with the stock minisign instead (see README)",
+    )
+
     sp = add("trust", "manage the keys trusted to sign skills: add, list, remove, policy")
     sp.add_argument("action", choices=["add", "list", "remove", "policy"])
     sp.add_argument(

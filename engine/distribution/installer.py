@@ -169,7 +169,7 @@ class Installer:
         store compiles anything; the lock is then left as it is."""
         from engine.distribution.trust import check_signature
 
-        signer = check_signature(self.home, fetched)
+        signer = check_signature(self.home, fetched, ctx.on_step)
         folder = self.built(fetched, ctx)
         if expect is not None:
             verify(expect, fetched, folder, signer, self.store.component_of(folder))
