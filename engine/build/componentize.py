@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.build import WORLD_NAME, world_dir
-from engine.build.toolchain import ensure_toolchain, lock_bytes, lock_hash
+from engine.build.toolchain import ensure_toolchain, install_dependencies, lock_bytes, lock_hash
 from engine.errors import BuildError, ManifestError, ToolchainError
 from engine.fsutil import atomic_write_bytes
 from engine.home import Home
@@ -388,7 +388,12 @@ def build_folder(
     out: Path | None = None,
     cancel: threading.Event | None = None,
     nice: int = 0,
+    dependencies: bool = False,
 ) -> tuple[str, BuildResult]:
-    """Build a skill folder into its component path, or ``out`` (a cache hit when nothing changed)."""
+    """Build a skill folder into its component path, or ``out`` (a cache hit when nothing changed).
+    ``dependencies``: install its package.json's npm packages first, scripts disabled (a fetched
+    folder; a person's own folder has its node_modules as they made it)."""
     name, entry, default_out = folder_plan(Path(folder))
+    if dependencies:
+        install_dependencies(Path(folder), progress)
     return name, build_component(home, entry, out or default_out, progress=progress, cancel=cancel, nice=nice)
