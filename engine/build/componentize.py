@@ -375,10 +375,11 @@ def needs_build(folder: Path) -> bool:
         return False
     manifest = load_folder(folder)
     if manifest.component:
-        return not (folder / manifest.component).is_file()
-    if any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern)):
-        return False
-    return bool(manifest.source) or any((folder / n).is_file() for n in DEFAULT_SOURCES)
+        built = (folder / manifest.component).is_file()
+    else:
+        built = any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern))
+    sources = [manifest.source] if manifest.source else DEFAULT_SOURCES
+    return not built and any((folder / n).is_file() for n in sources)  # no source: the store says what is missing
 
 
 def build_folder(
