@@ -17,6 +17,7 @@ import shutil
 import stat
 import tarfile
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -35,6 +36,7 @@ MAX_MEMBERS = 10_000
 MAX_REDIRECTS = 5
 TIMEOUTS = {"connect": 15.0, "read": 60.0, "write": 60.0, "pool": 15.0}
 _CHUNK = 1 << 16
+PROGRESS_EVERY_S = 0.1
 
 
 def fetch_archive(source: ArchiveSource, ctx: FetchContext) -> Fetched:
@@ -104,13 +106,19 @@ def _download(url: str, digest: str, ctx: FetchContext) -> Path:
 
 
 def _counted(chunks: Iterator[bytes], url: str, total: int | None, ctx: FetchContext) -> Iterator[bytes]:
-    done = 0
+    """`chunks` as they come, capped at MAX_DOWNLOAD, reported as `download` steps at most ~10 times a second."""
+    message = f"downloading {url}"
+    done, last = 0, time.monotonic()
+    ctx.on_step(Step("download", message, 0, total))
     for chunk in chunks:
         done += len(chunk)
         if done > MAX_DOWNLOAD:
             raise SourceError(f"{url}: more than the {MAX_DOWNLOAD >> 20} MiB an archive may have")
-        ctx.on_step(Step("download", f"downloading {url}", done, total))
         yield chunk
+        if time.monotonic() - last >= PROGRESS_EVERY_S:
+            ctx.on_step(Step("download", message, done, total))
+            last = time.monotonic()
+    ctx.on_step(Step("download", message, done, total))
 
 
 def unpack(blob: Path, root: Path, url: str) -> None:

@@ -191,7 +191,9 @@ def _reason(stderr: str) -> str:
     fatal = [ln for ln in lines if ln.startswith(("fatal:", "error:"))]
     reason = (fatal or lines or ["git failed with no message"])[-1]
     reason = re.sub(r"^(fatal|error):\s*", "", reason)
-    if "not found" in reason or "does not appear to be a git repository" in reason:
+    if "not our ref" in reason or "unadvertised object" in reason:
+        reason += "; no such commit in the repository: check the hash (or give a tag or branch)"
+    elif "not found" in reason or "does not appear to be a git repository" in reason:
         reason += "; check the repository URL"
     elif any(word in stderr.lower() for word in _AUTH):
         reason += (

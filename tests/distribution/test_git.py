@@ -172,6 +172,7 @@ def symlink_repos(tmp_path: Path, examples: dict[str, Path]) -> dict[str, tuple[
     [
         ("no-such-ref", 1, "has no tag or branch 'v9.9.9'"),
         ("short-commit", 1, "give a tag, a branch or a full 40-hex commit"),
+        ("unknown-commit", 1, "no such commit in the repository"),
         ("dot-dot", 2, "without '..'"),
         ("no-such-folder", 1, "has no folder 'skills/nope'"),
         ("no-such-repo", 1, "not found; check the repository URL"),
@@ -194,6 +195,7 @@ def test_bad_git_sources_change_nothing(
     specs = {
         "no-such-ref": f"git+{http}@v9.9.9#subdirectory=skills/textkit",
         "short-commit": f"git+{http}@{commit[:7]}#subdirectory=skills/textkit",
+        "unknown-commit": f"git+{http}@{'0123456789' * 4}#subdirectory=skills/textkit",
         "dot-dot": f"git+{http}#subdirectory=skills/../../etc",
         "no-such-folder": f"git+{http}#subdirectory=skills/nope",
         "no-such-repo": f"git+{git_server.url('nope.git')}#subdirectory=skills/textkit",
