@@ -142,13 +142,15 @@ def skill(home):
     import subprocess
     import sys
 
-    def run(*args: str, check: int | None = 0, env: dict | None = None) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, check: int | None = 0, env: dict | None = None, timeout: float = 60
+    ) -> subprocess.CompletedProcess:
         proc = subprocess.run(
             [sys.executable, "-m", "engine.cli", *args],
             capture_output=True,
             text=True,
             stdin=subprocess.DEVNULL,
-            timeout=60,
+            timeout=timeout,
             env={**os.environ, **(env or {})},
         )
         assert "Traceback" not in proc.stderr, proc.stderr

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.build import WORLD_NAME, world_dir
-from engine.build.toolchain import ensure_toolchain, lock_bytes, lock_hash
+from engine.build.toolchain import ensure_toolchain, install_dependencies, lock_bytes, lock_hash
 from engine.errors import BuildError, ManifestError, ToolchainError
 from engine.fsutil import atomic_write_bytes
 from engine.home import Home
@@ -375,12 +375,11 @@ def needs_build(folder: Path) -> bool:
         return False
     manifest = load_folder(folder)
     if manifest.component:
-        if (folder / manifest.component).is_file():
-            return False
-    elif any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern)):
-        return False
-    # nothing to build from: the store says what is missing (skill.yaml's component, a .wasm)
-    return bool(manifest.source) or any((folder / n).is_file() for n in DEFAULT_SOURCES)
+        built = (folder / manifest.component).is_file()
+    else:
+        built = any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern))
+    sources = [manifest.source] if manifest.source else DEFAULT_SOURCES
+    return not built and any((folder / n).is_file() for n in sources)  # no source: the store says what is missing
 
 
 def build_folder(
@@ -390,7 +389,12 @@ def build_folder(
     out: Path | None = None,
     cancel: threading.Event | None = None,
     nice: int = 0,
+    dependencies: bool = False,
 ) -> tuple[str, BuildResult]:
-    """Build a skill folder into its component path, or ``out`` (a cache hit when nothing changed)."""
+    """Build a skill folder into its component path, or ``out`` (a cache hit when nothing changed).
+    ``dependencies``: install its package.json's npm packages first, scripts disabled (a fetched
+    folder; a person's own folder has its node_modules as they made it)."""
     name, entry, default_out = folder_plan(Path(folder))
+    if dependencies:
+        install_dependencies(Path(folder), progress)
     return name, build_component(home, entry, out or default_out, progress=progress, cancel=cancel, nice=nice)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ToolchainError
+from engine.errors import BuildError, ToolchainError
 from engine.home import Home
 
 MIN_NODE_MAJOR = 18
@@ -159,9 +159,7 @@ def ensure_toolchain(home: Home, progress: Progress = None) -> Toolchain:
         if progress:
             progress(f"installing the JS build toolchain (npm ci, node {node_v}) into {target}")
         t0 = time.perf_counter()
-        env = dict(os.environ)
-        env["PATH"] = os.path.dirname(node) + os.pathsep + env.get("PATH", "")
-        env.setdefault("npm_config_update_notifier", "false")
+        env = _npm_env(node)
         try:
             r = subprocess.run(
                 [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
@@ -209,6 +207,61 @@ def ensure_toolchain(home: Home, progress: Progress = None) -> Toolchain:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return tc
+
+
+def _npm_env(node: str) -> dict[str, str]:
+    """The environment npm runs in: the toolchain's node first on PATH, no update notifier."""
+    env = dict(os.environ)
+    env["PATH"] = os.path.dirname(node) + os.pathsep + env.get("PATH", "")
+    env.setdefault("npm_config_update_notifier", "false")
+    return env
+
+
+NPM_DEPENDENCIES_TIMEOUT_S = 900
+_DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "optionalDependencies")
+
+
+def install_dependencies(folder: Path, progress: Progress = None) -> bool:
+    """Install the npm packages a fetched skill folder's package.json names, before it is bundled:
+    `npm ci` with a lockfile (package-lock.json or npm-shrinkwrap.json), else `npm install`, always with
+    `--ignore-scripts`, so no package (nor the skill's own package.json) runs anything at install.
+    devDependencies too: esbuild bundles whatever skill.js imports, and bundled projects often list
+    their imports there. False when there is nothing to install. BuildError/ToolchainError otherwise."""
+    manifest = folder / "package.json"
+    if not manifest.is_file():
+        return False
+    try:
+        package = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as e:
+        raise BuildError(f"package.json: not valid JSON ({e}); fix the skill's package.json") from None
+    if not isinstance(package, dict) or not any(package.get(f) for f in _DEPENDENCY_FIELDS):
+        return False
+    node, _ = _find_node()
+    npm, _ = _find_npm()
+    locked = any((folder / name).is_file() for name in ("package-lock.json", "npm-shrinkwrap.json"))
+    verb = "ci" if locked else "install"
+    if progress:
+        progress(f"installing the skill's npm dependencies (npm {verb} --ignore-scripts)")
+    env = {**_npm_env(node), "npm_config_ignore_scripts": "true"}
+    try:
+        r = subprocess.run(
+            [npm, verb, "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+            cwd=folder,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=NPM_DEPENDENCIES_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired:
+        raise BuildError(
+            f"npm {verb} timed out after {NPM_DEPENDENCIES_TIMEOUT_S} s installing the skill's dependencies"
+        ) from None
+    if r.returncode != 0:
+        raise BuildError(
+            f"npm {verb} failed installing the skill's dependencies: {_npm_error_line(r.stderr + r.stdout)}"
+        )
+    return True
 
 
 def toolchain_status(home: Home) -> dict[str, Any]:

@@ -238,7 +238,12 @@ class Installer:
         from engine.build.componentize import build_folder
 
         ctx.on_step(Step("build", f"building {fetched.source} with the pinned toolchain"))
-        build_folder(self.home, fetched.folder, progress=lambda message: ctx.on_step(Step("build", message)))
+        build_folder(
+            self.home,
+            fetched.folder,
+            progress=lambda message: ctx.on_step(Step("build", message)),
+            dependencies=True,
+        )
         return fetched.folder
 
 
