@@ -242,7 +242,7 @@ class Store:
 
         say = progress or (lambda _msg: None)
         path = Path(path)
-        manifest, wasm_path = self._resolve(path)
+        manifest, wasm_path = locate_component(path)
         try:
             wasm = wasm_path.read_bytes()
         except OSError as e:
@@ -273,37 +273,6 @@ class Store:
                 shutil.rmtree(previous.package_dir, ignore_errors=True)
         (self.home.instances / skill.name / "default" / "data").mkdir(parents=True, exist_ok=True)
         return InstallReport(replace(skill, package_dir=package), status, previous.version if previous else None)
-
-    def _resolve(self, path: Path) -> tuple[Manifest, Path]:
-        from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
-
-        if not path.exists():
-            raise UsageError(f"{path} does not exist; give a skill folder or a .wasm component")
-        if path.is_file():
-            if path.suffix != ".wasm":
-                raise UsageError(f"{path} is not a .wasm component or a skill folder")
-            return Manifest(), path
-        manifest = load_folder(path)
-        if manifest.component:
-            wasm = path / manifest.component
-            if not wasm.is_file():
-                raise ManifestError(
-                    f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
-                    f"exist; build the skill first (`skill build {path}`)"
-                )
-            return manifest, wasm
-        candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
-        if len(candidates) == 1:
-            return manifest, candidates[0]
-        if not candidates:
-            raise ComponentError(
-                f"{path} holds no .wasm component; build it first (`skill build {path}`) "
-                "or name it in skill.yaml's 'component' field"
-            )
-        names = ", ".join(str(c.relative_to(path)) for c in candidates)
-        raise ManifestError(
-            f"{path} holds several components ({names}); name the right one in skill.yaml's 'component' field"
-        )
 
     def _describe(
         self,
@@ -441,3 +410,37 @@ class Store:
         if purge:
             shutil.rmtree(self.home.instances / name, ignore_errors=True)
         return skill
+
+
+def locate_component(path: Path) -> tuple[Manifest, Path]:
+    """The manifest of a skill folder (or none, for a bare .wasm) and its component: skill.yaml's
+    `component:`, else the one .wasm in it, dist/ or build/; one clear line when there is none or several."""
+    from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
+
+    if not path.exists():
+        raise UsageError(f"{path} does not exist; give a skill folder or a .wasm component")
+    if path.is_file():
+        if path.suffix != ".wasm":
+            raise UsageError(f"{path} is not a .wasm component or a skill folder")
+        return Manifest(), path
+    manifest = load_folder(path)
+    if manifest.component:
+        wasm = path / manifest.component
+        if not wasm.is_file():
+            raise ManifestError(
+                f"{path / 'skill.yaml'}: field 'component': {manifest.component} does not "
+                f"exist; build the skill first (`skill build {path}`)"
+            )
+        return manifest, wasm
+    candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
+    if len(candidates) == 1:
+        return manifest, candidates[0]
+    if not candidates:
+        raise ComponentError(
+            f"{path} holds no .wasm component; build it first (`skill build {path}`) "
+            "or name it in skill.yaml's 'component' field"
+        )
+    names = ", ".join(str(c.relative_to(path)) for c in candidates)
+    raise ManifestError(
+        f"{path} holds several components ({names}); name the right one in skill.yaml's 'component' field"
+    )
