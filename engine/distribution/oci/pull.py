@@ -58,7 +58,8 @@ def fetch_oci(source: OciSource, ctx: FetchContext) -> Fetched:
             data, digest = ctx.cache.path(source.digest).read_bytes(), source.digest
         else:
             data, digest = client().get_manifest(source.repository, source.reference)
-            ctx.cache.put_verified(digest, [data], len(data), f"the manifest of {source.spec}")
+            if not ctx.cache.has(digest):
+                ctx.cache.put_verified(digest, [data], len(data), f"the manifest of {source.spec}")
         pinned = source.pinned(digest)
         layers, annotations = read_manifest(data, pinned.spec)
         paths = {layer.kind.name: _blob(client, source, layer, ctx) for layer in layers}
@@ -93,20 +94,40 @@ def stage_folder(folder: Path, files: dict[str, Path]) -> Path:
     """Lay `files` (a kind's file name -> its bytes on disk) out as a skill folder: the documents under
     their names, the component where skill.yaml's `component:` puts it (inside the folder only), which
     is returned. A publish signs such a folder, a pull stages one: the same layout both ways."""
-    from engine.manifest import load_folder
-
     folder.mkdir(parents=True)
     for name, path in files.items():
         if name != COMPONENT.name:
-            shutil.copyfile(path, folder / name)
-    component = load_folder(folder).component or COMPONENT.name
+            _place(path, folder / name)
+    component = _component_field(folder / "skill.yaml") or COMPONENT.name
     relative = PurePosixPath(component)
     if relative.is_absolute() or ".." in relative.parts or "\\" in component:
         raise ManifestError(f"skill.yaml: field 'component': {component!r} must be a path inside the skill folder")
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(files[COMPONENT.name], target)
+    _place(files[COMPONENT.name], target)
     return target
+
+
+def _component_field(skill_yaml: Path) -> str | None:
+    """skill.yaml's `component:` if it is a string (the store checks the rest when it reads the manifest).
+    libyaml when present: this runs on every pull, and the pure-Python parser takes ~10 ms."""
+    import yaml
+
+    try:
+        data = yaml.load(skill_yaml.read_bytes(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = data.get("component") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _place(blob: Path, target: Path) -> None:
+    """A hard link to the cached blob when they share a filesystem (no 12 MB copy), else a copy. Nothing
+    writes to a staged file: the store copies what it keeps."""
+    try:
+        os.link(blob, target)
+    except OSError:
+        shutil.copyfile(blob, target)
 
 
 def _blob(connected: Callable[[], RegistryClient], source: OciSource, layer: Layer, ctx: FetchContext) -> Path:
