@@ -265,6 +265,10 @@ def test_bearer_tokens_from_the_registry_token_server(token_registry, homes):
     assert user.skill("run", "textkit:slugify", "--arg", "text=A B").stdout.strip() == "a-b"
     bad = {**env, "SKILL_REGISTRY_PASSWORD": "wrong"}
     assert "refused" in one_error_line(homes("other").skill("install", ref, env=bad, check=1))
+    login = ("login", registry.host, "-u", USER, "--password-stdin")
+    assert "refused" in one_error_line(user.skill(*login, input="wrong", check=1))
+    user.skill(*login, input=PASSWORD)  # checked against the token service, then kept
+    published(user, registry.oci("skills/textkit:1.0.1"))  # push with the kept login
 
 
 # ---- bad input: one line, exit 1 or 2, store and lock as they were ----------------------------------
