@@ -428,3 +428,9 @@ def test_publish_sign_adds_a_signature_layer_that_installs(registry, homes):
     assert [b["name"] for b in report["blobs"]][-1] == "skill.minisig"
     user.skill("install", registry.oci("skills/textkit:1.0.0"))
     assert "skill.minisig" in user.locked("textkit")["files"]
+
+
+def test_search_on_a_registry_that_does_not_list_its_repositories(homes):
+    with status_server(404) as ghcr_like:  # GHCR and Docker Hub have no /v2/_catalog
+        failed = homes("user").skill("search", "slugs", "--registry", f"oci://{ghcr_like.host}/acme", check=1)
+    assert "does not list its repositories" in one_error_line(failed)

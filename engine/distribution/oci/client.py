@@ -176,6 +176,8 @@ class RegistryClient:
     # ---- auth ------------------------------------------------------------------------------
 
     def _answer(self, header: str, repo: str, push: bool) -> None:
+        if not header.strip():
+            raise self.refused(401, "the request")
         challenge = auth.parse_challenge(header)
         creds = self.credentials
         if challenge.scheme == "basic":
@@ -268,6 +270,11 @@ class RegistryClient:
             with self.open("GET", url, repo=repo) as r:
                 if r.status == 404 and key == "tags":
                     return []
+                if r.status in (404, 405) and key == "repositories":
+                    raise SourceError(
+                        f"{self.registry} does not list its repositories (/v2/_catalog answered HTTP {r.status}); "
+                        "`skill search` needs a registry that does (docker-registry, Harbor, Zot...)"
+                    )
                 if r.status != 200:
                     raise self.failed(r, f"the list of {key}")
                 body = r.read()
