@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from engine.build import BuildResult
     from engine.distribution.fetching import OnStep, Step
     from engine.distribution.installer import Installer
+    from engine.distribution.oci.publish import PublishReport
+    from engine.distribution.oci.search import RegistryHit
     from engine.distribution.prune import PruneReport
     from engine.distribution.signing import SigningKey, Statement
     from engine.distribution.sync import Synced
@@ -110,7 +112,7 @@ class Engine:
         from engine.distribution.installer import InstallOptions
 
         def step(s: Step) -> None:
-            if progress is not None:
+            if progress is not None and not s.done:  # a transfer's message once, not each byte count
                 progress(s.message)
             if on_step is not None:
                 on_step(s)
@@ -369,6 +371,70 @@ class Engine:
         return self.sandbox_policy(skill.name, instance, skill.config, skill.capabilities, timeout)
 
     # ---- distribution: registries (login, publish, search) ---------------------------------
+
+    def default_registry(self) -> tuple[str | None, str]:
+        """(the registry serving `skill install NAME[@VERSION]`, where it is set), (None, "") if none."""
+        from engine.distribution.oci.account import default_registry
+
+        return default_registry(self._installer.settings)
+
+    def set_default_registry(self, ref: str | None) -> str | None:
+        """Set settings.toml's default registry (`oci://HOST[:PORT]/PREFIX`), or with None unset it."""
+        from engine.distribution.oci.account import set_default_registry
+
+        return set_default_registry(self._installer.settings, ref)
+
+    def login(self, registry: str, username: str, password: str, insecure: Iterable[str] = ()) -> str:
+        """Check the credentials against the registry, then keep them in the secret store; its HOST[:PORT]."""
+        from engine.distribution.oci.account import login
+
+        allowed = self._installer.context(insecure=insecure).insecure
+        return login(self.secrets, registry, username, password, allowed)
+
+    def logout(self, registry: str) -> tuple[str, bool]:
+        """Forget a registry's `skill login`: (HOST[:PORT], whether there was one)."""
+        from engine.distribution.oci.account import logout
+
+        return logout(self.secrets, registry)
+
+    def publish(
+        self,
+        skill_or_folder: str | Path,
+        ref: str,
+        *,
+        dry_run: bool = False,
+        sign: bool = False,
+        force: bool = False,
+        insecure: Iterable[str] = (),
+        on_step: OnStep | None = None,
+    ) -> PublishReport:
+        """Push an installed skill, or a skill folder (built first if stale), to `oci://HOST/REPO[:TAG]`
+        (no tag: its version, and `latest`). `dry_run` writes nothing; `sign` adds skill.minisig."""
+        from engine.distribution.oci.package import publishable, signed
+        from engine.distribution.oci.publish import artifact_of, publish
+        from engine.distribution.sources import parse_oci
+
+        target = parse_oci(ref if ref.startswith("oci://") else "oci://" + ref)
+        ctx = self._installer.context(on_step or (lambda _s: None), insecure)
+        files = publishable(skill_or_folder, self._store.get, self.build)
+        with signed(files, self.home, lambda: self.secrets, sign) as files:
+            artifact = artifact_of(files, self._component_world)
+            return publish(files, target, artifact, ctx, dry_run=dry_run, force=force, explicit_tag=bool(target.tag))
+
+    def registry_search(
+        self, query: str, registry: str | None = None, top: int = 10, insecure: Iterable[str] = ()
+    ) -> list[RegistryHit]:
+        """A registry's skills (the default one unless `registry`) ranked by meaning against `query`."""
+        from engine.distribution.oci.search import checked_registry, registry_search
+
+        ref = checked_registry(registry or self.default_registry()[0])
+        return registry_search(ref, query, self._installer.context(insecure=insecure), top)
+
+    def _component_world(self, wasm: Path) -> tuple[list[str], list[str]]:
+        """(imports, exports) of a component, through the compile cache (published in the OCI config)."""
+        _sha, component = self.runtime.compile(wasm.read_bytes(), str(wasm))
+        kind = component.type
+        return sorted(kind.imports(self.runtime.engine)), sorted(kind.exports(self.runtime.engine))
 
     # ---- distribution: the lock (update, sync, pull-run, prune) -----------------------------
 

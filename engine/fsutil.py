@@ -47,3 +47,20 @@ def file_lock(path: Path) -> Iterator[None]:
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def remove_orphans(folder: Path, prefix: str) -> None:
+    """Remove the entries of `folder` named `<prefix><pid>-…` whose process is gone: what a killed
+    process left half-made (a download, a staged folder, a capture). Another live process's are kept."""
+    import shutil
+
+    for entry in folder.glob(f"{prefix}*-*"):
+        try:
+            os.kill(int(entry.name[len(prefix) :].split("-")[0]), 0)
+        except (ProcessLookupError, ValueError):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except PermissionError:
+            pass

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from engine.errors import IntegrityError
+from engine.fsutil import remove_orphans
+
+PART = ".part-"  # a download in progress: .part-<pid>-<random>, removed when its process is gone
 
 
 class BlobCache:
@@ -23,6 +26,12 @@ class BlobCache:
         algo, _, hexpart = digest.partition(":")
         return self.root / algo / hexpart
 
+    def sweep(self) -> None:
+        """Remove what killed downloads left (their process is gone); live downloads are kept."""
+        folder = self.root / "sha256"
+        if folder.is_dir():
+            remove_orphans(folder, PART)
+
     def has(self, digest: str) -> bool:
         return self.path(digest).is_file()
 
@@ -32,7 +41,7 @@ class BlobCache:
         final = self.path(digest)
         final.parent.mkdir(parents=True, exist_ok=True)
         h, seen = hashlib.sha256(), 0
-        fd, tmp = tempfile.mkstemp(prefix=".part-", dir=final.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{PART}{os.getpid()}-", dir=final.parent)
         try:
             with os.fdopen(fd, "wb") as f:
                 for chunk in chunks:

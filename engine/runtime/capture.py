@@ -22,6 +22,8 @@ from pathlib import Path
 
 from wasmtime import WasiConfig
 
+from engine.fsutil import remove_orphans
+
 POLL_S = 0.02
 STREAMS = ("stdout", "stderr")
 
@@ -56,15 +58,7 @@ def _files_of_this_thread(tmp_root: Path) -> dict[str, Path]:
 
 def remove_stale_captures(tmp_root: Path) -> None:
     """Capture folders of processes that are gone (they are empty; a crash may leave them)."""
-    import shutil
-
-    for folder in tmp_root.glob("capture-*-*"):
-        try:
-            os.kill(int(folder.name.split("-")[1]), 0)
-        except (ProcessLookupError, ValueError):
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass
+    remove_orphans(tmp_root, "capture-")
 
 
 class OutputCapture:

@@ -197,9 +197,7 @@ class SearchIndex:
         assert self._bm25 is not None, "sync the index first"
         n = len(self.docs)
         dense = self.matrix @ self.embedder.embed([query])[0] if self.matrix.size else np.zeros(n, np.float32)
-        kw = self._bm25.scores(query)
-        ceiling = self._bm25.ceiling(query)
-        coverage = kw / ceiling if ceiling > 0 else np.zeros(n, np.float32)
+        kw, coverage = keyword_signals(self._bm25, query)
         return Signals(dense, kw, coverage, dense + KEYWORD_WEIGHT * coverage - self._penalty)
 
     def rank(
@@ -229,6 +227,27 @@ class SearchIndex:
             Ranked(self.docs[i], relevance(float(sig.strength[i])), float(sig.dense[i]), float(sig.keyword[i]))
             for i in order
         ]
+
+
+def keyword_signals(bm25: BM25, query: str) -> tuple[np.ndarray, np.ndarray]:
+    """(BM25 per document, its coverage: BM25 / the most the query could score, 0..1)."""
+    kw = bm25.scores(query)
+    ceiling = bm25.ceiling(query)
+    return kw, kw / ceiling if ceiling > 0 else np.zeros(bm25.n, np.float32)
+
+
+def rank_texts(embedder: Embedder, query: str, texts: list[str]) -> list[tuple[int, float]]:
+    """(index, score) of the `texts` that answer `query`, best first, ranked as `find` ranks tools (meaning +
+    KEYWORD_WEIGHT x keyword coverage, the same MATCH_MIN cut and score): for lists that are not the
+    installed skills (a registry's catalog), embedded on the spot and kept nowhere."""
+    if not texts or not query.strip():
+        return []
+    dense = embedder.embed(texts) @ embedder.embed([query])[0]
+    strength = dense + KEYWORD_WEIGHT * keyword_signals(BM25(texts), query)[1]
+    if float(strength.max()) < MATCH_MIN:
+        return []
+    order = [int(i) for i in np.argsort(-strength, kind="stable") if strength[i] > NOISE]
+    return [(i, relevance(float(strength[i]))) for i in order]
 
 
 _memo: dict[tuple[str, str], np.ndarray] = {}  # (model id, document hash) → vector, for this process
