@@ -9,9 +9,9 @@ import json
 import shutil
 
 import pytest
+from test_oci import homes, published  # noqa: F401  (one Home helper for every OCI test)
 
 from fixtures.env import SKILL_DIRS
-from test_oci import homes, published  # noqa: F401  (one Home helper for every OCI test)
 
 pytestmark = pytest.mark.usefixtures("built_examples")
 
