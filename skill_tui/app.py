@@ -10,7 +10,7 @@ import os
 import threading
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -21,12 +21,13 @@ from textual.keys import format_key
 from textual.screen import Screen
 from textual.worker import Worker
 
-from engine import Engine, SkillError
+from engine import Engine, SkillError, Step
 from skill_tui import STARTED_AT
 from skill_tui.messages import SkillsChanged
 from skill_tui.screens.dev import DevScreen
 from skill_tui.screens.help import HelpScreen
 from skill_tui.screens.history import HistoryScreen
+from skill_tui.screens.install import InstallPrompt
 from skill_tui.screens.main import MainScreen, clock
 from skill_tui.screens.prompts import Confirm, TextPrompt
 from skill_tui.screens.review import ask_review
@@ -137,21 +138,12 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.push_screen(HelpScreen(rows, str(self.settings.path)))
 
     def action_install(self) -> None:
-        self.push_screen(
-            TextPrompt(
-                "Install a skill from a folder or a .wasm file:",
-                placeholder="path/to/skill",
-                verb="install",
-                busy="installing… (a first install compiles for a few seconds)",
-                submit=self._install,
-                paths=True,
-            )
-        )
+        self.push_screen(InstallPrompt(self._install))
 
-    def _install(self, path: str) -> None:
-        """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the path. What the
+    def _install(self, source: str, on_step: Callable[[Step], None]) -> None:
+        """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the text. What the
         skill asks for is reviewed in a dialog of its own before anything is installed."""
-        report = self.engine.install(os.path.expanduser(path), review=partial(ask_review, self))
+        report = self.engine.install(os.path.expanduser(source), review=partial(ask_review, self), on_step=on_step)
         s = report.skill
         self.call_from_thread(
             self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools", title="Installed"
@@ -226,7 +218,9 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         yield from super().get_system_commands(screen)
         main = self.main
         current = main.current
-        yield SystemCommand("Install skill…", "Install a skill from a folder or .wasm file", self.action_install)
+        yield SystemCommand(
+            "Install skill…", "Install a skill from a folder, a registry, git or a URL", self.action_install
+        )
         yield SystemCommand("Search tools", "Find a tool across installed skills", self.action_search)
         yield SystemCommand("Show history", "Every run, newest first", self.action_history)
         yield SystemCommand("Dev mode", "Watch a skill folder: hot reload on save, re-run a tool", self.action_dev)

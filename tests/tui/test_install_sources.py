@@ -1,0 +1,71 @@
+"""The install dialog takes every source the engine does and shows what the install is doing: a pull
+from a registry (a real docker-registry on 127.0.0.1) draws its bytes as a bar, then the skill is in
+the skills pane."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import ProgressBar
+
+from fixtures import wat
+from fixtures.oci_registry import registry  # noqa: F401  (the fixture)
+from fixtures.tui import SIZE, settle, until
+from skill_tui.app import SkillTui
+from skill_tui.screens.install import InstallPrompt, transfer_line
+
+pytestmark = [pytest.mark.anyio]
+
+
+def skill_folder(tmp_path, name: str):
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / f"{name}.wasm").write_bytes(wat.component_bytes(name=name))
+    (folder / "skill.yaml").write_text(f"name: {name}\nversion: 1.0.0\ndescription: a skill from a registry\n")
+    return folder
+
+
+async def test_an_oci_install_shows_its_bytes_then_the_skill(tui_engine, registry, tmp_path, monkeypatch):  # noqa: F811
+    ref = registry.oci("skills/pulled:1.0.0")
+    tui_engine.publish(skill_folder(tmp_path, "pulled"), ref)
+    shown: list[tuple[str, float | None, float | None]] = []
+    original = InstallPrompt._show
+
+    def watched(self, step):
+        original(self, step)
+        bar = self.query_one(ProgressBar)
+        shown.append((str(self.query_one(".dialog-note").render()), bar.progress, bar.total))
+
+    monkeypatch.setattr(InstallPrompt, "_show", watched)
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InstallPrompt))
+        assert "oci://HOST/REPO:TAG" in str(app.screen.query_one("Label").render())
+        await pilot.press(*ref, "enter")
+        await until(pilot, lambda: not isinstance(app.screen, InstallPrompt), timeout=60)
+        await until(pilot, lambda: "pulled" in app.main.skills)
+    downloads = [s for s in shown if s[2] is not None]
+    assert downloads and downloads[-1][1] == downloads[-1][2]  # the bar filled up to the layer's size
+    assert any(" of " in text for text, _, _ in downloads)
+    assert tui_engine.skill("pulled").source == ref
+
+
+async def test_a_registry_that_is_not_there_is_one_line_in_the_dialog(tui_engine):
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, InstallPrompt))
+        await pilot.press(*"oci://127.0.0.1:1/skills/x:1", "enter")
+        await until(pilot, lambda: "cannot reach the registry" in str(app.screen.query_one(".dialog-note").render()))
+        assert not app.screen.query_one(ProgressBar).display and app.screen.query_one("Input").value.endswith("x:1")
+    assert "x" not in {s.name for s in tui_engine.skills()}
+
+
+def test_transfer_line_says_how_much_and_how_fast():
+    from engine import Step
+
+    step = Step("download", "downloading component.wasm", 4 << 20, 12 << 20)
+    assert transfer_line(step, 0.5) == "downloading component.wasm: 4.0 MB of 12.0 MB · 8.0 MB/s"
+    assert transfer_line(Step("compile", "compiling"), 1.0) == "compiling"
