@@ -4,6 +4,8 @@ the skills pane."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from textual.widgets import ProgressBar
 
@@ -25,8 +27,9 @@ def skill_folder(tmp_path, name: str):
 
 
 async def test_an_oci_install_shows_its_bytes_then_the_skill(tui_engine, registry, tmp_path, monkeypatch):  # noqa: F811
-    ref = registry.oci("skills/pulled:1.0.0")
-    tui_engine.publish(skill_folder(tmp_path, "pulled"), ref)
+    name = f"pulled-{os.urandom(4).hex()}"  # bytes no earlier run left in the shared blob cache
+    ref = registry.oci(f"skills/{name}:1.0.0")
+    tui_engine.publish(skill_folder(tmp_path, name), ref)
     shown: list[tuple[str, float | None, float | None]] = []
     original = InstallPrompt._show
 
@@ -44,11 +47,11 @@ async def test_an_oci_install_shows_its_bytes_then_the_skill(tui_engine, registr
         assert "oci://HOST/REPO:TAG" in str(app.screen.query_one("Label").render())
         await pilot.press(*ref, "enter")
         await until(pilot, lambda: not isinstance(app.screen, InstallPrompt), timeout=60)
-        await until(pilot, lambda: "pulled" in app.main.skills)
+        await until(pilot, lambda: name in app.main.skills)
     downloads = [s for s in shown if s[2] is not None]
     assert downloads and downloads[-1][1] == downloads[-1][2]  # the bar filled up to the layer's size
     assert any(" of " in text for text, _, _ in downloads)
-    assert tui_engine.skill("pulled").source == ref
+    assert tui_engine.skill(name).source == ref
 
 
 async def test_a_registry_that_is_not_there_is_one_line_in_the_dialog(tui_engine):
