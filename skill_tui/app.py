@@ -150,6 +150,23 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         )
         self.main.post_message(SkillsChanged())
 
+    def update_skill(self, name: str) -> None:
+        """Update `name` from its source in a worker: the review asks again about anything wider."""
+        self.notify(f"updating {name}…", timeout=3)
+        self.run_worker(partial(self._update, name), thread=True, group="store", exit_on_error=False)
+
+    def _update(self, name: str) -> None:
+        try:
+            report = self.engine.update(name, review=partial(ask_review, self))
+        except SkillError as e:
+            self.call_from_thread(self.notify, str(e), title=f"{name} not updated", severity="error", timeout=8)
+            return
+        s = report.skill
+        done = f"from {report.previous_version} to {s.version}" if report.status == "upgraded" else report.status
+        self.call_from_thread(self.notify, f"{s.name} {done}", title="Updated")
+        self.main.post_message(SkillsChanged())
+        self.call_from_thread(self.main.check_updates)
+
     def action_remove_skill(self, name: str) -> None:
         def confirmed(yes: bool | None) -> None:
             if yes:

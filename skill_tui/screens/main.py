@@ -32,6 +32,7 @@ from engine import (
     RunStarted,
     SkillError,
     ToolRef,
+    UpdateInfo,
 )
 from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
@@ -73,6 +74,9 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         Binding("n", "new_instance", "New instance", id="new-instance", show=False),
         Binding("c", "configure", "Config", id="configure", tooltip="Configure the selected instance"),
         Binding("delete", "remove", "Remove skill", id="remove", show=False),
+        Binding(
+            "u", "update", "Update skill", id="update", show=False, tooltip="Update the selected skill from its source"
+        ),
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar", show=False),
         Binding("ctrl+g", "toggle_log", "Maximize log", id="toggle-log", show=False),
         Binding("ctrl+left", "resize_sidebar(-4)", "Narrower sidebar", id="sidebar-narrower", show=False),
@@ -94,6 +98,7 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         self._last: tuple[str, dict[str, Any]] | None = None
         self._run_numbers: dict[str, int] = {}  # engine run id -> #n shown in the log
         self.finished = 0  # runs that ended (finished or refused), for tests and scripts
+        self.updates: dict[str, UpdateInfo] = {}  # skills whose source has moved on (the "↑" mark)
         self._opening: tuple[tuple[str, str], dict[str, Any] | None] | None = None  # open_tool's (skill, tool), values
         self._pending_instance: str | None = None  # select this instance once the panes reload
         self._settle: Timer | None = None  # pending selection from the skills list
@@ -120,9 +125,31 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
             yield McpStatus(id="mcp-status")
         yield Footer()
 
+    UPDATES_FIRST_S = 5.0  # after start: the first paint and the first keys come first
+    UPDATES_EVERY_S = 600.0
+
     def on_mount(self) -> None:
         self.query_one("#log-panel").border_title = "Log"
         self.reload()
+        self.set_timer(self.UPDATES_FIRST_S, self.check_updates)
+        self.set_interval(self.UPDATES_EVERY_S, self.check_updates)
+
+    @work(thread=True, exclusive=True, group="updates", exit_on_error=False)
+    def check_updates(self) -> None:
+        """Ask each skill's source what it points at now (a HEAD request, `git ls-remote`, a folder's
+        hashes; nothing is fetched) for the skills pane's "update available" mark."""
+        try:
+            infos = self.engine.updates()
+        except SkillError:
+            return  # a source that cannot be asked is not an update; `skill update --check` says why
+        self.app.call_from_thread(self._show_updates, {i.name: i for i in infos if i.available})
+
+    def _show_updates(self, updates: dict[str, UpdateInfo]) -> None:
+        new = sorted(set(updates) - set(self.updates))
+        if new:  # said once per skill, not at every check
+            self.notify(f"{', '.join(new)}: press u on a skill marked ↑ to update it", title="Update available")
+        self.updates = updates
+        self.query_one(SkillsPane).show([self._row(s) for s in self.skills.values()])
 
     # ---- loading --------------------------------------------------------------------------
 
@@ -164,7 +191,8 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         states = self._statuses.get(s.name, [])
         default = next((st for st in states if st.instance == "default"), None)
         status = "✔" if default is None or default.ready else "⚠ config"
-        return SkillRow(s.name, s.version, len(s.tools), len(states), status)
+        version = f"{s.version} ↑" if s.name in self.updates else s.version
+        return SkillRow(s.name, version, len(s.tools), len(states), status)
 
     @on(SkillsChanged)
     def _skills_changed(self, message: SkillsChanged) -> None:
@@ -458,3 +486,7 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
     def action_remove(self) -> None:
         if self.current:
             skill_app(self).action_remove_skill(self.current)
+
+    def action_update(self) -> None:
+        if self.current:
+            skill_app(self).update_skill(self.current)

@@ -72,3 +72,31 @@ def test_transfer_line_says_how_much_and_how_fast():
     step = Step("download", "downloading component.wasm", 4 << 20, 12 << 20)
     assert transfer_line(step, 0.5) == "downloading component.wasm: 4.0 MB of 12.0 MB · 8.0 MB/s"
     assert transfer_line(Step("compile", "compiling"), 1.0) == "compiling"
+
+
+async def test_a_skill_whose_source_moved_on_is_marked_and_u_updates_it(tui_engine, tmp_path, monkeypatch):
+    from skill_tui.screens.main import MainScreen
+
+    folder = skill_folder(tmp_path, "movable")
+    tui_engine.install(folder)
+    manifest = folder / "skill.yaml"
+    manifest.write_text(manifest.read_text().replace("version: 1.0.0", "version: 1.0.1"))
+    monkeypatch.setattr(MainScreen, "UPDATES_FIRST_S", 0.1)
+
+    def version_shown(app) -> str:
+        table = app.main.query_one("#skills-table")
+        return str(table.get_row("movable")[2])
+
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await until(pilot, lambda: version_shown(app) == "1.0.0 ↑", timeout=30)
+        assert (
+            version_shown(app) == "1.0.0 ↑"
+            and str(app.main.query_one("#skills-table").get_row("textkit")[2]) == "1.0.0"
+        )
+        await pilot.press("slash", *"movable", "enter")
+        assert app.main.current == "movable"
+        await pilot.press("u")
+        await until(pilot, lambda: version_shown(app) == "1.0.1", timeout=60)
+    assert tui_engine.skill("movable").version == "1.0.1"
