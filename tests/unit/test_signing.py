@@ -61,7 +61,8 @@ def test_a_signature_round_trips_and_names_its_key():
     key = SecretKey.generate()
     text = key.sign(b"hello", "echo 1.0.0")
     sig = Signature.parse(text)
-    assert sig.key == key.public.id and len(key.public.id) == 16 and sig.trusted_comment == "echo 1.0.0"
+    assert len(key.public.key_id) == 8 and key.public.id == f"{int.from_bytes(key.public.key_id, 'little'):X}"
+    assert sig.key == key.public.id and sig.trusted_comment == "echo 1.0.0"
     assert key.public.verify(b"hello", sig) is None
     assert key.public.verify(b"hellO", sig) == "message"
     assert SecretKey.parse(key.to_file()) == key  # the -W secret key file, checksum included
