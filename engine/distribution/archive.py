@@ -17,7 +17,6 @@ import shutil
 import stat
 import tarfile
 import tempfile
-import time
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -25,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 from urllib.parse import urljoin, urlsplit
 
-from engine.distribution.fetching import FetchContext, Fetched, Step
+from engine.distribution.fetching import FetchContext, Fetched, Step, reported
 from engine.distribution.safety import check_plain_http, check_tree
 from engine.distribution.sources import ArchiveSource
 from engine.errors import SourceError, UsageError
@@ -36,7 +35,6 @@ MAX_MEMBERS = 10_000
 MAX_REDIRECTS = 5
 TIMEOUTS = {"connect": 15.0, "read": 60.0, "write": 60.0, "pool": 15.0}
 _CHUNK = 1 << 16
-PROGRESS_EVERY_S = 0.1
 
 
 def fetch_archive(source: ArchiveSource, ctx: FetchContext) -> Fetched:
@@ -106,19 +104,13 @@ def _download(url: str, digest: str, ctx: FetchContext) -> Path:
 
 
 def _counted(chunks: Iterator[bytes], url: str, total: int | None, ctx: FetchContext) -> Iterator[bytes]:
-    """`chunks` as they come, capped at MAX_DOWNLOAD, reported as `download` steps at most ~10 times a second."""
-    message = f"downloading {url}"
-    done, last = 0, time.monotonic()
-    ctx.on_step(Step("download", message, 0, total))
-    for chunk in chunks:
+    """`chunks` capped at MAX_DOWNLOAD, reported as `download` steps."""
+    done = 0
+    for chunk in reported(chunks, total, f"downloading {url}", ctx.on_step):
         done += len(chunk)
         if done > MAX_DOWNLOAD:
             raise SourceError(f"{url}: more than the {MAX_DOWNLOAD >> 20} MiB an archive may have")
         yield chunk
-        if time.monotonic() - last >= PROGRESS_EVERY_S:
-            ctx.on_step(Step("download", message, done, total))
-            last = time.monotonic()
-    ctx.on_step(Step("download", message, done, total))
 
 
 def unpack(blob: Path, root: Path, url: str) -> None:

@@ -10,7 +10,8 @@ when it fails.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,23 @@ OnStep = Callable[[Step], None]
 
 def quiet(_step: Step) -> None:
     """The default OnStep: report nothing."""
+
+
+PROGRESS_EVERY_S = 0.1
+
+
+def reported(chunks: Iterator[bytes], total: int | None, message: str, on_step: OnStep) -> Iterator[bytes]:
+    """`chunks` as they are, reporting the bytes so far as `download` steps at most ~10 times a second."""
+    done, last = 0, time.monotonic()
+    on_step(Step("download", message, 0, total))
+    for chunk in chunks:
+        done += len(chunk)
+        yield chunk
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_S:
+            on_step(Step("download", message, done, total))
+            last = now
+    on_step(Step("download", message, done, total))
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from engine.distribution.cache import BlobCache
-from engine.distribution.fetching import FetchContext, Fetched, OnStep, Step
+from engine.distribution.fetching import FetchContext, Fetched, Step, reported
 from engine.distribution.lockfile import sha256_file
 from engine.distribution.oci.client import RegistryClient, repo_path
 from engine.distribution.oci.credentials import lookup
@@ -30,7 +29,6 @@ from engine.events import byte_size
 from engine.fsutil import remove_orphans
 
 STAGE = "oci-"  # staged folders under tmp/: oci-<pid>-<random>
-PROGRESS_EVERY_S = 0.1
 
 
 def connect(registry: str, ctx: FetchContext) -> RegistryClient:
@@ -141,22 +139,8 @@ def _blob(connected: Callable[[], RegistryClient], source: OciSource, layer: Lay
             raise client.failed(r, what)
         message = f"downloading {layer.kind.name} ({byte_size(layer.size)})"
         return ctx.cache.put_verified(
-            layer.digest, _reported(r.chunks(), layer.size, message, ctx.on_step), layer.size, what
+            layer.digest, reported(r.chunks(), layer.size, message, ctx.on_step), layer.size, what
         )
-
-
-def _reported(chunks: Iterator[bytes], total: int, message: str, on_step: OnStep) -> Iterator[bytes]:
-    """`chunks` as they are, reporting the bytes so far as `download` steps at most ~10 times a second."""
-    done, last = 0, time.monotonic()
-    on_step(Step("download", message, 0, total))
-    for chunk in chunks:
-        done += len(chunk)
-        yield chunk
-        now = time.monotonic()
-        if now - last >= PROGRESS_EVERY_S:
-            on_step(Step("download", message, done, total))
-            last = now
-    on_step(Step("download", message, done, total))
 
 
 def _intact(cache: BlobCache, digest: str, size: int | None) -> bool:
