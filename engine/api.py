@@ -374,9 +374,7 @@ class Engine:
 
     def default_registry(self) -> tuple[str | None, str]:
         """(the registry serving `skill install NAME[@VERSION]`, where it is set), (None, "") if none."""
-        from engine.distribution.oci.account import default_registry
-
-        return default_registry(self._installer.settings)
+        return self._installer.settings.default_registry()
 
     def set_default_registry(self, ref: str | None) -> str | None:
         """Set settings.toml's default registry (`oci://HOST[:PORT]/PREFIX`), or with None unset it."""

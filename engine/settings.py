@@ -17,6 +17,8 @@ from engine.errors import UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
 
+REGISTRY_ENV = "SKILL_REGISTRY"
+
 
 class Settings:
     def __init__(self, home: Home):
@@ -47,8 +49,14 @@ class Settings:
                 table[key] = value
             atomic_write_text(path, tomlkit.dumps(doc))
 
-    def default_registry(self) -> str | None:
-        return os.environ.get("SKILL_REGISTRY") or self.get("registry", "default")
+    def default_registry(self) -> tuple[str | None, str]:
+        """(the registry serving `skill install NAME[@VERSION]`, where it is set: SKILL_REGISTRY or this
+        file), or (None, "") when none is."""
+        env = os.environ.get(REGISTRY_ENV)
+        if env:
+            return env, REGISTRY_ENV
+        value = self.get("registry", "default")
+        return (value, str(self.home.settings_file)) if value else (None, "")
 
     def insecure_registries(self) -> frozenset[str]:
         return frozenset(self.get("registry", "insecure", []))

@@ -65,7 +65,7 @@ class Installer:
     def source(self, spec: str | Path, sha256: str | None = None) -> Source:
         if isinstance(spec, Path):
             return PathSource(spec)
-        return parse_source(spec, default_registry=self.settings.default_registry(), sha256=sha256)
+        return parse_source(spec, default_registry=self.settings.default_registry()[0], sha256=sha256)
 
     def fetch(self, source: Source, ctx: FetchContext) -> Fetched:
         """The verified folder `source` names (staged in tmp/ unless it is the user's own folder)."""

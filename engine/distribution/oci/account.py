@@ -7,11 +7,10 @@ install. Kept in the secret store (engine.distribution.oci.credentials), never i
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 from engine.distribution.oci.client import RegistryClient
-from engine.distribution.oci.credentials import ENV_REGISTRY, Credentials, forget, registry_host, save
+from engine.distribution.oci.credentials import Credentials, forget, registry_host, save
 from engine.distribution.sources import parse_oci
 from engine.errors import UsageError
 from engine.settings import Settings
@@ -39,15 +38,6 @@ def logout(secrets: SecretStore, registry: str) -> tuple[str, bool]:
     """Forget `skill login`'s credentials: (HOST[:PORT], whether there were any)."""
     host = registry_host(registry)
     return host, forget(secrets, host)
-
-
-def default_registry(settings: Settings) -> tuple[str | None, str]:
-    """(the default registry, where it is set: "SKILL_REGISTRY" or the settings file, or "" when unset)."""
-    env = os.environ.get(ENV_REGISTRY)
-    if env:
-        return env, ENV_REGISTRY
-    value = settings.get("registry", "default")
-    return (value, str(settings.home.settings_file)) if value else (None, "")
 
 
 def set_default_registry(settings: Settings, ref: str | None) -> str | None:

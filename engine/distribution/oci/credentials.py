@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from engine.errors import UsageError
+from engine.settings import REGISTRY_ENV
 
 if TYPE_CHECKING:
     from engine.secrets import SecretStore
 
 NAMESPACE = "_registry"  # the secret store's "skill" for registry logins: not a valid skill name
 KEY = "auth"
-ENV_REGISTRY = "SKILL_REGISTRY"
 ENV_USER, ENV_PASSWORD, ENV_TOKEN = "SKILL_REGISTRY_USER", "SKILL_REGISTRY_PASSWORD", "SKILL_REGISTRY_TOKEN"
 
 
@@ -62,7 +62,7 @@ def lookup(registry: str, secrets: Callable[[], SecretStore]) -> Credentials | N
 
 
 def _from_env(registry: str) -> Credentials | None:
-    bound = os.environ.get(ENV_REGISTRY, "")
+    bound = os.environ.get(REGISTRY_ENV, "")
     if not bound:
         return None
     try:
