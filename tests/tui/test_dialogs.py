@@ -7,27 +7,15 @@ import os
 import time
 
 import pytest
-from textual.widgets import Input
 
 from fixtures import wat
 from fixtures.env import instances_of
 from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
-from fixtures.tui import SIZE, screen_text, settle, until
+from fixtures.tui import SIZE, note, open_prompt, screen_text, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.prompts import Confirm, TextPrompt
 
 pytestmark = [pytest.mark.anyio]
-
-
-def note(app) -> str:
-    return str(app.screen.query_one(".dialog-note").render())
-
-
-async def open_prompt(pilot, app, key: str) -> Input:
-    await settle(pilot, app)
-    await pilot.press(key)
-    await until(pilot, lambda: isinstance(app.screen, TextPrompt))
-    return app.screen.query_one(Input)
 
 
 async def test_a_refused_instance_name_stays_in_the_dialog(tui_engine):

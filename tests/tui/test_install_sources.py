@@ -11,7 +11,7 @@ from textual.widgets import ProgressBar
 
 from fixtures import wat
 from fixtures.oci_registry import registry  # noqa: F401  (the fixture)
-from fixtures.tui import SIZE, settle, until
+from fixtures.tui import SIZE, note, open_prompt, settle, until
 from skill_tui.app import SkillTui
 from skill_tui.screens.install import InstallPrompt, transfer_line
 
@@ -41,9 +41,8 @@ async def test_an_oci_install_shows_its_bytes_then_the_skill(tui_engine, registr
     monkeypatch.setattr(InstallPrompt, "_show", watched)
     app = SkillTui(tui_engine)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, InstallPrompt))
+        await open_prompt(pilot, app, "i")
+        assert isinstance(app.screen, InstallPrompt)
         assert "oci://HOST/REPO:TAG" in str(app.screen.query_one("Label").render())
         await pilot.press(*ref, "enter")
         await until(pilot, lambda: not isinstance(app.screen, InstallPrompt), timeout=60)
@@ -57,12 +56,10 @@ async def test_an_oci_install_shows_its_bytes_then_the_skill(tui_engine, registr
 async def test_a_registry_that_is_not_there_is_one_line_in_the_dialog(tui_engine):
     app = SkillTui(tui_engine)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
-        await pilot.press("i")
-        await until(pilot, lambda: isinstance(app.screen, InstallPrompt))
+        box = await open_prompt(pilot, app, "i")
         await pilot.press(*"oci://127.0.0.1:1/skills/x:1", "enter")
-        await until(pilot, lambda: "cannot reach the registry" in str(app.screen.query_one(".dialog-note").render()))
-        assert not app.screen.query_one(ProgressBar).display and app.screen.query_one("Input").value.endswith("x:1")
+        await until(pilot, lambda: "cannot reach the registry" in note(app))
+        assert not app.screen.query_one(ProgressBar).display and box.value.endswith("x:1")
     assert "x" not in {s.name for s in tui_engine.skills()}
 
 
