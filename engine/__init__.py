@@ -55,6 +55,12 @@ _EXPORTS: dict[str, str] = {
     # what is installed and how it is configured
     "InstalledSkill": "engine.store",
     "InstallReport": "engine.store",
+    "PackageFile": "engine.knowledge.tree",
+    "KINDS": "engine.knowledge",
+    "Validation": "engine.knowledge.validation",
+    "Finding": "engine.knowledge.validation",
+    "split_skill_md": "engine.knowledge.frontmatter",
+    "estimate_tokens": "engine.knowledge.tree",
     "Tool": "engine.protocol",
     "Param": "engine.protocol",
     "PARAM_TYPES": "engine.protocol",
@@ -161,6 +167,10 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     )
     from engine.fsutil import atomic_write_text
     from engine.history import HistoryTail
+    from engine.knowledge import KINDS
+    from engine.knowledge.frontmatter import split_skill_md
+    from engine.knowledge.tree import PackageFile, estimate_tokens
+    from engine.knowledge.validation import Finding, Validation
     from engine.mcp.registry import running_servers
     from engine.network.access import InjectedSecret, NetworkAccess
     from engine.protocol import PARAM_TYPES, Param, Tool, check_args

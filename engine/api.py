@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from engine.distribution.trust import TrustedKey
     from engine.distribution.updates import UpdateInfo
     from engine.history import HistoryTail
+    from engine.knowledge.validation import Validation
     from engine.manifest import Capabilities
     from engine.network.access import NetworkAccess
     from engine.runtime import SandboxPolicy, WasmRuntime
@@ -125,6 +126,27 @@ class Engine:
 
     def skill(self, name: str) -> InstalledSkill:
         return self._store.require(name)
+
+    def skill_file(self, name: str, path: str) -> str:
+        """One text file of an installed skill's package (`SKILL.md`, `references/x.md`), as an agent
+        reads it: the path normalised inside the package, nothing outside it ever opened, text only."""
+        from engine.knowledge.tree import read_text
+
+        skill = self.skill(name)
+        return read_text(skill.package_dir, path, skill.files)
+
+    def validate(self, folder: str | Path) -> Validation:
+        """`skill validate`: the SKILL.md folder against the Agent Skills spec (errors and warnings)."""
+        from engine.knowledge.validation import validate
+
+        return validate(Path(folder))
+
+    def validate_installed(self, name: str) -> Validation:
+        """The same check on an installed skill's package (its folder's name is the store's, so the
+        name-matches-folder rule is checked against the skill's own name)."""
+        from engine.knowledge.validation import validate
+
+        return validate(self.skill(name).package_dir, folder_name=name)
 
     def stamp(self, instances: bool = True) -> StoreStamp:
         """A summary that changes when what front doors list changes (skills; with `instances`, their
@@ -301,6 +323,10 @@ class Engine:
         skill_name, instance, tool_name = parsed.skill, parsed.instance, parsed.tool
         skill = self.skill(skill_name)
         tool = skill.tool(tool_name)
+        if tool is None and not skill.has_component:
+            raise NotFoundError(
+                f"{skill_name} is a knowledge skill: it has no tools to run; read it with `skill show {skill_name}`"
+            )
         if tool is None:
             raise NotFoundError(
                 f"{skill_name} has no tool {tool_name!r}; its tools are: {', '.join(t.name for t in skill.tools)}"

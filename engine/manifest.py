@@ -57,6 +57,9 @@ _HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _FRAMING_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
+DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "index.js", "index.ts")
+
+
 @dataclass(frozen=True)
 class ToolDoc:
     """Docs the manifest adds to (or overrides on) a tool the component declares."""
@@ -82,7 +85,14 @@ class Manifest:
     metadata: dict[str, Any] = field(default_factory=dict)
     allowed_tools: str | None = None
     skill_md: str | None = None
+    frontmatter: str | None = None  # SKILL.md's frontmatter exactly as written
     warnings: tuple[str, ...] = ()
+
+    def source_in(self, folder: Path) -> Path | None:
+        """The source file `folder` builds from (skill.yaml's `source:`, else the first of
+        DEFAULT_SOURCES there is), or None: a folder with nothing to build."""
+        names = [self.source] if self.source else DEFAULT_SOURCES
+        return next((folder / n for n in names if (folder / n).is_file()), None)
 
 
 def load_folder(folder: Path) -> Manifest:
@@ -309,17 +319,12 @@ def _limit(path: Path, raw: dict[str, Any], key: str, low: float, high: float) -
 
 
 def parse_skill_md(path: Path) -> Manifest:
-    """Read Agent Skills frontmatter (between `---` lines) and keep the body as documentation."""
-    text = _read_text(path)
-    match = re.match(r"^---[ \t]*\r?\n(.*?)^---[ \t]*\r?\n?(.*)$", text, re.S | re.M)
-    if not match:
-        raise ManifestError(
-            f"{path}: missing YAML frontmatter; start the file with '---', the fields "
-            "'name' and 'description', then '---'"
-        )
-    data = _read_yaml(path, match.group(1)) or {}
-    if not isinstance(data, dict):
-        raise ManifestError(f"{path}: the frontmatter must be a YAML mapping")
+    """Read Agent Skills frontmatter (kept verbatim too) and keep the body as documentation. Lenient, as
+    loaders should be: client-specific fields are kept and warned about (`skill validate` says more)."""
+    from engine.knowledge.frontmatter import split_skill_md
+
+    doc = split_skill_md(_read_text(path), str(path))
+    data = doc.data
     for key in ("name", "description"):
         if not data.get(key):
             raise ManifestError(f"{path}: frontmatter field {key!r} is required")
@@ -343,8 +348,13 @@ def parse_skill_md(path: Path) -> Manifest:
         compatibility=None if compatibility is None else str(compatibility),
         metadata=metadata,
         allowed_tools=" ".join(allowed) if isinstance(allowed, list) else allowed,
-        skill_md=match.group(2).strip() or None,
-        warnings=tuple(f"{path.name}: unknown frontmatter field {k!r} ignored" for k in data if k not in _MD_FIELDS),
+        skill_md=doc.body.strip() or None,
+        frontmatter=doc.raw,
+        warnings=tuple(
+            f"{path.name}: frontmatter field {k!r} is not in the Agent Skills spec (kept)"
+            for k in data
+            if k not in _MD_FIELDS
+        ),
     )
 
 
@@ -364,5 +374,6 @@ def _merge_skill_md(yaml_manifest: Manifest, md: Manifest, yaml_path: Path | Non
         metadata=md.metadata,
         allowed_tools=md.allowed_tools,
         skill_md=md.skill_md,
+        frontmatter=md.frontmatter,
         warnings=yaml_manifest.warnings + md.warnings,
     )

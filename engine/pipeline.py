@@ -224,6 +224,8 @@ def validate_config(
 
     With `network` (the instance's grants and host-bound secrets) it may call its service to check a
     token; the JSON it is given holds no `expose: false` value, as its env and get-config do not."""
+    if not skill.has_component:
+        return None  # a knowledge skill has no code to check its config with
     config = {key: value for key, value in values.items() if value is not None}
     limits = skill.capabilities
     checked = policy(

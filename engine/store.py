@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import ComponentError, InstallDeclined, ManifestError, NotFoundError, StoreDamagedError, UsageError
 from engine.fsutil import atomic_write_text, file_lock
 from engine.home import Home
+from engine.knowledge.tree import PackageFile, collect, copy_into
 from engine.protocol import Tool
 from engine.review import Accepted, Asked, CapabilityReview
 from engine.schema import Capabilities, ConfigField, check_name
@@ -65,10 +66,17 @@ class InstalledSkill:
     review: Accepted | None = None  # the capability review accepted at install (None: installed before reviews)
     resolved: str | None = None  # the immutable reference it came from (an OCI digest, a git commit), if any
     signer: str | None = None  # the id of the trusted key whose signature verified, if any
+    kind: str = "tools"  # "tools" (a component), "knowledge" (SKILL.md only) or "both" (engine.knowledge.KINDS)
+    files: tuple[PackageFile, ...] = ()  # what the package keeps besides the component, each with its sha256
+    frontmatter: str | None = None  # SKILL.md's frontmatter exactly as written, if it has one
 
     @property
     def component_path(self) -> Path:
         return self.package_dir / "component.wasm"
+
+    @property
+    def has_component(self) -> bool:
+        return self.kind != "knowledge"
 
     def tool(self, name: str) -> Tool | None:
         return next((t for t in self.tools if t.name == name), None)
@@ -79,6 +87,7 @@ class InstalledSkill:
         d["config"] = [f.to_json() for f in self.config]
         d["capabilities"] = self.capabilities.to_json()
         d["warnings"] = list(self.warnings)
+        d["files"] = [f.to_json() for f in self.files]
         d["review"] = None if self.review is None else self.review.to_json()
         return d
 
@@ -92,6 +101,7 @@ class InstalledSkill:
                 "config": tuple(ConfigField.from_json(f) for f in d.get("config", ())),
                 "capabilities": Capabilities.from_json(d.get("capabilities", {})),
                 "warnings": tuple(d.get("warnings", ())),
+                "files": tuple(PackageFile.from_json(f) for f in d.get("files", ())),
                 "review": None if d.get("review") is None else Accepted.from_json(d["review"]),
             }
         )
@@ -160,10 +170,11 @@ def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
     return {k: v for k, v in skill.to_json().items() if k not in ignored}
 
 
-def locate(path: Path) -> tuple[Manifest, Path]:
+def locate(path: Path) -> tuple[Manifest, Path | None]:
     """The manifest of the skill at `path` (a folder or a .wasm) and its component: the one skill.yaml's
-    `component` names, else the only .wasm in the folder, dist/ or build/. What the store installs and what
-    a signature covers (`engine.distribution.signing`)."""
+    `component` names, else the only .wasm in the folder, dist/ or build/; None for a knowledge skill (a
+    SKILL.md folder with no component and no source to build). What the store installs and what a
+    signature covers (`engine.distribution.signing`)."""
     from engine.manifest import Manifest, load_folder  # install-time only: keeps `skill run` light
 
     if not path.exists():
@@ -184,6 +195,8 @@ def locate(path: Path) -> tuple[Manifest, Path]:
     candidates = sorted([*path.glob("*.wasm"), *path.glob("dist/*.wasm"), *path.glob("build/*.wasm")])
     if len(candidates) == 1:
         return manifest, candidates[0]
+    if not candidates and manifest.frontmatter is not None and manifest.source_in(path) is None:
+        return manifest, None
     if not candidates:
         raise ComponentError(
             f"{path} holds no .wasm component; build it first (`skill build {path}`) "
@@ -276,26 +289,15 @@ class Store:
         `origin`: the source and resolved reference of a fetched folder (default: the folder itself).
         `check` sees the described skill before the review and before anything is written, and raises to
         refuse it (`install --locked`, an update's downgrade rule)."""
-        from engine.provenance import build_inputs  # install-time only: keeps `skill run` light
-
         say = progress or (lambda _msg: None)
         path = Path(path)
         manifest, wasm_path = locate(path)
-        try:
-            wasm = wasm_path.read_bytes()
-        except OSError as e:
-            raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
-        runtime = self._runtime_factory()
-        sha256, component = runtime.compile(
-            wasm,
-            str(wasm_path),
-            on_compile=lambda: say(
-                f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB) to machine code; once, then cached"
-            ),
-        )
-        say("reading the skill's metadata and tools")
-        skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
-        skill = replace(skill, build_inputs=build_inputs(wasm))
+        if wasm_path is None:
+            skill = self._describe_knowledge(manifest, name, path)
+        else:
+            skill = self._describe_component(manifest, wasm_path, name, path, say)
+        files = collect(path, whole=wasm_path is None) if path.is_dir() else []
+        skill = replace(skill, files=tuple(files), frontmatter=manifest.frontmatter)
         if origin is not None:
             skill = replace(skill, source=origin.source, resolved=origin.resolved, signer=origin.signer)
         if check is not None:
@@ -312,11 +314,63 @@ class Store:
             self._swap(skill.name, package)
             if previous is not None and previous.package_dir != package:
                 shutil.rmtree(previous.package_dir, ignore_errors=True)
-        (self.home.instances / skill.name / "default" / "data").mkdir(parents=True, exist_ok=True)
+        if skill.has_component:  # a knowledge skill has no config and nothing to run
+            (self.home.instances / skill.name / "default" / "data").mkdir(parents=True, exist_ok=True)
         return InstallReport(replace(skill, package_dir=package), status, previous.version if previous else None)
 
-    def component_of(self, path: Path) -> Path:
-        """The .wasm `install(path)` takes from a folder (or `path` itself): for checking it before."""
+    def _describe_component(
+        self, manifest: Manifest, wasm_path: Path, name: str | None, path: Path, say: Progress
+    ) -> InstalledSkill:
+        from engine.provenance import build_inputs  # install-time only: keeps `skill run` light
+
+        try:
+            wasm = wasm_path.read_bytes()
+        except OSError as e:
+            raise ComponentError(f"cannot read {wasm_path}: {e.strerror}") from None
+        runtime = self._runtime_factory()
+        sha256, component = runtime.compile(
+            wasm,
+            str(wasm_path),
+            on_compile=lambda: say(
+                f"compiling {wasm_path.name} ({len(wasm) / 1e6:.1f} MB) to machine code; once, then cached"
+            ),
+        )
+        say("reading the skill's metadata and tools")
+        skill = self._describe(runtime, component, manifest, sha256, len(wasm), name, path)
+        kind = "both" if manifest.frontmatter is not None else "tools"
+        return replace(skill, build_inputs=build_inputs(wasm), kind=kind)
+
+    @staticmethod
+    def _describe_knowledge(manifest: Manifest, name: str | None, path: Path) -> InstalledSkill:
+        """A SKILL.md folder: everything comes from its frontmatter (a version from skill.yaml or
+        `metadata.version`, else 0.0.0)."""
+        skill_name = check_name(name or manifest.name, "--name" if name else f"{path / 'SKILL.md'}: field 'name'")
+        version = manifest.version or str(manifest.metadata.get("version") or "0.0.0")
+        return InstalledSkill(
+            name=skill_name,
+            version=version,
+            description=manifest.description,
+            tools=(),
+            component_sha256="",
+            component_size=0,
+            package_dir=Path(),
+            source=str(path.resolve()),
+            installed_at=time.time(),
+            author=manifest.author or (str(manifest.metadata["author"]) if "author" in manifest.metadata else None),
+            license=manifest.license,
+            repository=manifest.repository,
+            capabilities=manifest.capabilities,
+            skill_md=manifest.skill_md,
+            compatibility=manifest.compatibility,
+            metadata=manifest.metadata,
+            allowed_tools=manifest.allowed_tools,
+            warnings=manifest.warnings,
+            kind="knowledge",
+        )
+
+    def component_of(self, path: Path) -> Path | None:
+        """The .wasm `install(path)` takes from a folder (or `path` itself), None for a knowledge skill:
+        for checking it before."""
         return locate(Path(path))[1]
 
     def _recover(self) -> None:
@@ -436,14 +490,13 @@ class Store:
         self.home.tmp.mkdir(parents=True, exist_ok=True)
         return self.home.tmp
 
-    def _write_package(self, skill: InstalledSkill, wasm_path: Path, origin: Path) -> Path:
+    def _write_package(self, skill: InstalledSkill, wasm_path: Path | None, origin: Path) -> Path:
         stage = Path(tempfile.mkdtemp(prefix=f"install-{skill.name}-", dir=self._tmp()))
         try:
-            shutil.copyfile(wasm_path, stage / "component.wasm")
+            if wasm_path is not None:
+                shutil.copyfile(wasm_path, stage / "component.wasm")
             if origin.is_dir():
-                for doc in ("skill.yaml", "skill.yml", "SKILL.md", "README.md", "skill.minisig"):
-                    if (origin / doc).is_file():
-                        shutil.copyfile(origin / doc, stage / doc)
+                copy_into(origin, skill.files, stage)
             atomic_write_text(stage / "skill.json", json.dumps(skill.to_json(), indent=2, ensure_ascii=False))
             self.home.packages.mkdir(parents=True, exist_ok=True)
             package = self.home.packages / f"{skill.name}-{int(skill.installed_at)}-{os.urandom(3).hex()}"

@@ -343,9 +343,6 @@ def _run_componentize(
                 ) from None
 
 
-DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "index.js", "index.ts")
-
-
 def folder_plan(folder: Path) -> tuple[str, Path, Path]:
     """(name, entry, output) of a skill folder: skill.yaml's `source:` (default: the first of
     DEFAULT_SOURCES there is) is built into its `component:` (default dist/<name>.wasm).
@@ -357,10 +354,7 @@ def folder_plan(folder: Path) -> tuple[str, Path, Path]:
     from engine.manifest import load_folder
 
     manifest = load_folder(folder)
-    if manifest.source:
-        entry = folder / manifest.source
-    else:
-        entry = next((folder / n for n in DEFAULT_SOURCES if (folder / n).is_file()), folder / "skill.js")
+    entry = folder / manifest.source if manifest.source else manifest.source_in(folder) or folder / "skill.js"
     if not entry.is_file() and not any((folder / n).is_file() for n in ("skill.yaml", "skill.yml")):
         raise ManifestError(f"{folder} has no skill.yaml and no skill.js; create a skill with `skill init DIR`")
     name = manifest.name or folder.name
@@ -378,8 +372,7 @@ def needs_build(folder: Path) -> bool:
         built = (folder / manifest.component).is_file()
     else:
         built = any(p for pattern in ("*.wasm", "dist/*.wasm", "build/*.wasm") for p in folder.glob(pattern))
-    sources = [manifest.source] if manifest.source else DEFAULT_SOURCES
-    return not built and any((folder / n).is_file() for n in sources)  # no source: the store says what is missing
+    return not built and manifest.source_in(folder) is not None  # no source: the store says what is missing
 
 
 def build_folder(

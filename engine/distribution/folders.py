@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.distribution.lockfile import FILES, content_digest, package_files, sha256_file
+from engine.errors import UsageError
 from engine.fsutil import atomic_write_text
 
 if TYPE_CHECKING:
@@ -55,6 +56,8 @@ class FolderDigests:
         if path.is_dir() and needs_build(path):
             return tree_digest(path)
         component = self.store.component_of(path)  # a bare .wasm is its own (the store's error if missing)
+        if component is None:
+            raise UsageError(f"{path}: a knowledge skill (no component); TODO(kn-dist)")
         files = package_files(path) if path.is_dir() else {}
         digest = content_digest(sha256_file(component), files)
         self._remember(str(path), {"stamp": _stamp(path, component), "component": str(component), "digest": digest})

@@ -17,7 +17,7 @@ from engine.distribution.cache import BlobCache
 from engine.distribution.fetching import FetchContext, Fetched, OnStep, Step, quiet
 from engine.distribution.lockfile import Lock, LockedSkill, package_files
 from engine.distribution.sources import ArchiveSource, GitSource, OciSource, PathSource, Source, parse_source
-from engine.errors import LockMismatch, SourceError
+from engine.errors import LockMismatch, SourceError, UsageError
 from engine.review import Asked
 from engine.settings import Settings
 from engine.store import InstalledSkill, InstallReport, Origin, Review, Store
@@ -172,7 +172,10 @@ class Installer:
         signer = check_signature(self.home, fetched, ctx.on_step)
         folder = self.built(fetched, ctx)
         if expect is not None:
-            verify(expect, fetched, folder, signer, self.store.component_of(folder))
+            component = self.store.component_of(folder)
+            if component is None:
+                raise UsageError(f"{folder}: a knowledge skill (no component); TODO(kn-dist)")
+            verify(expect, fetched, folder, signer, component)
         checks = [c for c in (check, self._lock_check(fetched, folder, signer) if options.locked else None) if c]
         report = self.store.install(
             folder,

@@ -69,6 +69,8 @@ def statement(folder: Path) -> Statement:
         raise UsageError(
             f"{folder}: a signed skill names its name and version in skill.yaml (or SKILL.md); add them and sign again"
         )
+    if component is None:
+        raise UsageError(f"{folder}: a knowledge skill (no component); TODO(kn-dist)")
     files = {COMPONENT: sha256_file(component)}
     for name in FILES:
         if name != SIGNATURE_FILE and (folder / name).is_file():

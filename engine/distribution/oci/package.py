@@ -50,15 +50,17 @@ def publishable(
 
 
 def _from_folder(folder: Path, build: Callable[[Path], BuildResult]) -> SkillFiles:
-    from engine.build.componentize import DEFAULT_SOURCES
     from engine.manifest import load_folder
     from engine.store import locate
 
     manifest = load_folder(folder)
-    if manifest.source or any((folder / n).is_file() for n in DEFAULT_SOURCES):
+    if manifest.source or manifest.source_in(folder) is not None:
         wasm = build(folder).wasm_path
     else:
-        manifest, wasm = locate(folder)
+        manifest, located = locate(folder)
+        if located is None:
+            raise UsageError(f"{folder}: a knowledge skill (no component); TODO(kn-dist)")
+        wasm = located
     if not manifest.name or not manifest.version:
         raise UsageError(f"{folder / 'skill.yaml'}: publishing needs the skill's 'name' and 'version' there")
     files = {COMPONENT.name: wasm, **_docs(folder)}
