@@ -58,6 +58,8 @@ class SearchHit:
     tags: tuple[str, ...] = ()
     dense: float = 0.0  # cosine similarity
     keyword: float = 0.0  # BM25
+    skill_kind: str = "tools"  # the skill's kind: "tools", "knowledge" or "both" (engine.knowledge.KINDS)
+    path: str | None = None  # a hit in one of the skill's files (references/x.md), not its SKILL.md
 
     @property
     def ref(self) -> str:
@@ -67,13 +69,16 @@ class SearchHit:
 
     @property
     def kind(self) -> str:
-        return "tool" if self.tool else "skill"
+        """What the hit is: a "tool", a "skill" (its SKILL.md) or a "file" of it (`path`)."""
+        return "tool" if self.tool else "file" if self.path else "skill"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "score": self.score,
             "ref": self.ref,
             "kind": self.kind,
+            "skill_kind": self.skill_kind,
+            "path": self.path,
             "skill": self.skill,
             "instance": self.instance,
             "tool": self.tool,
