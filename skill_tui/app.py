@@ -31,7 +31,7 @@ from skill_tui.screens.install import InstallPrompt
 from skill_tui.screens.main import MainScreen, clock
 from skill_tui.screens.prompts import Confirm, TextPrompt
 from skill_tui.screens.review import ask_review
-from skill_tui.screens.search import SearchScreen
+from skill_tui.screens.search import Chosen, SearchScreen
 from skill_tui.screens.wizard import ConfigWizard
 from skill_tui.settings import Settings
 from skill_tui.themes import DEFAULT_THEME, load_themes
@@ -210,9 +210,13 @@ class SkillTui(ShowsWorkerFailures, App[None]):
         self.push_screen(ConfigWizard(skill, instance), done)
 
     def action_search(self) -> None:
-        def chosen(hit: tuple[str, str, dict[str, Any]] | None) -> None:
-            if hit:
-                self.main.open_tool(*hit)
+        def chosen(hit: Chosen | None) -> None:
+            if hit is None:
+                return
+            if hit.tool is None:
+                self.main.open_docs(hit.skill, hit.path)
+            else:
+                self.main.open_tool(hit.skill, hit.tool, hit.values)
 
         self.push_screen(SearchScreen(list(self.main.skills.values())), chosen)
 
@@ -253,6 +257,11 @@ class SkillTui(ShowsWorkerFailures, App[None]):
             yield SystemCommand(f"New instance of {current}", "Create a named instance", main.action_new_instance)
             yield SystemCommand(f"Configure instance of {current}", "The configuration wizard", main.action_configure)
             yield SystemCommand(f"Remove {current}", "Uninstall the selected skill", main.action_remove)
+            yield SystemCommand(f"Validate {current}", "Check it against the Agent Skills spec", main.action_validate)
+            yield SystemCommand(f"Export {current}", "Write it to .claude/skills or .agents/skills", main.action_export)
+            yield SystemCommand(
+                f"SKILL.md of {current}", "Its SKILL.md and files, or the run form", main.action_toggle_docs
+            )
 
 
 def main() -> None:

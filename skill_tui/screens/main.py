@@ -7,12 +7,13 @@ screen answers keys while skills run (a spinning skill included).
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from functools import partial
 from typing import Any
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -35,12 +36,16 @@ from engine import (
     UpdateInfo,
 )
 from skill_tui import HEADER_ICON
+from skill_tui.editor import editor_command, opening
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
 from skill_tui.messages import RunEnded, RunEventPosted, RunRefused, SkillsChanged
 from skill_tui.requests import request_entry, requests_summary
+from skill_tui.screens.export import ExportDialog
 from skill_tui.screens.runs import ActiveRun, RunsScreen
+from skill_tui.screens.validation import ValidationPanel
 from skill_tui.widgets.instances_pane import InstancesPane
+from skill_tui.widgets.knowledge_view import KNOWLEDGE_KEYS, SKILL_MD, KnowledgeView
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.mcp_status import McpStatus
 from skill_tui.widgets.run_form import RunForm
@@ -56,6 +61,11 @@ def clock() -> str:
 
 SETTLE = 0.12  # seconds of quiet after a selection key before the panes follow (key repeat: ~33 ms;
 #               a refill costs 0.1-0.3 s of layout, so a held arrow key must not trigger one per row)
+
+
+def has_docs(skill: InstalledSkill) -> bool:
+    """A skill whose SKILL.md the knowledge view can show (a component skill may have none)."""
+    return skill.kind != "tools" or bool(skill.skill_md)
 
 
 def format_duration(ms: float) -> str:
@@ -77,6 +87,19 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         Binding(
             "u", "update", "Update skill", id="update", show=False, tooltip="Update the selected skill from its source"
         ),
+        Binding(
+            "k",
+            "kind_filter",
+            "Kind",
+            id="kind-filter",
+            show=False,
+            tooltip="Kind filter: all skills, tools, knowledge",
+        ),
+        Binding(
+            "m", "toggle_docs", "SKILL.md", id="docs", show=False, tooltip="Show SKILL.md and files, or the run form"
+        ),
+        # v, e and o are in the footer while the knowledge view has the focus (its own bindings, same ids)
+        *KNOWLEDGE_KEYS,
         Binding("ctrl+b", "toggle_sidebar", "Sidebar", id="toggle-sidebar", show=False),
         Binding("ctrl+g", "toggle_log", "Maximize log", id="toggle-log", show=False),
         Binding("ctrl+left", "resize_sidebar(-4)", "Narrower sidebar", id="sidebar-narrower", show=False),
@@ -102,6 +125,7 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         self._opening: tuple[tuple[str, str], dict[str, Any] | None] | None = None  # open_tool's (skill, tool), values
         self._pending_instance: str | None = None  # select this instance once the panes reload
         self._settle: Timer | None = None  # pending selection from the skills list
+        self.docs = False  # a skill with tools and a SKILL.md shows its SKILL.md (m), not the run form
 
     @property
     def running(self) -> int:
@@ -119,6 +143,7 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
                 yield InstancesPane(id="instances")
             yield ToolsPane(id="tools")
             yield RunForm(id="run-form")
+            yield KnowledgeView(id="knowledge", classes="hidden")
         with Vertical(id="log-panel"):
             yield Input(placeholder="find in log (enter: next, esc: close)", id="log-search", classes="hidden")
             yield LogView(id="log")
@@ -192,7 +217,7 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         default = next((st for st in states if st.instance == "default"), None)
         status = "✔" if default is None or default.ready else "⚠ config"
         version = f"{s.version} ↑" if s.name in self.updates else s.version
-        return SkillRow(s.name, version, len(s.tools), len(states), status)
+        return SkillRow(s.name, version, len(s.tools), len(states), status, s.kind)
 
     @on(SkillsChanged)
     def _skills_changed(self, message: SkillsChanged) -> None:
@@ -220,10 +245,14 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         if name != self.current and name in self.skills and name == self.query_one(SkillsPane).selected:
             self._select(name, from_pane=True)
 
-    def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False) -> None:
-        """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there."""
+    def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False, path: str | None = None) -> None:
+        """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there.
+        `path`: open that file of it in the knowledge view."""
         skill = self.skills[name]
+        if name != self.current:
+            self.docs = False  # a skill with tools opens on its run form
         self.current = name
+        self._show_view(skill, path)
         if not from_pane:
             self.query_one(SkillsPane).select(name)
         self.query_one(InstancesPane).show(name, self._statuses.get(name, []), select=self._pending_instance)
@@ -250,9 +279,24 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         if opened is not None:
             self.query_one(RunForm).focus_first_field()
 
+    def _show_view(self, skill: InstalledSkill, path: str | None = None) -> None:
+        """The run form (tools pane beside it), or for a knowledge skill (and a skill with both when
+        `m` asked) the knowledge view in their place."""
+        docs = skill.kind == "knowledge" or (self.docs and has_docs(skill))
+        self.query_one(ToolsPane).set_class(docs, "hidden")
+        self.query_one(RunForm).set_class(docs, "hidden")
+        view = self.query_one(KnowledgeView)
+        view.set_class(not docs, "hidden")
+        if docs:
+            view.show(skill, path)
+
+    @property
+    def showing_docs(self) -> bool:
+        return not self.query_one(KnowledgeView).has_class("hidden")
+
     @on(SkillsPane.Chosen)
     def _skill_chosen(self) -> None:
-        focus_now(self.query_one("#tools-list"))
+        focus_now(self.query_one("#files" if self.showing_docs else "#tools-list"))
 
     @on(ToolsPane.Chosen)
     def _tool_chosen(self) -> None:
@@ -273,7 +317,19 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
             self.notify(f"{skill} is not installed any more", severity="warning")
             return
         self._opening = ((skill, tool), values)
+        self.docs = False
         self._select(skill, tool)
+
+    def open_docs(self, skill: str, path: str | None = None) -> None:
+        """Select a skill and show its SKILL.md (or its file `path`) in the knowledge view (search)."""
+        if skill not in self.skills:
+            self.notify(f"{skill} is not installed any more", severity="warning")
+            return
+        if skill != self.current:
+            self._select(skill)
+        self.docs = True
+        self._show_view(self.skills[skill], path)
+        focus_now(self.query_one("#files"))
 
     # ---- running --------------------------------------------------------------------------
 
@@ -490,3 +546,58 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
     def action_update(self) -> None:
         if self.current:
             skill_app(self).update_skill(self.current)
+
+    # ---- knowledge ----------------------------------------------------------------------------
+
+    def action_kind_filter(self) -> None:
+        self.query_one(SkillsPane).cycle_kind()
+
+    def action_toggle_docs(self) -> None:
+        """A skill with tools and a SKILL.md: swap the run form and its knowledge view."""
+        skill = self.skills.get(self.current or "")
+        if skill is None:
+            return
+        if skill.kind == "knowledge":
+            self.notify(f"{skill.name} is a knowledge skill: it has no tools to run")
+        elif not has_docs(skill):
+            self.notify(f"{skill.name} has no SKILL.md")
+        else:
+            self.docs = not self.showing_docs
+            self._show_view(skill)
+
+    def action_validate(self) -> None:
+        if self.current:
+            self.app.push_screen(ValidationPanel(self.skills[self.current]))
+
+    def action_export(self) -> None:
+        if self.current:
+            self.app.push_screen(ExportDialog(self.current))
+
+    def action_edit(self) -> None:
+        """Open the file under the knowledge view's cursor (else SKILL.md) in $EDITOR; the app
+        steps aside (App.suspend) until the editor exits."""
+        skill = self.skills.get(self.current or "")
+        if skill is None:
+            return
+        command = editor_command()
+        if command is None:
+            self.notify("set $EDITOR (or $VISUAL) to open files, e.g. export EDITOR=nano", severity="warning")
+            return
+        path = self.query_one(KnowledgeView).selected_file if self.showing_docs else SKILL_MD
+        try:
+            target = opening(skill, path, partial(self.engine.skill_file, skill.name, path))
+            with self.app.suspend():
+                subprocess.run([*command, str(target.file)], check=False)
+        except SkillError as e:
+            self.notify(str(e), severity="error", timeout=8)
+            return
+        except SuspendNotSupported:
+            self.notify("this terminal cannot hand the screen to an editor", severity="error")
+            return
+        except OSError as e:
+            self.notify(f"could not start {command[0]}: {e.strerror}", severity="error", timeout=8)
+            return
+        if target.kept:
+            self.notify(f"{target.file} is in the source folder: install it again to use an edit", title=skill.name)
+        else:
+            self.notify(f"{path} opened as a read-only copy: edits are not kept", title=skill.name)

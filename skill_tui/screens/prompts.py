@@ -77,7 +77,25 @@ class PathInput(Input):
         self.post_message(self.Completed(matches))
 
 
-class TextPrompt(ModalScreen[Any]):
+class NotedDialog(ModalScreen[Any]):
+    """A dialog whose action runs in a worker (`working` meanwhile), with one line under its controls
+    (class dialog-note) for progress or the engine's refusal; a refusal keeps the dialog open."""
+
+    working = False
+
+    def note(self, text: str, error: bool = False) -> None:
+        """The line under the box: an error, the candidates of a completion, or progress."""
+        note = self.query_one(".dialog-note", Static)
+        note.update(text)
+        note.set_class(error, "-error")
+
+    def _refused(self, message: str) -> None:
+        self.working = False
+        if self.is_attached:
+            self.note(message, error=True)
+
+
+class TextPrompt(NotedDialog):
     """One line of text; Enter accepts, Escape cancels.
 
     With `submit`, Enter runs submit(text) in a worker: a SkillError keeps the dialog open
@@ -111,12 +129,6 @@ class TextPrompt(ModalScreen[Any]):
             yield Static("", classes="dialog-note", markup=False)
             keys = [f"enter: {self.verb}", *(["tab: complete the path"] if self.paths else []), "esc: cancel"]
             yield Static(" · ".join(keys), classes="dialog-hint")
-
-    def note(self, text: str, error: bool = False) -> None:
-        """The line under the box: an error, the candidates of a completion, or progress."""
-        note = self.query_one(".dialog-note", Static)
-        note.update(text)
-        note.set_class(error, "-error")
 
     @on(Input.Changed)
     def _edited(self) -> None:
@@ -158,11 +170,6 @@ class TextPrompt(ModalScreen[Any]):
             self.app.call_from_thread(self._refused, f"internal error: {e!r}")
         else:
             self.app.call_from_thread(self._done, result)
-
-    def _refused(self, message: str) -> None:
-        self.working = False
-        if self.is_attached:
-            self.note(message, error=True)
 
     def _done(self, result: Any) -> None:
         self.working = False

@@ -7,11 +7,13 @@ older one). Scores are the engine's relevance, 0..1; when nothing comes close th
 status says "no tool matches". The search model loads in a worker the first time
 the screen opens; meanwhile the box says so and the engine's keyword matches (`find`
 in mode WORDS: BM25, unscored, never waiting for the model) stand in. Enter opens the
-highlighted tool's run form, pre-filled with what the query quoted (`slugify "Hello World"`).
+highlighted tool's run form, pre-filled with what the query quoted (`slugify "Hello World"`); a hit
+in a knowledge skill (its SKILL.md, or a file of it) says so and opens its knowledge view there.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -27,6 +29,7 @@ from textual.widgets.option_list import Option
 from engine import InstalledSkill, SkillError, no_match
 from skill_tui.host import skill_app
 from skill_tui.values import literal
+from skill_tui.widgets.skills_pane import BADGES
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:
@@ -37,11 +40,24 @@ TOP = 20
 LOADING = "loading the model… (keyword matches meanwhile)"
 
 
+@dataclass(frozen=True)
+class Chosen:
+    """What Enter opens: a tool's run form (pre-filled), or with `tool` None the skill's knowledge view
+    (at `path`, a file of it, when the hit was in one)."""
+
+    skill: str
+    tool: str | None
+    values: dict[str, Any]
+    path: str | None = None
+
+
 def preview_text(hit: Any, scored: bool = True) -> Text:
     """The preview pane: ref, relevance, description, SKILL.md excerpt, parameters, command line."""
     out = Text()
     out.append(hit.ref, "bold")
     out.append(f"  {hit.score:.2f}\n" if scored else "\n", "dim")
+    if hit.path:
+        out.append(f"in {hit.path}\n", "italic")
     if hit.description:
         out.append(hit.description + "\n")
     if hit.excerpt:
@@ -62,7 +78,7 @@ def preview_text(hit: Any, scored: bool = True) -> Text:
     return out
 
 
-class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None]):
+class SearchScreen(ShowsWorkerFailures, ModalScreen[Chosen | None]):
     DEFAULT_CSS = """
     SearchScreen { align: center top; }
     SearchScreen > Vertical { width: 92%; max-width: 140; height: 80%; margin-top: 2; border: thick $primary;
@@ -168,7 +184,7 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
         options.clear_options()
         for n, h in enumerate(hits):
             score = (f"{h.score:.2f} ", "dim") if scored else ""
-            label = Text.assemble(score, (h.ref, "bold"), "  ", (h.description, "dim"))
+            label = Text.assemble(score, *self._kind(h), (h.ref, "bold"), "  ", (h.description, "dim"))
             label.truncate(200)
             options.add_option(Option(label, id=str(n)))
         if hits:
@@ -190,6 +206,15 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
             )
         else:
             self._status(f"{len(hits)} result{'s' if len(hits) != 1 else ''}" if hits else no_match(query))
+
+    def _kind(self, hit: Any) -> tuple[tuple[str, str], ...]:
+        """What a hit that is not a tool is: the skill's SKILL.md ("skill") or one of its files, with
+        the skill's kind (the installed skill's, which the index may not know yet)."""
+        if hit.kind == "tool":
+            return ()
+        skill = self.skills.get(hit.skill)
+        kind = skill.kind if skill is not None else hit.skill_kind
+        return ((f"[{hit.kind} · {BADGES.get(kind, kind)}] ", "italic"),)
 
     def _status(self, text: str) -> None:
         self.query_one("#search-status", Static).update(text)
@@ -230,9 +255,12 @@ class SearchScreen(ShowsWorkerFailures, ModalScreen[tuple[str, str, dict] | None
             return
         hit = self.hits[index]
         tool = hit.tool
-        if tool is None:  # the skill's own knowledge: open its first tool
+        if tool is None:  # the skill's own knowledge, or one of its files
             skill = self.skills.get(hit.skill)
-            if skill is None or not skill.tools:
+            if skill is None:
+                return
+            if skill.kind != "tools" or not skill.tools:  # its SKILL.md (at the file found), not a run form
+                self.dismiss(Chosen(hit.skill, None, {}, hit.path))
                 return
             tool = skill.tools[0].name
-        self.dismiss((hit.skill, tool, dict(hit.values)))
+        self.dismiss(Chosen(hit.skill, tool, dict(hit.values)))

@@ -1,4 +1,4 @@
-"""The skills pane: installed skills with a filter box.
+"""The skills pane: installed skills with a filter box, and a filter by kind (all, tools, knowledge).
 
 The box is a compact (borderless) Input: a bordered one grows to three lines on focus in a
 one-line slot, hides the text and moves the table, so a click lands on the wrong row.
@@ -27,6 +27,19 @@ class SkillRow:
     tools: int
     instances: int
     status: str  # "✔" when the default instance is ready, else "⚠ config"
+    kind: str = "tools"  # "tools", "knowledge" or "both" (engine.KINDS)
+
+    @property
+    def figures(self) -> tuple[str, str, str]:
+        return self.version, str(self.tools), str(self.instances)
+
+
+BADGES = {"tools": "tool", "knowledge": "know", "both": "both"}  # four letters: readable in a 24-column sidebar
+KIND_FILTERS = ("all", "tools", "knowledge")  # `k` cycles them; "both" is listed under tools and knowledge
+
+
+def kind_shown(kind: str, kind_filter: str) -> bool:
+    return kind_filter == "all" or kind in (kind_filter, "both")
 
 
 class SkillsPane(Vertical):
@@ -46,6 +59,7 @@ class SkillsPane(Vertical):
         super().__init__(**kwargs)
         self._rows: list[SkillRow] = []
         self._announced: str | None = None  # the skill the screen was last told about
+        self.kind_filter = "all"
         self.border_title = "Skills"
 
     def compose(self) -> ComposeResult:
@@ -54,7 +68,7 @@ class SkillsPane(Vertical):
 
     def on_mount(self) -> None:
         # Name and status first: a slim sidebar (80 columns) shows those, a wider one the rest too.
-        self.query_one(DataTable).add_columns("skill", "", "version", "tools", "inst")
+        self.query_one(DataTable).add_columns("skill", "", "kind", "version", "tools", "inst")
 
     @property
     def selected(self) -> str | None:
@@ -85,12 +99,19 @@ class SkillsPane(Vertical):
         keep = self.selected or self._announced
         words = self.query_one(Input).value.lower().split()
         with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0 on the way
-            shown = [r for r in self._rows if all(w in r.name for w in words)]
-            refill(table, [(r.name, (r.name, r.status, r.version, str(r.tools), str(r.instances))) for r in shown])
+            shown = [r for r in self._rows if all(w in r.name for w in words) and kind_shown(r.kind, self.kind_filter)]
+            refill(table, [(r.name, (r.name, r.status, BADGES[r.kind], *r.figures)) for r in shown])
             if keep is not None:
                 self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"
         self._announce()
+
+    def cycle_kind(self) -> str:
+        """Show the next kind (all → tools → knowledge → all); the pane's title says which."""
+        self.kind_filter = KIND_FILTERS[(KIND_FILTERS.index(self.kind_filter) + 1) % len(KIND_FILTERS)]
+        self.border_title = "Skills" if self.kind_filter == "all" else f"Skills · {self.kind_filter}"
+        self._fill()
+        return self.kind_filter
 
     @on(Input.Changed, "#skill-filter")
     def _filter(self) -> None:

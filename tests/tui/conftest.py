@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fixtures import wat
@@ -98,3 +100,18 @@ def typed_skill(engine, tmp_path):
     (folder / "skill.yaml").write_text(TYPED_MANIFEST)
     engine.install(folder)
     return "typed"
+
+
+KNOWLEDGE_SKILL = Path(__file__).parent.parent / "fixtures" / "knowledge_tui" / "code-review"
+
+
+@pytest.fixture
+def knowledge_engine(tui_engine, tmp_path):
+    """tui_engine plus code-review, a knowledge skill (SKILL.md, references/, scripts/, a PNG), installed
+    from a copy of tests/fixtures/knowledge_tui (its source folder: the editor key may open it)."""
+    import shutil
+
+    folder = tmp_path / "sources" / "code-review"
+    shutil.copytree(KNOWLEDGE_SKILL, folder)
+    tui_engine.install(folder)
+    return tui_engine

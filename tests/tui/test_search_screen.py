@@ -140,3 +140,43 @@ def test_snapshot_with_results(snap_compare, tui_engine, steady_log):
         await pilot.pause(0.2)
 
     assert snap_compare(SkillTui(tui_engine), terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.mark.anyio
+async def test_a_knowledge_skill_says_so_and_enter_opens_its_knowledge_view(knowledge_engine):
+    from skill_tui.widgets.knowledge_view import KnowledgeView
+
+    app = SkillTui(knowledge_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down", "down")  # textkit: its run form shows
+        await until(pilot, lambda: app.main.current == "textkit" and app.main.query_one(RunForm).display)
+        screen = await open_search(pilot, "checklist for reviewing a pull request before it is merged")
+        assert screen.hits[0].skill == "code-review" and screen.hits[0].kind == "skill"
+        assert "[skill · know] code-review" in labels(screen)[0]
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is app.main)
+        view = app.main.query_one(KnowledgeView)
+        await until(pilot, lambda: app.main.current == "code-review" and view.opened == "SKILL.md")
+        assert view.display and not app.main.query_one(RunForm).display
+
+
+@pytest.mark.anyio
+async def test_a_hit_in_a_file_of_a_knowledge_skill_opens_that_file(knowledge_engine):
+    from skill_tui.widgets.knowledge_view import KnowledgeView
+
+    app = SkillTui(knowledge_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_search(pilot, "no secret reaches a log or an error message")
+        found = next(n for n, h in enumerate(screen.hits) if h.kind == "file")
+        hit = screen.hits[found]
+        assert (hit.skill, hit.path) == ("code-review", "references/security.md")
+        assert f"[file · know] {hit.ref}" in labels(screen)[found]
+        for _ in range(found):
+            await pilot.press("down")
+        assert str(screen.query_one("#preview").render()).startswith(hit.ref)
+        await pilot.press("enter")
+        await until(pilot, lambda: app.screen is app.main)
+        view = app.main.query_one(KnowledgeView)
+        await until(pilot, lambda: view.opened == "references/security.md")
+        assert app.main.current == "code-review"
