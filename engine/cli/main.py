@@ -111,6 +111,30 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("info", "show a skill's tools, config and limits")
     sp.add_argument("name")
 
+    sp = add("validate", "check a SKILL.md folder against the Agent Skills spec: skill validate DIR [--strict]")
+    sp.add_argument("dir", metavar="DIR", help="a skill folder (holding SKILL.md), or an installed skill's name")
+    sp.add_argument("--strict", action="store_true", help="count warnings as errors (as the spec's validator does)")
+
+    sp = add("export", "write a skill where agents load skills natively: skill export NAME --to claude|agents")
+    sp.add_argument("name")
+    sp.add_argument(
+        "--to",
+        required=True,
+        choices=("claude", "agents"),
+        help="claude: ~/.claude/skills/NAME; agents: ~/.agents/skills/NAME (the Agent Skills folder)",
+    )
+    sp.add_argument(
+        "--project",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="into the project DIR (default: the current folder) instead of your home",
+    )
+    sp.add_argument(
+        "--link", action="store_true", help="knowledge skills: link to the installed skill (follows upgrades)"
+    )
+    sp.add_argument("--force", action="store_true", help="replace a folder that is not an earlier export")
+
     sp = add("run", "run a tool: skill run NAME[@INSTANCE]:TOOL --arg k=v")
     sp.add_argument("ref", metavar="NAME[@INSTANCE]:TOOL")
     sp.add_argument("--arg", action="append", metavar="K=V", help="a tool argument (repeatable)")
