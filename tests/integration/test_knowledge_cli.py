@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fixtures import wat
+from fixtures.env import EXAMPLES
 
 SKILL_MD = """---
 name: {name}
@@ -340,3 +341,20 @@ def test_init_knowledge_template_validates_strict_and_installs(skill, tmp_path):
     assert skill("validate", str(folder), "--strict").stdout == f"{folder}: valid\n"
     skill("install", str(folder))
     assert "references/checklist.md" in skill("show", "my-guide").stdout
+
+
+KNOWLEDGE_EXAMPLES = ("code-review", "commit-messages", "release-notes")
+
+
+@pytest.mark.parametrize("name", KNOWLEDGE_EXAMPLES)
+def test_the_knowledge_examples_validate_strict_install_and_export(skill, name, user_home):
+    folder = EXAMPLES / name
+    assert skill("validate", str(folder), "--strict").stdout == f"{folder}: valid\n"
+    assert "a knowledge skill" in skill("install", str(folder)).stdout
+    shown = skill("show", name).stdout
+    for path in (p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()):
+        if path != "SKILL.md":
+            assert f"{path} (" in shown
+            assert skill("show", name, path).stdout == (folder / path).read_text()
+    target = skill("export", name, "--to", "agents", "--json", env=user_home)
+    assert skill("validate", json.loads(target.stdout)["path"], "--strict").returncode == 0
