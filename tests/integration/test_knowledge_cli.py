@@ -278,7 +278,8 @@ def test_validate_reports_each_rule_as_one_line(skill, tmp_path, frontmatter, bo
     strict = skill("validate", str(path), "--strict", check=1)
     assert strict.stdout.splitlines()[-1].startswith(f"{path}: not valid: ")
     report = json.loads(skill("validate", str(path), "--strict", "--json", check=1).stdout)
-    assert report["valid"] is False and report["strict"] is True
+    assert report["ok"] is report["valid"] is False and report["strict"] is True
+    assert report["error"] == {"code": "validation", "message": strict.stdout.splitlines()[-1]}
     message = line.format(md=md).rsplit(": ", 1)[-1]
     assert any(message in f["message"] for f in report["errors"] + report["warnings"]), report
 
@@ -287,6 +288,7 @@ def test_validate_a_good_folder_and_bad_usage(skill, tmp_path):
     path = write_skill(tmp_path, GOOD)
     assert skill("validate", str(path), "--strict").stdout == f"{path}: valid\n"
     assert json.loads(skill("validate", str(path), "--json").stdout) == {
+        "ok": True,
         "folder": str(path),
         "valid": True,
         "strict": False,

@@ -1,7 +1,8 @@
 """`skill validate DIR [--strict] [--json]`: a SKILL.md folder (or an installed skill, by name) against
 the Agent Skills spec. One line per finding on stdout; exit 0 when it passes (with `--strict`, warnings
 count), 1 when it does not (the check ran and the skill failed it, as a failed run exits 1), 2 for bad
-usage (no such folder or skill)."""
+usage (no such folder or skill). `--json`: the Validation's JSON with `ok`, and on failure the `error`
+object (code `validation`) every `--json` failure carries."""
 
 from __future__ import annotations
 
@@ -25,17 +26,20 @@ def run(a: argparse.Namespace) -> int:
             f"{a.dir} is not a folder; give a skill folder (the one holding SKILL.md) or an installed skill's name"
         )
     passed = result.passed(a.strict)
-    if a.json:
-        print_json(result.to_json(a.strict))
+    errors, warnings = len(result.errors), len(result.warnings)
+    counted = f"{errors} error(s), {warnings} warning(s)" + (
+        " (--strict: warnings count)" if a.strict and warnings else ""
+    )
+    if a.json:  # a failure carries the error object every --json failure has
+        failed = (
+            {} if passed else {"error": {"code": "validation", "message": f"{result.folder}: not valid: {counted}"}}
+        )
+        print_json({"ok": passed, **result.to_json(a.strict), **failed})
         return 0 if passed else 1
     for finding in result.findings:
         print(finding.line())
-    errors, warnings = len(result.errors), len(result.warnings)
     if passed:
         print(f"{result.folder}: valid" + (f" ({warnings} warning(s); --strict counts them)" if warnings else ""))
     else:
-        counted = f"{errors} error(s), {warnings} warning(s)" + (
-            " (--strict: warnings count)" if a.strict and warnings else ""
-        )
         print(f"{result.folder}: not valid: {counted}")
     return 0 if passed else 1
