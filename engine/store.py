@@ -470,8 +470,14 @@ class Store:
             return previous.review if previous is not None else None
         asked = Asked.of(skill.config, skill.capabilities)
         before = previous.review.asked if previous is not None and previous.review is not None else None
+        held = (len(skill.files), sum(f.size for f in skill.files)) if not skill.has_component else None
         question = CapabilityReview(
-            skill.name, skill.version, previous.version if previous else None, asked, asked.beyond(before)
+            skill.name,
+            skill.version,
+            previous.version if previous else None,
+            asked,
+            asked.beyond(before),
+            knowledge=held,
         )
         if review is not None and not review(question):
             kept = f"; {previous.name} {previous.version} stays installed" if previous else ""
