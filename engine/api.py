@@ -136,10 +136,15 @@ class Engine:
         return read_text(skill.package_dir, path, skill.files)
 
     def validate(self, folder: str | Path) -> Validation:
-        """`skill validate`: the SKILL.md folder against the Agent Skills spec (errors and warnings)."""
+        """`skill validate`: the SKILL.md folder against the Agent Skills spec (errors and warnings). A
+        folder that leads into the store (a `skill export --link`) is checked as the installed skill, under
+        the name it is reached by."""
         from engine.knowledge.validation import validate
 
-        return validate(Path(folder))
+        folder = Path(folder)
+        if folder.resolve().is_relative_to(self.home.packages.resolve()):
+            return validate(folder, folder_name=folder.absolute().name)
+        return validate(folder)
 
     def validate_installed(self, name: str) -> Validation:
         """The same check on an installed skill's package (its folder's name is the store's, so the
@@ -147,6 +152,20 @@ class Engine:
         from engine.knowledge.validation import validate
 
         return validate(self.skill(name).package_dir, folder_name=name)
+
+    def export_skill(
+        self, name: str, to: str, project: Path | None = None, link: bool = False, *, force: bool = False
+    ) -> Path:
+        """`skill export`: write the installed skill where agents load skills natively, `to` "claude"
+        (`~/.claude/skills/NAME`) or "agents" (`~/.agents/skills/NAME`), under `project` instead of the
+        user's home when given. A knowledge skill is copied (or with `link`, linked to the store's stable
+        link, following upgrades); a skill with tools gets a SKILL.md naming its MCP tools. UsageError for
+        a target that is not an unchanged earlier export, unless `force`. Returns the exported folder."""
+        from engine.knowledge.export import export, export_dir
+
+        skill = self.skill(name)
+        target = export_dir(skill.name, to, Path.home(), project)
+        return export(skill, target, (self.home.skills / skill.name).absolute(), link=link, force=force)
 
     def stamp(self, instances: bool = True) -> StoreStamp:
         """A summary that changes when what front doors list changes (skills; with `instances`, their

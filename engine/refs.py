@@ -6,6 +6,7 @@ printed by one is accepted by all the others.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -66,3 +67,24 @@ class ToolRef:
 
     def __str__(self) -> str:
         return f"{self.skill}@{self.instance}:{self.tool}"
+
+
+MCP_NAME_LIMIT = 64  # what the Claude and OpenAI APIs accept; the MCP spec (SEP-986) allows 128
+_VALID_MCP_TOOL = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def mcp_tool_name(skill: str, instance: str, tool: str) -> str:
+    """The MCP tool name of `skill@instance:tool`: `skill__instance__tool`.
+
+    Skill and instance names are `[a-z0-9-]` (never `_`), so the first two `__` split the name
+    unambiguously whatever the tool name holds. A tool name with characters MCP clients refuse
+    (anything but `A-Za-z0-9_-`), or a result longer than MCP_NAME_LIMIT, gets its offending characters
+    replaced by `_`, is cut, and ends in `_h` plus 8 hex digits of a hash of the reference, so the
+    name stays a pure function of the reference.
+    """
+    name = f"{skill}__{instance}__{tool}"
+    if _VALID_MCP_TOOL.match(tool) and len(name) <= MCP_NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(f"{skill}@{instance}:{tool}".encode()).hexdigest()[:8]
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+    return f"{safe[: MCP_NAME_LIMIT - 11]}_h{digest}"

@@ -140,6 +140,7 @@ class CapabilityReview:
     asked: Asked
     widened: tuple[str, ...]  # what it asks beyond what was accepted for the installed version
     trust: tuple[str, ...] = ()  # who vouches for it changed (another signer than the pinned one), one line each
+    knowledge: tuple[int, int] | None = None  # a knowledge skill's (files, bytes): nothing of it runs
 
     @property
     def needs_consent(self) -> bool:
@@ -151,8 +152,15 @@ class CapabilityReview:
         return bool(self.asked.network) and bool(self.widened) or bool(self.trust)
 
     def lines(self) -> list[str]:
-        """The review as shown: the header, then everything asked, or for an upgrade only what is new."""
-        if self.previous_version is None:
+        """The review as shown: the header, then everything asked, or for an upgrade only what is new. A
+        knowledge skill asks for nothing (no network, secrets or limits apply): what it holds is said instead."""
+        if self.knowledge is not None:
+            count, size = self.knowledge
+            head = (
+                f"{self.skill} {self.version} is a knowledge skill: {count} file(s), {size / 1024:.1f} KB; nothing runs"
+            )
+            body = ["its files (scripts/ too) are served to agents as files, never run"]
+        elif self.previous_version is None:
             head = f"{self.skill} {self.version} asks for:"
             body = self.asked.lines()
         elif self.widened:
@@ -171,6 +179,7 @@ class CapabilityReview:
             "asked": self.asked.to_json(),
             "widened": list(self.widened),
             "trust": list(self.trust),
+            "knowledge": None if self.knowledge is None else {"files": self.knowledge[0], "bytes": self.knowledge[1]},
             "needs_consent": self.needs_consent,
         }
 

@@ -170,6 +170,16 @@ def _fingerprint(skill: InstalledSkill) -> dict[str, Any]:
     return {k: v for k, v in skill.to_json().items() if k not in ignored}
 
 
+def _recorded_before_files(previous: InstalledSkill, new: InstalledSkill) -> bool:
+    """`previous` was installed by an engine that did not record a package's files yet, and differs from
+    `new` in nothing else: the same skill, to be replaced without asking for --force."""
+    recorded = {"files", "kind", "frontmatter"}
+    same = {k: v for k, v in _fingerprint(previous).items() if k not in recorded} == {
+        k: v for k, v in _fingerprint(new).items() if k not in recorded
+    }
+    return same and not previous.files and bool(new.files)
+
+
 def locate(path: Path) -> tuple[Manifest, Path | None]:
     """The manifest of the skill at `path` (a folder or a .wasm) and its component: the one skill.yaml's
     `component` names, else the only .wasm in the folder, dist/ or build/; None for a knowledge skill (a
@@ -460,8 +470,14 @@ class Store:
             return previous.review if previous is not None else None
         asked = Asked.of(skill.config, skill.capabilities)
         before = previous.review.asked if previous is not None and previous.review is not None else None
+        held = (len(skill.files), sum(f.size for f in skill.files)) if not skill.has_component else None
         question = CapabilityReview(
-            skill.name, skill.version, previous.version if previous else None, asked, asked.beyond(before)
+            skill.name,
+            skill.version,
+            previous.version if previous else None,
+            asked,
+            asked.beyond(before),
+            knowledge=held,
         )
         if review is not None and not review(question):
             kept = f"; {previous.name} {previous.version} stays installed" if previous else ""
@@ -479,7 +495,7 @@ class Store:
             return "unchanged" if new.signer in (None, previous.signer) else "replaced"
         if previous.version != new.version:
             return "upgraded"
-        if not force:
+        if not force and not _recorded_before_files(previous, new):
             raise UsageError(
                 f"{new.name} {new.version} is already installed with different content; "
                 "bump its version or pass --force to replace it"

@@ -79,6 +79,8 @@ say "building the example skills (first time: npm toolchain + ~15 s per skill; c
 # cannot be installed (say, a different build of the same version) is reported in one line
 # and the installed one stays: start.sh opens the app either way. They are the project's own
 # examples, so what they ask for (network for a networked example) is accepted with --yes.
+# The knowledge examples (code-review, commit-messages, release-notes: SKILL.md folders with
+# references/ and assets/, nothing to build or run) are installed the same way.
 if ((INSTALL_EXAMPLES)); then
   say "installing the example skills (first time: ~5 s compile each)"
   exec 3>&1

@@ -1,7 +1,8 @@
 """`skill init`: a new skill project from a template (``templates/<name>/``).
 
-Each template holds skill.yaml, SKILL.md, the source with two example tools and a
-config field, tests.yaml, README.md and ``gitignore`` (written as ``.gitignore``).
+The js and ts templates hold skill.yaml, SKILL.md, the source with two example tools and a
+config field, tests.yaml, README.md and ``gitignore`` (written as ``.gitignore``); the
+knowledge template a SKILL.md and ``references/`` (an Agent Skills folder: nothing to build).
 ``{{name}}``, ``{{description}}`` and ``{{author}}`` are filled in.
 """
 
@@ -19,6 +20,10 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_INFO = {
     "js": "JavaScript with the bundled SDK (defineSkill, async handlers)",
     "ts": "TypeScript with the bundled SDK (types stripped by esbuild; sdk.d.ts for editors)",
+    "knowledge": "a knowledge skill: SKILL.md instructions and references/ for agents (no code)",
+}
+DEFAULT_DESCRIPTIONS = {
+    "knowledge": "Describe what this skill teaches an agent and when to use it (a starter knowledge skill)",
 }
 RENAMES = {"gitignore": ".gitignore"}
 
@@ -51,7 +56,7 @@ def init_project(
         raise UsageError(f"{folder} exists and is not a folder")
     if folder.is_dir() and any(folder.iterdir()) and not force:
         raise UsageError(f"{folder} is not empty; choose a new folder or pass --force to add the files anyway")
-    description = description or "Greets people and counts words (a starter skill)"
+    description = description or DEFAULT_DESCRIPTIONS.get(template, "Greets people and counts words (a starter skill)")
     values = {
         "name": name,
         "description": description,

@@ -111,6 +111,34 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("info", "show a skill's tools, config and limits")
     sp.add_argument("name")
 
+    sp = add("validate", "check a SKILL.md folder against the Agent Skills spec: skill validate DIR [--strict]")
+    sp.add_argument("dir", metavar="DIR", help="a skill folder (holding SKILL.md), or an installed skill's name")
+    sp.add_argument("--strict", action="store_true", help="count warnings as errors (as the spec's validator does)")
+
+    sp = add("export", "write a skill where agents load skills natively: skill export NAME --to claude|agents")
+    sp.add_argument("name")
+    sp.add_argument(
+        "--to",
+        required=True,
+        choices=("claude", "agents"),
+        help="claude: ~/.claude/skills/NAME; agents: ~/.agents/skills/NAME (the Agent Skills folder)",
+    )
+    sp.add_argument(
+        "--project",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="into the project DIR (default: the current folder) instead of your home",
+    )
+    sp.add_argument(
+        "--link", action="store_true", help="knowledge skills: link to the installed skill (follows upgrades)"
+    )
+    sp.add_argument("--force", action="store_true", help="replace a folder that is not an earlier export")
+
+    sp = add("show", "print what an agent receives: the loaded skill, or one of its files")
+    sp.add_argument("name")
+    sp.add_argument("path", nargs="?", metavar="PATH", help="a file of the skill, e.g. references/guide.md")
+
     sp = add("run", "run a tool: skill run NAME[@INSTANCE]:TOOL --arg k=v")
     sp.add_argument("ref", metavar="NAME[@INSTANCE]:TOOL")
     sp.add_argument("--arg", action="append", metavar="K=V", help="a tool argument (repeatable)")
@@ -264,9 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     # ---- writing skills: init, build, test, dev ----
 
-    sp = add("init", "create a skill project: skill init DIR [--template js|ts]", json_flag=False)
+    sp = add("init", "create a skill project: skill init DIR [--template js|ts|knowledge]", json_flag=False)
     sp.add_argument("dir", nargs="?", metavar="DIR")
-    sp.add_argument("--template", "-t", default="js", metavar="NAME", help="js (default) or ts; see --list")
+    sp.add_argument("--template", "-t", default="js", metavar="NAME", help="js (default), ts or knowledge; see --list")
     sp.add_argument("--name", help="skill name (default: the folder's name)")
     sp.add_argument("--description", help="one-line description")
     sp.add_argument("--list", action="store_true", help="list the templates")

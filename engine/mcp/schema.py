@@ -3,32 +3,17 @@ and the same for the meta tools (`list_skills`, `search_skills`, `call_skill`)."
 
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import TYPE_CHECKING, Any
+
+from engine.refs import MCP_NAME_LIMIT, mcp_tool_name
 
 if TYPE_CHECKING:
     from engine.protocol import Param, Tool
 
-NAME_LIMIT = 64  # what the Claude and OpenAI APIs accept; the MCP spec (SEP-986) allows 128
-_VALID_TOOL = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def tool_name(skill: str, instance: str, tool: str) -> str:
-    """The MCP tool name of `skill@instance:tool`: `skill__instance__tool`.
-
-    Skill and instance names are `[a-z0-9-]` (never `_`), so the first two `__` split the name
-    unambiguously whatever the tool name holds. A tool name with characters MCP clients refuse
-    (anything but `A-Za-z0-9_-`), or a result longer than NAME_LIMIT, gets its offending characters
-    replaced by `_`, is cut, and ends in `_h` plus 8 hex digits of a hash of the reference, so the
-    name stays a pure function of the reference.
-    """
-    name = f"{skill}__{instance}__{tool}"
-    if _VALID_TOOL.match(tool) and len(name) <= NAME_LIMIT:
-        return name
-    digest = hashlib.sha256(f"{skill}@{instance}:{tool}".encode()).hexdigest()[:8]
-    safe = re.sub(r"[^A-Za-z0-9_-]", "_", name)
-    return f"{safe[: NAME_LIMIT - 11]}_h{digest}"
+NAME_LIMIT = MCP_NAME_LIMIT
+tool_name = (
+    mcp_tool_name  # `skill__instance__tool`, defined beside ToolRef so the facade (skill export) names tools too
+)
 
 
 _JSON_TYPES = {

@@ -23,6 +23,7 @@ def test_install_list_info_run_history_remove(skill, echo_wasm):
         {
             "name": "echo",
             "version": "0.1.0",
+            "kind": "tools",
             "description": "echo test skill",
             "tools": ["echo", "other"],
             "instances": ["default"],

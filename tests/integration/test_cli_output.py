@@ -54,11 +54,13 @@ def test_list_instances_history_print_aligned_tables_with_headers(skill, echo, t
     skill("run", "trap:echo", "--arg", "text=x", check=1)
 
     rows = assert_table(
-        skill("list").stdout, ["NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"], right=("TOOLS", "INSTANCES")
+        skill("list").stdout,
+        ["NAME", "VERSION", "KIND", "TOOLS", "INSTANCES", "DESCRIPTION"],
+        right=("TOOLS", "INSTANCES"),
     )
     assert [r.split() for r in rows] == [
-        ["echo", "0.1.0", "2", "2", "echo", "test", "skill"],
-        ["trap", "0.1.0", "2", "1", "trap", "test", "skill"],
+        ["echo", "0.1.0", "tools", "2", "2", "echo", "test", "skill"],
+        ["trap", "0.1.0", "tools", "2", "1", "trap", "test", "skill"],
     ]
 
     rows = assert_table(skill("instances").stdout, ["INSTANCE", "STATE"])

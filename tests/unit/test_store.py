@@ -241,3 +241,26 @@ def test_the_store_watch_wakes_only_when_the_stamp_moves(engine, wat_skill):
     finally:
         stop.set()
         thread.join(5)
+
+
+def test_a_skill_recorded_before_packages_kept_files_reinstalls_without_force(engine, tmp_path):
+    """A home from before packages recorded their files: installing the same folder again is no
+    "different content" refusal; it is replaced, and the files are recorded from then on."""
+    folder = tmp_path / "docs-skill"
+    (folder / "dist").mkdir(parents=True)
+    (folder / "dist" / "x.wasm").write_bytes(wat.component_bytes(name="docs-skill"))
+    (folder / "skill.yaml").write_text("name: docs-skill\nversion: 1.0.0\ndescription: Docs\n")
+    (folder / "references").mkdir()
+    (folder / "references" / "guide.md").write_text("# Guide\n")
+    installed = engine.install(folder).skill
+    record = installed.package_dir / "skill.json"
+    old = json.loads(record.read_text())
+    for key in ("files", "kind", "frontmatter"):
+        old.pop(key)
+    record.write_text(json.dumps(old))
+    assert engine.skill("docs-skill").files == ()
+
+    report = engine.install(folder)
+    assert report.status == "replaced"
+    assert [f.path for f in report.skill.files] == ["references/guide.md", "skill.yaml"]
+    assert engine.install(folder).status == "unchanged"

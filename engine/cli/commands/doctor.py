@@ -40,8 +40,11 @@ def checks(engine: Engine) -> list[Check]:
     out.append(_writable("home", engine.home.root))
     out.append(_writable("cache", engine.home.cache))
     skills = engine.skills()
-    cached = sum(engine.runtime.cache_path(s.component_sha256).is_file() for s in skills)
-    out.append(("skills", True, f"{len(skills)} installed, {cached} with compiled code cached"))
+    components = [s for s in skills if s.has_component]  # a knowledge skill has no code to compile
+    cached = sum(engine.runtime.cache_path(s.component_sha256).is_file() for s in components)
+    knowledge = f" ({len(skills) - len(components)} knowledge)" if len(components) < len(skills) else ""
+    detail = f"{len(skills)} installed{knowledge}, {cached} of {len(components)} components with compiled code cached"
+    out.append(("skills", True, detail))
     out.append(_toolchain(engine))
     return out
 

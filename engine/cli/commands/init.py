@@ -1,4 +1,4 @@
-"""`skill init DIR [--template js|ts]`: a new skill project from a template (`--list` lists them)."""
+"""`skill init DIR [--template js|ts|knowledge]`: a new skill project from a template (`--list` lists them)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 from engine.cli.output import print_table
 from engine.errors import UsageError
+from engine.knowledge import split_skill_md
 
 
 def run(a: argparse.Namespace) -> int:
@@ -19,6 +20,12 @@ def run(a: argparse.Namespace) -> int:
         raise UsageError("give the folder to create: skill init DIR [--template js|ts]")
     files = init_project(a.dir, a.template, name=a.name, description=a.description, force=a.force)
     folder = Path(a.dir)
+    if a.template == "knowledge":
+        name = split_skill_md((folder / "SKILL.md").read_text(encoding="utf-8"), str(folder)).data["name"]
+        print(f"created {name} (knowledge) in {folder}: {', '.join(p.relative_to(folder).as_posix() for p in files)}")
+        print("next: write SKILL.md and references/, then")
+        print(f"  skill validate {folder} --strict && skill install {folder} && skill show {name}")
+        return 0
     name = next(
         ln.split(":", 1)[1].strip() for ln in (folder / "skill.yaml").read_text().splitlines() if ln.startswith("name:")
     )

@@ -40,7 +40,12 @@ def run(a: argparse.Namespace) -> int:
         "replaced": "replaced",
         "unchanged": "already installed, unchanged",
     }[report.status]
-    print(f"{s.name} {s.version} {verb}: {len(s.tools)} tool(s): {', '.join(t.name for t in s.tools)}")
+    if s.has_component:
+        print(f"{s.name} {s.version} {verb}: {len(s.tools)} tool(s): {', '.join(t.name for t in s.tools)}")
+    else:
+        print(
+            f"{s.name} {s.version} {verb}: a knowledge skill, {len(s.files)} file(s); read it with `skill show {s.name}`"
+        )
     for w in s.warnings:
         print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -1,4 +1,4 @@
-"""`skill list`: the installed skills, one row each."""
+"""`skill list`: the installed skills, one row each, with their kind (tools, knowledge or both)."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ def run(a: argparse.Namespace) -> int:
                 {
                     "name": s.name,
                     "version": s.version,
+                    "kind": s.kind,
                     "description": s.description,
                     "tools": [t.name for t in s.tools],
-                    "instances": engine.instance_names(s.name),
+                    "instances": engine.instance_names(s.name) if s.has_component else [],
                 }
                 for s in skills
             ]
@@ -28,6 +29,16 @@ def run(a: argparse.Namespace) -> int:
     if not skills:
         print("no skills installed; install one with `skill install PATH`")
         return 0
-    rows = [(s.name, s.version, len(s.tools), len(engine.instance_names(s.name)), s.description) for s in skills]
-    print_table(("NAME", "VERSION", "TOOLS", "INSTANCES", "DESCRIPTION"), rows, right=(2, 3))
+    rows = [
+        (
+            s.name,
+            s.version,
+            s.kind,
+            len(s.tools),
+            len(engine.instance_names(s.name)) if s.has_component else 0,
+            s.description,
+        )
+        for s in skills
+    ]
+    print_table(("NAME", "VERSION", "KIND", "TOOLS", "INSTANCES", "DESCRIPTION"), rows, right=(3, 4))
     return 0
