@@ -65,6 +65,8 @@ async def main() -> None:
         built = engine.build(folder, progress=lambda msg: step(f"  {msg}"))
         step(f"  {'cached' if built.cached else f'built in {built.seconds:.1f} s'}; installing")
         engine.install(folder)
+    step("installing examples/code-review (a knowledge skill: nothing to build)")
+    engine.install(REPO / "examples" / "code-review")
     OUT.mkdir(exist_ok=True)
 
     step(f"running skill-tui headless at {SIZE[0]}x{SIZE[1]} and taking the shots")
@@ -74,7 +76,11 @@ async def main() -> None:
         app.clear_notifications()
         main = app.main
         main.open_tool("textkit", "slugify", {"text": "Crème Brûlée: the ÜBER recipe (2024)!", "separator": "-"})
-        await pilot.pause(0.3)
+        for _ in range(100):  # code-review (listed first) showed its knowledge view: wait for the form
+            await pilot.pause(0.05)
+            if main.query_one("#run-form").current_ref == "textkit@default:slugify":
+                break
+        await pilot.pause(0.5)
         await shoot(app, "main")
         await pilot.press("ctrl+r")
         await wait_idle(pilot, app, runs=1)
@@ -129,6 +135,16 @@ async def main() -> None:
             await pilot.pause(1.2)
             await shoot(app, f"theme-{theme}")
         app.theme = "dark"
+        main.open_docs("code-review")  # its SKILL.md with the contents, and its files
+        main.action_toggle_sidebar()  # ctrl+b: room for the contents beside the text
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if main.query_one("#knowledge").opened == "SKILL.md":
+                break
+        await pilot.pause(0.5)
+        app.clear_notifications()
+        await shoot(app, "knowledge")
+        main.action_toggle_sidebar()
 
     step(f"the same at {NARROW[0]}x{NARROW[1]}")
     app = SkillTui(engine)

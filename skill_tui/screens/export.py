@@ -27,6 +27,7 @@ TARGETS = {"claude": "Claude Code (.claude/skills)", "agents": "other agents (.a
 
 class ExportDialog(ShowsWorkerFailures, NotedDialog):
     DEFAULT_CSS = DIALOG_CSS.format(cls="ExportDialog") + (
+        # compact choices (no border, also when focused): the dialog fits in 80x24 and nothing moves under the pointer
         "ExportDialog RadioSet { width: 100%; margin-bottom: 1; }\nExportDialog Checkbox { width: 100%; }\n"
     )
     BINDINGS = [Binding("escape", "dismiss(None)", "Cancel")]
@@ -38,13 +39,13 @@ class ExportDialog(ShowsWorkerFailures, NotedDialog):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(f"Export {self.skill} for agents that load skills from a folder:")
-            with RadioSet(id="export-to"):
+            with RadioSet(id="export-to", compact=True):
                 for n, (key, label) in enumerate(TARGETS.items()):
                     yield RadioButton(label, value=n == 0, name=key)
-            with RadioSet(id="export-where"):
+            with RadioSet(id="export-where", compact=True):
                 yield RadioButton("for me (in my home folder)", value=True, name="user")
                 yield RadioButton("for this project (the app's current folder)", name="project")
-            yield Checkbox("link to the installed package instead of copying it", id="export-link")
+            yield Checkbox("link to the installed package instead of copying it", id="export-link", compact=True)
             yield Static("", classes="dialog-note", markup=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel")

@@ -517,9 +517,13 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         )
 
     def key_escape(self) -> None:
-        """Close the log search, or step out of the run form back to the tools list."""
+        """Close the log search, or step out of the run form back to the tools list (out of the
+        knowledge view back to the skills list)."""
         if self.focused is not None and self.query_one(RunForm) in self.focused.ancestors:
             focus_now(self.query_one("#tools-list"))
+            return
+        if self.focused is not None and self.query_one(KnowledgeView) in self.focused.ancestors:
+            focus_now(self.query_one("#skills-table"))
             return
         box = self.query_one("#log-search", Input)
         if not box.has_class("hidden") or self.query_one(LogView).search_term:

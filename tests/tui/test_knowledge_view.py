@@ -103,6 +103,8 @@ async def test_a_knowledge_skill_shows_its_document_contents_and_files_in_place_
         knowledge.open("scripts/count-todos.sh")  # shown, never run
         await opened(pilot, app, "code-review", "scripts/count-todos.sh")
         assert 'git diff --unified=0 "${1:-main}"' in shown_text(app)
+        await pilot.press("escape")  # out of the view, back to the skills
+        assert app.focused is main.query_one("#skills-table")
 
 
 async def test_links_open_the_skills_own_files_and_nothing_outside_it(knowledge_engine):
@@ -181,10 +183,12 @@ async def test_e_exports_for_claude_or_agents_for_the_user_or_the_project(knowle
         assert "code-review" in str(dialog.query_one(".dialog-note").render()) and app.screen is dialog
         assert (home / ".claude" / "skills" / "code-review" / "notes.txt").read_text() == "mine"
 
-        await pilot.click(dialog.query(RadioButton).filter("[name=agents]").first())
-        await pilot.click(dialog.query(RadioButton).filter("[name=project]").first())
+        for choice in ("agents", "project"):
+            await pilot.click(next(b for b in dialog.query(RadioButton) if b.name == choice))
+        assert (dialog.choice("#export-to"), dialog.choice("#export-where")) == ("agents", "project")
         await pilot.click("#export")
-        await until(pilot, lambda: app.screen is app.main)
+        await until(pilot, lambda: app.screen is app.main or dialog.query_one(".dialog-note").has_class("-error"))
+        assert app.screen is app.main, str(dialog.query_one(".dialog-note").render())
         written = project / ".agents" / "skills" / "code-review"
         assert (written / "SKILL.md").read_text().startswith("---\nname: code-review\n")
         assert (written / "references" / "checklist.md").is_file()
