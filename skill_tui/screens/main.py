@@ -245,14 +245,13 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
         if name != self.current and name in self.skills and name == self.query_one(SkillsPane).selected:
             self._select(name, from_pane=True)
 
-    def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False, path: str | None = None) -> None:
-        """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there.
-        `path`: open that file of it in the knowledge view."""
+    def _select(self, name: str, tool: str | None = None, *, from_pane: bool = False) -> None:
+        """Show skill `name` in every pane. `from_pane`: the skills list chose it, so its cursor is there."""
         skill = self.skills[name]
         if name != self.current:
             self.docs = False  # a skill with tools opens on its run form
         self.current = name
-        self._show_view(skill, path)
+        self._show_view(skill)
         if not from_pane:
             self.query_one(SkillsPane).select(name)
         self.query_one(InstancesPane).show(name, self._statuses.get(name, []), select=self._pending_instance)
