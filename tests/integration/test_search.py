@@ -15,7 +15,7 @@ from engine.cli import main
 from engine.errors import NotFoundError
 from engine.search import index as index_mod
 from engine.search import searcher
-from engine.search.documents import documents_for, split_skill_md
+from engine.search.documents import documents_for, tool_sections
 from engine.search.embedder import get_embedder
 from engine.search.evaluation import calibrate, evaluate_all, no_match
 from engine.search.index import SearchIndex
@@ -26,7 +26,7 @@ from fixtures.search.catalog import NONSENSE, QUERIES, fixture_skills, tool_coun
 
 def test_skill_md_is_split_into_tool_sections_with_their_examples(example):
     notes = example("notes")
-    sections, rest = split_skill_md(notes.skill_md, [t.name for t in notes.tools])
+    sections, rest = tool_sections(notes.skill_md, [t.name for t in notes.tools])
     assert set(sections) == {t.name for t in notes.tools}
     assert sections["add-note"].startswith("**add-note**")
     assert 'add-note {"title": "Release checklist"' in sections["add-note"]
@@ -174,8 +174,9 @@ def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
     assert main(["find", "remove", "a", "note", "for", "good", "--top", "2"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["#", "SCORE", "TOOL", "DESCRIPTION"]
-    assert lines[1].split()[:3:2] == ["1", "notes@default:delete-note"] and lines[3] == ""
+    assert lines[0].split() == ["#", "SCORE", "KIND", "FOUND", "DESCRIPTION"]
+    assert lines[1].split()[0] == "1" and lines[1].split()[2:4] == ["tool", "notes@default:delete-note"]
+    assert lines[3] == ""
     assert "1  $ skill run notes@default:delete-note --arg title=..." in lines
 
     assert main(["find", "shout a greeting", "--json", "-k", "3", "--skill", "greeter"]) == 0
