@@ -200,6 +200,32 @@ def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
         assert err.startswith("error: ") and err.count("\n") == 1, (argv, err)
 
 
+def test_knowledge_skills_and_their_reference_sections_are_found(skill, capsys):
+    """Agent Skills folders published by others (tests/fixtures/knowledge) are found by `skill find`: a
+    section of a references/*.md file as kind "file", the skill itself as kind "skill", each with the
+    `skill show` line that prints what an agent gets, in the text table and in --json."""
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge"
+    for name in ("release-notes", "postgres-migrations"):
+        skill("install", str(folder / name), "--yes")
+
+    assert main(["find", "create an index without blocking writes", "--top", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["#", "SCORE", "KIND", "FOUND", "DESCRIPTION"]
+    assert lines[1].split()[2:5] == ["file", "postgres-migrations/references/indexes.md", "references/indexes.md:"]
+    assert "1  $ skill show postgres-migrations references/indexes.md" in lines
+
+    assert main(["find", "create an index without blocking writes", "--json", "--top", "1"]) == 0
+    (hit,) = json.loads(capsys.readouterr().out)["results"]
+    assert (hit["kind"], hit["skill_kind"], hit["path"]) == ("file", "knowledge", "references/indexes.md")
+    assert hit["command"] == "skill show postgres-migrations references/indexes.md"
+    assert "CREATE INDEX CONCURRENTLY" in hit["excerpt"] and "When a concurrent build fails" not in hit["excerpt"]
+
+    assert main(["find", "write the release notes for a new version", "--json", "--top", "5"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    whole = next(r for r in results if r["kind"] == "skill")
+    assert whole["skill"] == "release-notes" and whole["command"] == "skill show release-notes"
+
+
 def _exit_code(argv: list[str]) -> int:
     try:
         return main(argv)
