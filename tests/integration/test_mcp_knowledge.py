@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sys
 from pathlib import Path
 
 import anyio
 import mcp_types as types
 import pytest
+from mcp import ClientSession
+from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.shared.exceptions import MCPError
 from pydantic import TypeAdapter
-from test_mcp import LIMIT, Notices, names, stdio_session, text
+from test_mcp import LIMIT, REPO, Notices, _env, names, stdio_session, text
 
 from engine.knowledge.frontmatter import split_skill_md
 from engine.mcp.results import MAX_OUTPUT
@@ -78,6 +81,8 @@ async def custom(session, method: str, params: dict | None = None) -> dict:
 async def test_load_skill_lists_the_catalog_and_gives_body_base_uri_and_files(home, knowledge):
     with anyio.fail_after(LIMIT):
         async with stdio_session(home) as session:
+            announced = session.initialize_result.capabilities
+            assert announced.resources.list_changed and announced.prompts.list_changed
             listed = await session.list_tools()
             load = tool(listed, "load_skill")
             # disable-model-invocation: release-notes is neither in the enum nor in the catalog
@@ -283,3 +288,19 @@ async def test_skills_extension_list_and_get_give_verbatim_frontmatter_and_diges
             with pytest.raises(MCPError) as unknown:
                 await custom(session, "skills/get", {"name": "nope"})
             assert "served: postgres-migrations, release-notes" in str(unknown.value)
+
+
+async def test_a_2026_client_discovers_the_extension_and_uses_it(home, knowledge):
+    """A 2026-07-28 client (`server/discover`, no handshake) sees `io.modelcontextprotocol/skills` among the
+    server's extensions, and the list_changed flags for resources and prompts."""
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "engine.cli", "serve"], env=_env(home), cwd=str(REPO)
+    )
+    with anyio.fail_after(LIMIT):
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write, read_timeout_seconds=30) as session:
+                found = await session.discover()
+                assert found.capabilities.extensions == {"io.modelcontextprotocol/skills": {}}
+                assert found.capabilities.resources.list_changed and found.capabilities.prompts.list_changed
+                listed = await custom(session, "skills/list", {})
+                assert [s["name"] for s in listed["skills"]] == ["postgres-migrations", "release-notes"]
