@@ -15,7 +15,9 @@
 - A watcher polls the store's stamp (`Engine.stamp`: skills, instances, config; once a second) and,
   when the tool list, the resources or the prompts really changed, sends the matching
   `notifications/*/list_changed` to every connected handshake-era session and publishes it on the
-  `subscriptions/listen` bus (2026-07-28 clients).
+  `subscriptions/listen` bus (2026-07-28 clients). A change that a request's own refresh found first
+  (a client listing or reading right after an install) is announced by the watcher's next round too:
+  the other clients still need to hear of it.
 
 The SDK is imported when a server is built: nothing else in `engine.mcp` needs it.
 """
@@ -77,6 +79,7 @@ class SkillServer:
         self._listing: list[dict[str, Any]] = []
         self._library = knowledge.Library()
         self._knowledge_tools: list[dict[str, Any]] = []
+        self._unannounced: set[str] = set()  # changes found by any refresh (a handler's too) not yet announced
         self._sessions: list[Any] = []  # handshake-era ServerSessions to announce changes to
         self._bus = InMemorySubscriptionBus()
         self._limiter: Any = None
@@ -109,6 +112,7 @@ class SkillServer:
         self.server.add_request_handler("skills/list", types.PaginatedRequestParams, self._skills_list)
         self.server.add_request_handler("skills/get", _skills_get_params(), self._skills_get)
         self.server.extensions[knowledge.EXTENSION] = {}
+        self._unannounced.clear()  # the first listing: nothing to announce
 
     # ---- catalog ----
 
@@ -136,6 +140,7 @@ class SkillServer:
                 changed |= {RESOURCES, PROMPTS}
             self._catalog, self._listing = catalog, listing
             self._library, self._knowledge_tools = library, knowledge_tools
+            self._unannounced |= changed
         if TOOLS in changed and self.registration is not None:
             self.registration.write(len(catalog))
         return frozenset(changed)
@@ -367,10 +372,12 @@ class SkillServer:
         while True:
             await anyio.sleep(self.options.poll)
             try:
-                changed = await anyio.to_thread.run_sync(self.refresh)
+                await anyio.to_thread.run_sync(self.refresh)
             except Exception:
                 log.exception("checking the store failed")
                 continue
+            with self._lock:  # what this refresh found, and what a handler's refresh found meanwhile
+                changed, self._unannounced = frozenset(self._unannounced), set()
             if changed:
                 await self.announce(changed)
 

@@ -237,6 +237,22 @@ async def test_install_announces_tools_resources_and_prompts(home, knowledge, sk
             assert [p.name for p in (await session.list_prompts()).prompts] == ["release-notes"]
 
 
+async def test_a_change_a_request_saw_first_is_still_announced(home, knowledge, skill, tmp_path):
+    """A client that lists right after an install (before the watcher's next look, 2 s here) gets the new
+    prompt, and the change is still announced: other clients have not seen it."""
+    changes = Changes()
+    with anyio.fail_after(LIMIT):
+        async with stdio_session(home, "--poll", "2", notices=changes) as session:
+            await session.list_prompts()
+            folder = tmp_path / "src" / "changelog"
+            shutil.copytree(FIXTURES / "release-notes", folder)
+            md = folder / "SKILL.md"
+            md.write_text(md.read_text().replace("name: release-notes", "name: changelog"))
+            skill("install", str(folder), "--yes")
+            assert [p.name for p in (await session.list_prompts()).prompts] == ["changelog", "release-notes"]
+            await changes.wait_for(types.PromptListChangedNotification, types.ResourceListChangedNotification)
+
+
 async def test_tool_skills_alone_change_no_resources_or_prompts(home, knowledge, engine, tmp_path):
     """A tool skill installed changes the tools only: nothing is announced about resources or prompts."""
     from test_mcp import install_wat
