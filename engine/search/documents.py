@@ -228,18 +228,18 @@ def reference_documents(skill: InstalledSkill, tags: tuple[str, ...]) -> list[Do
             if len(docs) >= MAX_SECTIONS:
                 return docs
             body = _clean(section)
-            text_ = ". ".join(x for x in (heading or title, body, f"Skill {skill.name}: {skill.description}") if x)
+            indexed = ". ".join(x for x in (heading or title, body, f"Skill {skill.name}: {skill.description}") if x)
             docs.append(
                 Document(
                     id=f"{skill.name}/{f.path}#{n}",
                     skill=skill.name,
                     tool=None,
-                    text=text_,
+                    text=indexed,
                     description=f"{f.path}: {heading or title}",
                     excerpt=_excerpt(section),
                     params=(),
                     tags=tags,
-                    hash=_digest(f.path, text_),
+                    hash=_digest(f.path, indexed),
                     skill_kind=skill.kind,
                     path=f.path,
                 )
