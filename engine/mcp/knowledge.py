@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -48,7 +49,16 @@ EXTENSION = "io.modelcontextprotocol/skills"
 TEMPLATE = "skill://{name}/{+path}"
 MAX_RESOURCES = 100  # files of one skill listed as resources; the template reaches the others
 RESOURCE_NOT_FOUND = -32002  # the MCP spec's code for resources/read of an unknown URI
-_TEXT_TYPES = ("application/json", "application/xml", "application/x-sh", "application/javascript", "application/toml")
+_TEXT_TYPES = frozenset(
+    {
+        "application/json",
+        "application/xml",
+        "application/x-sh",
+        "application/javascript",
+        "application/toml",
+        "application/yaml",
+    }
+)
 _TEXT_SUFFIXES = {
     ".md": "text/markdown",
     ".yaml": "application/yaml",
@@ -83,14 +93,14 @@ def file_uri(name: str, path: str) -> str:
 
 
 def mime_type(path: str) -> str | None:
-    """The file's type when it is text (served), None for anything else (refused: text only)."""
-    suffix = path[path.rfind(".") :].lower() if "." in path.rsplit("/", 1)[-1] else ""
-    if not suffix:
-        return "text/plain"  # LICENSE, Makefile: text by custom
-    guessed = _TEXT_SUFFIXES.get(suffix) or mimetypes.guess_type(path)[0]
-    if guessed is None or guessed.startswith("text/") or guessed in _TEXT_TYPES:
-        return guessed or "text/plain"
-    return None
+    """The file's type when its name says text (listed as a resource), None when it says otherwise (an image,
+    an archive: not listed). A name that says nothing (LICENSE, x.unknown) counts as text/plain; reading
+    checks the bytes either way (`engine.knowledge.tree.read_text`)."""
+    suffix = PurePosixPath(path).suffix.lower()
+    guessed = (_TEXT_SUFFIXES.get(suffix) or mimetypes.guess_type(path)[0]) if suffix else None
+    if guessed is None:
+        return "text/plain"
+    return guessed if guessed.startswith("text/") or guessed in _TEXT_TYPES else None
 
 
 # ---- tools ----------------------------------------------------------------------------------------

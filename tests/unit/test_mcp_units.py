@@ -171,3 +171,17 @@ def test_resources_are_bounded_per_skill_and_the_template_reaches_the_rest(engin
     (contents,) = knowledge.read_resource(engine, library, last, 1000).contents
     assert contents.text == "# Note 119\n"
     assert knowledge.build_library(engine, Selection.of(skills=["other"])).skills == ()
+
+
+def test_resource_types_by_name():
+    """Text files are listed with their type; images and archives are not listed (reading checks the bytes)."""
+    from engine.mcp.knowledge import mime_type
+
+    assert [mime_type(p) for p in ("SKILL.md", "scripts/run.sh", "ref/schema.yaml", "LICENSE", "data.json")] == [
+        "text/markdown",
+        "text/x-sh",
+        "application/yaml",
+        "text/plain",
+        "application/json",
+    ]
+    assert [mime_type(p) for p in ("assets/logo.png", "assets/font.woff2", "dist.tar.gz", "guide.pdf")] == [None] * 4
