@@ -531,7 +531,8 @@ class Engine:
         lock are left alone unless `keep` (then a normal install, pinned). The run is recorded so `prune`
         keeps what it used for 24 h."""
         from engine.distribution.fetching import quiet
-        from engine.distribution.installer import InstallOptions, folder_files, lock_entry
+        from engine.distribution.installer import InstallOptions, lock_entry
+        from engine.distribution.lockfile import folder_files
         from engine.distribution.pullruns import MemorySecrets, answered_once, fetched_for_run, record, scratch_home
         from engine.distribution.trust import check_signature
         from engine.values import coerce_cli_value
