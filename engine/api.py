@@ -543,6 +543,11 @@ class Engine:
         with pulled as (fetched, ctx):
             signer = check_signature(self.home, fetched)
             folder = installer.built(fetched, ctx)
+            if self._store.component_of(folder) is None:  # before a throw-away install and its review
+                raise UsageError(
+                    f"{fetched.source} is a knowledge skill (SKILL.md, no tools): nothing to run; "
+                    f"install it with `skill install {fetched.source}` to read it"
+                )
             with scratch_home(self.home) as home:
                 scratch = Engine(home)
                 scratch._runtime = self.runtime

@@ -247,7 +247,8 @@ def test_pull_run_of_a_knowledge_skill_says_there_is_nothing_to_run(registry, ho
     author, user = homes("author"), homes("user")
     digest = published(author, registry.oci("skills/review"), knowledge_folder(tmp_path / "src"))["digest"]
     proc = user.skill("pull-run", registry.oci(f"skills/review@{digest}"), "anything", check=2)
-    assert "knowledge skill" in one_error_line(proc)
+    assert "is a knowledge skill (SKILL.md, no tools): nothing to run" in one_error_line(proc)
+    assert "asks for" not in proc.stderr  # refused before a throw-away install and its capability review
     assert not (user.root / "skills").exists() and not (user.root / "skills.lock").exists()
 
 
@@ -294,3 +295,20 @@ def test_archive_url_with_sha256(skill, home, static_server: StaticServer, tmp_p
     shutil.rmtree(home.root / "skills")  # sync brings it back from the pinned archive
     skill("sync", "--yes")
     assert "tests first" in (home.skills / "review" / "references" / "checklist.md").read_text()
+
+
+def test_prune_keeps_a_knowledge_skills_manifest_and_file_blobs(registry, homes, tmp_path):  # noqa: F811
+    from engine.distribution.cache import BlobCache
+    from fixtures.lock import age
+
+    author, user = homes("author"), homes("user")
+    report = published(author, registry.oci("skills/review"), knowledge_folder(tmp_path / "src"))
+    user.skill("install", registry.oci(f"skills/review@{report['digest']}"))
+    cache = BlobCache(user.cache / "blobs")
+    orphan = "sha256:" + hashlib.sha256(b"nothing uses this").hexdigest()
+    cache.put_verified(orphan, [b"nothing uses this"], 17, "test blob")
+    for path in (user.cache / "blobs" / "sha256").iterdir():
+        age(path, 3600)
+    used = [report["digest"], *(layer["digest"] for layer in report["manifest"]["layers"])]  # (no config pulled)
+    assert "freed" in user.skill("prune").stdout
+    assert not cache.has(orphan) and [d for d in used if not cache.has(d)] == []
