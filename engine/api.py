@@ -550,7 +550,8 @@ class Engine:
         lock are left alone unless `keep` (then a normal install, pinned). The run is recorded so `prune`
         keeps what it used for 24 h."""
         from engine.distribution.fetching import quiet
-        from engine.distribution.installer import InstallOptions, folder_files, lock_entry
+        from engine.distribution.installer import InstallOptions, lock_entry
+        from engine.distribution.lockfile import folder_files
         from engine.distribution.pullruns import MemorySecrets, answered_once, fetched_for_run, record, scratch_home
         from engine.distribution.trust import check_signature
         from engine.values import coerce_cli_value
@@ -561,6 +562,11 @@ class Engine:
         with pulled as (fetched, ctx):
             signer = check_signature(self.home, fetched)
             folder = installer.built(fetched, ctx)
+            if self._store.component_of(folder) is None:  # before a throw-away install and its review
+                raise UsageError(
+                    f"{fetched.source} is a knowledge skill (SKILL.md, no tools): nothing to run; "
+                    f"install it with `skill install {fetched.source}` to read it"
+                )
             with scratch_home(self.home) as home:
                 scratch = Engine(home)
                 scratch._runtime = self.runtime

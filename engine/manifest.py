@@ -88,6 +88,12 @@ class Manifest:
     frontmatter: str | None = None  # SKILL.md's frontmatter exactly as written
     warnings: tuple[str, ...] = ()
 
+    @property
+    def declared_version(self) -> str | None:
+        """The version the author gave: skill.yaml's, else SKILL.md's `metadata.version` (a knowledge
+        skill's only place for one); None when neither says."""
+        return self.version or (str(self.metadata["version"]) if self.metadata.get("version") else None)
+
     def source_in(self, folder: Path) -> Path | None:
         """The source file `folder` builds from (skill.yaml's `source:`, else the first of
         DEFAULT_SOURCES there is), or None: a folder with nothing to build."""

@@ -355,7 +355,7 @@ class Store:
         """A SKILL.md folder: everything comes from its frontmatter (a version from skill.yaml or
         `metadata.version`, else 0.0.0)."""
         skill_name = check_name(name or manifest.name, "--name" if name else f"{path / 'SKILL.md'}: field 'name'")
-        version = manifest.version or str(manifest.metadata.get("version") or "0.0.0")
+        version = manifest.declared_version or "0.0.0"
         return InstalledSkill(
             name=skill_name,
             version=version,

@@ -1,10 +1,13 @@
-"""A folder source's "resolved" reference: the digest of what installing it would pin (its component and
-the lock-hashed files, as `LockedSkill.content`), so `skill update --check` sees a folder that changed.
+"""A folder source's "resolved" reference: the digest of what installing it would pin (its component, if
+any, and the files the package would record, as `LockedSkill.content`), so `skill update --check` sees a
+folder that changed: a knowledge skill's edited reference as much as a rebuilt component.
 
 Hashing a 12.8 MB component costs ~10 ms and parsing its skill.yaml a few more, per skill and per check, so
-each folder's digest is remembered in the cache (folder-digests.json) beside the stat of every file it was
-computed from (size, mtime and ctime in ns, inode) and of the folders a component is looked for in: while
-none of them changed, the digest is reused, as git's index reuses a file's hash.
+each folder's digest is remembered in the cache (folder-digests.json) beside the stat of every path it was
+computed from (size, mtime and ctime in ns, inode): the folder, the folders a component is looked for in,
+the documents and resource folders a package keeps, every recorded file and the folder holding it, and the
+component. While none of them changed, the digest is reused, as git's index reuses a file's hash (a file
+added to a folder changes that folder's mtime).
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.distribution.lockfile import FILES, content_digest, package_files, sha256_file
-from engine.errors import UsageError
+from engine.distribution.lockfile import content_digest, recorded_files, sha256_file
 from engine.fsutil import atomic_write_text
+from engine.knowledge.tree import DOCUMENTS, RESOURCE_DIRS, collect
 
 if TYPE_CHECKING:
     from engine.store import Store
@@ -31,11 +34,16 @@ def _stat(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def _stamp(folder: Path, component: Path | None) -> list[list[int] | None]:
-    """The stats a folder's digest depends on: the folder and its dist/ and build/ (where a component is
-    looked for), each lock-hashed file, and the component."""
-    paths = [folder, folder / "dist", folder / "build", *(folder / n for n in FILES)]
-    return [_stat(p) for p in paths] + [_stat(component) if component is not None else None]
+def _watched(folder: Path, component: Path | None, files: dict[str, str]) -> list[str]:
+    """The paths a folder's digest depends on (see the module's docstring)."""
+    tops = ["", "dist", "build", *DOCUMENTS, *RESOURCE_DIRS]
+    inside = {part for rel in files for part in (rel, rel.rpartition("/")[0]) if part}
+    paths = [str(folder / rel) if rel else str(folder) for rel in [*tops, *sorted(inside - set(tops))]]
+    return paths + ([str(component)] if component is not None else [])
+
+
+def _stamp(paths: list[str]) -> list[list[int] | None]:
+    return [_stat(Path(p)) for p in paths]
 
 
 class FolderDigests:
@@ -49,18 +57,17 @@ class FolderDigests:
     def digest(self, path: Path) -> str:
         path = path.resolve()
         known = self._read().get(str(path))
-        if known is not None and known["stamp"] == _stamp(path, Path(known["component"])):
+        if known is not None and "paths" in known and known["stamp"] == _stamp(known["paths"]):
             return str(known["digest"])
         from engine.build.componentize import needs_build  # ~40 ms of imports: only when something changed
 
         if path.is_dir() and needs_build(path):
             return tree_digest(path)
-        component = self.store.component_of(path)  # a bare .wasm is its own (the store's error if missing)
-        if component is None:
-            raise UsageError(f"{path}: a knowledge skill (no component); TODO(kn-dist)")
-        files = package_files(path) if path.is_dir() else {}
-        digest = content_digest(sha256_file(component), files)
-        self._remember(str(path), {"stamp": _stamp(path, component), "component": str(component), "digest": digest})
+        component = self.store.component_of(path)  # a bare .wasm is its own; None: a knowledge skill
+        files = recorded_files(collect(path, whole=component is None)) if path.is_dir() else {}
+        digest = content_digest(sha256_file(component) if component is not None else "", files)
+        paths = _watched(path, component, files)
+        self._remember(str(path), {"stamp": _stamp(paths), "paths": paths, "digest": digest})
         return digest
 
     def _read(self) -> dict[str, dict]:

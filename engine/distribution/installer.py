@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from engine.distribution.cache import BlobCache
 from engine.distribution.fetching import FetchContext, Fetched, OnStep, Step, quiet
-from engine.distribution.lockfile import Lock, LockedSkill, package_files
+from engine.distribution.lockfile import Lock, LockedSkill, folder_files, package_files
 from engine.distribution.sources import ArchiveSource, GitSource, OciSource, PathSource, Source, parse_source
-from engine.errors import LockMismatch, SourceError, UsageError
+from engine.errors import LockMismatch, SourceError
 from engine.review import Asked
 from engine.settings import Settings
 from engine.store import InstalledSkill, InstallReport, Origin, Review, Store
@@ -172,10 +172,7 @@ class Installer:
         signer = check_signature(self.home, fetched, ctx.on_step)
         folder = self.built(fetched, ctx)
         if expect is not None:
-            component = self.store.component_of(folder)
-            if component is None:
-                raise UsageError(f"{folder}: a knowledge skill (no component); TODO(kn-dist)")
-            verify(expect, fetched, folder, signer, component)
+            verify(expect, fetched, folder, signer, self.store.component_of(folder))
         checks = [c for c in (check, self._lock_check(fetched, folder, signer) if options.locked else None) if c]
         report = self.store.install(
             folder,
@@ -262,10 +259,10 @@ def all_of(checks: list[Check]) -> Check | None:
     return check
 
 
-def verify(entry: LockedSkill, fetched: Fetched, folder: Path, signer: str | None, component: Path) -> None:
-    """Refuse (LockMismatch) a fetched folder whose component, hashed files or signer are not what `entry`
-    pins: before the store compiles or runs any of it."""
-    problems = entry.check_package(folder if folder.is_dir() else None, component)
+def verify(entry: LockedSkill, fetched: Fetched, folder: Path, signer: str | None, component: Path | None) -> None:
+    """Refuse (LockMismatch) a fetched folder whose component (None: a knowledge skill), recorded files or
+    signer are not what `entry` pins: before the store compiles or runs any of it."""
+    problems = entry.check_files(component, folder_files(folder))
     if entry.signer and signer != entry.signer:
         problems.append(f"signed by {signer or 'nobody'}, the lock pins {entry.signer}")
     if problems:
@@ -274,32 +271,29 @@ def verify(entry: LockedSkill, fetched: Fetched, folder: Path, signer: str | Non
         )
 
 
-def folder_files(folder: Path) -> dict[str, str]:
-    """The lock-hashed files the store would copy from `folder` (a bare .wasm brings none)."""
-    return package_files(folder) if folder.is_dir() else {}
-
-
 def lock_entry(
     skill: InstalledSkill, source: str, resolved: str, files: dict[str, str], signer: str | None
 ) -> LockedSkill:
     """What the lock records for `skill` installed from `source` pinned as `resolved`: the capabilities
-    are what its manifest asks for, which is what an install grants (all of it, or it is refused)."""
+    are what its manifest asks for, which is what an install grants (all of it, or it is refused). A
+    knowledge skill runs nothing: no component, no capabilities."""
     asked = Asked.of(skill.config, skill.capabilities)
+    capabilities = {
+        "network": list(asked.network),
+        "secrets": sorted(s.field for s in asked.secrets),
+        "timeout_s": asked.timeout_s,
+        "memory_mb": asked.memory_mb,
+    }
     return LockedSkill(
         name=skill.name,
         version=skill.version,
         source=source,
         resolved=resolved,
-        component="sha256:" + skill.component_sha256,
+        component="sha256:" + skill.component_sha256 if skill.has_component else "",
         size=skill.component_size,
         files=files,
         signer=signer,
-        capabilities={
-            "network": list(asked.network),
-            "secrets": sorted(s.field for s in asked.secrets),
-            "timeout_s": asked.timeout_s,
-            "memory_mb": asked.memory_mb,
-        },
+        capabilities=capabilities if skill.has_component else {},
     )
 
 

@@ -5,24 +5,33 @@ Cargo and uv), written atomically. Per skill: the source as asked (it may float:
 resolved immutable reference (an OCI digest, a full commit), the component's sha256 and size, each file's
 sha256, the signer, and the capabilities granted at install. `sync` and `install --locked` use only
 `resolved` and check every hash.
+
+`files` are the files the package records (`InstalledSkill.files`: a knowledge skill's whole folder, a
+component skill's documents and references/ scripts/ assets/). A knowledge skill has no component: its
+entry has no `component` and `size` keys (read back as "" and 0), so locks written before knowledge
+skills existed, where both are always present, load unchanged.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
 from engine.fsutil import atomic_write_text
+from engine.knowledge.tree import RESERVED
+
+if TYPE_CHECKING:
+    from engine.knowledge.tree import PackageFile
 
 VERSION = 1
-FILES = ("skill.yaml", "skill.yml", "SKILL.md", "README.md", "skill.minisig")
-"""The files of a package the lock hashes besides the component (those it has)."""
 
 
 def sha256_file(path: Path) -> str:
@@ -39,9 +48,9 @@ class LockedSkill:
     version: str
     source: str
     resolved: str
-    component: str  # sha256:<hex> of component.wasm, the bytes that run
+    component: str  # sha256:<hex> of component.wasm, the bytes that run; "" for a knowledge skill
     size: int
-    files: dict[str, str] = field(default_factory=dict)  # file name -> sha256:<hex>
+    files: dict[str, str] = field(default_factory=dict)  # path in the package -> sha256:<hex>
     signer: str | None = None  # the key id that signed it (pinned: another signer needs the review again)
     capabilities: dict[str, Any] = field(default_factory=dict)  # granted at install: network, secrets, limits
 
@@ -51,9 +60,10 @@ class LockedSkill:
             "version": self.version,
             "source": self.source,
             "resolved": self.resolved,
-            "component": self.component,
-            "size": self.size,
         }
+        if self.component:
+            d["component"] = self.component
+            d["size"] = self.size
         if self.files:
             d["files"] = dict(sorted(self.files.items()))
         if self.signer:
@@ -70,8 +80,8 @@ class LockedSkill:
                 version=d["version"],
                 source=d["source"],
                 resolved=d["resolved"],
-                component=d["component"],
-                size=int(d["size"]),
+                component=d.get("component", ""),
+                size=int(d.get("size", 0)),
                 files=dict(d.get("files", {})),
                 signer=d.get("signer"),
                 capabilities=dict(d.get("capabilities", {})),
@@ -81,21 +91,22 @@ class LockedSkill:
                 f"{where}: a [[skill]] entry is missing or has a bad {e}; restore it from version control or delete it and reinstall"
             ) from None
 
-    def check_package(self, package_dir: Path | None, component: Path | None = None) -> list[str]:
-        """What differs from this entry (empty: it matches): the component (an installed package's
-        component.wasm, or `component`: the .wasm a fetched folder holds), each hashed file of
-        `package_dir`, and a hashed file there the lock does not list. `package_dir` None: a bare .wasm,
-        which brings no files."""
+    def check_package(self, package_dir: Path) -> list[str]:
+        """What an installed package differs in from this entry (empty: it matches)."""
+        wasm = package_dir / "component.wasm"
+        return self.check_files(wasm if wasm.is_file() else None, package_files(package_dir))
+
+    def check_files(self, component: Path | None, found: dict[str, str]) -> list[str]:
+        """What differs from this entry (empty: it matches): the component (None: there is none, as in a
+        knowledge skill), each recorded file (`found`: path -> sha256), and a file the lock does not list."""
         problems = []
         if component is None:
-            assert package_dir is not None, "a package folder or a component to check"
-            component = package_dir / "component.wasm"
-        wasm = component
-        if not wasm.is_file():
-            problems.append(f"{wasm.name} is missing")
-        elif (got := sha256_file(wasm)) != self.component:
-            problems.append(f"{wasm.name} is {short(got)}, the lock says {short(self.component)}")
-        found = package_files(package_dir) if package_dir is not None else {}
+            if self.component:
+                problems.append("component.wasm is missing")
+        elif not self.component:
+            problems.append(f"{component.name} is there, the lock pins a skill without a component")
+        elif (got := sha256_file(component)) != self.component:
+            problems.append(f"{component.name} is {short(got)}, the lock says {short(self.component)}")
         for name in sorted(set(self.files) | set(found)):
             if name not in found:
                 problems.append(f"{name} is missing")
@@ -144,8 +155,33 @@ def content_digest(component: str, files: dict[str, str]) -> str:
 
 
 def package_files(package_dir: Path) -> dict[str, str]:
-    """The sha256 of each lock-hashed file a package has."""
-    return {name: sha256_file(package_dir / name) for name in FILES if (package_dir / name).is_file()}
+    """The sha256 of every file an installed package holds besides the store's own (skill.json and the
+    component): its recorded files, and anything that was added to it since (which then shows as a file
+    the lock does not list). Links are not followed: the store never writes one."""
+    out: dict[str, str] = {}
+    for dirpath, _dirnames, filenames in os.walk(package_dir):
+        here = Path(dirpath)
+        for name in filenames:
+            rel = (here / name).relative_to(package_dir).as_posix()
+            if rel not in RESERVED:
+                out[rel] = "a symbolic link" if (here / name).is_symlink() else sha256_file(here / name)
+    return out
+
+
+def recorded_files(files: Iterable[PackageFile]) -> dict[str, str]:
+    """The lock's `files` for a package's recorded files (path -> sha256:<hex>)."""
+    return {f.path: "sha256:" + f.sha256 for f in files}
+
+
+def folder_files(folder: Path) -> dict[str, str]:
+    """The lock's `files` for what installing `folder` would record (a bare .wasm brings none): raises the
+    store's ManifestError for a tree it would refuse."""
+    if not folder.is_dir():
+        return {}
+    from engine.knowledge.tree import collect
+    from engine.store import locate
+
+    return recorded_files(collect(folder, whole=locate(folder)[1] is None))
 
 
 def _sorted(value: Any) -> Any:

@@ -6,9 +6,18 @@ The statement names the skill and the sha256 of every file it is made of, as can
      "skill.yaml":"sha256:…"},"name":"textkit","version":"1.0.0"}
 
 `component.wasm` is the component wherever the folder keeps it (skill.yaml's `component`, or the one .wasm),
-which is the name the store gives it, and the other files are those a package carries (`lockfile.FILES`,
-but not the signature). The signature is `skill.minisig` beside skill.yaml, so it travels with the folder
-through every source, and the store keeps it in the package. A verifier never reads a statement: it
+which is the name the store gives it, and the other files are every file the package records
+(`engine.knowledge.tree.collect`: a knowledge skill's whole folder; a component skill's documents and its
+references/ scripts/ assets/), but not the signature. The statement's type says which file set it covers:
+
+- `skill-tui/statement/v1`: a component and only the documents (skill.yaml/yml, SKILL.md, README.md): the
+  statement as it was before packages kept more, byte for byte, so those signatures still verify;
+- `skill-tui/statement/v2`: anything else: a knowledge skill (no `component.wasm`), or a component skill
+  with resource files. A v1 signature over such a folder does not verify (it never covered those files).
+
+A knowledge skill's version is skill.yaml's or SKILL.md's `metadata.version`. The signature is
+`skill.minisig` at the folder's top, so it travels with the folder through every source, and the store
+keeps it in the package. A verifier never reads a statement: it
 recomputes it from the bytes it got (`trust.check_signature`), so a changed file, or another version's
 signature (name and version are inside: a rollback is seen), does not verify.
 
@@ -25,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.distribution.lockfile import FILES, sha256_file
+from engine.distribution.lockfile import recorded_files, sha256_file
 from engine.distribution.minisign import PublicKey, SecretKey
 from engine.errors import MinisignFormatError, SecretsError, UsageError
 from engine.fsutil import atomic_write_text
@@ -34,6 +43,8 @@ from engine.secrets import SecretStore
 
 SIGNATURE_FILE = "skill.minisig"
 STATEMENT_TYPE = "skill-tui/statement/v1"
+STATEMENT_TYPE_V2 = "skill-tui/statement/v2"
+V1_FILES = frozenset({"skill.yaml", "skill.yml", "SKILL.md", "README.md"})  # with the component: a v1 statement
 COMPONENT = "component.wasm"
 # The secret store keeps values per (skill, instance, key): "_signing" is no skill's name (skill names are
 # a-z, 0-9 and '-'), so the key can never be read, copied or purged as a skill's secret.
@@ -48,8 +59,13 @@ class Statement:
     version: str
     files: dict[str, str]
 
+    @property
+    def type(self) -> str:
+        v1 = COMPONENT in self.files and set(self.files) - {COMPONENT} <= V1_FILES
+        return STATEMENT_TYPE if v1 else STATEMENT_TYPE_V2
+
     def to_bytes(self) -> bytes:
-        body = {"_type": STATEMENT_TYPE, "name": self.name, "version": self.version, "files": self.files}
+        body = {"_type": self.type, "name": self.name, "version": self.version, "files": self.files}
         return (json.dumps(body, separators=(",", ":"), sort_keys=True, ensure_ascii=True) + "\n").encode()
 
     @property
@@ -58,24 +74,23 @@ class Statement:
 
 
 def statement(folder: Path) -> Statement:
-    """The statement of the skill in `folder`, from the bytes it holds now. UsageError when the folder has no
-    component or its skill.yaml/SKILL.md lacks a name or a version (a signature is bound to both)."""
+    """The statement of the skill in `folder`, from the bytes it holds now. UsageError when its skill.yaml or
+    SKILL.md lacks a name or a version (a signature is bound to both); the store's ManifestError for a tree
+    it would refuse."""
+    from engine.knowledge.tree import collect
     from engine.store import locate
 
     if folder.is_file():
         raise UsageError(f"{folder} is a bare component; signatures cover a skill folder (skill.yaml beside it)")
     manifest, component = locate(folder)
-    if not manifest.name or not manifest.version:
-        raise UsageError(
-            f"{folder}: a signed skill names its name and version in skill.yaml (or SKILL.md); add them and sign again"
-        )
-    if component is None:
-        raise UsageError(f"{folder}: a knowledge skill (no component); TODO(kn-dist)")
-    files = {COMPONENT: sha256_file(component)}
-    for name in FILES:
-        if name != SIGNATURE_FILE and (folder / name).is_file():
-            files[name] = sha256_file(folder / name)
-    return Statement(manifest.name, manifest.version, dict(sorted(files.items())))
+    version = manifest.declared_version
+    if not manifest.name or not version:
+        where = "skill.yaml" if component is not None else "SKILL.md's frontmatter (metadata: {version: 1.0.0})"
+        raise UsageError(f"{folder}: a signed skill names its name and version in {where}; add them and sign again")
+    files = recorded_files(f for f in collect(folder, whole=component is None) if f.path != SIGNATURE_FILE)
+    if component is not None:
+        files[COMPONENT] = sha256_file(component)
+    return Statement(manifest.name, version, dict(sorted(files.items())))
 
 
 @dataclass(frozen=True)

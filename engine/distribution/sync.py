@@ -59,7 +59,8 @@ def _one(installer: Installer, ctx: FetchContext, entry: LockedSkill, review: Re
         problems = entry.check_package(installed.package_dir)
         if not problems:
             return Synced(entry.name, entry.version, "ok")
-        altered = "sha256:" + installed.component_sha256 == entry.component and installed.version == entry.version
+        component = "sha256:" + installed.component_sha256 if installed.has_component else ""
+        altered = component == entry.component and installed.version == entry.version
         status = "repaired" if altered else "changed"
         detail = "; ".join(problems) if altered else f"{installed.version} was installed"
     try:

@@ -81,9 +81,11 @@ def meta_tools(lazy: bool) -> list[dict[str, Any]]:
         {
             "name": "search_skills",
             "title": "Search skills",
-            "description": "Find tools by what they do (semantic search when the engine has it, else word "
-            "matching). Returns MCP tool names, skill@instance:tool references, descriptions and a "
-            "relevance score 0..1; no tools and a message when no tool matches the query.",
+            "description": "Find tools and knowledge by what they do (semantic search when the engine has it, "
+            "else word matching). Returns tools (kind 'tool': MCP tool names, skill@instance:tool references, "
+            "descriptions) and knowledge (kind 'skill' or 'file': a skill's instructions or a section of one "
+            "of its files, with the load_skill or read_skill_file call that reads it), each with a relevance "
+            "score 0..1; nothing and a message when nothing matches the query.",
             "input_schema": {
                 "type": "object",
                 "properties": {

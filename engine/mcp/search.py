@@ -1,4 +1,5 @@
-"""`search_skills`: the engine's search over the served tools.
+"""`search_skills`: the engine's search over the served tools and knowledge skills (a skill's SKILL.md, or a
+section of one of its reference files: what `load_skill` and `read_skill_file` give).
 
 The first search of a process starts loading the model in the background and waits for it a
 little (`MODEL_WAIT`: it takes ~0.7 s here). When the model is not there by then (a busy or slow
@@ -29,10 +30,16 @@ _loading = threading.Lock()  # held while a background load of the model runs
 
 
 def search(
-    engine: Engine, catalog: dict[str, Exposed], query: str, top: int = 10, skill: str | None = None
-) -> tuple[str, list[tuple[Exposed, float]]]:
+    engine: Engine,
+    catalog: dict[str, Exposed],
+    query: str,
+    top: int = 10,
+    skill: str | None = None,
+    knowledge: frozenset[str] = frozenset(),
+) -> tuple[str, list[tuple[Exposed | SearchHit, float]]]:
     """(method, hits): "semantic" (relevance 0..1) once the model is loaded, else "words" (BM25 scores).
-    Hits are limited to the tools this server exposes; none means no tool matches."""
+    Hits are limited to the tools this server exposes and the `knowledge` skills it serves (those come
+    back as the engine's hits: kind "skill" or "file"); none means nothing matches."""
     wide = max(top * 4, top + 10)  # the engine ranks every installed tool; this server may serve fewer
     if not engine.search_ready():
         _load_in_background(engine)
@@ -40,20 +47,26 @@ def search(
         while not engine.search_ready() and time.monotonic() < deadline:
             time.sleep(0.05)
     if engine.search_ready():
-        return "semantic", served(engine.find(query, top=wide, skill=skill), catalog, top)
-    return "words", served(engine.find(query, top=wide, skill=skill, mode=WORDS), catalog, top)
+        return "semantic", served(engine.find(query, top=wide, skill=skill), catalog, top, knowledge)
+    return "words", served(engine.find(query, top=wide, skill=skill, mode=WORDS), catalog, top, knowledge)
 
 
-def served(hits: list[SearchHit], catalog: dict[str, Exposed], top: int) -> list[tuple[Exposed, float]]:
-    """The served tools behind `hits`, best first, with the hit's score. A hit names one skill tool and
-    the instance a command line would use, so every served instance of that tool matches (that one first)."""
+def served(
+    hits: list[SearchHit], catalog: dict[str, Exposed], top: int, knowledge: frozenset[str] = frozenset()
+) -> list[tuple[Exposed | SearchHit, float]]:
+    """The served tools and knowledge behind `hits`, best first, with the hit's score. A tool hit names one
+    skill tool and the instance a command line would use, so every served instance of that tool matches
+    (that one first); a knowledge hit (kind "skill" or "file" of a served knowledge skill) stays as it is."""
     by_tool: dict[tuple[str, str], list[Exposed]] = {}
     for e in catalog.values():
         by_tool.setdefault((e.skill, e.tool.name), []).append(e)
-    out: list[tuple[Exposed, float]] = []
+    out: list[tuple[Exposed | SearchHit, float]] = []
     for h in hits:
+        score = round(h.score or h.keyword, 4)
+        if h.tool is None and h.skill in knowledge and (h.path or h.skill_kind != "tools"):
+            out.append((h, score))
         for e in sorted(by_tool.get((h.skill, h.tool or ""), []), key=lambda e: e.instance != h.instance):
-            out.append((e, round(h.score or h.keyword, 4)))
+            out.append((e, score))
     return out[:top]
 
 

@@ -5,13 +5,19 @@
   parameters and a description that names the instance. Meta tools `list_skills` and
   `search_skills` let agents with many skills find tools; with `lazy=True` only the meta
   tools (plus `call_skill`) are listed.
+- Knowledge skills (a SKILL.md) are served by `engine.mcp.knowledge`: the tools `load_skill` and
+  `read_skill_file` (listed in lazy mode too), `skill://` resources and their template, one prompt
+  per skill, and the draft skills extension's `skills/list` and `skills/get` (experimental).
 - Calls run `Engine.run(..., source="mcp")` in worker threads, so they run concurrently and a
   spinning skill only holds its own thread until the engine's per-call time limit stops it.
   Bad names and arguments, and failed runs, come back as tool errors (`isError`), never as
   protocol errors. Output is bounded (`max_output` bytes of text) with the truncation marked.
 - A watcher polls the store's stamp (`Engine.stamp`: skills, instances, config; once a second) and,
-  when the tool list really changed, sends `notifications/tools/list_changed` to every connected
-  handshake-era session and publishes it on the `subscriptions/listen` bus (2026-07-28 clients).
+  when the tool list, the resources or the prompts really changed, sends the matching
+  `notifications/*/list_changed` to every connected handshake-era session and publishes it on the
+  `subscriptions/listen` bus (2026-07-28 clients). A change that a request's own refresh found first
+  (a client listing or reading right after an install) is announced by the watcher's next round too:
+  the other clients still need to hear of it.
 
 The SDK is imported when a server is built: nothing else in `engine.mcp` needs it.
 """
@@ -24,6 +30,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import SkillError, UsageError
+from engine.knowledge.agent import model_invocable
+from engine.mcp import knowledge
 from engine.mcp.catalog import Exposed, Selection, build_catalog
 from engine.mcp.registry import Registration
 from engine.mcp.results import MAX_OUTPUT, error_result, json_result, tool_result
@@ -43,6 +51,7 @@ log = logging.getLogger("skill.serve")
 
 SERVER_NAME = "skill-tui"
 MAX_SESSIONS = 1024  # connected clients remembered for list_changed announcements
+TOOLS, RESOURCES, PROMPTS = "tools", "resources", "prompts"  # what a refresh can find changed
 
 
 @dataclass
@@ -68,6 +77,9 @@ class SkillServer:
         self._stamp: StoreStamp | None = None
         self._catalog: dict[str, Exposed] = {}
         self._listing: list[dict[str, Any]] = []
+        self._library = knowledge.Library()
+        self._knowledge_tools: list[dict[str, Any]] = []
+        self._unannounced: set[str] = set()  # changes found by any refresh (a handler's too) not yet announced
         self._sessions: list[Any] = []  # handshake-era ServerSessions to announce changes to
         self._bus = InMemorySubscriptionBus()
         self._limiter: Any = None
@@ -80,48 +92,74 @@ class SkillServer:
             instructions=(
                 "Tools are installed WebAssembly skills, named skill__instance__tool. "
                 "Use search_skills to find a tool by what it does and list_skills to see every "
-                "skill, its instances and tools."
+                "skill, its instances and tools. Knowledge skills (instructions and reference files) "
+                "load with load_skill; read their files with read_skill_file."
             ),
             on_list_tools=self._list_tools,
             on_call_tool=self._call_tool,
+            on_list_resources=self._list_resources,
+            on_list_resource_templates=self._list_resource_templates,
+            on_read_resource=self._read_resource,
+            on_list_prompts=self._list_prompts,
+            on_get_prompt=self._get_prompt,
             on_subscriptions_listen=ListenHandler(self._bus),
         )
         import mcp_types as types
 
         self.server.add_notification_handler("notifications/initialized", types.NotificationParams, self._initialized)
+        # The draft skills extension (SEP-2640): custom methods, advertised under the extension's id (the SDK
+        # shows `extensions` in 2026-07-28 `server/discover`; a handshake-era `initialize` drops the field).
+        self.server.add_request_handler("skills/list", types.PaginatedRequestParams, self._skills_list)
+        self.server.add_request_handler("skills/get", _skills_get_params(), self._skills_get)
+        self.server.extensions[knowledge.EXTENSION] = {}
+        self._unannounced.clear()  # the first listing: nothing to announce
 
     # ---- catalog ----
 
-    def refresh(self, force: bool = False) -> bool:
-        """Rebuild the catalog if the store changed; True when the tool list changed."""
+    def refresh(self, force: bool = False) -> frozenset[str]:
+        """Rebuild the catalog if the store changed; what clients see differently (TOOLS, RESOURCES,
+        PROMPTS), empty when nothing."""
         stamp = self.engine.stamp()
         with self._lock:
             if stamp == self._stamp and not force:
-                return False
+                return frozenset()
         try:
             catalog = build_catalog(self.engine, self.options.selection)
+            library = knowledge.build_library(self.engine, self.options.selection)
         except SkillError as e:  # a damaged store entry: keep serving what we had
             log.warning("cannot read the installed skills: %s", e)
-            return False
+            return frozenset()
         listing = [e.listing() for e in catalog.values()]
+        knowledge_tools = knowledge.tools(library)
         with self._lock:
             self._stamp = stamp
-            changed = listing != self._listing
+            changed = set()
+            if listing != self._listing or knowledge_tools != self._knowledge_tools:
+                changed.add(TOOLS)
+            if library.key() != self._library.key():
+                changed |= {RESOURCES, PROMPTS}
             self._catalog, self._listing = catalog, listing
-        if changed and self.registration is not None:
+            self._library, self._knowledge_tools = library, knowledge_tools
+            self._unannounced |= changed
+        if TOOLS in changed and self.registration is not None:
             self.registration.write(len(catalog))
-        return changed
+        return frozenset(changed)
 
     @property
     def catalog(self) -> dict[str, Exposed]:
         with self._lock:
             return self._catalog
 
+    @property
+    def library(self) -> knowledge.Library:
+        with self._lock:
+            return self._library
+
     def tools(self) -> list[mcp_types.Tool]:
         import mcp_types as types
 
         with self._lock:
-            listing = [] if self.options.lazy else list(self._listing)
+            listing = [*self._knowledge_tools, *([] if self.options.lazy else self._listing)]
         return [types.Tool(**d) for d in [*meta_tools(self.options.lazy), *listing]]
 
     # ---- handlers ----
@@ -150,6 +188,41 @@ class SkillServer:
         await anyio.to_thread.run_sync(self.refresh)
         return types.ListToolsResult(tools=self.tools())
 
+    async def _fresh_library(self) -> knowledge.Library:
+        import anyio
+
+        await anyio.to_thread.run_sync(self.refresh)
+        return self.library
+
+    async def _list_resources(self, ctx: Any, params: Any) -> mcp_types.ListResourcesResult:
+        import mcp_types as types
+
+        return types.ListResourcesResult(resources=knowledge.resources(await self._fresh_library()))
+
+    async def _list_resource_templates(self, ctx: Any, params: Any) -> mcp_types.ListResourceTemplatesResult:
+        import mcp_types as types
+
+        return types.ListResourceTemplatesResult(resource_templates=[knowledge.template()])
+
+    async def _read_resource(self, ctx: Any, params: Any) -> mcp_types.ReadResourceResult:
+        library = await self._fresh_library()
+        return knowledge.read_resource(self.engine, library, str(params.uri), self.options.max_output)
+
+    async def _list_prompts(self, ctx: Any, params: Any) -> mcp_types.ListPromptsResult:
+        import mcp_types as types
+
+        return types.ListPromptsResult(prompts=knowledge.prompts(await self._fresh_library()))
+
+    async def _get_prompt(self, ctx: Any, params: Any) -> mcp_types.GetPromptResult:
+        library = await self._fresh_library()
+        return knowledge.get_prompt(self.engine, library, params.name, params.arguments, self.options.max_output)
+
+    async def _skills_list(self, ctx: Any, params: Any) -> dict[str, Any]:
+        return knowledge.skills_list(await self._fresh_library())
+
+    async def _skills_get(self, ctx: Any, params: Any) -> dict[str, Any]:
+        return knowledge.skills_get(await self._fresh_library(), params.name, params.uri)
+
     async def _call_tool(self, ctx: Any, params: Any) -> mcp_types.CallToolResult:
         name, args = params.name, params.arguments
         try:
@@ -166,6 +239,12 @@ class SkillServer:
             return self._list_skills(args)
         if name == "search_skills":
             return await self._search_skills(args)
+        if name == "load_skill":
+            self.refresh()
+            return knowledge.load_skill(self.library, args, self.options.max_output)
+        if name == "read_skill_file":
+            self.refresh()
+            return knowledge.read_skill_file(self.engine, self.library, args, self.options.max_output)
         if name == "call_skill" and self.options.lazy:
             target = args.get("tool")
             inner = args.get("arguments") or {}
@@ -260,7 +339,8 @@ class SkillServer:
         if skill is not None and not isinstance(skill, str):
             return error_result("search_skills: 'skill' must be a string")
         self.refresh()
-        method, hits = await anyio.to_thread.run_sync(search, self.engine, self.catalog, query, top, skill)
+        served = frozenset(s.name for s in self.library.skills if model_invocable(s))
+        method, hits = await anyio.to_thread.run_sync(search, self.engine, self.catalog, query, top, skill, served)
         return json_result(
             {
                 "query": query,
@@ -268,6 +348,7 @@ class SkillServer:
                 "message": None if hits else no_match(query),
                 "tools": [
                     {
+                        "kind": "tool",
                         "name": e.name,
                         "ref": e.ref,
                         "description": e.description,
@@ -275,7 +356,9 @@ class SkillServer:
                         "inputSchema": input_schema(e.tool),
                     }
                     for e, score in hits
+                    if isinstance(e, Exposed)
                 ],
+                "knowledge": [knowledge.search_entry(h, score) for h, score in hits if not isinstance(h, Exposed)],
             },
             self.options.max_output,
         )
@@ -283,38 +366,70 @@ class SkillServer:
     # ---- change announcements ----
 
     async def watch(self) -> None:
-        """Poll the store; announce real tool-list changes to every connected client."""
+        """Poll the store; announce real changes of the tools, resources and prompts to every connected client."""
         import anyio
 
         while True:
             await anyio.sleep(self.options.poll)
             try:
-                changed = await anyio.to_thread.run_sync(self.refresh)
+                await anyio.to_thread.run_sync(self.refresh)
             except Exception:
                 log.exception("checking the store failed")
                 continue
+            with self._lock:  # what this refresh found, and what a handler's refresh found meanwhile
+                changed, self._unannounced = frozenset(self._unannounced), set()
             if changed:
-                await self.announce()
+                await self.announce(changed)
 
-    async def announce(self) -> None:
+    async def announce(self, changed: frozenset[str] = frozenset({TOOLS})) -> None:
         import anyio
-        from mcp.server.subscriptions import ToolsListChanged
+        from mcp.server.subscriptions import PromptsListChanged, ResourcesListChanged, ToolsListChanged
 
         with self._lock:
             sessions = list(self._sessions)
-        log.info("tool list changed: %d tools; telling %d session(s)", len(self.catalog), len(sessions))
+        log.info(
+            "%s changed: %d tools, %d knowledge skills; telling %d session(s)",
+            ", ".join(sorted(changed)),
+            len(self.catalog),
+            len(self.library.skills),
+            len(sessions),
+        )
+        kinds = [k for k in (TOOLS, RESOURCES, PROMPTS) if k in changed]
         gone = []
         for session in sessions:
+            sends = {
+                TOOLS: session.send_tool_list_changed,
+                RESOURCES: session.send_resource_list_changed,
+                PROMPTS: session.send_prompt_list_changed,
+            }
             try:
                 with anyio.fail_after(2):
-                    await session.send_tool_list_changed()
+                    for kind in kinds:
+                        await sends[kind]()
             except Exception as e:  # closed connection (or a client not reading): forget it
                 log.debug("dropping a session: %r", e)
                 gone.append(session)
         if gone:
             with self._lock:
                 self._sessions = [s for s in self._sessions if s not in gone]
-        await self._bus.publish(ToolsListChanged())
+        events: dict[str, ToolsListChanged | ResourcesListChanged | PromptsListChanged] = {
+            TOOLS: ToolsListChanged(),
+            RESOURCES: ResourcesListChanged(),
+            PROMPTS: PromptsListChanged(),
+        }
+        for kind in kinds:
+            await self._bus.publish(events[kind])
+
+
+def _skills_get_params() -> type:
+    """`skills/get`'s parameters (a skill by `name` or by `uri`), as the SDK validates them."""
+    import mcp_types as types
+
+    class Params(types.RequestParams):
+        name: str | None = None
+        uri: str | None = None
+
+    return Params
 
 
 def _version() -> str:

@@ -20,10 +20,11 @@ log = logging.getLogger("skill.serve")
 
 
 def init_options(server: SkillServer) -> Any:
-    """The handshake's options: this server announces tool-list changes."""
+    """The handshake's options: this server announces changes of its tools, resources and prompts."""
     from mcp.server import NotificationOptions
 
-    return server.server.create_initialization_options(NotificationOptions(tools_changed=True))
+    changes = NotificationOptions(tools_changed=True, resources_changed=True, prompts_changed=True)
+    return server.server.create_initialization_options(changes)
 
 
 async def run_stdio(server: SkillServer) -> None:

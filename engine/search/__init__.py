@@ -52,7 +52,7 @@ class SearchHit:
     description: str
     excerpt: str  # the matching SKILL.md passage (the tool's section with its examples)
     params: tuple[Param, ...]
-    command: str  # a `skill run ...` (or `skill info ...`) line, ready to paste
+    command: str  # a `skill run ...` (`skill info ...`, or `skill show ...` for knowledge) line, ready to paste
     values: dict[str, Any] = field(default_factory=dict)  # arguments taken from quoted text in the query
     instances: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
@@ -144,6 +144,11 @@ def command_line(
             value = PLACEHOLDER
         parts += ["--arg", shlex.quote(f"{p.name}={_cli_value(value)}")]
     return " ".join(parts)
+
+
+def show_line(skill: str, path: str | None = None) -> str:
+    """`skill show NAME [PATH]`: what an agent receives from a knowledge skill (or one of its files)."""
+    return " ".join(["skill", "show", shlex.quote(skill), *([shlex.quote(path)] if path else [])])
 
 
 # ---- the searcher ---------------------------------------------------------------------------------
@@ -275,6 +280,7 @@ class Filters:
         insts = self.instances_of(d.skill)
         inst = self.instance or ("default" if "default" in insts or not insts else insts[0])
         values = quoted_values(query, d.params) if d.tool else {}
+        knowledge = d.tool is None and (d.path is not None or d.skill_kind != "tools")
         return SearchHit(
             score=score,
             skill=d.skill,
@@ -283,12 +289,14 @@ class Filters:
             description=d.description,
             excerpt=d.excerpt,
             params=d.params,
-            command=command_line(d.skill, inst, d.tool, d.params, values),
+            command=show_line(d.skill, d.path) if knowledge else command_line(d.skill, inst, d.tool, d.params, values),
             values=values,
             instances=insts,
             tags=d.tags,
             dense=dense,
             keyword=keyword,
+            skill_kind=d.skill_kind,
+            path=d.path,
         )
 
 

@@ -1,4 +1,5 @@
-"""What gets indexed: one document per tool, one per skill (its SKILL.md knowledge).
+"""What gets indexed: one document per tool, one per skill (its SKILL.md knowledge), and one per
+section (split at headings) of each of a skill's `references/*.md` files (kind "file").
 
 A tool's document holds the skill's name and description, the tool's name and
 description, its parameters, and the tool's own section of SKILL.md with its
@@ -16,6 +17,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.errors import ManifestError, SkillError
+from engine.knowledge.frontmatter import split_skill_md
 from engine.protocol import Param, Tool
 
 if TYPE_CHECKING:
@@ -23,11 +26,12 @@ if TYPE_CHECKING:
 
 FORMAT = 1  # bump when the text layout changes (hashes change with it, so everything re-embeds)
 EXCERPT_CHARS = 600
+MAX_SECTIONS = 200  # reference sections of one skill indexed (a package holds up to 1000 files)
 
 
 @dataclass(frozen=True)
 class Document:
-    id: str  # "skill:tool", or "skill" for the skill's own document
+    id: str  # "skill:tool", "skill" for the skill's own document, "skill/path#n" for a file's section
     skill: str
     tool: str | None
     text: str  # what is embedded and keyword-indexed
@@ -36,19 +40,20 @@ class Document:
     params: tuple[Param, ...]
     tags: tuple[str, ...]
     hash: str
+    skill_kind: str = "tools"  # the skill's kind (engine.knowledge.KINDS)
+    path: str | None = None  # the file a section comes from (references/x.md)
 
     @property
     def kind(self) -> str:
-        return "skill" if self.tool is None else "tool"
+        return "tool" if self.tool is not None else "file" if self.path else "skill"
 
 
-def _frontmatter_split(md: str) -> str:
-    """SKILL.md without its YAML frontmatter."""
-    if md.startswith("---"):
-        end = md.find("\n---", 3)
-        if end != -1:
-            return md[end + 4 :].lstrip("\n")
-    return md
+def _body(md: str) -> str:
+    """SKILL.md without its YAML frontmatter (the store keeps the body alone; a whole file has one)."""
+    try:
+        return split_skill_md(md, "SKILL.md").body
+    except ManifestError:  # no frontmatter: already the body
+        return md
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -59,7 +64,7 @@ def _start_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*(?:#{{1,6}}\s+|[-*+]\s+)?(?:\*\*|__|`)*{re.escape(name)}(?:\*\*|__|`)*(?=[\s:(—–-]|$)")
 
 
-def split_skill_md(md: str | None, tool_names: list[str]) -> tuple[dict[str, str], str]:
+def tool_sections(md: str | None, tool_names: list[str]) -> tuple[dict[str, str], str]:
     """(tool name → that tool's section with its examples, what is left for the skill itself).
 
     A section starts at a heading or a paragraph that begins with the tool's name
@@ -68,7 +73,7 @@ def split_skill_md(md: str | None, tool_names: list[str]) -> tuple[dict[str, str
     """
     if not md:
         return {}, ""
-    lines = _frontmatter_split(md).splitlines()
+    lines = _body(md).splitlines()
     patterns = [(n, _start_pattern(n)) for n in sorted(tool_names, key=len, reverse=True)]
     starts: dict[int, str] = {}
     seen: set[str] = set()
@@ -159,6 +164,7 @@ def tool_document(skill: InstalledSkill, tool: Tool, section: str, tags: tuple[s
         params=tool.params,
         tags=tags,
         hash=_digest(text),
+        skill_kind=skill.kind,
     )
 
 
@@ -184,7 +190,61 @@ def skill_document(skill: InstalledSkill, rest: str, tags: tuple[str, ...]) -> D
         params=(),
         tags=tags,
         hash=_digest(text),
+        skill_kind=skill.kind,
     )
+
+
+def headed_sections(text: str) -> list[tuple[str, str]]:
+    """(heading, section) of a Markdown file split at its headings: the text before the first heading
+    is a section of its own (heading ""); a section with nothing under its heading is dropped."""
+    out: list[tuple[str, list[str]]] = [("", [])]
+    fence = False
+    for line in text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        heading = None if fence else _HEADING.match(line)
+        if heading:
+            out.append((heading.group(2).strip(), [line]))
+        else:
+            out[-1][1].append(line)
+    return [(h, "\n".join(lines).strip()) for h, lines in out if _clean("\n".join(lines[1:] if h else lines))]
+
+
+def reference_documents(skill: InstalledSkill, tags: tuple[str, ...]) -> list[Document]:
+    """One document per heading section of each `references/*.md` file the package records (text files
+    only: one that cannot be read as text is left out)."""
+    from engine.knowledge.tree import read_text
+
+    docs: list[Document] = []
+    for f in skill.files:
+        if not (f.path.startswith("references/") and f.path.lower().endswith(".md")):
+            continue
+        try:
+            text = read_text(skill.package_dir, f.path, skill.files)
+        except SkillError:
+            continue
+        title = _words(f.path.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        for n, (heading, section) in enumerate(headed_sections(text)):
+            if len(docs) >= MAX_SECTIONS:
+                return docs
+            body = _clean(section)
+            indexed = ". ".join(x for x in (heading or title, body, f"Skill {skill.name}: {skill.description}") if x)
+            docs.append(
+                Document(
+                    id=f"{skill.name}/{f.path}#{n}",
+                    skill=skill.name,
+                    tool=None,
+                    text=indexed,
+                    description=f"{f.path}: {heading or title}",
+                    excerpt=_excerpt(section),
+                    params=(),
+                    tags=tags,
+                    hash=_digest(f.path, indexed),
+                    skill_kind=skill.kind,
+                    path=f.path,
+                )
+            )
+    return docs
 
 
 def keyword_text(doc: Document) -> str:
@@ -195,11 +255,11 @@ def keyword_text(doc: Document) -> str:
 
 
 def documents_for(skill: InstalledSkill) -> list[Document]:
-    sections, rest = split_skill_md(skill.skill_md, [t.name for t in skill.tools])
+    sections, rest = tool_sections(skill.skill_md, [t.name for t in skill.tools])
     tags = tags_of(skill)
     docs = [tool_document(skill, t, sections.get(t.name, ""), tags) for t in skill.tools]
     docs.append(skill_document(skill, rest, tags))
-    return docs
+    return docs + reference_documents(skill, tags)
 
 
 def documents(skills: list[InstalledSkill]) -> list[Document]:

@@ -39,7 +39,7 @@ META_FORMAT = 1
 MODES = ("fused", "dense", "keyword")
 # How strongly a document answers a query ("strength"): its cosine similarity with the query plus
 # KEYWORD_WEIGHT x its keyword coverage (BM25 / the most the query could score, 0..1), less
-# SKILL_DOC_PENALTY for a skill's own document (SKILL.md prose should not push its tools down).
+# SKILL_DOC_PENALTY for a skill's own documents when it has tools (its prose should not push them down).
 # Chosen on the evaluation in bench/bench_search.py (ranking every document, before the no-match cut):
 # MRR 0.832, recall@1 0.731 where reciprocal-rank fusion of the two rankings made 0.811, 0.692. Rank
 # fusion throws away how far apart the cosines are, so a tool with a much better meaning lost to one
@@ -181,7 +181,7 @@ class SearchIndex:
                 self._drop_stale(current)
         self.docs, self.matrix = docs, matrix
         self._bm25 = BM25([keyword_text(d) for d in docs])
-        self._penalty = np.array([SKILL_DOC_PENALTY if d.tool is None else 0.0 for d in docs], np.float32)
+        self._penalty = np.array([SKILL_DOC_PENALTY if prose_beside_tools(d) else 0.0 for d in docs], np.float32)
         self._loaded = True
         return SyncReport(
             total=len(docs),
@@ -227,6 +227,12 @@ class SearchIndex:
             Ranked(self.docs[i], relevance(float(sig.strength[i])), float(sig.dense[i]), float(sig.keyword[i]))
             for i in order
         ]
+
+
+def prose_beside_tools(d: Document) -> bool:
+    """A skill's own prose (its SKILL.md, a reference section) where the skill has tools: ranked below the
+    tools it explains. A knowledge skill's documents are all it has, so they are ranked as they are."""
+    return d.tool is None and d.skill_kind != "knowledge"
 
 
 def keyword_signals(bm25: BM25, query: str) -> tuple[np.ndarray, np.ndarray]:

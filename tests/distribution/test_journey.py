@@ -9,7 +9,7 @@ import json
 import shutil
 
 import pytest
-from test_oci import homes, published  # noqa: F401  (one Home helper for every OCI test)
+from test_oci import homes, published, trusting  # noqa: F401  (one Home helper for every OCI test)
 
 from fixtures.env import SKILL_DIRS
 
@@ -18,12 +18,7 @@ pytestmark = pytest.mark.usefixtures("built_examples")
 
 def test_publish_signed_install_elsewhere_sync_a_third_home_then_update(registry, homes, tmp_path):  # noqa: F811
     author, user, ci = homes("author"), homes("user"), homes("ci")
-    pub = tmp_path / "author.pub"
-    pub.write_text(author.skill("keygen").stdout)
-    key_id = json.loads(author.skill("keygen", "--json").stdout)["key_id"]
-    for home in (user, ci):
-        home.skill("trust", "add", str(pub), "--scope", registry.oci("skills/*"), "--name", "author")
-        home.skill("trust", "policy", "require")
+    key_id = trusting(author, (user, ci), registry.oci("skills/*"), tmp_path / "author.pub")
     digest = published(author, registry.oci("skills/textkit"), SKILL_DIRS["textkit"], "--sign")[
         "digest"
     ]  # 1.0.0, latest

@@ -101,6 +101,16 @@ def published(home: Home, ref: str, folder: Path = SKILL_DIRS["textkit"], *extra
     return json.loads(home.skill("publish", str(folder), ref, "--json", *extra, env=env).stdout)
 
 
+def trusting(author: Home, users: tuple[Home, ...], scope: str, key_file: Path) -> str:
+    """The author's signing key (made now), trusted for `scope` under policy `require` in each of `users`;
+    its key id."""
+    key_file.write_text(author.skill("keygen").stdout)
+    for home in users:
+        home.skill("trust", "add", str(key_file), "--scope", scope, "--name", "author")
+        home.skill("trust", "policy", "require")
+    return json.loads(author.skill("keygen", "--json").stdout)["key_id"]
+
+
 def head(url: str) -> str | None:
     request = urllib.request.Request(
         url, method="HEAD", headers={"Accept": "application/vnd.oci.image.manifest.v1+json"}

@@ -67,14 +67,15 @@ def skills(engine, tmp_path):
 
 
 class Notices:
-    """A message handler that records list_changed notifications."""
+    """A message handler that records list_changed notifications (of tools, unless `kind` says which)."""
 
-    def __init__(self) -> None:
+    def __init__(self, kind: type = types.ToolListChangedNotification) -> None:
+        self.kind = kind
         self.count = 0
         self.event = anyio.Event()
 
     async def __call__(self, message) -> None:
-        if isinstance(message, types.ToolListChangedNotification):
+        if isinstance(message, self.kind):
             self.count += 1
             self.event.set()
 

@@ -15,7 +15,7 @@ from engine.cli import main
 from engine.errors import NotFoundError
 from engine.search import index as index_mod
 from engine.search import searcher
-from engine.search.documents import documents_for, split_skill_md
+from engine.search.documents import documents_for, tool_sections
 from engine.search.embedder import get_embedder
 from engine.search.evaluation import calibrate, evaluate_all, no_match
 from engine.search.index import SearchIndex
@@ -26,7 +26,7 @@ from fixtures.search.catalog import NONSENSE, QUERIES, fixture_skills, tool_coun
 
 def test_skill_md_is_split_into_tool_sections_with_their_examples(example):
     notes = example("notes")
-    sections, rest = split_skill_md(notes.skill_md, [t.name for t in notes.tools])
+    sections, rest = tool_sections(notes.skill_md, [t.name for t in notes.tools])
     assert set(sections) == {t.name for t in notes.tools}
     assert sections["add-note"].startswith("**add-note**")
     assert 'add-note {"title": "Release checklist"' in sections["add-note"]
@@ -174,8 +174,9 @@ def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
     assert main(["find", "remove", "a", "note", "for", "good", "--top", "2"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["#", "SCORE", "TOOL", "DESCRIPTION"]
-    assert lines[1].split()[:3:2] == ["1", "notes@default:delete-note"] and lines[3] == ""
+    assert lines[0].split() == ["#", "SCORE", "KIND", "FOUND", "DESCRIPTION"]
+    assert lines[1].split()[0] == "1" and lines[1].split()[2:4] == ["tool", "notes@default:delete-note"]
+    assert lines[3] == ""
     assert "1  $ skill run notes@default:delete-note --arg title=..." in lines
 
     assert main(["find", "shout a greeting", "--json", "-k", "3", "--skill", "greeter"]) == 0
@@ -197,6 +198,32 @@ def test_cli_find_text_json_and_exit_codes(search_engine, capsys):
         assert _exit_code(argv) == 2, argv
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1, (argv, err)
+
+
+def test_knowledge_skills_and_their_reference_sections_are_found(skill, capsys):
+    """Agent Skills folders published by others (tests/fixtures/knowledge) are found by `skill find`: a
+    section of a references/*.md file as kind "file", the skill itself as kind "skill", each with the
+    `skill show` line that prints what an agent gets, in the text table and in --json."""
+    folder = Path(__file__).resolve().parents[1] / "fixtures" / "knowledge"
+    for name in ("release-notes", "postgres-migrations"):
+        skill("install", str(folder / name), "--yes")
+
+    assert main(["find", "create an index without blocking writes", "--top", "3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["#", "SCORE", "KIND", "FOUND", "DESCRIPTION"]
+    assert lines[1].split()[2:5] == ["file", "postgres-migrations/references/indexes.md", "references/indexes.md:"]
+    assert "1  $ skill show postgres-migrations references/indexes.md" in lines
+
+    assert main(["find", "create an index without blocking writes", "--json", "--top", "1"]) == 0
+    (hit,) = json.loads(capsys.readouterr().out)["results"]
+    assert (hit["kind"], hit["skill_kind"], hit["path"]) == ("file", "knowledge", "references/indexes.md")
+    assert hit["command"] == "skill show postgres-migrations references/indexes.md"
+    assert "CREATE INDEX CONCURRENTLY" in hit["excerpt"] and "When a concurrent build fails" not in hit["excerpt"]
+
+    assert main(["find", "write the release notes for a new version", "--json", "--top", "5"]) == 0
+    results = json.loads(capsys.readouterr().out)["results"]
+    whole = next(r for r in results if r["kind"] == "skill")
+    assert whole["skill"] == "release-notes" and whole["command"] == "skill show release-notes"
 
 
 def _exit_code(argv: list[str]) -> int:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 
 from engine.distribution.cache import BlobCache
-from engine.distribution.lockfile import LockedSkill
+from engine.distribution.lockfile import LockedSkill, folder_files
 from engine.distribution.pullruns import from_cache_only
 from engine.distribution.sources import parse_source
 from engine.distribution.updates import version_key
@@ -59,12 +59,29 @@ def test_check_package_finds_an_altered_a_missing_and_an_unlisted_file(tmp_path)
         component="sha256:" + hashlib.sha256(wasm.read_bytes()).hexdigest(),
         files={"skill.yaml": "sha256:" + hashlib.sha256((folder / "skill.yaml").read_bytes()).hexdigest()},
     )
-    assert pinned.check_package(folder, wasm) == []
-    assert pinned.check_package(None, wasm) == ["skill.yaml is missing"]  # a bare .wasm brings no files
-    (folder / "SKILL.md").write_text("# echo\n")
-    assert pinned.check_package(folder, wasm) == ["SKILL.md is not in the lock"]
+    assert pinned.check_files(wasm, folder_files(folder)) == []
+    assert pinned.check_files(wasm, folder_files(wasm)) == ["skill.yaml is missing"]  # a bare .wasm: no files
+    (folder / "SKILL.md").write_text("---\nname: echo\ndescription: Echoes.\n---\n# echo\n")
+    assert pinned.check_files(wasm, folder_files(folder)) == ["SKILL.md is not in the lock"]
+    assert pinned.check_files(None, {}) == ["component.wasm is missing", "skill.yaml is missing"]
     wasm.write_bytes(b"\0asm")
-    assert pinned.check_package(folder, wasm)[0].startswith("echo.wasm is sha256:")
+    assert pinned.check_files(wasm, folder_files(folder))[0].startswith("echo.wasm is sha256:")
+
+
+def test_a_knowledge_skills_entry_pins_no_component_and_every_recorded_file(tmp_path):
+    folder = tmp_path / "review"
+    (folder / "references").mkdir(parents=True)
+    (folder / "SKILL.md").write_text("---\nname: review\ndescription: A checklist.\n---\n# Review\n")
+    (folder / "references" / "list.md").write_text("- one\n")
+    files = folder_files(folder)
+    assert sorted(files) == ["SKILL.md", "references/list.md"]
+    pinned = entry(component="", size=0, files=files)
+    assert pinned.check_files(None, files) == []
+    assert pinned.check_files(folder / "SKILL.md", files) == [
+        "SKILL.md is there, the lock pins a skill without a component"
+    ]
+    (folder / "references" / "list.md").write_text("- two\n")
+    assert pinned.check_files(None, folder_files(folder))[0].startswith("references/list.md is sha256:")
 
 
 def test_only_a_digest_pinned_oci_reference_in_the_cache_skips_the_network(tmp_path):
@@ -127,3 +144,23 @@ def test_a_folder_digest_is_remembered_and_follows_every_change(engine, tmp_path
     assert changed != pinned.content
     (folder / "README.md").write_text("# echo\n")  # a new hashed file
     assert FolderDigests(engine._store, memo).digest(folder) not in (changed, pinned.content)
+
+
+def test_a_knowledge_folders_digest_follows_its_references(engine, tmp_path):
+    from engine.distribution.folders import FolderDigests
+    from engine.distribution.installer import Installer
+
+    folder = tmp_path / "src" / "review"
+    (folder / "references" / "deep").mkdir(parents=True)
+    (folder / "SKILL.md").write_text("---\nname: review\ndescription: A checklist.\n---\n# Review\n")
+    (folder / "references" / "deep" / "list.md").write_text("- one\n")
+    engine.install(folder)
+    pinned = Installer(engine.home, engine._store, lambda: engine.secrets).lock.read()["review"]
+    assert pinned.component == "" and sorted(pinned.files) == ["SKILL.md", "references/deep/list.md"]
+    memo = tmp_path / "digests.json"
+    assert FolderDigests(engine._store, memo).digest(folder) == pinned.content
+    (folder / "references" / "deep" / "list.md").write_text("- two\n")  # same size, edited in place
+    edited = FolderDigests(engine._store, memo).digest(folder)
+    assert edited != pinned.content
+    (folder / "references" / "deep" / "more.md").write_text("- three\n")  # a new file in a nested folder
+    assert FolderDigests(engine._store, memo).digest(folder) not in (edited, pinned.content)

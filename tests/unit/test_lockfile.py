@@ -20,6 +20,19 @@ def test_the_same_entries_give_the_same_bytes_in_any_order(tmp_path):
     assert "installed_at" not in lock.path.read_text() and "time" not in lock.path.read_text()
 
 
+def test_a_knowledge_entry_has_no_component_keys_and_old_entries_still_load(tmp_path):
+    knowledge = LockedSkill(
+        "review", "1.0.0", "/src/review", "sha256:" + "4" * 64, "", 0, {"SKILL.md": "sha256:" + "5" * 64}
+    )
+    lock = Lock(tmp_path / "skills.lock")
+    lock.write({"review": knowledge, "alpha": entry("alpha")})
+    text = lock.path.read_text()
+    review_table = text.split('name = "review"')[1]
+    assert "component" not in review_table and "size" not in review_table
+    assert lock.read() == {"review": knowledge, "alpha": entry("alpha")}
+    assert 'component = "sha256:' in text.split('name = "review"')[0]  # a component skill's entry as before
+
+
 def test_installing_pins_the_skill_and_removing_unpins_it(engine, tmp_path):
     path = tmp_path / "echo.wasm"
     path.write_bytes(wat.component_bytes("echo", name="echo"))

@@ -146,3 +146,42 @@ def test_selection():
     sel = Selection.of(["a"], ["work", "b@prod"])
     assert sel.wants("a", "work") and not sel.wants("a", "default") and not sel.wants("b", "prod")
     assert Selection.of([], ["b@prod"]).wants("b", "prod")
+
+
+# ---- knowledge skills ------------------------------------------------------------------------------
+
+
+def test_resources_are_bounded_per_skill_and_the_template_reaches_the_rest(engine, tmp_path):
+    """A skill with more files than MAX_RESOURCES lists its SKILL.md and MAX_RESOURCES - 1 others; every
+    recorded text file is still readable by URI (the template), and `--skill` narrows the library."""
+    from engine.mcp import knowledge
+
+    folder = tmp_path / "many-notes"
+    (folder / "references").mkdir(parents=True)
+    (folder / "SKILL.md").write_text("---\nname: many-notes\ndescription: Many short notes.\n---\n# Notes\n")
+    for n in range(knowledge.MAX_RESOURCES + 20):
+        (folder / "references" / f"note-{n:03}.md").write_text(f"# Note {n}\n")
+    engine.install(folder)
+
+    library = knowledge.build_library(engine, Selection())
+    listed = [r.uri for r in knowledge.resources(library)]
+    assert len(listed) == knowledge.MAX_RESOURCES and listed[0] == "skill://many-notes/SKILL.md"
+    last = "skill://many-notes/references/note-119.md"
+    assert last not in listed
+    (contents,) = knowledge.read_resource(engine, library, last, 1000).contents
+    assert contents.text == "# Note 119\n"
+    assert knowledge.build_library(engine, Selection.of(skills=["other"])).skills == ()
+
+
+def test_resource_types_by_name():
+    """Text files are listed with their type; images and archives are not listed (reading checks the bytes)."""
+    from engine.mcp.knowledge import mime_type
+
+    assert [mime_type(p) for p in ("SKILL.md", "scripts/run.sh", "ref/schema.yaml", "LICENSE", "data.json")] == [
+        "text/markdown",
+        "text/x-sh",
+        "application/yaml",
+        "text/plain",
+        "application/json",
+    ]
+    assert [mime_type(p) for p in ("assets/logo.png", "assets/font.woff2", "dist.tar.gz", "guide.pdf")] == [None] * 4

@@ -110,3 +110,31 @@ def test_registry_host_accepts_what_people_type():
     assert creds.registry_host("https://Registry.LAN:443") == "registry.lan"
     with pytest.raises(UsageError):
         creds.registry_host("user@host")
+
+
+def test_layers_keep_the_old_order_first_so_a_component_skills_digest_does_not_move():
+    from engine.distribution.oci.layout import ordered
+
+    assert ordered(["references/a.md", "SKILL.md", "README.md", "skill.yaml", "component.wasm"]) == [
+        "component.wasm",
+        "skill.yaml",
+        "SKILL.md",
+        "README.md",
+        "references/a.md",
+    ]
+
+
+def test_a_knowledge_artifact_has_an_empty_config_and_its_paths_are_checked():
+    from engine.distribution.oci.layout import FILE, KNOWLEDGE_TYPE
+
+    doc = Layer(FILES[1], digest_of(b"---"), 3)
+    artifact = build([doc, Layer(FILE, digest_of(b"x"), 1, "references/x.md")], imports=[], exports=[], annotations={})
+    manifest = json.loads(artifact.manifest)
+    assert (manifest["artifactType"], artifact.config) == (KNOWLEDGE_TYPE, b"{}")
+    found, _ = read_manifest(artifact.manifest, "x")
+    assert [layer.path for layer in found] == ["SKILL.md", "references/x.md"]
+    for title in ("../x", "a/../../x", "/x", "a//b", "./a", "a\\b", "component.wasm", ""):
+        bad = json.loads(artifact.manifest)
+        bad["layers"][1]["annotations"]["org.opencontainers.image.title"] = title
+        with pytest.raises(IntegrityError, match="layer 1"):
+            read_manifest(json.dumps(bad).encode(), "x")

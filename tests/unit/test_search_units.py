@@ -17,7 +17,7 @@ from engine.cli import build_parser, main
 from engine.protocol import Param
 from engine.search import command_line, quoted_values
 from engine.search import index as index_mod
-from engine.search.documents import documents_for, split_skill_md
+from engine.search.documents import documents_for, tool_sections
 from engine.search.embedder import get_embedder
 from engine.search.index import SearchIndex
 from fixtures.search.catalog import fixture_skills
@@ -25,7 +25,7 @@ from fixtures.search.catalog import fixture_skills
 
 def test_headings_and_bullets_start_sections_too():
     md = "---\nname: x\n---\n# x\nIntro.\n\n## Tools\n\n### put\nPuts.\n\n    put {}\n\n- **get**: gets\n\n## Notes\nEnd."
-    sections, rest = split_skill_md(md, ["put", "get"])
+    sections, rest = tool_sections(md, ["put", "get"])
     assert sections == {"put": "### put\nPuts.\n\n    put {}", "get": "- **get**: gets"}
     assert "Intro." in rest and "End." in rest and "Puts" not in rest
 

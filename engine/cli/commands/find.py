@@ -1,4 +1,5 @@
-"""`skill find QUERY`: tools ranked by meaning and keywords, with a command line to run each.
+"""`skill find QUERY`: tools and knowledge ranked by meaning and keywords, with a command line for each:
+`skill run` for a tool, `skill show NAME [PATH]` for a knowledge skill or a section of one of its files.
 
 Scores are relevance 0..1 (engine.search.index.relevance); when nothing comes close
 enough the answer is "no tool matches 'QUERY'" rather than the least bad tool.
@@ -18,6 +19,7 @@ from engine.errors import UsageError
 
 if TYPE_CHECKING:
     from engine.api import Engine
+    from engine.search import SearchHit
 
 
 def run(a: argparse.Namespace) -> int:
@@ -41,14 +43,21 @@ def run(a: argparse.Namespace) -> int:
         print(message)
         return 0
     print_table(
-        ("#", "SCORE", "TOOL", "DESCRIPTION"),
-        [(n, f"{h.score:.2f}", h.ref, h.description) for n, h in enumerate(hits, 1)],
+        ("#", "SCORE", "KIND", "FOUND", "DESCRIPTION"),
+        [(n, f"{h.score:.2f}", h.kind, _found(h), h.description) for n, h in enumerate(hits, 1)],
         right=(0, 1),
     )
     print()  # the commands are never cut to the terminal's width: they are there to be pasted
     for n, h in enumerate(hits, 1):
         print(f"{n:>{len(str(len(hits)))}}  $ {h.command}")
     return 0
+
+
+def _found(h: SearchHit) -> str:
+    """What the hit names: a tool reference, a skill, or a skill's file (knowledge skills have no instance)."""
+    if h.path:
+        return f"{h.skill}/{h.path}"
+    return h.skill if h.tool is None else h.ref
 
 
 def _nothing(engine: Engine, query: str, a: argparse.Namespace) -> str:

@@ -19,7 +19,7 @@ def run(a: argparse.Namespace) -> int:
     folder = Path(a.dir)
     if folder.is_dir():
         result = engine.validate(folder)
-    elif not folder.exists() and "/" not in a.dir and engine.skills() and a.dir in {s.name for s in engine.skills()}:
+    elif not folder.exists() and a.dir in {s.name for s in engine.skills()}:
         result = engine.validate_installed(a.dir)
     else:
         raise UsageError(

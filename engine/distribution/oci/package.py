@@ -1,5 +1,6 @@
 """What `skill publish` pushes, gathered from an installed skill's package or a skill folder (built first
-when it has sources: the build cache makes that a no-op when nothing changed), and signed on a staged copy.
+when it has sources: the build cache makes that a no-op when nothing changed), and signed on a staged copy:
+the component, if any, and every file the package records (or would: engine.knowledge.tree.collect).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.distribution.oci.layout import COMPONENT, FILES
+from engine.distribution.lockfile import package_files
+from engine.distribution.oci.layout import COMPONENT
 from engine.distribution.oci.publish import SkillFiles
 from engine.distribution.oci.pull import STAGE, stage_folder
 from engine.errors import UsageError
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
     from engine.home import Home
     from engine.secrets import SecretStore
     from engine.store import InstalledSkill
-
-DOCS = {"skill.yaml": ("skill.yaml", "skill.yml"), "SKILL.md": ("SKILL.md",), "skill.minisig": ("skill.minisig",)}
 
 
 def publishable(
@@ -40,7 +40,9 @@ def publishable(
         raise UsageError(
             f"{skill_or_folder}: not a skill folder, nor an installed skill; give a folder or a name from `skill list`"
         )
-    files = {COMPONENT.name: skill.component_path, **_docs(skill.package_dir)}
+    files = {path: skill.package_dir / path for path in package_files(skill.package_dir)}
+    if skill.has_component:
+        files[COMPONENT.name] = skill.component_path
     return SkillFiles(
         skill.name,
         skill.version,
@@ -50,31 +52,26 @@ def publishable(
 
 
 def _from_folder(folder: Path, build: Callable[[Path], BuildResult]) -> SkillFiles:
+    from engine.knowledge.tree import collect
     from engine.manifest import load_folder
     from engine.store import locate
 
     manifest = load_folder(folder)
+    wasm: Path | None
     if manifest.source or manifest.source_in(folder) is not None:
         wasm = build(folder).wasm_path
     else:
-        manifest, located = locate(folder)
-        if located is None:
-            raise UsageError(f"{folder}: a knowledge skill (no component); TODO(kn-dist)")
-        wasm = located
-    if not manifest.name or not manifest.version:
-        raise UsageError(f"{folder / 'skill.yaml'}: publishing needs the skill's 'name' and 'version' there")
-    files = {COMPONENT.name: wasm, **_docs(folder)}
-    notes = _annotations(manifest.name, manifest.version, manifest.description, manifest.license, manifest.author)
-    return SkillFiles(manifest.name, manifest.version, files, notes)
-
-
-def _docs(folder: Path) -> dict[str, Path]:
-    found = {}
-    for kind in FILES:
-        path = next((folder / n for n in DOCS[kind.name] if (folder / n).is_file()), None)
-        if path is not None:
-            found[kind.name] = path
-    return found
+        manifest, wasm = locate(folder)  # None: a knowledge skill
+    version = manifest.declared_version
+    if not manifest.name or not version:
+        where = folder / "skill.yaml" if wasm is not None else folder / "SKILL.md"
+        field = "'name' and 'version'" if wasm is not None else "'name' and 'metadata.version'"
+        raise UsageError(f"{where}: publishing needs the skill's {field} there")
+    files = {f.path: folder / f.path for f in collect(folder, whole=wasm is None)}
+    if wasm is not None:
+        files[COMPONENT.name] = wasm
+    notes = _annotations(manifest.name, version, manifest.description, manifest.license, manifest.author)
+    return SkillFiles(manifest.name, version, files, notes)
 
 
 def _annotations(
@@ -103,6 +100,8 @@ def signed(files: SkillFiles, home: Home, secrets: Callable[[], SecretStore], si
         component = stage_folder(folder, unsigned)
         signature = sign_folder(home, secrets(), folder)
         restaged = {k: folder / k for k in unsigned if k != COMPONENT.name}
-        yield replace(files, files={**restaged, COMPONENT.name: component, "skill.minisig": signature})
+        if component is not None:
+            restaged[COMPONENT.name] = component
+        yield replace(files, files={**restaged, "skill.minisig": signature})
     finally:
         shutil.rmtree(staged, ignore_errors=True)

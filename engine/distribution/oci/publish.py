@@ -21,13 +21,14 @@ from engine.distribution.lockfile import sha256_file
 from engine.distribution.oci.client import RegistryClient, repo_path
 from engine.distribution.oci.layout import (
     COMPONENT,
-    FILES,
+    FILE,
     OCI_MANIFEST,
-    WASM_CONFIG,
     Artifact,
     Layer,
     build,
     digest_of,
+    kind_of,
+    ordered,
 )
 from engine.distribution.oci.pull import connect
 from engine.distribution.sources import OciSource
@@ -37,8 +38,8 @@ from engine.events import byte_size
 
 @dataclass(frozen=True)
 class SkillFiles:
-    """What a publish takes: the files by their name in a skill folder (component.wasm, skill.yaml, SKILL.md,
-    skill.minisig) and the annotations that describe it."""
+    """What a publish takes: the files by their path in a skill folder (component.wasm, if any, and every file
+    the package records) and the annotations that describe it."""
 
     name: str
     version: str
@@ -83,13 +84,15 @@ class PublishReport:
 
 
 def artifact_of(skill: SkillFiles, describe: Callable[[Path], tuple[list[str], list[str]]]) -> Artifact:
-    """The artifact for `skill`; `describe(component) -> (imports, exports)` reads the component's world."""
-    layers = [
-        Layer(kind, sha256_file(skill.files[kind.name]), skill.files[kind.name].stat().st_size)
-        for kind in (COMPONENT, *FILES)
-        if kind.name in skill.files
-    ]
-    imports, exports = describe(skill.files[COMPONENT.name])
+    """The artifact for `skill`; `describe(component) -> (imports, exports)` reads the component's world
+    (a knowledge skill has none)."""
+    layers = []
+    for path in ordered(list(skill.files)):
+        kind = kind_of(path)
+        file = skill.files[path]
+        layers.append(Layer(kind, sha256_file(file), file.stat().st_size, path if kind is FILE else ""))
+    component = skill.files.get(COMPONENT.name)
+    imports, exports = describe(component) if component is not None else ([], [])
     return build(layers, imports=imports, exports=exports, annotations=skill.annotations)
 
 
@@ -120,8 +123,8 @@ def publish(
                 f"{ref} already points at {previous}, another digest than this {skill.name} {skill.version} "
                 f"({digest}); publish a new version, or pass --force to move the tag"
             )
-        blobs = [("config", WASM_CONFIG, artifact.config)] + [
-            (layer.kind.name, layer.kind.media_type, skill.files[layer.kind.name]) for layer in artifact.layers
+        blobs = [("config", artifact.config_type, artifact.config)] + [
+            (layer.path, layer.kind.media_type, skill.files[layer.path]) for layer in artifact.layers
         ]
         report = []
         for name, media_type, content in blobs:

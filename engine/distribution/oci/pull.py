@@ -5,8 +5,9 @@ digest asked and the registry's Docker-Content-Digest; each layer the skill need
 `BlobCache.put_verified` (capped at its descriptor's size, renamed in only if its sha256 matches). A layer
 already in the cache (checked again) is not downloaded, and a digest-pinned manifest in the cache needs no
 request at all: a second pull of `oci://...@sha256:...` touches no network. Only then is the skill folder
-staged under the home's tmp/: skill.yaml, SKILL.md, skill.minisig, and the component where skill.yaml's
-`component:` says (component.wasm by default), so the store finds it as it would in the author's folder.
+staged under the home's tmp/: every file at its path (the manifest's paths were checked before anything was
+downloaded: engine.distribution.oci.layout), and the component, if any, where skill.yaml's `component:` says
+(component.wasm by default), so the store finds it as it would in the author's folder.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def fetch_oci(source: OciSource, ctx: FetchContext) -> Fetched:
                 ctx.cache.put_verified(digest, [data], len(data), f"the manifest of {source.spec}")
         pinned = source.pinned(digest)
         layers, annotations = read_manifest(data, pinned.spec)
-        paths = {layer.kind.name: _blob(client, source, layer, ctx) for layer in layers}
+        paths = {layer.path: _blob(client, source, layer, ctx) for layer in layers}
     finally:
         for c in opened:
             c.close()
@@ -88,19 +89,25 @@ def resolve_oci(source: OciSource, ctx: FetchContext) -> str:
     return digest
 
 
-def stage_folder(folder: Path, files: dict[str, Path]) -> Path:
-    """Lay `files` (a kind's file name -> its bytes on disk) out as a skill folder: the documents under
-    their names, the component where skill.yaml's `component:` puts it (inside the folder only), which
-    is returned. A publish signs such a folder, a pull stages one: the same layout both ways."""
+def stage_folder(folder: Path, files: dict[str, Path]) -> Path | None:
+    """Lay `files` (a path in the folder, already checked to stay inside it -> its bytes on disk) out as a
+    skill folder: each file at its path, the component, if any, where skill.yaml's `component:` puts it
+    (inside the folder only), which is returned (None: a knowledge skill). A publish signs such a folder, a
+    pull stages one: the same layout both ways."""
     folder.mkdir(parents=True)
     for name, path in files.items():
         if name != COMPONENT.name:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
             _place(path, folder / name)
+    if COMPONENT.name not in files:
+        return None
     component = _component_field(folder / "skill.yaml") or COMPONENT.name
     relative = PurePosixPath(component)
     if relative.is_absolute() or ".." in relative.parts or "\\" in component:
         raise ManifestError(f"skill.yaml: field 'component': {component!r} must be a path inside the skill folder")
     target = folder / relative
+    if relative.as_posix() != COMPONENT.name and relative.as_posix() in files:
+        raise ManifestError(f"skill.yaml: field 'component': {component!r} is also one of the skill's files")
     target.parent.mkdir(parents=True, exist_ok=True)
     _place(files[COMPONENT.name], target)
     return target
@@ -130,14 +137,14 @@ def _place(blob: Path, target: Path) -> None:
 
 def _blob(connected: Callable[[], RegistryClient], source: OciSource, layer: Layer, ctx: FetchContext) -> Path:
     """The verified blob of `layer` in the cache: reused if there (and intact), else downloaded."""
-    what = f"{source.registry}/{source.repository}@{layer.digest} ({layer.kind.name})"
+    what = f"{source.registry}/{source.repository}@{layer.digest} ({layer.path})"
     if ctx.cache.has(layer.digest) and _intact(ctx.cache, layer.digest, layer.size):
         return ctx.cache.path(layer.digest)
     client = connected()
     with client.open("GET", repo_path(source.repository, "blobs", layer.digest), repo=source.repository) as r:
         if r.status != 200:
             raise client.failed(r, what)
-        message = f"downloading {layer.kind.name} ({byte_size(layer.size)})"
+        message = f"downloading {layer.path} ({byte_size(layer.size)})"
         return ctx.cache.put_verified(
             layer.digest, reported(r.chunks(), layer.size, message, ctx.on_step), layer.size, what
         )

@@ -3,7 +3,7 @@
 The repositories under the registry's prefix come from /v2/_catalog; for each, the manifest of its `latest`
 tag (else its highest version tag) is read, verified like any manifest, and its annotations (title, version,
 description) become one text, ranked with the embedder `skill find` uses (engine.search.index.rank_texts).
-Repositories that are not skills (no wasm layer, not our artifactType) are left out.
+Repositories that are not skills (no wasm layer, none of our artifactTypes) are left out.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.distribution.fetching import FetchContext
 from engine.distribution.oci.client import RegistryClient
-from engine.distribution.oci.layout import ARTIFACT_TYPE, WASM_CONFIG
+from engine.distribution.oci.layout import ARTIFACT_TYPE, KNOWLEDGE_TYPE, WASM_CONFIG
 from engine.distribution.oci.pull import connect
 from engine.distribution.sources import parse_oci
 from engine.errors import SkillError, UsageError
@@ -62,7 +62,7 @@ def _entry(client: RegistryClient, repo: str) -> tuple[str, str, str, str] | Non
     except (SkillError, ValueError):
         return None  # one unreadable repository does not hide the others
     config = doc.get("config") or {} if isinstance(doc, dict) else {}
-    if doc.get("artifactType") != ARTIFACT_TYPE and config.get("mediaType") != WASM_CONFIG:
+    if doc.get("artifactType") not in (ARTIFACT_TYPE, KNOWLEDGE_TYPE) and config.get("mediaType") != WASM_CONFIG:
         return None
     notes = doc.get("annotations") or {}
     name = str(notes.get("org.opencontainers.image.title") or repo.rsplit("/", 1)[-1])
