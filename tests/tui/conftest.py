@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from fixtures import wat
-from fixtures.tui import svg_rows
+from fixtures.tui import KNOWLEDGE_SKILL, svg_rows
 from skill_tui.screens import main as main_screen
 
 
@@ -100,9 +98,6 @@ def typed_skill(engine, tmp_path):
     (folder / "skill.yaml").write_text(TYPED_MANIFEST)
     engine.install(folder)
     return "typed"
-
-
-KNOWLEDGE_SKILL = Path(__file__).parent.parent / "fixtures" / "knowledge_tui" / "code-review"
 
 
 @pytest.fixture

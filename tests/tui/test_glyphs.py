@@ -24,17 +24,25 @@ def covered(ch: str) -> bool:
     return bool(out.strip())
 
 
-async def test_every_drawn_character_has_a_font(engine, example):
+async def test_every_drawn_character_has_a_font(engine, example, tmp_path):
+    import shutil
+
+    from fixtures.tui import KNOWLEDGE_SKILL
     from skill_tui.app import SkillTui
 
     for name in ("greeter", "notes", "textkit"):
         example(name)
+    shutil.copytree(KNOWLEDGE_SKILL, tmp_path / "code-review")
+    engine.install(tmp_path / "code-review")  # its view: the file tree's and the contents' marks
     app = SkillTui(engine)
     drawn: set[str] = set()
     async with app.run_test(size=(120, 35)) as pilot:
         await settle(pilot, app)
         app.main.start_run("textkit:slugify", {"text": "Crème Brûlée"})
         await settle(pilot, app, runs=1)
+        drawn |= set(app.export_screenshot())
+        app.main.open_docs("code-review")
+        await pilot.pause(0.5)
         drawn |= set(app.export_screenshot())
         for open_screen in (app.action_help, app.main.action_runs, lambda: app.configure("greeter", "default")):
             open_screen()
