@@ -91,25 +91,23 @@ def test_bad_tree_is_one_line_and_the_installed_version_keeps_serving(skill, hom
     assert json.loads(skill("info", "review", "--json").stdout)["description"] == "A code review checklist."
 
 
-def test_a_link_out_in_skill_md_installs_reading_nothing_outside_and_validates_with_a_warning(
-    skill, home, tmp_path, engine
-):
+def test_a_link_out_in_skill_md_installs_reading_nothing_outside_and_validates_with_a_warning(skill, home, tmp_path):
     folder = skill_folder(tmp_path / "a")
     secret = tmp_path / "a" / "etc" / "passwd"  # where references/../../etc/passwd leads from the folder
     secret.parent.mkdir()
     secret.write_text("root:SECRET-LINE\n")
     with open(folder / "SKILL.md", "a") as f:
         f.write("\nSee [users](references/../../etc/passwd).\n")
+    found = skill("validate", str(folder))
+    (warning,) = [line for line in (found.stdout + found.stderr).splitlines() if line.startswith("warning:")]
+    assert f"{folder / 'SKILL.md'}: the link 'references/../../etc/passwd' leads out of" in warning
+    assert "SECRET" not in found.stdout + found.stderr
+    assert "--strict" in skill("validate", str(folder), "--strict", check=1).stdout
     skill("install", str(folder))
     package = (home.skills / "review").resolve()
     assert sorted(p.name for p in package.iterdir()) == ["SKILL.md", "skill.json"]
-    assert (
-        "SECRET" not in (home.root / "skills.lock").read_text() and "SECRET" not in (package / "skill.json").read_text()
-    )
-    found = engine.validate(folder)
-    (warning,) = [w for w in found.warnings if "leads out" in w.message]
-    assert warning.file.endswith("SKILL.md") and "references/../../etc/passwd" in warning.message
-    assert found.passed(strict=False) and not found.passed(strict=True)
+    assert "SECRET" not in (home.root / "skills.lock").read_text() + (package / "skill.json").read_text()
+    assert "SECRET" not in skill("show", "review").stdout
 
 
 def test_git_node_modules_and_pycache_are_skipped(skill, home, tmp_path):
