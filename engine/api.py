@@ -208,14 +208,17 @@ class Engine:
     def instance_status(self, name: str) -> list[ConfigReport]:
         """Every instance of a skill with what keeps it from being ready (schema checks only)."""
         self.skill(name)
-        return [self.config.report(name, inst) for inst in self._instances.names(name)]
+        return [self.config.report(name, inst) for inst in self.instance_names(name)]
 
     def instance_names(self, skill: str) -> list[str]:
-        """The instances of `skill`, "default" first (it exists without a folder)."""
-        return self._instances.names(skill)
+        """The instances of `skill`, "default" first (it exists without a folder); none for a knowledge
+        skill, which has no config and nothing to run."""
+        installed = self._store.get(skill)
+        return [] if installed is not None and not installed.has_component else self._instances.names(skill)
 
     def add_instance(self, name: str, instance: str) -> None:
-        self.skill(name)
+        if not self.skill(name).has_component:
+            raise UsageError(f"{name} is a knowledge skill: it has no config, so no instances to add")
         self._instances.create(name, instance)
 
     def config_path(self, skill: str, instance: str) -> Path:

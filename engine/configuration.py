@@ -320,6 +320,8 @@ class Configuration:
     def _skill(self, name: str, instance: str) -> InstalledSkill:
         """The installed skill, its `config` the fields of this instance (see Instances.fields)."""
         skill = self.store.require(name)
+        if not skill.has_component:
+            raise UsageError(f"{name} is a knowledge skill: it has no config; read it with `skill show {name}`")
         self.instances.require(name, instance)
         return replace(skill, config=self.instances.fields(name, instance, skill.config))
 

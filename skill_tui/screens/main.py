@@ -535,12 +535,20 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
     # ---- skill and instance actions ---------------------------------------------------------
 
     def action_new_instance(self) -> None:
-        if self.current:
+        if self.current and self._has_config(self.current):
             skill_app(self).action_new_instance(self.current)
 
     def action_configure(self) -> None:
-        if self.current:
+        if self.current and self._has_config(self.current):
             skill_app(self).configure(self.current, self.query_one(InstancesPane).selected)
+
+    def _has_config(self, name: str) -> bool:
+        """False (and says so) for a knowledge skill: no config, no instances, nothing to run."""
+        skill = self.skills.get(name)
+        if skill is not None and skill.kind == "knowledge":
+            self.notify(f"{name} is a knowledge skill: it has no config and no instances")
+            return False
+        return True
 
     def action_remove(self) -> None:
         if self.current:

@@ -360,3 +360,24 @@ def test_the_knowledge_examples_validate_strict_install_and_export(skill, name, 
             assert skill("show", name, path).stdout == (folder / path).read_text()
     target = skill("export", name, "--to", "agents", "--json", env=user_home)
     assert skill("validate", json.loads(target.stdout)["path"], "--strict").returncode == 0
+
+
+def test_a_knowledge_skill_has_no_instances_and_no_config(skill, tmp_path):
+    """What a person tried after installing a guide: instances, config and a new instance each say
+    in one line that a knowledge skill has none (before: "no skills installed", a "ready" default
+    instance with no configuration, and an instance folder created for nothing)."""
+    skill("install", str(knowledge_folder(tmp_path)))
+    listed = skill("instances", "review-guide")
+    assert listed.returncode == 0
+    assert listed.stdout.strip() == "no instances: knowledge skills have none (no config, nothing to run)"
+    assert json.loads(skill("instances", "review-guide", "--json").stdout) == []
+    for argv in (["config", "review-guide"], ["config", "review-guide", "--secret", "K=V"]):
+        out = skill(*argv, check=2)
+        assert out.returncode == 2
+        assert out.stderr.strip() == (
+            "error: review-guide is a knowledge skill: it has no config; read it with `skill show review-guide`"
+        )
+    added = skill("instance", "add", "review-guide@work", check=2)
+    assert added.returncode == 2
+    assert "review-guide is a knowledge skill: it has no config, so no instances to add" in added.stderr
+    assert json.loads(skill("info", "review-guide", "--json").stdout)["instances"] == []

@@ -107,6 +107,26 @@ async def test_a_knowledge_skill_shows_its_document_contents_and_files_in_place_
         assert app.focused is main.query_one("#skills-table")
 
 
+async def test_a_knowledge_skill_lists_no_instance_and_c_or_n_say_it_has_no_config(knowledge_engine):
+    """Before: the instances pane showed "default ✔ ready" for a guide, and c opened an empty wizard."""
+    from skill_tui.screens.wizard import ConfigWizard
+    from skill_tui.widgets.instances_pane import InstancesPane
+
+    app = SkillTui(knowledge_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await opened(pilot, app, "code-review")
+        assert app.main.query_one(InstancesPane).row_count == 0
+        app.main.action_configure()
+        app.main.action_new_instance()
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfigWizard)
+        said = [n.message for n in app._notifications]
+        assert said.count("code-review is a knowledge skill: it has no config and no instances") == 2
+        await select_skill(pilot, app, "textkit")
+        assert app.main.query_one(InstancesPane).row_count == 1  # a skill with tools keeps its default
+
+
 async def test_links_open_the_skills_own_files_and_nothing_outside_it(knowledge_engine):
     app = SkillTui(knowledge_engine)
     async with app.run_test(size=SIZE) as pilot:

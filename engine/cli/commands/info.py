@@ -25,7 +25,7 @@ def run(a: argparse.Namespace) -> int:
         print_json(
             {
                 **s.to_json(),
-                "instances": engine.instance_names(s.name) if s.has_component else [],
+                "instances": engine.instance_names(s.name),
                 "body_tokens": tokens,
             }
         )

@@ -35,7 +35,9 @@ def run(a: argparse.Namespace) -> int:
         )
         return 0
     if not reports:
-        print("no skills installed")
+        print(
+            "no instances: knowledge skills have none (no config, nothing to run)" if names else "no skills installed"
+        )
         return 0
     print_table(("INSTANCE", "STATE"), [(f"{name}@{r.instance}", state(r)) for name, r in reports])
     return 0

@@ -20,7 +20,7 @@ def run(a: argparse.Namespace) -> int:
                     "kind": s.kind,
                     "description": s.description,
                     "tools": [t.name for t in s.tools],
-                    "instances": engine.instance_names(s.name) if s.has_component else [],
+                    "instances": engine.instance_names(s.name),
                 }
                 for s in skills
             ]
@@ -35,7 +35,7 @@ def run(a: argparse.Namespace) -> int:
             s.version,
             s.kind,
             len(s.tools),
-            len(engine.instance_names(s.name)) if s.has_component else 0,
+            len(engine.instance_names(s.name)),
             s.description,
         )
         for s in skills
