@@ -63,6 +63,10 @@ class SearchHit:
 
     @property
     def ref(self) -> str:
+        """What the hit names: SKILL@INSTANCE:TOOL, SKILL@INSTANCE, or for a knowledge skill (which has no
+        instances) SKILL or SKILL/PATH."""
+        if self.skill_kind == "knowledge":
+            return f"{self.skill}/{self.path}" if self.path else self.skill
         return str(
             ToolRef(self.skill, self.tool, self.instance) if self.tool else InstanceRef(self.skill, self.instance)
         )

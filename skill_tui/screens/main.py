@@ -49,7 +49,7 @@ from skill_tui.widgets.knowledge_view import KNOWLEDGE_KEYS, SKILL_MD, Knowledge
 from skill_tui.widgets.log_view import LogView
 from skill_tui.widgets.mcp_status import McpStatus
 from skill_tui.widgets.run_form import RunForm
-from skill_tui.widgets.skills_pane import SkillRow, SkillsPane
+from skill_tui.widgets.skills_pane import KNOWLEDGE_MARK, SkillRow, SkillsPane
 from skill_tui.widgets.tools_pane import ToolsPane
 from skill_tui.workers import ShowsWorkerFailures
 
@@ -215,7 +215,7 @@ class MainScreen(ShowsWorkerFailures, Screen[None]):
     def _row(self, s: InstalledSkill) -> SkillRow:
         states = self._statuses.get(s.name, [])
         default = next((st for st in states if st.instance == "default"), None)
-        status = "✔" if default is None or default.ready else "⚠ config"
+        status = KNOWLEDGE_MARK if s.kind == "knowledge" else "✔" if default is None or default.ready else "⚠ config"
         version = f"{s.version} ↑" if s.name in self.updates else s.version
         return SkillRow(s.name, version, len(s.tools), len(states), status, s.kind)
 

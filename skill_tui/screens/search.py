@@ -29,7 +29,6 @@ from textual.widgets.option_list import Option
 from engine import InstalledSkill, SkillError, no_match
 from skill_tui.host import skill_app
 from skill_tui.values import literal
-from skill_tui.widgets.skills_pane import BADGES
 from skill_tui.workers import ShowsWorkerFailures
 
 if TYPE_CHECKING:
@@ -38,6 +37,8 @@ if TYPE_CHECKING:
 DEBOUNCE_S = 0.15
 TOP = 20
 LOADING = "loading the model… (keyword matches meanwhile)"
+
+BADGES = {"tools": "tool", "knowledge": "know", "both": "both"}  # a hit's skill kind, short beside its label
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,15 @@ class SkillRow:
     version: str
     tools: int
     instances: int
-    status: str  # "✔" when the default instance is ready, else "⚠ config"
+    status: str  # "✔" when the default instance is ready, "⚠ config" when not, KNOWLEDGE_MARK for a knowledge skill
     kind: str = "tools"  # "tools", "knowledge" or "both" (engine.KINDS)
 
     @property
-    def figures(self) -> tuple[str, str, str]:
-        return self.version, str(self.tools), str(self.instances)
+    def figures(self) -> tuple[str, str, str, str]:
+        return self.version, self.kind, str(self.tools), str(self.instances)
 
 
-BADGES = {"tools": "tool", "knowledge": "know", "both": "both"}  # four letters: readable in a 24-column sidebar
+KNOWLEDGE_MARK = "≡"  # a knowledge skill's state: a document, with no config to be ready or not
 KIND_FILTERS = ("all", "tools", "knowledge")  # `k` cycles them; "both" is listed under tools and knowledge
 
 
@@ -67,8 +67,9 @@ class SkillsPane(Vertical):
         yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        # Name and status first: a slim sidebar (80 columns) shows those, a wider one the rest too.
-        self.query_one(DataTable).add_columns("skill", "", "kind", "version", "tools", "inst")
+        # Name and state first: a slim sidebar (80 columns) shows those (≡ marks a knowledge skill), a
+        # wider one the rest too. Long names (commit-messages) leave no room for a third column there.
+        self.query_one(DataTable).add_columns("skill", "", "version", "kind", "tools", "inst")
 
     @property
     def selected(self) -> str | None:
@@ -100,7 +101,7 @@ class SkillsPane(Vertical):
         words = self.query_one(Input).value.lower().split()
         with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0 on the way
             shown = [r for r in self._rows if all(w in r.name for w in words) and kind_shown(r.kind, self.kind_filter)]
-            refill(table, [(r.name, (r.name, r.status, BADGES[r.kind], *r.figures)) for r in shown])
+            refill(table, [(r.name, (r.name, r.status, *r.figures)) for r in shown])
             if keep is not None:
                 self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"

@@ -82,7 +82,7 @@ async def test_a_skill_whose_source_moved_on_is_marked_and_u_updates_it(tui_engi
 
     def version_shown(app) -> str:
         table = app.main.query_one("#skills-table")
-        return str(table.get_row("movable")[3])  # skill, ready, kind, version
+        return str(table.get_row("movable")[2])  # skill, ready, version
 
     app = SkillTui(tui_engine)
     async with app.run_test(size=SIZE) as pilot:
@@ -90,7 +90,7 @@ async def test_a_skill_whose_source_moved_on_is_marked_and_u_updates_it(tui_engi
         await until(pilot, lambda: version_shown(app) == "1.0.0 ↑", timeout=30)
         assert (
             version_shown(app) == "1.0.0 ↑"
-            and str(app.main.query_one("#skills-table").get_row("textkit")[3]) == "1.0.0"
+            and str(app.main.query_one("#skills-table").get_row("textkit")[2]) == "1.0.0"
         )
         await pilot.press("slash", *"movable", "enter")
         assert app.main.current == "movable"

@@ -60,9 +60,18 @@ async def test_each_skill_shows_its_kind_and_k_cycles_the_filter(knowledge_engin
     app = SkillTui(knowledge_engine)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
+        rows = screen_text(app)  # the slim sidebar: name and state; ≡ marks a knowledge skill
+        for name, mark in (("code-review", "≡"), ("spin", "✔"), ("textkit", "✔"), ("trap", "✔")):
+            assert any(name in line and f" {mark} " in line for line in rows.splitlines()), rows
+    app = SkillTui(knowledge_engine)
+    async with app.run_test(size=(150, 42)) as pilot:  # wider: the kind in words
+        await settle(pilot, app)
         rows = screen_text(app)
-        for name, badge in (("code-review", "know"), ("spin", "tool"), ("textkit", "both"), ("trap", "tool")):
-            assert any(name in line and f" {badge} " in line for line in rows.splitlines()), rows
+        for name, kind in (("code-review", "knowledge"), ("spin", "tools"), ("textkit", "both"), ("trap", "tools")):
+            assert any(name in line and f" {kind} " in line for line in rows.splitlines()), rows
+    app = SkillTui(knowledge_engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
         pane = app.main.query_one(SkillsPane)
         assert listed(app) == ["code-review", "spin", "textkit", "trap"]
         await pilot.press("k")
@@ -256,7 +265,7 @@ def test_in_a_real_terminal_at_80x24_read_scroll_validate_and_edit(knowledge_eng
     env = terminal_env(knowledge_engine.home) | {"EDITOR": str(editor)}
     app = terminal.start(skill_tui_argv(), env, 80, 24)
     terminal.wait_for("Code review")
-    assert "─ Files ─" in terminal.screen() and " know " in terminal.screen()
+    assert "─ Files ─" in terminal.screen() and " ≡ " in terminal.screen()
     app.wait_idle(within=10)
     terminal.keys("Enter", *["Down"] * 4, "Enter", delay=0.03)  # to the files; references/checklist.md
     terminal.wait_for("Correctness checklist")
