@@ -1,4 +1,4 @@
-"""Crash-safe file writes and inter-process locks.
+"""Crash-safe file writes, inter-process locks, and a file's digest.
 
 Every config, index and history write goes through here so a crash or a full
 disk never leaves a half-written file behind.
@@ -64,3 +64,14 @@ def remove_orphans(folder: Path, prefix: str) -> None:
                 entry.unlink(missing_ok=True)
         except PermissionError:
             pass
+
+
+def sha256_of(path: Path) -> str:
+    """The hex sha256 of a file's bytes, read in 1 MiB chunks (components and assets can be large)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
-from engine.fsutil import atomic_write_text
+from engine.fsutil import atomic_write_text, sha256_of
 from engine.knowledge.tree import RESERVED
 
 if TYPE_CHECKING:
@@ -35,11 +35,8 @@ VERSION = 1
 
 
 def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()
+    """A file's digest as the lock and OCI write it: sha256:<hex>."""
+    return "sha256:" + sha256_of(path)
 
 
 @dataclass(frozen=True)

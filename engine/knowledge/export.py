@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import UsageError
-from engine.knowledge.tree import _sha256
+from engine.fsutil import sha256_of
 from engine.refs import DEFAULT, mcp_tool_name
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def _ours(target: Path, stable_link: Path) -> bool:
     present.pop(MARKER, None)
     if set(present) != set(recorded):
         return False
-    return all(not p.is_symlink() and _sha256(p) == recorded[rel] for rel, p in present.items())
+    return all(not p.is_symlink() and sha256_of(p) == recorded[rel] for rel, p in present.items())
 
 
 def _swap_in(new: Path, target: Path) -> None:

@@ -7,7 +7,6 @@ sources or build output. Nothing is followed out of the folder, and nothing is r
 
 from __future__ import annotations
 
-import hashlib
 import os
 import posixpath
 import shutil
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ManifestError, NotFoundError, UsageError
+from engine.fsutil import sha256_of
 
 MAX_FILES = 1000
 MAX_BYTES = 10 * 1024 * 1024
@@ -73,7 +73,7 @@ def collect(folder: Path, whole: bool) -> list[PackageFile]:
                 f"{folder}: the skill's files pass {MAX_BYTES // (1024 * 1024)} MB (at {rel}); keep large "
                 "assets out of the skill folder"
             )
-        files.append(PackageFile(rel, _sha256(real), info.st_size))
+        files.append(PackageFile(rel, sha256_of(real), info.st_size))
     return sorted(files, key=lambda f: f.path)
 
 
@@ -85,7 +85,7 @@ def copy_into(folder: Path, files: list[PackageFile] | tuple[PackageFile, ...], 
         target = stage / f.path
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(_inside(root / f.path, root, folder), target)
-        if _sha256(target) != f.sha256:
+        if sha256_of(target) != f.sha256:
             raise ManifestError(f"{folder / f.path}: changed while it was being installed; install again")
 
 
@@ -152,11 +152,3 @@ def _inside(path: Path, root: Path, shown: Path) -> Path:
     if not real.is_relative_to(root):
         raise ManifestError(f"{path}: a link that leads out of {shown}; copy the file in or remove the link")
     return real
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
