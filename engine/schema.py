@@ -20,12 +20,21 @@ DEFAULT_TIMEOUT_S = 30.0
 DEFAULT_MEMORY_MB = 256
 
 
+def is_valid_name(name: Any) -> bool:
+    """The Agent Skills name rule, which skill and instance names follow: 1-64 of a-z, 0-9 and single '-' inside."""
+    return isinstance(name, str) and bool(NAME_RE.match(name)) and len(name) <= 64
+
+
+def suggested_name(name: Any) -> str:
+    """A valid name close to `name`, for the error that refuses it."""
+    return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:64] or "my-skill"
+
+
 def check_name(name: Any, where: str) -> str:
-    if not isinstance(name, str) or not NAME_RE.match(name) or len(name) > 64:
-        hint = re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-")[:64] or "my-skill"
+    if not is_valid_name(name):
         raise ManifestError(
             f"{where}: {name!r} is not a valid skill name; use 1-64 characters of a-z, 0-9 "
-            f"and single '-' between words (e.g. {hint!r})"
+            f"and single '-' between words (e.g. {suggested_name(name)!r})"
         )
     return name
 

@@ -16,12 +16,12 @@ from typing import Any, Literal
 from engine.errors import ManifestError
 from engine.knowledge.frontmatter import SkillDoc, split_skill_md
 from engine.knowledge.tree import collect, estimate_tokens
+from engine.schema import is_valid_name, suggested_name
 
 SPEC_FIELDS = frozenset({"name", "description", "license", "compatibility", "metadata", "allowed-tools"})
 CLIENT_FIELDS = frozenset(  # Claude Code's additions: kept as data, never acted on
     {"disable-model-invocation", "user-invocable", "argument-hint", "model", "effort", "context", "agent", "hooks"}
 )
-NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_BODY_LINES = 500
 MAX_BODY_TOKENS = 5000
 _LINK_RE = re.compile(r"(?<!!)\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|!\[[^\]]*\]\(\s*<?([^)\s>]+)")
@@ -110,9 +110,11 @@ def _fields(doc: SkillDoc, shown: str, folder_name: str) -> list[Finding]:
     name = data.get("name")
     if not isinstance(name, str) or not name:
         error("name", "required: 1-64 characters of a-z, 0-9 and '-', the folder's name")
-    elif len(name) > 64 or not NAME_RE.match(name):
-        hint = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "my-skill"
-        error("name", f"{name!r} is not a valid name: 1-64 of a-z, 0-9 and single '-' inside (e.g. {hint!r})")
+    elif not is_valid_name(name):
+        error(
+            "name",
+            f"{name!r} is not a valid name: 1-64 of a-z, 0-9 and single '-' inside (e.g. {suggested_name(name)!r})",
+        )
     elif name != folder_name:
         warn("name", f"{name!r} differs from the folder's name {folder_name!r}; agents expect them to match")
     description = data.get("description")
