@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
-from engine.refs import InstanceRef, ToolRef
+from engine.mcp.schema import input_schema
+from engine.refs import MCP_NAME_LIMIT, InstanceRef, ToolRef, mcp_tool_name
 
 if TYPE_CHECKING:
     from engine.api import Engine
@@ -69,8 +69,8 @@ def build_catalog(engine: Engine, selection: Selection = Selection()) -> dict[st
             if not selection.wants(skill.name, instance):
                 continue
             for tool in skill.tools:
-                name = tool_name(skill.name, instance, tool.name)
+                name = mcp_tool_name(skill.name, instance, tool.name)
                 if name in out:  # practically impossible (a hash collision); never serve two under one name
-                    name = f"{name[: NAME_LIMIT - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+                    name = f"{name[: MCP_NAME_LIMIT - 9]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
                 out[name] = Exposed(name, skill.name, instance, tool, skill.description, skill.version)
     return out

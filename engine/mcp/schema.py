@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.refs import MCP_NAME_LIMIT, mcp_tool_name
-
 if TYPE_CHECKING:
     from engine.protocol import Param, Tool
-
-NAME_LIMIT = MCP_NAME_LIMIT
-tool_name = (
-    mcp_tool_name  # `skill__instance__tool`, defined beside ToolRef so the facade (skill export) names tools too
-)
 
 
 _JSON_TYPES = {

@@ -1,7 +1,7 @@
 """The MCP server over one engine, with the official `mcp` SDK (2.x, lowlevel `Server`).
 
 - Every `skill@instance:tool` becomes one MCP tool named `skill__instance__tool`
-  (`engine.mcp.schema.tool_name`), with a JSON-schema `inputSchema` built from the tool's
+  (`engine.refs.mcp_tool_name`), with a JSON-schema `inputSchema` built from the tool's
   parameters and a description that names the instance. Meta tools `list_skills` and
   `search_skills` let agents with many skills find tools; with `lazy=True` only the meta
   tools (plus `call_skill`) are listed.
@@ -35,9 +35,9 @@ from engine.mcp import knowledge
 from engine.mcp.catalog import Exposed, Selection, build_catalog
 from engine.mcp.registry import Registration
 from engine.mcp.results import MAX_OUTPUT, error_result, json_result, tool_result
-from engine.mcp.schema import input_schema, meta_tools, tool_name
+from engine.mcp.schema import input_schema, meta_tools
 from engine.mcp.search import search
-from engine.refs import ToolRef
+from engine.refs import ToolRef, mcp_tool_name
 from engine.search import no_match
 
 if TYPE_CHECKING:
@@ -263,7 +263,7 @@ class SkillServer:
                 ref = ToolRef.parse(name)
             except UsageError:
                 return None
-            exposed = self.catalog.get(tool_name(ref.skill, ref.instance, ref.tool))
+            exposed = self.catalog.get(mcp_tool_name(ref.skill, ref.instance, ref.tool))
         return exposed
 
     async def _run_exposed(self, exposed: Exposed | None, name: str, args: dict[str, Any]) -> mcp_types.CallToolResult:

@@ -13,8 +13,10 @@ import pytest
 from engine.events import RequestRecord, RunResult
 from engine.mcp.catalog import Selection
 from engine.mcp.results import bound_text, tool_result
-from engine.mcp.schema import NAME_LIMIT, input_schema, tool_name
+from engine.mcp.schema import input_schema
 from engine.protocol import Param, Tool
+from engine.refs import MCP_NAME_LIMIT as NAME_LIMIT
+from engine.refs import mcp_tool_name as tool_name
 
 # ---- mcp-config -------------------------------------------------------------------------------------
 
