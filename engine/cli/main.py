@@ -344,11 +344,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     # ---- MCP: serve, mcp-config ----
 
-    sp = add("serve", "serve the installed skills as MCP tools (stdio, or --http)", json_flag=False)
-    sp.add_argument("--http", action="store_true", help="serve streamable HTTP instead of stdio")
-    sp.add_argument("--host", default="127.0.0.1", help="--http: address to listen on (default 127.0.0.1)")
-    sp.add_argument("--port", type=int, default=8765, help="--http: port (default 8765; 0 picks a free one)")
-    sp.add_argument("--path", default="/mcp", help="--http: URL path of the endpoint (default /mcp)")
+    sp = add(
+        "serve",
+        "serve the installed skills: MCP over stdio, or --http: MCP, the REST API and metrics on one port",
+        json_flag=False,
+    )
+    sp.add_argument("name", nargs="*", metavar="NAME", help="serve only these skills (as --skill)")
+    sp.add_argument("--http", action="store_true", help="serve HTTP: MCP at --path, REST under /api/v1, /metrics")
+    sp.add_argument("--http-only", action="store_true", help="HTTP without MCP (REST, probes and metrics)")
+    sp.add_argument("--mcp-only", action="store_true", help="HTTP with MCP and the probes, without the REST API")
+    sp.add_argument("--host", default="127.0.0.1", help="HTTP: address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8765, help="HTTP: port (default 8765; 0 picks a free one)")
+    sp.add_argument("--path", default="/mcp", help="HTTP: URL path of the MCP endpoint (default /mcp)")
+    sp.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="HTTP: the bearer token clients must send (else $SKILL_SERVE_TOKEN); required off loopback",
+    )
+    sp.add_argument("--tls-cert", metavar="PEM", help="HTTP: serve HTTPS with this certificate chain")
+    sp.add_argument("--tls-key", metavar="PEM", help="HTTP: ... and this private key")
+    sp.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="URL",
+        help="HTTP: let browser pages from this origin call the API (repeatable; never *)",
+    )
+    sp.add_argument(
+        "--rate-limit",
+        metavar="N/min",
+        help="HTTP: runs (execute, stream, MCP tools/call) per token per minute, e.g. 60/min",
+    )
+    sp.add_argument(
+        "--max-in-flight", type=int, default=32, metavar="N", help="HTTP: runs at once; more get 503 (default 32)"
+    )
+    sp.add_argument(
+        "--stateless", action="store_true", help="HTTP: MCP without sessions, so any replica answers any request"
+    )
+    sp.add_argument("--log-json", action="store_true", help="HTTP: print one JSON line per run on stdout")
     sp.add_argument("--skill", action="append", metavar="NAME", help="serve only this skill (repeatable)")
     sp.add_argument(
         "--instance",

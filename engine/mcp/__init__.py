@@ -6,7 +6,8 @@
 - `search`: `search_skills`: the engine's search, by keywords while the model loads;
 - `registry`: the running servers of a home, read by the control panel (light: no SDK);
 - `server`: `SkillServer`, the handlers and the change watcher (the SDK loads here);
-- `transports`: stdio or streamable HTTP, and `serve()`; `stdio`: stdio without threads.
+- `transports`: serving over stdio; `stdio`: stdio without threads. HTTP (MCP beside the REST API)
+  is `engine.serve`.
 
 Nothing but MCP is written to stdout while serving: logs go to stderr.
 """

@@ -8,8 +8,10 @@
 - Knowledge skills (a SKILL.md) are served by `engine.mcp.knowledge`: the tools `load_skill` and
   `read_skill_file` (listed in lazy mode too), `skill://` resources and their template, one prompt
   per skill, and the draft skills extension's `skills/list` and `skills/get` (experimental).
-- Calls run `Engine.run(..., source="mcp")` in worker threads, so they run concurrently and a
-  spinning skill only holds its own thread until the engine's per-call time limit stops it.
+- Calls go through the server's `Runner` (`engine.serve.gate.RunGate`, shared with the REST API):
+  `Engine.run(..., source="mcp")` in worker threads, so they run concurrently and a spinning skill
+  only holds its own thread until the engine's per-call time limit stops it; a refusal (draining,
+  full, rate limited) is a tool error.
   Bad names and arguments, and failed runs, come back as tool errors (`isError`), never as
   protocol errors. Output is bounded (`max_output` bytes of text) with the truncation marked.
 - A watcher polls the store's stamp (`Engine.stamp`: skills, instances, config; once a second) and,
@@ -27,7 +29,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import SkillError, UsageError
 from engine.knowledge.agent import model_invocable
@@ -44,7 +46,7 @@ if TYPE_CHECKING:
     import mcp_types
 
     from engine.api import Engine
-    from engine.events import RunResult
+    from engine.events import OnEvent, RunResult
     from engine.store import StoreStamp
 
 log = logging.getLogger("skill.serve")
@@ -52,6 +54,24 @@ log = logging.getLogger("skill.serve")
 SERVER_NAME = "skill-tui"
 MAX_SESSIONS = 1024  # connected clients remembered for list_changed announcements
 TOOLS, RESOURCES, PROMPTS = "tools", "resources", "prompts"  # what a refresh can find changed
+PRINCIPAL = "skill.principal"  # the ASGI scope key where HTTP auth puts who is calling (rate limits)
+
+
+class Runner(Protocol):
+    """How a tool call runs (`engine.serve.gate.RunGate`): in a worker thread, counted and limited.
+    Raises SkillError for input the engine rejects and for a refusal (draining, full, rate limited)."""
+
+    async def run(
+        self,
+        ref: str,
+        args: dict[str, Any],
+        *,
+        source: str,
+        principal: str | None = None,
+        timeout: float | None = None,
+        on_event: OnEvent | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RunResult: ...
 
 
 @dataclass
@@ -61,17 +81,17 @@ class ServeOptions:
     max_output: int = MAX_OUTPUT
     lazy: bool = False  # list only the meta tools
     poll: float = 1.0  # seconds between store checks for list_changed
-    max_concurrent: int = 32  # runs at once (worker threads)
 
 
 class SkillServer:
     """The MCP server over one engine: tool catalog, handlers, change watcher."""
 
-    def __init__(self, engine: Engine, options: ServeOptions | None = None):
+    def __init__(self, engine: Engine, runner: Runner, options: ServeOptions | None = None):
         from mcp.server import Server
         from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
 
         self.engine = engine
+        self.runner = runner
         self.options = options or ServeOptions()
         self._lock = threading.Lock()
         self._stamp: StoreStamp | None = None
@@ -82,7 +102,6 @@ class SkillServer:
         self._unannounced: set[str] = set()  # changes found by any refresh (a handler's too) not yet announced
         self._sessions: list[Any] = []  # handshake-era ServerSessions to announce changes to
         self._bus = InMemorySubscriptionBus()
-        self._limiter: Any = None
         self.registration: Registration | None = None
         self.calls = 0
         self.refresh()
@@ -225,13 +244,16 @@ class SkillServer:
 
     async def _call_tool(self, ctx: Any, params: Any) -> mcp_types.CallToolResult:
         name, args = params.name, params.arguments
+        scope = getattr(getattr(ctx, "request", None), "scope", None) or {}
         try:
-            return await self.call(name, args)
+            return await self.call(name, args, principal=scope.get(PRINCIPAL))
         except Exception as e:  # never a protocol failure for a tool call
             log.exception("tools/call %s failed", name)
             return error_result(f"internal error running {name}: {e!r}")
 
-    async def call(self, name: str, args: dict[str, Any] | None) -> mcp_types.CallToolResult:
+    async def call(
+        self, name: str, args: dict[str, Any] | None, principal: str | None = None
+    ) -> mcp_types.CallToolResult:
         if args is not None and not isinstance(args, dict):
             return error_result(f"{name}: arguments must be a JSON object")
         args = dict(args or {})
@@ -250,8 +272,8 @@ class SkillServer:
             inner = args.get("arguments") or {}
             if not isinstance(target, str) or not isinstance(inner, dict):
                 return error_result("call_skill: give 'tool' (a tool name) and 'arguments' (an object)")
-            return await self._run_exposed(self._resolve(target), target, inner)
-        return await self._run_exposed(self._resolve(name), name, args)
+            return await self._run_exposed(self._resolve(target), target, inner, principal)
+        return await self._run_exposed(self._resolve(name), name, args, principal)
 
     def _resolve(self, name: str) -> Exposed | None:
         exposed = self.catalog.get(name)
@@ -266,29 +288,21 @@ class SkillServer:
             exposed = self.catalog.get(mcp_tool_name(ref.skill, ref.instance, ref.tool))
         return exposed
 
-    async def _run_exposed(self, exposed: Exposed | None, name: str, args: dict[str, Any]) -> mcp_types.CallToolResult:
-        import anyio
-
+    async def _run_exposed(
+        self, exposed: Exposed | None, name: str, args: dict[str, Any], principal: str | None
+    ) -> mcp_types.CallToolResult:
         if exposed is None:
             return error_result(
                 f"unknown tool {name!r}: no installed skill tool has that name here; "
                 "call list_skills or search_skills to find one"
             )
-        cancel = threading.Event()
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self.options.max_concurrent)
         self.calls += 1
-
-        def run() -> RunResult:
-            return self.engine.run(exposed.ref, args, timeout=self.options.timeout, cancel=cancel, source="mcp")
-
         try:
-            result = await anyio.to_thread.run_sync(run, limiter=self._limiter, abandon_on_cancel=True)
-        except SkillError as e:  # bad arguments, an instance removed meanwhile, ...: one clear line
+            result = await self.runner.run(
+                exposed.ref, args, source="mcp", principal=principal, timeout=self.options.timeout
+            )
+        except SkillError as e:  # bad arguments, an instance removed meanwhile, a refusal: one clear line
             return error_result(str(e))
-        except anyio.get_cancelled_exc_class():
-            cancel.set()  # the client gave up: stop the run in its thread too
-            raise
         log.info("%s %s %.1f ms", "ok " if result.ok else "ERR", exposed.ref, result.duration_ms)
         return tool_result(result, self.options.max_output)
 

@@ -7,11 +7,7 @@ every test is bounded by a timeout and the subprocess is always stopped at the e
 from __future__ import annotations
 
 import json
-import os
-import re
-import subprocess
 import sys
-import threading
 import time
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -28,6 +24,7 @@ from engine.mcp.catalog import Selection, build_catalog
 from engine.mcp.registry import running_servers
 from engine.mcp.search import search
 from fixtures import wat
+from fixtures.serve import served
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT = 60  # seconds: no test may hang longer
@@ -102,35 +99,8 @@ async def stdio_session(home, *args: str, notices: Notices | None = None):
 @asynccontextmanager
 async def http_server(home, *args: str):
     """`skill serve --http --port 0`: yields the endpoint URL it prints; always killed at the end."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "engine.cli", "serve", "--http", "--port", "0", "--poll", "0.2", *args],
-        env={**os.environ, **_env(home)},
-        cwd=REPO,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: list[str] = []
-    found = threading.Event()
-
-    def read_stderr() -> None:
-        for line in proc.stderr:  # type: ignore[union-attr]
-            lines.append(line)
-            if "http://" in line:
-                found.set()
-
-    threading.Thread(target=read_stderr, daemon=True).start()
-    try:
-        with anyio.fail_after(20):
-            while not found.is_set():
-                assert proc.poll() is None, f"skill serve --http exited: {''.join(lines)}"
-                await anyio.sleep(0.05)
-        url = re.search(r"http://\S+", "".join(lines))[0]  # type: ignore[index]
-        yield url, proc
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
+    with served(home, "--http", *args) as server:
+        yield server.mcp, server.proc
 
 
 @asynccontextmanager

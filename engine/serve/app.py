@@ -1,0 +1,31 @@
+"""The one ASGI app: the MCP SDK's streamable HTTP app (its lifespan runs the session manager) with the
+route table's routes added, wrapped in pure-ASGI middleware. `--http-only` leaves MCP out; `--mcp-only`
+leaves the REST API out (the probes stay)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.serve.table import api_routes, starlette_routes
+
+if TYPE_CHECKING:
+    from engine.serve.context import ServeContext
+
+
+def build_app(ctx: ServeContext) -> Any:
+    """The ASGI app for `ctx` (callable as `app(scope, receive, send)`)."""
+    table = [r for r in api_routes() if ctx.options.rest or not r.rest]
+    routes = starlette_routes(ctx, table)
+    options = ctx.options
+    if options.mcp:
+        app = ctx.server.server.streamable_http_app(
+            streamable_http_path=options.mcp_path,
+            host=options.host,
+            stateless_http=options.stateless,
+            custom_starlette_routes=routes,
+        )
+    else:
+        from starlette.applications import Starlette
+
+        app = Starlette(routes=routes)
+    return app

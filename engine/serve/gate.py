@@ -1,0 +1,100 @@
+"""`RunGate`: the one way a served run starts, whichever door it came through (REST `execute` and
+`stream`, MCP `tools/call`). It refuses new work while draining, applies the per-token rate limit and
+the bound on runs in flight, runs `Engine.run` in a worker thread (cancelled when the client leaves),
+and tells its observers (metrics, the JSON log line, the control panel's request counter)."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, Protocol
+
+from engine.errors import SkillError
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+    from engine.events import OnEvent, RunResult
+    from engine.serve.lifecycle import Lifecycle
+
+
+class Refused(SkillError):
+    """The server will not start this run now: draining or full (503), over the rate limit (429).
+    Over MCP it is a tool error with this line; over REST, the status and `Retry-After`."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RunObserver(Protocol):
+    """Told of every served run: metrics, the JSON log line, the request counter. (Runs in flight
+    are `RunGate.in_flight`; input the engine rejects before running is not a run.)"""
+
+    def finished(self, result: RunResult) -> None: ...
+
+    def refused(self, refusal: Refused, source: str) -> None: ...
+
+
+class RunGate:
+    def __init__(self, engine: Engine, lifecycle: Lifecycle, *, max_in_flight: int = 32):
+        self.engine = engine
+        self.lifecycle = lifecycle
+        self.max_in_flight = max_in_flight
+        self.observers: list[RunObserver] = []
+        self._lock = threading.Lock()
+        self.in_flight = 0
+        self._limiter: Any = None  # anyio.CapacityLimiter, made inside the event loop
+
+    def check(self, principal: str | None, source: str) -> None:
+        """Raise `Refused` if a run may not start now (before any byte of a reply is sent)."""
+        refusal = None
+        if self.lifecycle.draining:
+            refusal = Refused("the server is shutting down; send the run to another replica", status=503)
+        elif self.in_flight >= self.max_in_flight:
+            refusal = Refused(
+                f"the server is running {self.in_flight} runs, its limit; try again shortly",
+                status=503,
+                retry_after=1,
+            )
+        if refusal is not None:
+            for o in self.observers:
+                o.refused(refusal, source)
+            raise refusal
+
+    async def run(
+        self,
+        ref: str,
+        args: dict[str, Any],
+        *,
+        source: str,
+        principal: str | None = None,
+        timeout: float | None = None,
+        on_event: OnEvent | None = None,
+        cancel: threading.Event | None = None,
+    ) -> RunResult:
+        """`Engine.run` in a worker thread, counted. Bad input raises the engine's SkillError before
+        anything runs; a client that goes away (the task is cancelled) stops the run in its thread."""
+        import anyio
+
+        self.check(principal, source)
+        cancel = cancel or threading.Event()
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.max_in_flight)
+        with self._lock:
+            self.in_flight += 1
+        try:
+
+            def run() -> RunResult:
+                return self.engine.run(ref, args, timeout=timeout, on_event=on_event, cancel=cancel, source=source)
+
+            try:
+                result = await anyio.to_thread.run_sync(run, limiter=self._limiter, abandon_on_cancel=True)
+            except anyio.get_cancelled_exc_class():
+                cancel.set()  # the client left: stop the run in its thread too
+                raise
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        for o in self.observers:
+            o.finished(result)
+        return result

@@ -1,0 +1,123 @@
+"""Running `skill serve`: stdio (one client), or the HTTP app on a socket with uvicorn, with the
+registration the control panel reads and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from engine.background import background
+from engine.errors import UsageError
+from engine.mcp.registry import Registration
+from engine.mcp.server import ServeOptions, SkillServer
+from engine.serve.gate import RunGate
+from engine.serve.lifecycle import Lifecycle
+from engine.serve.options import HttpOptions
+
+if TYPE_CHECKING:
+    from engine.api import Engine
+    from engine.serve.context import ServeContext
+
+log = logging.getLogger("skill.serve")
+
+
+async def run_http(ctx: ServeContext, sock: Any) -> None:
+    """Serve the app on `sock` until the process is stopped, watching the store meanwhile."""
+    import anyio
+    import uvicorn
+
+    from engine.serve.app import build_app
+
+    app = build_app(ctx)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    http = uvicorn.Server(config)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(ctx.server.watch)
+        ctx.lifecycle.ready()
+        await http.serve(sockets=[sock])
+        tg.cancel_scope.cancel()
+
+
+def open_socket(host: str, port: int) -> Any:
+    """A listening TCP socket on host:port (port 0: a free one)."""
+    import socket
+
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    if not infos:
+        raise UsageError(f"--host {host}: cannot resolve it")
+    family, kind, proto, _name, addr = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(addr)
+    except OSError as e:
+        sock.close()
+        raise UsageError(f"cannot listen on {host}:{port}: {e.strerror}; pick another --port") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only: anything else gets a warning (there is no authentication)."""
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None) -> None:
+    """Run the server until the client leaves (stdio, `http` None) or the process is stopped (HTTP)."""
+    import gc
+    import os
+    import signal
+
+    import anyio
+
+    from engine.mcp.transports import run_stdio
+    from engine.serve.context import ServeContext
+
+    lifecycle = Lifecycle()
+    gate = RunGate(engine, lifecycle, max_in_flight=http.max_in_flight if http else 32)
+    server = SkillServer(engine, gate, options)
+    if http is not None:
+        sock = open_socket(http.host, http.port)
+        bound = sock.getsockname()
+        shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
+        address = f"{http.scheme}://{shown}:{bound[1]}{http.mcp_path}"
+        registration = Registration(engine.home, "http", address)
+        if not is_loopback(http.host):
+            print(
+                f"skill serve: warning: listening on {http.host}, not loopback; anyone who can reach it can run "
+                "your skills (there is no authentication)",
+                file=sys.stderr,
+            )
+    else:
+        registration = Registration(engine.home, "stdio", "stdio")
+    server.registration = registration
+    registration.write(len(server.catalog))
+
+    def stop(signum: int, _frame: Any) -> None:
+        registration.remove()
+        background().flush(timeout=2)  # the last calls' history
+        os._exit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    gc.freeze()  # the start-up objects (SDK, pydantic models) stay out of every later collection
+    try:
+        if http is not None:
+            ctx = ServeContext(engine, server, http, gate, lifecycle)
+            print(f"skill serve: {len(server.catalog)} tools on {address}", file=sys.stderr, flush=True)
+            anyio.run(run_http, ctx, sock)
+        else:
+            lifecycle.ready()
+            log.info("%d tools over stdio", len(server.catalog))
+            anyio.run(run_stdio, server)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        registration.remove()
