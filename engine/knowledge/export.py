@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 TARGETS = {"claude": ".claude/skills", "agents": ".agents/skills"}
 MARKER = ".skill-tui-export.json"
+LEFTOVERS = ("export", "old", "link")  # `.NAME.<kind>-<random>`: staging that a killed export left
+STALE_S = 60.0  # an export takes milliseconds: staging this old belongs to a process that died
 _NOT_EXPORTED = frozenset({"SKILL.md", "skill.yaml", "skill.yml", "skill.minisig"})  # a component skill's own
 
 
@@ -56,6 +58,7 @@ def export(skill: InstalledSkill, target: Path, stable_link: Path, *, link: bool
         )
     _check_replaceable(target, stable_link, force)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(target)
     if link:
         tmp = target.parent / f".{target.name}.link-{os.urandom(4).hex()}"
         os.symlink(stable_link, tmp)
@@ -156,6 +159,23 @@ def _ours(target: Path, stable_link: Path) -> bool:
     if set(present) != set(recorded):
         return False
     return all(not p.is_symlink() and sha256_of(p) == recorded[rel] for rel, p in present.items())
+
+
+def _clear_leftovers(target: Path) -> None:
+    """Remove the hidden staging an earlier export of this skill left when it was killed midway."""
+    import time
+
+    prefixes = tuple(f".{target.name}.{kind}-" for kind in LEFTOVERS)
+    for entry in target.parent.iterdir():
+        try:
+            if not entry.name.startswith(prefixes) or time.time() - entry.lstat().st_mtime < STALE_S:
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove: the export itself does not need it gone
 
 
 def _swap_in(new: Path, target: Path) -> None:

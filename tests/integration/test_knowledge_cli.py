@@ -56,6 +56,23 @@ def test_export_a_knowledge_skill_to_claude_copies_its_files_and_validates_stric
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")]  # no staging left behind
 
 
+def test_an_export_killed_midway_leaves_no_staging_after_the_next_one(skill, tmp_path, user_home):
+    """A crash between staging and the rename left `.NAME.export-*` (or `.NAME.old-*`) where agents load
+    skills; the next export of that skill clears what an earlier, dead one left."""
+    skill("install", str(knowledge_folder(tmp_path)))
+    skills = Path(user_home["HOME"]) / ".claude" / "skills"
+    skills.mkdir(parents=True)
+    for left in (".review-guide.export-k1ll3d", ".review-guide.old-0dd5", ".review-guide.link-99"):
+        (skills / left).mkdir()
+        (skills / left / "SKILL.md").write_text("half\n")
+        os.utime(skills / left, (1, 1))  # left long ago
+    other = skills / ".other.export-abcd"  # another skill's: not this export's to clear
+    other.mkdir()
+    os.utime(other, (1, 1))
+    skill("export", "review-guide", "--to", "claude", env=user_home)
+    assert sorted(p.name for p in skills.iterdir()) == [".other.export-abcd", "review-guide"]
+
+
 def test_export_to_agents_in_a_project_and_as_a_link(skill, tmp_path, user_home):
     skill("install", str(knowledge_folder(tmp_path)))
     project = tmp_path / "proj"
