@@ -86,6 +86,14 @@ class RunResult:
         out["requests"] = [r.to_json() for r in self.requests]
         return out
 
+    def to_report(self) -> dict[str, Any]:
+        """What `skill run --json` prints and the REST API replies: `to_json`, and for a failed run the
+        error object `{code, message}` (the code from `stopped`, else "tool_error")."""
+        out = self.to_json()
+        if not self.ok:
+            out["error"] = {"code": (self.stopped or "tool_error").replace("-", "_"), "message": self.error}
+        return out
+
 
 @dataclass(frozen=True)
 class RunStarted:

@@ -44,7 +44,13 @@ class ApiError(Exception):
 
     @classmethod
     def of(cls, e: SkillError) -> ApiError:
-        """An engine error as the API says it: unknown things 404, bad input 400, the rest 409."""
+        """An engine error as the API says it: a refusal its own status (429/503, with `Retry-After`),
+        unknown things 404, bad input 400, the rest 409."""
+        from engine.serve.gate import Refused
+
+        if isinstance(e, Refused):
+            headers = {"Retry-After": str(max(1, round(e.retry_after)))} if e.retry_after is not None else None
+            return cls(e.status, str(e), headers=headers)
         if isinstance(e, NotFoundError):
             return cls(404, str(e))
         if isinstance(e, UsageError):

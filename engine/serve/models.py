@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 Kind = Literal["tools", "knowledge", "both"]
 
@@ -50,3 +51,30 @@ class SkillsQuery(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+
+
+class ExecuteRequest(BaseModel):
+    """`POST /api/v1/execute` and `/api/v1/stream`: a tool by `skill`, `instance` and `tool`, or by `ref`
+    (`SKILL[@INSTANCE]:TOOL`), with its arguments."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skill: str | None = None
+    instance: str = "default"
+    tool: str | None = None
+    ref: str | None = Field(None, description="SKILL[@INSTANCE]:TOOL, instead of skill, instance and tool")
+    args: dict[str, Any] = Field(default_factory=dict)
+    timeout_s: float | None = Field(None, gt=0, le=3600, description="the run's time limit; default the skill's")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ExecuteRequest:
+        if self.ref is None and (self.skill is None or self.tool is None):
+            raise PydanticCustomError("tool", 'give `skill` and `tool` (and `instance`, default "default"), or `ref`')
+        if self.ref is not None and (self.skill is not None or self.tool is not None):
+            raise PydanticCustomError("tool", "give either `ref` or `skill` and `tool`, not both")
+        return self
+
+    @property
+    def target(self) -> str:
+        """The tool reference to run."""
+        return self.ref if self.ref is not None else f"{self.skill}@{self.instance}:{self.tool}"

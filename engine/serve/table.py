@@ -39,9 +39,9 @@ class ApiRoute:
 
 def api_routes() -> list[ApiRoute]:
     """Every endpoint of the server but MCP's own, in the order the OpenAPI document lists them."""
-    from engine.serve import probes, rest
+    from engine.serve import probes, rest, stream
 
-    return [*rest.ROUTES, *probes.ROUTES]
+    return [*rest.ROUTES, *stream.ROUTES, *probes.ROUTES]
 
 
 def starlette_routes(ctx: ServeContext, table: list[ApiRoute]) -> list[Route]:
