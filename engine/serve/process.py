@@ -11,6 +11,7 @@ from engine.background import background
 from engine.errors import UsageError
 from engine.mcp.registry import Registration
 from engine.mcp.server import ServeOptions, SkillServer
+from engine.serve.activity import RunRate
 from engine.serve.gate import RunGate
 from engine.serve.lifecycle import Lifecycle
 from engine.serve.options import HttpOptions
@@ -34,6 +35,10 @@ async def run_http(ctx: ServeContext, sock: Any) -> None:
     http = uvicorn.Server(config)
     async with anyio.create_task_group() as tg:
         tg.start_soon(ctx.server.watch)
+        if ctx.server.registration is not None:  # the control panel's requests per minute
+            rate = RunRate()
+            ctx.gate.observers.append(rate)
+            tg.start_soon(rate.publish, ctx.server.registration)
         ctx.lifecycle.ready()
         await http.serve(sockets=[sock])
         tg.cancel_scope.cancel()
@@ -89,8 +94,9 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
         sock = open_socket(http.host, http.port)
         bound = sock.getsockname()
         shown = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
-        address = f"{http.scheme}://{shown}:{bound[1]}{http.mcp_path}"
-        registration = Registration(engine.home, "http", address)
+        url = f"{http.scheme}://{shown}:{bound[1]}"
+        address = f"{url}{http.mcp_path}"
+        registration = Registration(engine.home, "http", address, url=url, mcp=http.mcp, rest=http.rest)
         if not is_loopback(http.host):
             print(
                 f"skill serve: warning: listening on {http.host}, not loopback; anyone who can reach it can run "

@@ -1,14 +1,15 @@
-"""McpStatus: one line saying whether `skill serve` (the MCP server) is running, and its calls.
+"""McpStatus: one line saying whether `skill serve` is running (MCP, the REST API), and its calls.
 
 Every few seconds (in a worker thread) it reads the servers' registry (`<home>/mcp/<pid>.json`,
-written by `skill serve`; stale pids ignored) and the new tail of the run history. MCP calls
-(history rows with source "mcp") that appear while the app runs are appended to the screen's
-live log, and the latest one is shown on the line:
+written by `skill serve`; stale pids ignored) and the new tail of the run history. Served calls
+(history rows with source "mcp" or "rest") that appear while the app runs are appended to the
+screen's live log with their source, and the latest one is shown on the line:
 
-    MCP: serving 6 tools over stdio (pid 1234) · last call 12:03:04 textkit@default:slugify ✔ 3 ms
+    Serving http://127.0.0.1:8765 (MCP, REST) · 6 tools · 12 req/min · last 12:03:04 rest textkit@default:slugify ✔ 3 ms
 
-The widget stays hidden until there is something to say (a server running, or an MCP call seen),
-so the layout does not change for people who do not use MCP.
+(requests per minute: the server's runs of the last minute, which it writes into its registration
+every few seconds). The widget stays hidden until there is something to say (a server running, or a
+served call seen), so the layout does not change for people who do not serve.
 """
 
 from __future__ import annotations
@@ -26,29 +27,37 @@ from skill_tui.workers import ShowsWorkerFailures
 if TYPE_CHECKING:
     from engine import HistoryTail
 
-TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last MCP call
-MAX_ROWS = 50  # new MCP calls logged per refresh (a flood is summarised)
+TAIL_BYTES = 64 * 1024  # how much history is read at start to find the last served call
+MAX_ROWS = 50  # new served calls logged per refresh (a flood is summarised)
+SERVED = ("mcp", "rest")  # the history sources of runs a server made
 
 
 def _clock(ts: float) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ts))
 
 
-def describe(servers: list[dict[str, Any]], last: dict[str, Any] | None) -> str:
-    """The status line for these running servers and the latest MCP call."""
-    if servers:
-        parts = []
-        for s in servers:
-            where = "stdio" if s.get("transport") == "stdio" else s.get("address", "http")
-            parts.append(f"{s.get('tools', '?')} tools over {where} (pid {s.get('pid')})")
-        text = "MCP: serving " + "; ".join(parts)
-    else:
-        text = "MCP: not running"
+def describe(servers: list[dict[str, Any]], last: dict[str, Any] | None, width: int | None = None) -> str:
+    """The status line for these running servers and the latest served call; the call is left out when
+    the line would not fit in `width` columns (the log above shows it)."""
+    text = "Serving " + "; ".join(_server(s) for s in servers) if servers else "Server: not running"
     if last is not None:
         mark = "✔" if last.get("ok") else "✘"
-        text += (
-            f" · last call {_clock(last.get('started_at', 0))} {_ref(last)} {mark} {last.get('duration_ms', 0):.0f} ms"
-        )
+        took = f"{last.get('duration_ms', 0):.0f} ms"
+        call = f" · last {_clock(last.get('started_at', 0))} {last.get('source')} {_ref(last)} {mark} {took}"
+        if width is None or len(text) + len(call) <= width:
+            text += call
+    return text
+
+
+def _server(s: dict[str, Any]) -> str:
+    """`http://127.0.0.1:8765 (MCP, REST) · 6 tools · 12 req/min`, or `MCP over stdio · 6 tools`."""
+    if s.get("transport") == "stdio":  # one client, which sees its own calls: no rate
+        return f"MCP over stdio · {s.get('tools', '?')} tools"
+    doors = [name for name, on in (("MCP", s.get("mcp", True)), ("REST", s.get("rest", False))) if on]
+    text = f"{s.get('url') or s.get('address', 'http')} ({', '.join(doors)}) · {s.get('tools', '?')} tools"
+    per_minute = s.get("per_minute")
+    if isinstance(per_minute, dict):  # a server older than the rate does not write it
+        text += f" · {sum(v for v in per_minute.values() if isinstance(v, int))} req/min"
     return text
 
 
@@ -68,7 +77,7 @@ class McpStatus(ShowsWorkerFailures, Static):
         self.interval = interval
         self.servers: list[dict[str, Any]] = []
         self.last: dict[str, Any] | None = None
-        self.seen = 0  # MCP calls logged since the app started
+        self.seen = 0  # served calls logged since the app started
         self._tail: HistoryTail | None = None
 
     def on_mount(self) -> None:
@@ -87,7 +96,7 @@ class McpStatus(ShowsWorkerFailures, Static):
             rows = self._tail.start(TAIL_BYTES)
         else:
             rows = self._tail.read()
-        calls = [r for r in rows if r.get("source") == "mcp"]
+        calls = [r for r in rows if r.get("source") in SERVED]
         servers = running_servers(home)
         self.app.call_from_thread(self._show, servers, calls, not first)
 
@@ -97,9 +106,15 @@ class McpStatus(ShowsWorkerFailures, Static):
             self.last = calls[-1]
         if log_them and calls:
             self._log(calls)
-        self.update(describe(servers, self.last))
+        self._render_line()
         self.set_class(bool(servers) or self.last is not None, "-shown")
         self.set_class(bool(servers), "-serving")
+
+    def on_resize(self) -> None:
+        self._render_line()
+
+    def _render_line(self) -> None:
+        self.update(describe(self.servers, self.last, self.content_size.width or None))
 
     def _log(self, calls: list[dict[str, Any]]) -> None:
         from skill_tui.widgets.log_view import LogView
@@ -110,11 +125,11 @@ class McpStatus(ShowsWorkerFailures, Static):
             return
         skipped = len(calls) - MAX_ROWS
         if skipped > 0:
-            log.append("info", f"MCP: {skipped} more calls not shown", f"{_clock(time.time())} mcp")
+            log.append("info", f"{skipped} more served calls not shown", f"{_clock(time.time())} serve")
             calls = calls[-MAX_ROWS:]
         for r in calls:
             self.seen += 1
-            prefix = f"{_clock(r.get('started_at', 0))} mcp"
+            prefix = f"{_clock(r.get('started_at', 0))} {r.get('source')}"
             args = json.dumps(r.get("args") or {}, ensure_ascii=False)
             log.append("info", f"▶ {_ref(r)} {args}", prefix)
             took = f"({r.get('duration_ms', 0):.0f} ms)"

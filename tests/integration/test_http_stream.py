@@ -149,3 +149,24 @@ def test_a_slow_reader_gets_every_event_but_dropped_lines_counted(home, engine, 
     assert done["dropped_output"] > 0
     assert shown + done["dropped_output"] == lines + 1  # every stdout line and the stderr one
     assert [i for i, _, _ in rest] == list(range(2, len(rest) + 2))
+
+
+def test_the_registration_tells_the_panel_the_url_doors_and_requests_per_minute(home, engine, probe_skill):
+    """What the control panel's status line reads: the server writes it, and its runs of the last minute
+    by door, within a few seconds of them (it rewrites the file only when the counts change)."""
+    from engine.mcp.registry import running_servers
+
+    with served(home, "--http") as s:
+        (server,) = running_servers(home)
+        assert (server["url"], server["mcp"], server["rest"]) == (s.base, True, True)
+        assert server["per_minute"] == {}
+        for _ in range(3):
+            r = httpx.post(s.base + STREAM, json={"skill": probe_skill, "tool": "echo"}, timeout=30)
+            assert "event: done" in r.text
+        deadline = time.monotonic() + 15
+        while running_servers(home)[0]["per_minute"] != {"rest": 3}:
+            assert time.monotonic() < deadline, running_servers(home)
+            time.sleep(0.2)
+    with served(home, "--http-only") as s:
+        (server,) = running_servers(home)
+        assert (server["url"], server["mcp"], server["rest"]) == (s.base, False, True)

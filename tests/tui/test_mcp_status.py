@@ -1,4 +1,5 @@
-"""The TUI's MCP status line: the server registry, the history tail, MCP calls in the live log."""
+"""The TUI's server status line: the server registry (URL, MCP and REST, requests per minute), the history
+tail, MCP and REST calls in the live log with their source."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ from skill_tui.widgets.mcp_status import TAIL_BYTES, McpStatus, describe
 pytestmark = pytest.mark.anyio
 
 
+HTTP_SERVER = {
+    "pid": 7,
+    "transport": "http",
+    "address": "http://127.0.0.1:8765/mcp",
+    "url": "http://127.0.0.1:8765",
+    "mcp": True,
+    "rest": True,
+    "tools": 21,
+    "per_minute": {"mcp": 2, "rest": 3},
+}
+
+
 def _row(**kw) -> dict:
     return {
         "skill": "textkit",
@@ -30,14 +43,21 @@ def _row(**kw) -> dict:
 
 
 def test_describe():
-    assert describe([], None) == "MCP: not running"
-    serving = describe([{"pid": 42, "transport": "stdio", "tools": 6}], _row())
-    assert serving == "MCP: serving 6 tools over stdio (pid 42) · last call 12:03:04 textkit@default:slugify ✔ 3 ms"
-    http = describe(
-        [{"pid": 7, "transport": "http", "address": "http://127.0.0.1:8765/mcp", "tools": 1}], _row(ok=False)
+    assert describe([], None) == "Server: not running"
+    stdio = describe([{"pid": 42, "transport": "stdio", "tools": 6}], _row())
+    assert stdio == "Serving MCP over stdio · 6 tools · last 12:03:04 mcp textkit@default:slugify ✔ 3 ms"
+    http = describe([HTTP_SERVER], _row(ok=False, source="rest"))
+    assert http == (
+        "Serving http://127.0.0.1:8765 (MCP, REST) · 21 tools · 5 req/min · last 12:03:04 rest "
+        "textkit@default:slugify ✘ 3 ms"
     )
-    assert http.startswith("MCP: serving 1 tools over http://127.0.0.1:8765/mcp (pid 7) · last call")
-    assert "✘" in http
+    rest_only = describe([{**HTTP_SERVER, "mcp": False, "per_minute": {}}], None)
+    assert rest_only == "Serving http://127.0.0.1:8765 (REST) · 21 tools · 0 req/min"
+    assert (
+        describe([HTTP_SERVER], _row(), width=80) == "Serving http://127.0.0.1:8765 (MCP, REST) · 21 tools · 5 req/min"
+    )
+    older = describe([{"pid": 7, "transport": "http", "address": "http://127.0.0.1:8765/mcp", "tools": 1}], None)
+    assert older == "Serving http://127.0.0.1:8765/mcp (MCP) · 1 tools"  # a server from before the REST API
 
 
 def test_history_tail_follows_appends_and_rotation(tmp_path):
@@ -88,7 +108,7 @@ def test_history_tail_misses_no_run_across_a_rotation(tmp_path, monkeypatch):
     assert [r["tool"] for r in tail.read()] == names
 
 
-async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
+async def test_status_line_and_served_calls_in_the_log(engine, wat_skill):
     from skill_tui.app import SkillTui
     from skill_tui.widgets.log_view import LogView
 
@@ -109,30 +129,29 @@ async def test_status_line_and_mcp_calls_in_the_log(engine, wat_skill):
 
         registry = engine.home.root / "mcp"
         registry.mkdir()
-        (registry / f"{os.getpid()}.json").write_text(
-            json.dumps(
-                {"pid": os.getpid(), "transport": "stdio", "address": "stdio", "started_at": time.time(), "tools": 2}
-            )
-        )
+        mine = registry / f"{os.getpid()}.json"
+        mine.write_text(json.dumps({**HTTP_SERVER, "pid": os.getpid(), "started_at": time.time()}))
         (registry / "999999999.json").write_text(json.dumps({"pid": 999999999, "transport": "stdio"}))  # stale
         await refresh()
         assert status.display
-        assert str(status.render()) == f"MCP: serving 2 tools over stdio (pid {os.getpid()})"
+        assert str(status.render()) == "Serving http://127.0.0.1:8765 (MCP, REST) · 21 tools · 5 req/min"
         assert not (registry / "999999999.json").exists()
 
         engine.run("echo:echo", {"text": "from an agent"}, source="mcp")
+        engine.run("echo:echo", {"text": "from a dashboard"}, source="rest")
         engine.run("echo:echo", {"text": "typed in the cli"}, source="cli")
         engine.flush()  # in the file, as a server process's records are once written
         await refresh()
         lines = "\n".join(app.main.query_one(LogView).lines_text())
         assert 'mcp ▶ echo@default:echo {"text": "from an agent"}' in lines
-        assert "mcp ✔ echo@default:echo" in lines
+        assert 'rest ▶ echo@default:echo {"text": "from a dashboard"}' in lines
+        assert "mcp ✔ echo@default:echo" in lines and "rest ✔ echo@default:echo" in lines
         assert "typed in the cli" not in lines
-        assert "last call" in str(status.render()) and "echo@default:echo ✔" in str(status.render())
+        assert "· last " in str(status.render()) and "rest echo@default:echo ✔" in str(status.render())
 
-        (registry / f"{os.getpid()}.json").unlink()
+        mine.unlink()
         await refresh()
-        assert str(status.render()).startswith("MCP: not running · last call")
+        assert str(status.render()).startswith("Server: not running · last")
 
 
 def test_history_tail_starts_at_a_whole_line(tmp_path, monkeypatch):
@@ -141,3 +160,39 @@ def test_history_tail_starts_at_a_whole_line(tmp_path, monkeypatch):
     rows = History(path).tail().start(100)
     assert 1 <= len(rows) <= 3 and rows[-1]["tool"] == "t9"
     assert [r["tool"] for r in rows] == [f"t{i}" for i in range(10 - len(rows), 10)]
+
+
+def test_snapshot_with_a_rest_server_at_80x24(snap_compare, engine, wat_skill, steady_log, monkeypatch):
+    """The line under the log with `skill serve --http` running and a REST call in the log, at 80x24."""
+    from skill_tui.app import SkillTui
+    from skill_tui.widgets import mcp_status
+
+    monkeypatch.setattr(mcp_status, "_clock", lambda ts: "12:03:04")
+    wat_skill("echo")
+    registry = engine.home.root / "mcp"
+    registry.mkdir()
+    (registry / f"{os.getpid()}.json").write_text(json.dumps({**HTTP_SERVER, "pid": os.getpid()}))
+
+    async def run_before(pilot) -> None:
+        app = pilot.app
+        await settle(pilot, app)
+        History(engine.home.history_file).append(
+            RunResult(
+                run_id="r1",
+                skill="echo",
+                instance="default",
+                tool="echo",
+                ok=True,
+                output="echo",
+                args={"text": "from a dashboard"},
+                duration_ms=3.2,
+                source="rest",
+            )
+        )
+        History.flush()
+        app.main.query_one(McpStatus).poll()
+        await app.workers.wait_for_complete([w for w in app.workers if w.group != "watch"])
+        app.clear_notifications()
+        await pilot.pause(0.2)
+
+    assert snap_compare(SkillTui(engine), terminal_size=(80, 24), run_before=run_before)
