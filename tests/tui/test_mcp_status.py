@@ -11,6 +11,7 @@ import pytest
 
 from engine.events import RunResult
 from engine.history import History
+from fixtures.tmux import HAVE_TMUX, Tmux, skill_tui_argv, terminal_env
 from fixtures.tui import SIZE, settle
 from skill_tui.widgets.mcp_status import TAIL_BYTES, McpStatus, describe
 
@@ -196,3 +197,26 @@ def test_snapshot_with_a_rest_server_at_80x24(snap_compare, engine, wat_skill, s
         await pilot.pause(0.2)
 
     assert snap_compare(SkillTui(engine), terminal_size=(80, 24), run_before=run_before)
+
+
+@pytest.mark.skipif(not HAVE_TMUX, reason="tmux is installed by scripts/setup.sh")
+def test_a_running_http_server_and_its_rest_calls_in_a_real_terminal(engine, wat_skill):
+    """`skill serve --http` in one terminal, `skill-tui` in another (80x24): the line names the server,
+    and a REST call shows in the log as `rest` and in the requests per minute."""
+    import httpx
+
+    from fixtures.serve import served
+
+    wat_skill("echo")
+    tmux = Tmux(f"skill-tui-serve-{os.getpid()}")
+    with served(engine.home, "--http") as s:
+        tmux.start(skill_tui_argv(), terminal_env(engine.home), 80, 24)
+        try:
+            tmux.wait_for(f"Serving {s.base} (MCP, REST)")
+            r = httpx.post(f"{s.base}/api/v1/stream", json={"ref": "echo:echo", "args": {"text": "curl"}}, timeout=30)
+            assert "event: done" in r.text
+            screen = tmux.wait_for("rest ✔ echo@default:echo", timeout=60)  # the server's history is written idle
+            assert 'rest ▶ echo@default:echo {"text": "curl"}' in screen
+            tmux.wait_for("· 1 req/min", timeout=30)
+        finally:
+            tmux.kill()
