@@ -170,3 +170,36 @@ def test_the_registration_tells_the_panel_the_url_doors_and_requests_per_minute(
     with served(home, "--http-only") as s:
         (server,) = running_servers(home)
         assert (server["url"], server["mcp"], server["rest"]) == (s.base, False, True)
+
+
+def test_an_outbound_request_is_an_event_as_it_happens(home, engine, tmp_path):
+    """A skill's request (here refused by the host: no grant, nothing leaves the machine) is a `request`
+    event between `start` and `done`, as the audit keeps it (no query string)."""
+    from wasmtime import wat2wasm
+
+    from fixtures import wat_http
+
+    path = tmp_path / "fetcher.wasm"
+    path.write_bytes(bytes(wat2wasm(wat_http.component("tool", name="fetcher"))))
+    engine.install(path)
+    with served(home, "--http") as s:
+        body = {"ref": "fetcher:fetch", "args": {"url": "https://api.github.com/user?token=abc"}}
+        with httpx.stream("POST", s.base + STREAM, json=body, timeout=30) as r:
+            got = list(events(r.iter_lines()))
+    assert [e for _, e, _ in got] == ["start", "request", "done", "close"]
+    request = got[1][2]
+    assert request["url"] == "https://api.github.com/user" and request["allowed"] is False
+    assert request["hint"] == "skill grant fetcher --net api.github.com"
+    assert got[2][2]["requests"] == [request]
+
+
+def test_a_quiet_run_gets_a_ping_comment_every_15_s(home, engine, probe_skill):
+    """A run that prints nothing for longer than 15 s (it spins to its 16 s limit): a `: ping` comment keeps
+    proxies from closing the connection, then the run ends as usual."""
+    with served(home, "--http") as s:
+        body = {"skill": probe_skill, "tool": "spin", "timeout_s": 16}
+        with httpx.stream("POST", s.base + STREAM, json=body, timeout=60) as r:
+            got = list(events(r.iter_lines()))
+    assert [e for _, e, _ in got] == ["start", "ping", "done", "close"]
+    assert got[2][2]["stopped"] == "timeout" and got[2][2]["error"]["code"] == "timeout"
+    assert [i for i, _, _ in got] == [1, None, 2, 3]  # a comment has no id
