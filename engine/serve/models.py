@@ -60,7 +60,7 @@ class ExecuteRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     skill: str | None = None
-    instance: str = "default"
+    instance: str | None = Field(None, description='the instance to run in; "default" when not given')
     tool: str | None = None
     ref: str | None = Field(None, description="SKILL[@INSTANCE]:TOOL, instead of skill, instance and tool")
     args: dict[str, Any] = Field(default_factory=dict)
@@ -70,11 +70,11 @@ class ExecuteRequest(BaseModel):
     def _one_way(self) -> ExecuteRequest:
         if self.ref is None and (self.skill is None or self.tool is None):
             raise PydanticCustomError("tool", 'give `skill` and `tool` (and `instance`, default "default"), or `ref`')
-        if self.ref is not None and (self.skill is not None or self.tool is not None):
-            raise PydanticCustomError("tool", "give either `ref` or `skill` and `tool`, not both")
+        if self.ref is not None and (self.skill is not None or self.tool is not None or self.instance is not None):
+            raise PydanticCustomError("tool", "give either `ref` or `skill`, `instance` and `tool`, not both")
         return self
 
     @property
     def target(self) -> str:
         """The tool reference to run."""
-        return self.ref if self.ref is not None else f"{self.skill}@{self.instance}:{self.tool}"
+        return self.ref if self.ref is not None else f"{self.skill}@{self.instance or 'default'}:{self.tool}"

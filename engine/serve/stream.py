@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from engine.errors import SkillError
 from engine.events import RunEvent, RunOutput, RunRequest, RunStarted
 from engine.serve import models as m
 from engine.serve.errors import ApiError
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
     from engine.events import RunResult
     from engine.serve.context import ServeContext
+
+log = logging.getLogger("skill.serve")
 
 API = "/api/v1"
 QUEUE_EVENTS = 1024  # events waiting for a slow client; output lines beyond are dropped
@@ -150,15 +154,13 @@ class LiveRun:
                 break
             if not items and not await self.queue.wait(PING_S):
                 yield b": ping\n\n"
-        try:
+        try:  # after the first byte an error can only be an event
             result = self.task.result()
-        except ApiError as e:
-            yield sse("error", e.body())
-        except Exception as e:  # noqa: BLE001 - after the first byte an error can only be an event
-            from engine.errors import SkillError
-
-            error = ApiError.of(e) if isinstance(e, SkillError) else ApiError(500, "the run failed in the server")
-            yield sse("error", error.body())
+        except SkillError as e:
+            yield sse("error", ApiError.of(e).body())
+        except Exception as e:
+            log.error("a streamed run failed in the server: %r", e)
+            yield sse("error", ApiError(500, "the run failed in the server; its log says why").body())
         else:
             yield sse("done", {**result.to_report(), "dropped_output": self.queue.dropped})
         yield sse("close", {})
