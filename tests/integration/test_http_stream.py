@@ -205,3 +205,14 @@ def test_a_quiet_run_gets_a_ping_comment_every_15_s(home, engine, probe_skill):
     assert [e for _, e, _ in got] == ["start", "ping", "done", "close"]
     assert got[2][2]["stopped"] == "timeout" and got[2][2]["error"]["code"] == "timeout"
     assert [i for i, _, _ in got] == [1, None, 2, 3]  # a comment has no id
+
+
+def test_a_skill_the_server_does_not_serve_is_a_404(home, engine, probe_skill, tmp_path):
+    """`skill serve --skill NAME` serves that skill over REST as over MCP: another installed one is not there."""
+    typed = install_typed(engine, tmp_path)
+    with served(home, "--http", "--skill", typed) as s:
+        r = httpx.post(s.base + STREAM, json={"skill": probe_skill, "tool": "print"})
+        assert r.status_code == 404
+        assert r.json()["error"]["message"] == (
+            f"{probe_skill}@default is not served by this server; GET /api/v1/skills lists what is"
+        )
