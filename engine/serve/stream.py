@@ -134,36 +134,49 @@ class LiveRun:
             self.cancel.set()
 
     async def events(self) -> AsyncIterator[bytes]:
+        """The reply: the events that arrived together go out in one write (a run's start, or its last
+        lines, done and close, are one packet), a ping after PING_S of silence."""
         counter = 0
 
-        def sse(event: str, data: Any) -> bytes:
+        def sse(message: tuple[str, Any]) -> bytes:
             nonlocal counter
             counter += 1
+            event, data = message
             return f"id: {counter}\nevent: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
         while True:
             items, self.pending = self.pending or self.queue.take(), []
-            for e in items:
-                if isinstance(e, RunStarted):
-                    yield sse("start", {"run_id": e.run_id, "skill": e.skill, "instance": e.instance, "tool": e.tool})
-                elif isinstance(e, RunOutput):
-                    yield sse("output", {"stream": e.stream, "text": e.text})
-                elif isinstance(e, RunRequest):
-                    yield sse("request", e.record.to_json())
-            if self.task.done() and not items:
+            if items:
+                chunk = b"".join(sse(m) for m in map(_message, items) if m is not None)
+                if chunk:  # not RunFinished alone
+                    yield chunk
+            elif self.task.done():
                 break
-            if not items and not await self.queue.wait(PING_S):
+            elif not await self.queue.wait(PING_S):
                 yield b": ping\n\n"
-        try:  # after the first byte an error can only be an event
+        yield sse(self._end()) + sse(("close", {}))
+
+    def _end(self) -> tuple[str, Any]:
+        """`done` with the result, or `error` (after the first byte an error can only be an event)."""
+        try:
             result = self.task.result()
         except SkillError as e:
-            yield sse("error", ApiError.of(e).body())
+            return "error", ApiError.of(e).body()
         except Exception as e:
             log.error("a streamed run failed in the server: %r", e)
-            yield sse("error", ApiError(500, "the run failed in the server; its log says why").body())
-        else:
-            yield sse("done", {**result.to_report(), "dropped_output": self.queue.dropped})
-        yield sse("close", {})
+            return "error", ApiError(500, "the run failed in the server; its log says why").body()
+        return "done", {**result.to_report(), "dropped_output": self.queue.dropped}
+
+
+def _message(e: RunEvent) -> tuple[str, Any] | None:
+    """An engine event as (SSE event, data); None for RunFinished (the result comes with `done`)."""
+    if isinstance(e, RunStarted):
+        return "start", {"run_id": e.run_id, "skill": e.skill, "instance": e.instance, "tool": e.tool}
+    if isinstance(e, RunOutput):
+        return "output", {"stream": e.stream, "text": e.text}
+    if isinstance(e, RunRequest):
+        return "request", e.record.to_json()
+    return None
 
 
 def _stream_response(run: LiveRun) -> Response:
