@@ -103,11 +103,19 @@ class EventQueue:
 class LiveRun:
     """One run started through the gate, its events queued for the reply."""
 
-    def __init__(self, ctx: ServeContext, ref: str, args: dict[str, Any], timeout: float | None):
+    def __init__(self, ctx: ServeContext, ref: str, args: dict[str, Any], timeout: float | None, principal: str | None):
         self.cancel = threading.Event()
         self.queue = EventQueue(asyncio.get_running_loop())
         self.task = asyncio.create_task(
-            ctx.gate.run(ref, args, source="rest", timeout=timeout, on_event=self.queue.put, cancel=self.cancel)
+            ctx.gate.run(
+                ref,
+                args,
+                source="rest",
+                principal=principal,
+                timeout=timeout,
+                on_event=self.queue.put,
+                cancel=self.cancel,
+            )
         )
         self.task.add_done_callback(self._ended)
         self.pending: list[RunEvent] = []
@@ -201,11 +209,12 @@ def _stream_response(run: LiveRun) -> Response:
 async def stream(request: Request, ctx: ServeContext) -> Response:
     import anyio
 
+    from engine.mcp.server import PRINCIPAL
     from engine.serve.runs import served_ref
 
     body = await parse_body(request, m.ExecuteRequest)
     ref = await anyio.to_thread.run_sync(served_ref, ctx, body)
-    run = LiveRun(ctx, ref, body.args, body.timeout_s)
+    run = LiveRun(ctx, ref, body.args, body.timeout_s, request.scope.get(PRINCIPAL))  # the caller, for rate limits
     try:
         await run.started()
     except BaseException:
