@@ -127,13 +127,14 @@ class LiveRun:
 
     async def started(self) -> None:
         """Until the engine started the run; raises what refused it (nothing was sent yet)."""
-        while not self.pending:
+        while True:
+            ended = self.task.done()  # asked before `take`: a run that ended has put all its events
             self.pending = self.queue.take()
             if self.pending:
                 return
-            if self.task.done():
+            if ended:
                 self.task.result()  # raises the refusal
-                raise ApiError(500, "the run ended before it started")  # Engine.run always says it started
+                return
             await self.queue.wait(PING_S)
 
     def leave(self) -> None:
@@ -153,12 +154,13 @@ class LiveRun:
             return f"id: {counter}\nevent: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
         while True:
+            ended = self.task.done()  # before `take`, as in `started`
             items, self.pending = self.pending or self.queue.take(), []
             if items:
                 chunk = b"".join(sse(m) for m in map(_message, items) if m is not None)
                 if chunk:  # not RunFinished alone
                     yield chunk
-            elif self.task.done():
+            elif ended:
                 break
             elif not await self.queue.wait(PING_S):
                 yield b": ping\n\n"
