@@ -100,6 +100,9 @@ def check_tls(cert: Path, key: Path | None) -> None:
     def encrypted() -> bytes:  # OpenSSL would otherwise ask for the passphrase on the terminal
         raise UsageError(f"--tls-key {key}: the key is encrypted; give it unencrypted, readable by this user only")
 
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{flag} {path}: no such file (give the path of a PEM file)")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
         context.load_cert_chain(cert, key, password=encrypted)
@@ -109,7 +112,7 @@ def check_tls(cert: Path, key: Path | None) -> None:
             f"({(e.reason or 'unreadable PEM').lower().replace('_', ' ')})"
         ) from None
     except OSError as e:
-        raise UsageError(f"--tls-cert/--tls-key: cannot read {e.filename}: {e.strerror}") from None
+        raise UsageError(f"--tls-cert {cert} / --tls-key {key}: cannot read them ({e.strerror or e})") from None
 
 
 def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None) -> None:
