@@ -6,6 +6,7 @@ and tells its observers (metrics, the JSON log line, the control panel's request
 from __future__ import annotations
 
 import threading
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import SkillError
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
     from engine.serve.lifecycle import Lifecycle
     from engine.serve.options import RateLimit
 
-ANONYMOUS = "anonymous"  # the rate-limit key of a run whose door gave no principal
+ANONYMOUS = "anonymous"  # the rate-limit key of a run with no caller known (a server without HTTP)
+# The caller of the HTTP request being handled, set by `engine.serve.guard.Auth`: a REST route's run
+# is counted for its caller without passing `principal`. (MCP passes it: its handlers run in the
+# session's task, not the request's.)
+CALLER: ContextVar[str | None] = ContextVar("skill.caller", default=None)
 
 
 class Refused(SkillError):
@@ -65,7 +70,7 @@ class RunGate:
                 status=503,
                 retry_after=1,
             )
-        elif self.rate is not None and (wait := self.rate.take(principal or ANONYMOUS)) is not None:
+        elif self.rate is not None and (wait := self.rate.take(principal or CALLER.get() or ANONYMOUS)) is not None:
             refusal = Refused(
                 f"over the rate limit of {self.rate.describe()} for this caller; try again in {wait:g} s",
                 status=429,

@@ -47,7 +47,7 @@ def refused(r: httpx.Response, status: int, code: str, *, server=None) -> str:
     return error["message"]
 
 
-def fails_to_start(home, *args: str, env: dict[str, str] | None = None) -> str:
+def fails_to_start(home, *args: str, env: dict[str, str] | None = None, timeout: float = 60) -> str:
     """`skill serve ARGS` that must refuse to start: exit 2 and one line on stderr, which is returned."""
     proc = subprocess.run(
         [sys.executable, "-m", "engine.cli", "serve", "--port", "0", *args],
@@ -56,7 +56,7 @@ def fails_to_start(home, *args: str, env: dict[str, str] | None = None) -> str:
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
@@ -281,7 +281,7 @@ async def test_runs_beyond_the_in_flight_bound_are_refused(home, wat_skill, echo
 
 def test_off_loopback_without_a_token_it_refuses_to_start(home):
     # 0.0.0.0 only here: the process must exit before it binds anything
-    line = fails_to_start(home, "--http", "--host", "0.0.0.0")
+    line = fails_to_start(home, "--http", "--host", "0.0.0.0", timeout=20)  # a server that did start dies soon
     assert line.startswith("error: --host 0.0.0.0 is not loopback")
     assert "secrets.token_urlsafe(32)" in line and "--token-file serve.token" in line and "umask 077" in line
     assert "tools on" not in line
