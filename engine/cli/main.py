@@ -414,6 +414,11 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--client", choices=MCP_CLIENTS, default="claude-code", help="the client (default claude-code)")
     sp.add_argument("--name", default="skills", help="the server's name in the client (default skills)")
     sp.add_argument("--url", metavar="URL", help="register a running `skill serve --http` at URL instead")
+    sp.add_argument(
+        "--token-file",
+        metavar="FILE",
+        help="with --url: the server's token, written into the config as its Authorization header",
+    )
     sp.add_argument("--skill", action="append", metavar="NAME", help="serve only this skill (repeatable)")
     sp.add_argument("--instance", action="append", metavar="[SKILL@]INSTANCE", help="serve only this instance")
     sp.add_argument("--timeout", type=float, metavar="S", help="time limit per call in seconds")

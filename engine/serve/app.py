@@ -1,11 +1,12 @@
 """The one ASGI app: the MCP SDK's streamable HTTP app (its lifespan runs the session manager) with the
-route table's routes added, wrapped in pure-ASGI middleware. `--http-only` leaves MCP out; `--mcp-only`
-leaves the REST API out (the probes stay)."""
+route table's routes added, behind the guards of `engine.serve.guard` (pure-ASGI middleware).
+`--http-only` leaves MCP out; `--mcp-only` leaves the REST API out (the probes stay)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from engine.serve.guard import guarded, security_settings
 from engine.serve.table import api_routes, starlette_routes
 
 if TYPE_CHECKING:
@@ -22,10 +23,12 @@ def build_app(ctx: ServeContext) -> Any:
             streamable_http_path=options.mcp_path,
             host=options.host,
             stateless_http=options.stateless,
+            transport_security=security_settings(options),  # the same Host/Origin check as the guard's
+            max_request_body_size=options.max_body,
             custom_starlette_routes=routes,
         )
     else:
         from starlette.applications import Starlette
 
         app = Starlette(routes=routes)
-    return app
+    return guarded(app, options, open_paths=frozenset(r.path for r in table if not r.auth))

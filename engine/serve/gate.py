@@ -6,6 +6,7 @@ and tells its observers (metrics, the JSON log line, the control panel's request
 from __future__ import annotations
 
 import threading
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import SkillError
@@ -14,6 +15,13 @@ if TYPE_CHECKING:
     from engine.api import Engine
     from engine.events import OnEvent, RunResult
     from engine.serve.lifecycle import Lifecycle
+    from engine.serve.options import RateLimit
+
+ANONYMOUS = "anonymous"  # the rate-limit key of a run with no caller known (a server without HTTP)
+# The caller of the HTTP request being handled, set by `engine.serve.guard.Auth`: a REST route's run
+# is counted for its caller without passing `principal`. (MCP passes it: its handlers run in the
+# session's task, not the request's.)
+CALLER: ContextVar[str | None] = ContextVar("skill.caller", default=None)
 
 
 class Refused(SkillError):
@@ -36,7 +44,11 @@ class RunObserver(Protocol):
 
 
 class RunGate:
-    def __init__(self, engine: Engine, lifecycle: Lifecycle, *, max_in_flight: int = 32):
+    def __init__(
+        self, engine: Engine, lifecycle: Lifecycle, *, max_in_flight: int = 32, rate_limit: RateLimit | None = None
+    ):
+        from engine.serve.ratelimit import RateLimiter
+
         self.engine = engine
         self.lifecycle = lifecycle
         self.max_in_flight = max_in_flight
@@ -44,9 +56,11 @@ class RunGate:
         self._lock = threading.Lock()
         self.in_flight = 0
         self._limiter: Any = None  # anyio.CapacityLimiter, made inside the event loop
+        self.rate = RateLimiter(rate_limit) if rate_limit else None
 
     def check(self, principal: str | None, source: str) -> None:
-        """Raise `Refused` if a run may not start now (before any byte of a reply is sent)."""
+        """Raise `Refused` if a run may not start now (before any byte of a reply is sent). The rate
+        limit is asked last, so a run refused for another reason does not use up the caller's allowance."""
         refusal = None
         if self.lifecycle.draining:
             refusal = Refused("the server is shutting down; send the run to another replica", status=503)
@@ -55,6 +69,12 @@ class RunGate:
                 f"the server is running {self.in_flight} runs, its limit; try again shortly",
                 status=503,
                 retry_after=1,
+            )
+        elif self.rate is not None and (wait := self.rate.take(principal or CALLER.get() or ANONYMOUS)) is not None:
+            refusal = Refused(
+                f"over the rate limit of {self.rate.describe()} for this caller; try again in {wait:g} s",
+                status=429,
+                retry_after=wait,
             )
         if refusal is not None:
             for o in self.observers:

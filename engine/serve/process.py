@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.background import background
@@ -31,7 +32,15 @@ async def run_http(ctx: ServeContext, sock: Any) -> None:
     from engine.serve.app import build_app
 
     app = build_app(ctx)
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    options = ctx.options
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        ssl_certfile=options.tls_cert,  # loaded once already by check_start: a bad file never gets here
+        ssl_keyfile=options.tls_key,
+    )
     http = uvicorn.Server(config)
     async with anyio.create_task_group() as tg:
         tg.start_soon(ctx.server.watch)
@@ -65,7 +74,7 @@ def open_socket(host: str, port: int) -> Any:
 
 
 def is_loopback(host: str) -> bool:
-    """Whether `host` is this machine only: anything else gets a warning (there is no authentication)."""
+    """Whether `host` is this machine only (anything else needs a token; see `check_start`)."""
     import ipaddress
 
     if host == "localhost":
@@ -74,6 +83,41 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_start(http: HttpOptions) -> None:
+    """Refuse, before binding anything, a server that must not start: off loopback without a token
+    (anyone who reaches it could run the skills), or TLS files that do not load."""
+    if not is_loopback(http.host) and not http.token:
+        raise UsageError(
+            f"--host {http.host} is not loopback, so anyone who reaches it could run your skills: make a token "
+            "with (umask 077; python3 -c 'import secrets; print(secrets.token_urlsafe(32))' > serve.token) "
+            "and add --token-file serve.token (or set SKILL_SERVE_TOKEN)"
+        )
+    if http.tls_cert is not None:
+        check_tls(http.tls_cert, http.tls_key)
+
+
+def check_tls(cert: Path, key: Path | None) -> None:
+    """Load the PEM files as the server will, or say in one line what is wrong with them."""
+    import ssl
+
+    def encrypted() -> bytes:  # OpenSSL would otherwise ask for the passphrase on the terminal
+        raise UsageError(f"--tls-key {key}: the key is encrypted; give it unencrypted, readable by this user only")
+
+    for flag, path in (("--tls-cert", cert), ("--tls-key", key)):
+        if path is not None and not path.is_file():
+            raise UsageError(f"{flag} {path}: no such file (give the path of a PEM file)")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key, password=encrypted)
+    except ssl.SSLError as e:
+        raise UsageError(
+            f"--tls-cert {cert} / --tls-key {key}: not a PEM certificate chain and its private key "
+            f"({(e.reason or 'unreadable PEM').lower().replace('_', ' ')})"
+        ) from None
+    except OSError as e:
+        raise UsageError(f"--tls-cert {cert} / --tls-key {key}: cannot read them ({e.strerror or e})") from None
 
 
 def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None) -> None:
@@ -87,8 +131,15 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
     from engine.mcp.transports import run_stdio
     from engine.serve.context import ServeContext
 
+    if http is not None:
+        check_start(http)
     lifecycle = Lifecycle()
-    gate = RunGate(engine, lifecycle, max_in_flight=http.max_in_flight if http else 32)
+    gate = RunGate(
+        engine,
+        lifecycle,
+        max_in_flight=http.max_in_flight if http else 32,
+        rate_limit=http.rate_limit if http else None,
+    )
     server = SkillServer(engine, gate, options)
     if http is not None:
         sock = open_socket(http.host, http.port)
@@ -97,12 +148,6 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
         url = f"{http.scheme}://{shown}:{bound[1]}"
         address = f"{url}{http.mcp_path}"
         registration = Registration(engine.home, "http", address, url=url, mcp=http.mcp, rest=http.rest)
-        if not is_loopback(http.host):
-            print(
-                f"skill serve: warning: listening on {http.host}, not loopback; anyone who can reach it can run "
-                "your skills (there is no authentication)",
-                file=sys.stderr,
-            )
     else:
         registration = Registration(engine.home, "stdio", "stdio")
     server.registration = registration

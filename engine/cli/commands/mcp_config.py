@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.cli.args import check_timeout
+from engine.cli.commands.serve import read_token
 from engine.cli.output import print_json
 from engine.errors import UsageError
 
@@ -35,17 +36,23 @@ def _skill_command() -> list[str]:
     return [sys.executable, "-m", "engine.cli"]
 
 
-def server_entry(client: str, *, url: str | None = None, serve_args: list[str] | None = None) -> dict[str, Any]:
-    """One server's entry in the client's `mcpServers` table."""
+def server_entry(
+    client: str, *, url: str | None = None, serve_args: list[str] | None = None, token: str | None = None
+) -> dict[str, Any]:
+    """One server's entry in the client's `mcpServers` table. A token goes in as the literal header
+    (clients expand `${VAR}` in headers unreliably, and a 401 without it would start their OAuth flow)."""
     if url:
         if client == "claude-desktop":
             raise UsageError(
                 "Claude Desktop's config file registers local (stdio) servers only; drop --url "
                 "(it then starts `skill serve` itself) or add the URL under Settings › Connectors"
             )
-        return {"type": "http", "url": url} if client == "claude-code" else {"url": url}
+        entry: dict[str, Any] = {"type": "http", "url": url} if client == "claude-code" else {"url": url}
+        if token:
+            entry["headers"] = {"Authorization": f"Bearer {token}"}
+        return entry
     command, *pre = _skill_command()
-    entry: dict[str, Any] = {"command": command, "args": [*pre, "serve", *(serve_args or [])]}
+    entry = {"command": command, "args": [*pre, "serve", *(serve_args or [])]}
     if client == "claude-code":
         entry = {"type": "stdio", **entry}
     env = {k: os.environ[k] for k in ("SKILL_ENGINE_HOME", "SKILL_ENGINE_CACHE") if os.environ.get(k)}
@@ -70,7 +77,10 @@ def run(a: argparse.Namespace) -> int:
             "--skill/--instance/--timeout/--lazy go to the server: pass them to `skill serve "
             "--http` instead of using them with --url"
         )
-    entry = server_entry(a.client, url=a.url, serve_args=serve_args)
+    if a.token_file and not a.url:
+        raise UsageError("--token-file is for a server at --url: a stdio server needs no token")
+    token = read_token(a.token_file) if a.token_file else None
+    entry = server_entry(a.client, url=a.url, serve_args=serve_args, token=token)
     print_json({"mcpServers": {a.name: entry}})
     if not a.json and sys.stderr.isatty():
         print(_WHERE[a.client].format(name=a.name, inner=json.dumps(entry, ensure_ascii=False)), file=sys.stderr)

@@ -77,12 +77,28 @@ def http_options(a: argparse.Namespace) -> HttpOptions | None:
         token=read_token(a.token_file),
         tls_cert=Path(a.tls_cert) if a.tls_cert else None,
         tls_key=Path(a.tls_key) if a.tls_key else None,
-        cors_origins=tuple(a.cors_origin or ()),
+        cors_origins=tuple(cors_origin(o) for o in a.cors_origin or ()),
         rate_limit=parse_rate_limit(a.rate_limit) if a.rate_limit else None,
         max_in_flight=a.max_in_flight,
         stateless=a.stateless,
         log_json=a.log_json,
     )
+
+
+def cors_origin(text: str) -> str:
+    """One --cors-origin: an exact origin (scheme://host[:port]), compared as browsers send it."""
+    from urllib.parse import urlsplit
+
+    if "*" in text:
+        raise UsageError(
+            f"--cors-origin {text}: name each origin exactly, such as https://app.example.com "
+            "(a wildcard would let any web page call your skills)"
+        )
+    origin = text.rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.username:
+        raise UsageError(f"--cors-origin {text}: give an origin such as https://app.example.com (no path)")
+    return origin
 
 
 def read_token(token_file: str | None) -> str | None:
