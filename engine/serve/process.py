@@ -183,6 +183,7 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
     """Run the server until the client leaves (stdio, `http` None) or SIGTERM/SIGINT stopped it (both:
     runs in flight finish first). Then the registration goes and the last runs' history is written."""
     import gc
+    import signal
 
     import anyio
 
@@ -212,6 +213,7 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
     server.registration = registration
     registration.write(len(server.catalog))
     gc.freeze()  # the start-up objects (SDK, pydantic models) stay out of every later collection
+    previous = {sig: signal.signal(sig, _stop_before_serving) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if http is not None:
             ctx = ServeContext(engine, server, http, gate, lifecycle)
@@ -221,8 +223,15 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
             log.info("%d tools over stdio", len(server.catalog))
             anyio.run(serve_stdio, server, lifecycle, gate)
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         registration.remove()
         background().flush(timeout=5)  # the last runs' history
+
+
+def _stop_before_serving(signum: int, _frame: Any) -> None:
+    """A signal before the event loop catches them (or after): nothing is running, stop cleanly."""
+    raise SystemExit(0)
 
 
 async def serve_stdio(server: SkillServer, lifecycle: Lifecycle, gate: RunGate) -> None:
