@@ -86,6 +86,14 @@ class RunResult:
         out["requests"] = [r.to_json() for r in self.requests]
         return out
 
+    def reply(self) -> dict[str, Any]:
+        """What a front door answers for this run (`skill run --json` prints it, the REST API sends it):
+        `to_json`, with a failed run's `error` as the object of every --json failure (`stopped` names it)."""
+        out = self.to_json()
+        if not self.ok:
+            out["error"] = {"code": (self.stopped or "tool_error").replace("-", "_"), "message": self.error}
+        return out
+
 
 @dataclass(frozen=True)
 class RunStarted:

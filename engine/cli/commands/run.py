@@ -49,10 +49,7 @@ def stream(event: Any) -> None:
 def report(result: RunResult, as_json: bool) -> int:
     """Print a run's result (or its JSON, with the error object of every --json failure); its exit code."""
     if as_json:
-        out = result.to_json()
-        if not result.ok:  # the error object of every --json failure; `stopped` says why as before
-            out["error"] = {"code": (result.stopped or "tool_error").replace("-", "_"), "message": result.error}
-        print_json(out)
+        print_json(result.reply())
     elif result.ok:
         print(result.output)
     else:
