@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from engine.serve.table import api_routes, starlette_routes
+from engine.serve.table import served_routes, starlette_routes
 
 if TYPE_CHECKING:
     from engine.serve.context import ServeContext
@@ -14,8 +14,7 @@ if TYPE_CHECKING:
 
 def build_app(ctx: ServeContext) -> Any:
     """The ASGI app for `ctx` (callable as `app(scope, receive, send)`)."""
-    table = [r for r in api_routes() if ctx.options.rest or not r.rest]
-    routes = starlette_routes(ctx, table)
+    routes = starlette_routes(ctx, served_routes(ctx.options))
     options = ctx.options
     if options.mcp:
         app = ctx.server.server.streamable_http_app(

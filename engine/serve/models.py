@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from engine.events import RunResult
 
 Kind = Literal["tools", "knowledge", "both"]
 
@@ -50,3 +52,124 @@ class SkillsQuery(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+
+
+class ToolDetail(BaseModel):
+    name: str
+    description: str
+    input_schema: dict[str, Any] = Field(description="the tool's arguments as a JSON schema (as MCP lists it)")
+
+
+class FileEntry(BaseModel):
+    path: str = Field(description="relative to the skill's folder; read it at /api/v1/skills/{name}/files/{path}")
+    size: int
+    sha256: str
+
+
+class SkillDetail(BaseModel):
+    name: str
+    version: str
+    description: str
+    kind: Kind
+    license: str | None
+    instances: list[InstanceSummary]
+    tools: list[ToolDetail]
+    config_schema: dict[str, Any] = Field(
+        description="the instance config as a JSON schema; secret fields are writeOnly and never carry a value"
+    )
+    frontmatter: str | None = Field(description="SKILL.md's frontmatter as written (skills with a SKILL.md)")
+    files: list[FileEntry] = Field(description="the package's files (skills with a SKILL.md)")
+
+
+class ExecuteRequest(BaseModel):
+    """A run: `skill`, `tool` (and `instance`), or one `ref` (`skill@instance:tool`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    skill: str | None = None
+    instance: str = "default"
+    tool: str | None = None
+    ref: str | None = Field(default=None, description="skill@instance:tool, instead of skill, instance and tool")
+    args: dict[str, Any] = Field(default_factory=dict, description="the tool's arguments, typed as it declares")
+    timeout_s: float | None = Field(default=None, gt=0, le=3600, description="default: the skill's own limit")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> ExecuteRequest:
+        if self.ref is not None and ({"skill", "tool", "instance"} & self.model_fields_set):
+            raise ValueError("give either ref, or skill and tool, not both")
+        if self.ref is None and (self.skill is None or self.tool is None):
+            raise ValueError("give skill and tool (and instance), or ref as skill@instance:tool")
+        return self
+
+
+class RunError(BaseModel):
+    code: str = Field(description="tool_error, or why the run stopped (timeout, cancelled, trap, ...)")
+    message: str | None
+
+
+def _model_of(cls: type, name: str, doc: str, **override: Any) -> type[BaseModel]:
+    """A pydantic model with the fields of the engine's dataclass `cls` (so the two cannot drift), some
+    replaced by `override` (name: (type, default))."""
+    import dataclasses
+    from typing import get_type_hints
+
+    hints = get_type_hints(cls)
+    fields: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            fields[f.name] = (hints[f.name], f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            fields[f.name] = (hints[f.name], Field(default_factory=f.default_factory))
+        else:
+            fields[f.name] = (hints[f.name], ...)
+    return create_model(name, __doc__=doc, **{**fields, **override})
+
+
+RunRecord = _model_of(
+    RunResult,
+    "RunRecord",
+    "A run as the history keeps it (output, stdout and stderr clipped there); `source` is the front door "
+    "(cli, tui, mcp, rest), `stopped` why a run stopped early (timeout, cancelled, ...), `requests` its "
+    "outbound HTTP requests (no query strings or header values, secrets masked).",
+)
+RunReply = _model_of(
+    RunResult,
+    "RunReply",
+    "What `skill run --json` prints: a failed run (`ok` false, still a 200) has `error` as an object.",
+    error=(RunError | None, None),
+)
+
+
+class SearchRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    query: str = Field(min_length=1, description="what you want to do, in a few words")
+    top: int = Field(default=10, ge=1, le=100)
+    skill: str | None = Field(default=None, description="only this skill")
+    kind: Literal["tool", "skill", "file"] | None = Field(
+        default=None, description="only tools, knowledge skills (their SKILL.md) or sections of their files"
+    )
+
+
+class SearchResult(BaseModel):
+    skill: str
+    tool: str | None
+    kind: Literal["tool", "skill", "file"]
+    score: float
+    description: str
+    ref: str = Field(description="a tool: skill@instance:tool for /execute; knowledge: the file's URL path")
+
+
+class SearchReply(BaseModel):
+    method: Literal["semantic", "words"]
+    results: list[SearchResult]
+
+
+class HistoryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=50, ge=1, le=1000)
+
+
+class HistoryReply(BaseModel):
+    runs: list[RunRecord] = Field(description="the latest runs of the served skills, oldest first")  # type: ignore[valid-type]  # made by create_model
