@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -348,3 +350,45 @@ def test_the_openapi_document_is_valid_and_lists_every_route(home, engine, echo)
     assert [(p["name"], p["in"]) for p in query] == [("kind", "query")]
     file_params = doc["paths"][f"{API}/skills/{{name}}/files/{{path}}"]["get"]["parameters"]
     assert [(p["name"], p["in"]) for p in file_params] == [("name", "path"), ("path", "path")]
+
+
+# ---- the README's examples -------------------------------------------------------------------------------
+
+
+def readme_http_blocks() -> list[str]:
+    """The ```sh blocks of the README's "HTTP API" chapter, in order."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    chapter = re.search(r"^## HTTP API\n(.*?)^## ", text, re.S | re.M)
+    assert chapter, "the README has no HTTP API chapter"
+    return re.findall(r"```sh\n(.*?)```", chapter.group(1), re.S)
+
+
+def test_the_readme_curl_examples_work_as_written(home, engine, built_examples):
+    for name in ("textkit", "greeter", "notes"):
+        engine.install(built_examples[name])
+    for name in ("release-notes", "code-review", "commit-messages"):
+        engine.install(REPO / "examples" / name)
+    start, *examples = readme_http_blocks()
+    argv = shlex.split(start)
+    assert argv[:3] == ["skill", "serve", "--http"] and "--port" in argv
+    at = argv.index("--port")
+    readme_port, args = argv[at + 1], argv[2:at] + argv[at + 2 :]
+    assert len(examples) >= 9 and all(block.startswith("curl ") for block in examples)
+    with served(home, *args) as s:
+        port = s.base.rsplit(":", 1)[1]
+        for block in examples:
+            command = block.replace(f"127.0.0.1:{readme_port}/", f"127.0.0.1:{port}/")
+            assert command != block, block
+            proc = subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+            assert proc.returncode == 0, (block, proc.stdout, proc.stderr)
+            if "-fsS" not in block:  # the errors example
+                assert json.loads(proc.stdout)["error"]["details"] == {
+                    "param": "text",
+                    "reason": "must be a string, got integer 42",
+                }
+            elif "/files/" in block:
+                assert proc.stdout.startswith("---\nname: release-notes")
+            else:
+                reply = json.loads(proc.stdout)
+                assert "error" not in reply or reply.get("ok") is True, reply
+        clean(s)
