@@ -108,7 +108,9 @@ def test_a_knowledge_skill_shows_its_files_and_serves_them_as_text(home, engine,
         assert outside.status_code in (400, 404) and "error" in outside.json()
         missing = httpx.get(f"{s.base}{API}/skills/{knowledge_skill}/files/references/nope.md")
         assert "references/style.md" in error_of(missing, 404)["message"]
-        clean(s, md, binary, outside, missing)
+        run = post(s, "/execute", {"skill": knowledge_skill, "tool": "write"})
+        assert error_of(run, 404)["message"].startswith(f"{knowledge_skill} is a knowledge skill: it has no tools")
+        clean(s, md, binary, outside, missing, run)
 
 
 def test_only_the_served_skills_and_instances_are_seen(home, engine, echo, knowledge_skill):
