@@ -41,7 +41,9 @@ def document(routes: list[ApiRoute]) -> dict[str, Any]:
 
     wanted: list[tuple[type[BaseModel], Any]] = [(m.ErrorBody, "serialization")]
     for r in routes:
-        wanted += [(r.body, "validation")] if r.body else []
+        wanted += [
+            (model, "validation") for model in (r.body, r.query) if model is not None
+        ]  # a query's too: its $defs
         wanted += [(model, "serialization") for model in r.responses.values() if model is not None]
     refs, schemas = _schemas(wanted)
     paths: dict[str, dict[str, Any]] = {}
