@@ -49,6 +49,11 @@ class ConfigReport:
     def ready(self) -> bool:
         return not self.missing and not self.problems
 
+    @property
+    def why_not_ready(self) -> str:
+        """What keeps the instance from being ready, in one line ("" when it is ready)."""
+        return "; ".join(([f"missing {', '.join(self.missing)}"] if self.missing else []) + list(self.problems))
+
 
 def _check_sandbox(table: Any, where: str) -> None:
     """[sandbox] holds only positive timeout_s and memory_mb (None removes one)."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from engine.serve.guard import guarded, security_settings
 from engine.serve.lifecycle import StartedWhenReady
 from engine.serve.metrics import measured
-from engine.serve.table import api_routes, starlette_routes
+from engine.serve.table import served_routes, starlette_routes
 
 if TYPE_CHECKING:
     from engine.serve.context import ServeContext
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def build_app(ctx: ServeContext) -> Any:
     """The ASGI app for `ctx` (callable as `app(scope, receive, send)`)."""
-    table = [r for r in api_routes() if ctx.options.rest or not r.rest]
+    table = served_routes(ctx.options)
     routes = starlette_routes(ctx, table)
     options = ctx.options
     if options.mcp:

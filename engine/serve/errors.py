@@ -3,9 +3,10 @@ messages. A route raises `ApiError`; `error_response` is the reply (middleware u
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import NotFoundError, SkillError, UsageError
+from engine.errors import ArgumentError, NotFoundError, SkillError, UsageError
 
 if TYPE_CHECKING:
     from starlette.responses import JSONResponse
@@ -45,12 +46,14 @@ class ApiError(Exception):
     @classmethod
     def of(cls, e: SkillError) -> ApiError:
         """An engine error as the API says it: a refusal its own status (429/503, with `Retry-After`),
-        unknown things 404, bad input 400, the rest 409."""
+        unknown things 404, bad input 400 (a bad argument names its parameter in `details`), the rest 409."""
         from engine.serve.gate import Refused
 
         if isinstance(e, Refused):
-            headers = {"Retry-After": str(max(1, round(e.retry_after)))} if e.retry_after is not None else None
+            headers = {"Retry-After": str(max(1, math.ceil(e.retry_after)))} if e.retry_after is not None else None
             return cls(e.status, str(e), headers=headers)
+        if isinstance(e, ArgumentError):
+            return cls(400, str(e), details={"param": e.param, "reason": e.reason})
         if isinstance(e, NotFoundError):
             return cls(404, str(e))
         if isinstance(e, UsageError):

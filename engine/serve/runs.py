@@ -1,34 +1,60 @@
-"""What a REST run request names, checked before anything runs: the tool reference of an `ExecuteRequest`,
-served by this server (its `--skill`/`--instance` selection) and ready (its required config set). The
-engine's own checks (unknown skill, tool or instance, bad arguments) come from `Engine.run`, which
-raises them before the run starts."""
+"""What a REST request names, checked before anything runs: the skills this server serves (its
+`--skill`/`--instance` selection, read from the MCP server's catalog and knowledge library), and the
+tool of an `ExecuteRequest` (`/execute` and `/stream`): served here (404 saying which part is unknown)
+and ready (409 naming the missing config). Blocking (they read the store): call them in a worker thread."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from engine.errors import NotFoundError
 from engine.serve.errors import ApiError
 
 if TYPE_CHECKING:
     from engine.serve.context import ServeContext
     from engine.serve.models import ExecuteRequest
+    from engine.store import InstalledSkill
+
+API = "/api/v1"
 
 
-def served_ref(ctx: ServeContext, request: ExecuteRequest) -> str:
-    """The `SKILL@INSTANCE:TOOL` to run, or a 404 (not served here, unknown skill) or 409 (not ready).
-    Blocking (it reads the store): call it in a worker thread."""
-    engine = ctx.engine
-    ref = engine.tool_ref(request.target)
-    skill = engine.skill(ref.skill)
-    if not ctx.server.options.selection.wants(ref.skill, ref.instance):
-        raise ApiError(404, f"{ref.of} is not served by this server; GET /api/v1/skills lists what is")
-    if skill.tool(ref.tool) is not None:  # else Engine.run says which tools there are
-        report = engine.config.report(ref.skill, ref.instance)
-        if not report.ready:
-            what = f"missing {', '.join(report.missing)}" if report.missing else "; ".join(report.problems)
-            raise ApiError(
-                409,
-                f"{ref.of} is not ready: {what}; set it with `skill config {ref.of}`",
-                details={"missing": list(report.missing), "problems": list(report.problems)},
-            )
+def served_skills(ctx: ServeContext) -> list[str]:
+    """The names of the skills this server serves, tools or knowledge, in catalog order."""
+    ctx.server.refresh()
+    names = dict.fromkeys(e.skill for e in ctx.server.catalog.values())
+    names.update(dict.fromkeys(s.name for s in ctx.server.library.skills))
+    return list(names)
+
+
+def served_skill(ctx: ServeContext, name: str) -> InstalledSkill:
+    """An installed skill this server serves, or a 404 naming the ones it does."""
+    served = served_skills(ctx)
+    if name not in served:
+        raise NotFoundError(f"no skill named {name!r} is served here; served: {', '.join(served) or 'none'}")
+    return ctx.engine.skill(name)
+
+
+def served_ref(ctx: ServeContext, body: ExecuteRequest) -> str:
+    """The `SKILL@INSTANCE:TOOL` a run names, served here and ready; else a 404 or a 409."""
+    ref = ctx.engine.tool_ref(body.target)
+    skill, instance, tool = ref.skill, ref.instance, ref.tool
+    installed = served_skill(ctx, skill)
+    catalog = ctx.server.catalog.values()
+    if not any((e.skill, e.instance, e.tool.name) == (skill, instance, tool) for e in catalog):
+        instances = list(dict.fromkeys(e.instance for e in catalog if e.skill == skill))
+        if not installed.has_component:
+            why = f"{skill} is a knowledge skill: it has no tools to run; read it with GET {API}/skills/{skill}"
+        elif instance not in instances:
+            why = f"{skill} has no instance {instance!r} served here; instances: {', '.join(instances)}"
+        else:
+            why = f"{skill} has no tool {tool!r}; its tools are: {', '.join(t.name for t in installed.tools)}"
+        raise NotFoundError(why)
+    report = ctx.engine.config.report(skill, instance)
+    if not report.ready:
+        raise ApiError(
+            409,
+            f"{skill}@{instance} is not ready: {report.why_not_ready}; "
+            f"configure it with `skill config {skill}@{instance} --set FIELD=VALUE`",
+            details={"instance": instance, "missing": list(report.missing), "problems": list(report.problems)},
+        )
     return str(ref)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from starlette.routing import Route
 
     from engine.serve.context import ServeContext
+    from engine.serve.options import HttpOptions
 
 Handler = Callable[["Request", "ServeContext"], Awaitable["Response"]]
 
@@ -39,9 +40,14 @@ class ApiRoute:
 
 def api_routes() -> list[ApiRoute]:
     """Every endpoint of the server but MCP's own, in the order the OpenAPI document lists them."""
-    from engine.serve import probes, rest, stream
+    from engine.serve import openapi, probes, rest, stream
 
-    return [*rest.ROUTES, *stream.ROUTES, *probes.ROUTES]
+    return [*rest.ROUTES, *stream.ROUTES, *openapi.ROUTES, *probes.ROUTES]
+
+
+def served_routes(options: HttpOptions) -> list[ApiRoute]:
+    """The routes a server with `options` serves: `--mcp-only` leaves the REST API out (the probes stay)."""
+    return [r for r in api_routes() if options.rest or not r.rest]
 
 
 def starlette_routes(ctx: ServeContext, table: list[ApiRoute]) -> list[Route]:

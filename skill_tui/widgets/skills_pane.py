@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -35,11 +36,27 @@ class SkillRow:
 
 
 KNOWLEDGE_MARK = "≡"  # a knowledge skill's state: a document, with no config to be ready or not
+COLUMNS = ("skill", "", "version", "kind", "tools", "inst")  # the second: the state (✔, ⚠ config, ≡)
+# Left out in this order when the pane is narrow: the tools and instances panes list what the counts count.
+DROPPED_FIRST = ("tools", "inst", "kind", "version")
+PADDING = 2  # a DataTable cell's padding, both sides
 KIND_FILTERS = ("all", "tools", "knowledge")  # `k` cycles them; "both" is listed under tools and knowledge
 
 
 def kind_shown(kind: str, kind_filter: str) -> bool:
     return kind_filter == "all" or kind in (kind_filter, "both")
+
+
+def fitting_columns(rows: list[tuple[str, ...]], room: int) -> tuple[int, ...]:
+    """The columns (indexes into COLUMNS) that fit whole in `room` cells: all of them, or fewer, leaving
+    out DROPPED_FIRST in order. Name and state always stay (≡ marks a knowledge skill without its kind)."""
+    widths = [max([cell_len(label), *(cell_len(r[i]) for r in rows)]) + PADDING for i, label in enumerate(COLUMNS)]
+    shown = list(range(len(COLUMNS)))
+    for name in DROPPED_FIRST:
+        if sum(widths[i] for i in shown) <= room:
+            break
+        shown.remove(COLUMNS.index(name))
+    return tuple(shown)
 
 
 class SkillsPane(Vertical):
@@ -61,15 +78,14 @@ class SkillsPane(Vertical):
         self._announced: str | None = None  # the skill the screen was last told about
         self.kind_filter = "all"
         self.border_title = "Skills"
+        self._columns: tuple[int, ...] = ()  # the COLUMNS shown
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter skills  /", id="skill-filter", compact=True)
         yield DataTable(id="skills-table", cursor_type="row", zebra_stripes=True)
 
-    def on_mount(self) -> None:
-        # Name and state first: a slim sidebar (80 columns) shows those (≡ marks a knowledge skill), a
-        # wider one the rest too. Long names (commit-messages) leave no room for a third column there.
-        self.query_one(DataTable).add_columns("skill", "", "version", "kind", "tools", "inst")
+    def on_resize(self) -> None:
+        self._fill()
 
     @property
     def selected(self) -> str | None:
@@ -99,9 +115,17 @@ class SkillsPane(Vertical):
         table = self.query_one(DataTable)
         keep = self.selected or self._announced
         words = self.query_one(Input).value.lower().split()
+        cells = {r.name: (r.name, r.status, *r.figures) for r in self._rows}
+        # every row counts, not only the filtered ones, so the columns do not come and go while typing
+        room = self.content_region.width - table.styles.scrollbar_size_vertical
+        columns = fitting_columns(list(cells.values()), room) if room > 0 else tuple(range(len(COLUMNS)))
         with self.prevent(DataTable.RowHighlighted):  # clear() and add_row() highlight row 0 on the way
+            if columns != self._columns:
+                self._columns = columns
+                table.clear(columns=True)
+                table.add_columns(*(COLUMNS[i] for i in columns))
             shown = [r for r in self._rows if all(w in r.name for w in words) and kind_shown(r.kind, self.kind_filter)]
-            refill(table, [(r.name, (r.name, r.status, *r.figures)) for r in shown])
+            refill(table, [(r.name, tuple(cells[r.name][i] for i in columns)) for r in shown])
             if keep is not None:
                 self._move_to(keep)
         self.border_subtitle = f"{table.row_count}/{len(self._rows)}"

@@ -276,6 +276,56 @@ async def test_runs_beyond_the_in_flight_bound_are_refused(home, wat_skill, echo
         assert "Traceback" not in s.stderr
 
 
+async def test_a_burst_over_the_rate_limit_is_429_with_retry_after_over_rest(home, echo):
+    with served(home, "--http", "--rate-limit", "20/min", env={"SKILL_SERVE_TOKEN": TOKEN}) as s:
+        replies: list[httpx.Response] = []
+        limits = httpx.Limits(max_connections=200)
+        with anyio.fail_after(LIMIT):
+            async with httpx.AsyncClient(headers=AUTH, timeout=LIMIT, limits=limits) as client:
+
+                async def post(i: int) -> None:
+                    body = {"ref": "echo:echo", "args": {"text": str(i)}}
+                    replies.append(await client.post(f"{s.base}/api/v1/stream", json=body))
+
+                async with anyio.create_task_group() as tg:
+                    for i in range(200):
+                        tg.start_soon(post, i)
+        ok = [r for r in replies if r.status_code == 200]
+        limited = [r for r in replies if r.status_code != 200]
+        assert len(ok) == 20 and all("event: done" in r.text for r in ok)
+        assert len(limited) == 180
+        for r in limited:
+            assert "over the rate limit of 20 runs per 60 s" in refused(r, 429, "rate_limited", server=s)
+            assert r.headers["retry-after"] == "3"  # one run regained every 3 s
+        # without a token each address is a caller of its own
+    with served(home, "--http", "--rate-limit", "1/h") as s:
+        body = {"ref": "echo:echo", "args": {"text": "x"}}
+        assert httpx.post(f"{s.base}/api/v1/stream", json=body).status_code == 200
+        again = httpx.post(f"{s.base}/api/v1/stream", json=body)
+        refused(again, 429, "rate_limited", server=s)
+        assert again.headers["retry-after"] == "3600"
+        with httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2")) as other:
+            assert other.post(f"{s.base}/api/v1/stream", json=body).status_code == 200
+
+
+async def test_runs_beyond_the_in_flight_bound_are_503_with_retry_after_over_rest(home, wat_skill, echo):
+    wat_skill("spin")
+    with served(home, "--http", "--max-in-flight", "1") as s:
+        with anyio.fail_after(LIMIT):
+            async with httpx.AsyncClient(timeout=LIMIT) as client:
+                spin = {"ref": "spin:echo", "args": {"text": "s"}, "timeout_s": 3}
+                async with client.stream("POST", f"{s.base}/api/v1/stream", json=spin) as spinning:
+                    assert spinning.status_code == 200
+                    async for line in spinning.aiter_lines():
+                        if line.startswith("event: start"):  # the spin run holds the one place
+                            break
+                    body = {"ref": "echo:echo", "args": {"text": "x"}}
+                    full = await client.post(f"{s.base}/api/v1/stream", json=body)
+                    assert "running 1 runs, its limit" in refused(full, 503, "unavailable", server=s)
+                    assert full.headers["retry-after"] == "1"
+        assert "Traceback" not in s.stderr
+
+
 # ---- starting ------------------------------------------------------------------------------------
 
 

@@ -83,6 +83,20 @@ async def test_each_skill_shows_its_kind_and_k_cycles_the_filter(knowledge_engin
         assert pane.border_title == "Skills" and len(listed(app)) == 4
 
 
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 35), (150, 42)])
+async def test_the_skills_table_shows_whole_columns_only(knowledge_engine, size):
+    """A column that does not fit is left out, never cut ("ki" / "to" at 80 columns, "knowled" at 120):
+    the table is never wider than its pane, and name and state always show."""
+    app = SkillTui(knowledge_engine)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        table = app.main.query_one("#skills-table", DataTable)
+        assert table.virtual_size.width <= table.scrollable_content_region.width, screen_text(app)
+        headers = [str(c.label) for c in table.ordered_columns]
+        assert headers[:2] == ["skill", ""]
+        assert not table.show_horizontal_scrollbar or table.max_scroll_x == 0
+
+
 async def test_a_knowledge_skill_shows_its_document_contents_and_files_in_place_of_the_run_form(knowledge_engine):
     app = SkillTui(knowledge_engine)
     async with app.run_test(size=SIZE) as pilot:

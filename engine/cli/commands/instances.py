@@ -47,6 +47,4 @@ def state(report: ConfigReport) -> str:
     """An instance's state in one cell: ready, or what keeps it from being ready."""
     if report.ready:
         return "ready"
-    return "not ready: " + "; ".join(
-        ([f"missing {', '.join(report.missing)}"] if report.missing else []) + list(report.problems)
-    )
+    return "not ready: " + report.why_not_ready
