@@ -1,5 +1,5 @@
 """Operating `skill serve --http`: `/metrics` read with the Prometheus text parser after runs made over
-MCP (the SDK's client) and REST, `/ready`, SIGTERM with a run in flight and with nothing to do, and
+MCP (the SDK's client) and REST (execute and stream), `/ready`, SIGTERM with a run in flight and with nothing to do, and
 `--log-json`, all over real sockets against the server as a subprocess (`fixtures.serve`)."""
 
 from __future__ import annotations
@@ -71,6 +71,11 @@ def test_metrics_count_the_runs_made_over_mcp_and_rest_and_the_requests_by_route
         results = call(s.mcp, echo, echo, echo, ("spin__default__echo", {"text": "x"}), ("no__such__tool", {}))
         assert [r.is_error for r in results] == [False, False, False, True, True]
         assert stream_run(s.base, {"ref": "echo:echo", "args": {"text": "rest"}})[-1] == "event: close"
+        for _ in range(2):
+            ran = httpx.post(
+                f"{s.base}/api/v1/execute", json={"ref": "echo:echo", "args": {"text": "rest"}}, timeout=30
+            )
+            assert ran.status_code == 200 and ran.json()["ok"]
         assert httpx.get(f"{s.base}/api/v1/skills").status_code == 200
         assert httpx.get(f"{s.base}/no/such/path").status_code == 404
         assert httpx.get(f"{s.base}/health").status_code == 200
@@ -79,9 +84,9 @@ def test_metrics_count_the_runs_made_over_mcp_and_rest_and_the_requests_by_route
 
     runs = "skill_runs_total"
     assert value(found, runs, skill="echo", tool="echo", instance="default", source="mcp", outcome="ok") == 3
-    assert value(found, runs, skill="echo", source="rest", outcome="ok") == 1
+    assert value(found, runs, skill="echo", source="rest", outcome="ok") == 3
     assert value(found, runs, skill="spin", source="mcp", outcome="timeout") == 1
-    assert value(found, runs) == 5  # the unknown tool never ran
+    assert value(found, runs) == 7  # the unknown tool never ran
     assert value(found, "skill_run_duration_seconds_count", skill="echo", tool="echo", source="mcp") == 3
     assert value(found, "skill_run_duration_seconds_count", skill="spin", source="mcp") == 1
     assert value(found, "skill_run_duration_seconds_bucket", skill="spin", source="mcp", le="1.0") == 0
@@ -91,12 +96,14 @@ def test_metrics_count_the_runs_made_over_mcp_and_rest_and_the_requests_by_route
     http = "skill_http_requests_total"
     assert value(found, http, route="listSkills", method="GET", status="200") == 1
     assert value(found, http, route="streamRun", method="POST", status="200") == 1
+    assert value(found, http, route="execute", method="POST", status="200") == 2
+    assert value(found, "skill_run_duration_seconds_count", skill="echo", source="rest") == 3
     assert value(found, http, route="health", method="GET", status="200") == 1
     assert value(found, http, route="other", method="GET", status="404") == 1
     assert value(found, http, route="mcp", method="POST", status="200") >= 6  # initialize and the 5 calls
     assert value(found, "skill_http_request_duration_seconds_count", route="listSkills") == 1
     routes = {s.labels["route"] for s in found if s.name == http}
-    assert routes == {"listSkills", "streamRun", "health", "other", "mcp"}
+    assert routes == {"listSkills", "streamRun", "execute", "health", "other", "mcp"}
     assert "/no/such/path" not in text and "secret-looking" not in text and "run_id" not in text
 
 
