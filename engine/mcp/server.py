@@ -81,13 +81,13 @@ class ServeOptions:
     max_output: int = MAX_OUTPUT
     lazy: bool = False  # list only the meta tools
     poll: float = 1.0  # seconds between store checks for list_changed
+    announce: bool = True  # advertise and send list_changed (False for stateless HTTP: no session lives on)
 
 
 class SkillServer:
     """The MCP server over one engine: tool catalog, handlers, change watcher."""
 
     def __init__(self, engine: Engine, runner: Runner, options: ServeOptions | None = None):
-        from mcp.server import Server
         from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler
 
         self.engine = engine
@@ -105,7 +105,8 @@ class SkillServer:
         self.registration: Registration | None = None
         self.calls = 0
         self.refresh()
-        self.server = Server(
+        self.server = _server_class()(
+            self.options.announce,
             SERVER_NAME,
             version=_version(),
             instructions=(
@@ -433,6 +434,26 @@ class SkillServer:
         }
         for kind in kinds:
             await self._bus.publish(events[kind])
+
+
+def _server_class() -> type:
+    """The SDK's lowlevel `Server`, whose handshake says what this server announces. The SDK builds
+    the `initialize` reply from `create_initialization_options()` without arguments on streamable
+    HTTP (its session manager calls it), where the default announces nothing: so the default here
+    is what this server does, on every transport alike."""
+    from mcp.server import NotificationOptions, Server
+
+    class AnnouncingServer(Server):
+        def __init__(self, announce: bool, *args: Any, **kw: Any):
+            super().__init__(*args, **kw)
+            self.changes = NotificationOptions(
+                tools_changed=announce, resources_changed=announce, prompts_changed=announce
+            )
+
+        def create_initialization_options(self, notification_options: Any = None, *args: Any, **kw: Any) -> Any:
+            return super().create_initialization_options(notification_options or self.changes, *args, **kw)
+
+    return AnnouncingServer
 
 
 def _skills_get_params() -> type:

@@ -1,5 +1,6 @@
 """The one ASGI app: the MCP SDK's streamable HTTP app (its lifespan runs the session manager) with the
-route table's routes added, behind the guards of `engine.serve.guard` (pure-ASGI middleware).
+route table's routes added, behind the guards of `engine.serve.guard` and the request metrics of
+`engine.serve.metrics` (pure-ASGI middleware); `/ready` turns ready when the app's start-up completed.
 `--http-only` leaves MCP out; `--mcp-only` leaves the REST API out (the probes stay)."""
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from engine.serve.guard import guarded, security_settings
+from engine.serve.lifecycle import StartedWhenReady
+from engine.serve.metrics import measured
 from engine.serve.table import served_routes, starlette_routes
 
 if TYPE_CHECKING:
@@ -31,4 +34,7 @@ def build_app(ctx: ServeContext) -> Any:
         from starlette.applications import Starlette
 
         app = Starlette(routes=routes)
-    return guarded(app, options, open_paths=frozenset(r.path for r in table if not r.auth))
+    app = guarded(app, options, open_paths=frozenset(r.path for r in table if not r.auth))
+    if ctx.metrics is not None:  # outermost: the guards' refusals are counted too
+        app = measured(app, ctx.metrics, table, options.mcp_path if options.mcp else None)
+    return StartedWhenReady(app, ctx.lifecycle)

@@ -28,9 +28,10 @@ class Refused(SkillError):
     """The server will not start this run now: draining or full (503), over the rate limit (429).
     Over MCP it is a tool error with this line; over REST, the status and `Retry-After`."""
 
-    def __init__(self, message: str, *, status: int, retry_after: float | None = None):
+    def __init__(self, message: str, *, status: int, reason: str, retry_after: float | None = None):
         super().__init__(message)
         self.status = status
+        self.reason = reason  # "draining", "full" or "rate_limited" (the metrics' label)
         self.retry_after = retry_after
 
 
@@ -63,17 +64,21 @@ class RunGate:
         limit is asked last, so a run refused for another reason does not use up the caller's allowance."""
         refusal = None
         if self.lifecycle.draining:
-            refusal = Refused("the server is shutting down; send the run to another replica", status=503)
+            refusal = Refused(
+                "the server is shutting down; send the run to another replica", status=503, reason="draining"
+            )
         elif self.in_flight >= self.max_in_flight:
             refusal = Refused(
                 f"the server is running {self.in_flight} runs, its limit; try again shortly",
                 status=503,
+                reason="full",
                 retry_after=1,
             )
         elif self.rate is not None and (wait := self.rate.take(principal or CALLER.get() or ANONYMOUS)) is not None:
             refusal = Refused(
                 f"over the rate limit of {self.rate.describe()} for this caller; try again in {wait:g} s",
                 status=429,
+                reason="rate_limited",
                 retry_after=wait,
             )
         if refusal is not None:

@@ -82,6 +82,13 @@ class SkillDetail(BaseModel):
     files: list[FileEntry] = Field(description="the package's files (skills with a SKILL.md)")
 
 
+class Ready(BaseModel):
+    """`/ready`: 200 when the server takes work; 503 while it starts or drains (`reasons` says which)."""
+
+    ready: bool
+    reasons: list[str] = Field(default_factory=list, description='"starting", "draining"')
+
+
 class ExecuteRequest(BaseModel):
     """`POST /api/v1/execute` and `/api/v1/stream`: a tool by `skill`, `instance` and `tool`, or by `ref`
     (`SKILL[@INSTANCE]:TOOL`), with its arguments."""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_PORT = 8765
 MAX_BODY = 1024 * 1024  # bytes of a request body (413 above)
+DRAIN_S = 30.0  # SIGTERM: how long runs in flight may take to finish (stdio too)
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class HttpOptions:
     max_in_flight: int = 32  # runs at once; 503 beyond
     stateless: bool = False  # --stateless: MCP without sessions (any replica answers any request)
     log_json: bool = False  # one JSON line per run on stdout
-    drain_seconds: float = 30.0  # SIGTERM: how long runs in flight may take to finish
+    drain_seconds: float = DRAIN_S  # SIGTERM: how long runs in flight may take to finish
     extra: dict[str, str] = field(default_factory=dict)
 
     @property

@@ -3,8 +3,11 @@ registration the control panel reads and a clean stop on SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +17,8 @@ from engine.mcp.registry import Registration
 from engine.mcp.server import ServeOptions, SkillServer
 from engine.serve.activity import RunRate
 from engine.serve.gate import RunGate
-from engine.serve.lifecycle import Lifecycle
-from engine.serve.options import HttpOptions
+from engine.serve.lifecycle import Lifecycle, until_signalled
+from engine.serve.options import DRAIN_S, HttpOptions
 
 if TYPE_CHECKING:
     from engine.api import Engine
@@ -24,13 +27,23 @@ if TYPE_CHECKING:
 log = logging.getLogger("skill.serve")
 
 
+GRACE_S = 2  # once runs drained: how long other replies still open may take before they are cut
+
+
 async def run_http(ctx: ServeContext, sock: Any) -> None:
-    """Serve the app on `sock` until the process is stopped, watching the store meanwhile."""
+    """Serve the app on `sock` until SIGTERM or SIGINT has drained it, watching the store meanwhile."""
     import anyio
     import uvicorn
 
     from engine.serve.app import build_app
+    from engine.serve.metrics import Metrics
 
+    ctx.metrics = Metrics(ctx.gate)
+    ctx.gate.observers.append(ctx.metrics)
+    if ctx.options.log_json:
+        from engine.serve.runlog import RunLog
+
+        ctx.gate.observers.append(RunLog())
     app = build_app(ctx)
     options = ctx.options
     config = uvicorn.Config(
@@ -40,17 +53,63 @@ async def run_http(ctx: ServeContext, sock: Any) -> None:
         lifespan="on",
         ssl_certfile=options.tls_cert,  # loaded once already by check_start: a bad file never gets here
         ssl_keyfile=options.tls_key,
+        timeout_graceful_shutdown=GRACE_S,
     )
-    http = uvicorn.Server(config)
+    http = _uvicorn_server()(config, ctx)
+
+    async def stop_when_signalled(*, task_status: Any) -> None:
+        await until_signalled(ctx.lifecycle, lambda: ctx.gate.in_flight, options.drain_seconds, task_status=task_status)
+        http.should_exit = True
+
     async with anyio.create_task_group() as tg:
+        await tg.start(stop_when_signalled)
         tg.start_soon(ctx.server.watch)
         if ctx.server.registration is not None:  # the control panel's requests per minute
             rate = RunRate()
             ctx.gate.observers.append(rate)
             tg.start_soon(rate.publish, ctx.server.registration)
-        ctx.lifecycle.ready()
         await http.serve(sockets=[sock])
         tg.cancel_scope.cancel()
+
+
+def _uvicorn_server() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn, stopped by `until_signalled` rather than by its own signal handler (which stops at
+        once, and which sse-starlette patches to cut every SSE reply, MCP results of runs still going
+        among them). Its shutdown first ends the MCP sessions' notification streams: they never end
+        on their own, and uvicorn waits for every open reply (sse-starlette would notice the stop
+        only at its next half-second look)."""
+
+        def __init__(self, config: uvicorn.Config, ctx: ServeContext):
+            super().__init__(config)
+            self.ctx = ctx
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield
+
+        async def shutdown(self, sockets: list[Any] | None = None) -> None:
+            for server in self.servers:
+                server.close()  # no new connection: a client cannot open another stream meanwhile
+            for connection in list(self.server_state.connections):
+                connection.shutdown()  # idle keep-alive connections close; busy ones after their reply
+            end_notification_streams(self.ctx)
+            await super().shutdown(sockets)
+
+    return Server
+
+
+def end_notification_streams(ctx: ServeContext) -> None:
+    """Close the standalone GET stream of every MCP session (its client sees the stream end).
+    The SDK (2.3) has no public list of its sessions: this reads the session manager's private
+    `_server_instances`, and without it the streams end at GRACE_S."""
+    if not ctx.options.mcp or ctx.options.stateless:
+        return
+    manager = ctx.server.server.session_manager
+    for transport in list(getattr(manager, "_server_instances", {}).values()):
+        transport.close_standalone_sse_stream()
 
 
 def open_socket(host: str, port: int) -> Any:
@@ -121,14 +180,13 @@ def check_tls(cert: Path, key: Path | None) -> None:
 
 
 def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None) -> None:
-    """Run the server until the client leaves (stdio, `http` None) or the process is stopped (HTTP)."""
+    """Run the server until the client leaves (stdio, `http` None) or SIGTERM/SIGINT stopped it (both:
+    runs in flight finish first). Then the registration goes and the last runs' history is written."""
     import gc
-    import os
     import signal
 
     import anyio
 
-    from engine.mcp.transports import run_stdio
     from engine.serve.context import ServeContext
 
     if http is not None:
@@ -140,6 +198,8 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
         max_in_flight=http.max_in_flight if http else 32,
         rate_limit=http.rate_limit if http else None,
     )
+    if http is not None and http.stateless:  # no session outlives a request: nobody to announce changes to
+        options = replace(options, announce=False)
     server = SkillServer(engine, gate, options)
     if http is not None:
         sock = open_socket(http.host, http.port)
@@ -152,23 +212,41 @@ def serve(engine: Engine, options: ServeOptions, http: HttpOptions | None = None
         registration = Registration(engine.home, "stdio", "stdio")
     server.registration = registration
     registration.write(len(server.catalog))
-
-    def stop(signum: int, _frame: Any) -> None:
-        registration.remove()
-        background().flush(timeout=2)  # the last calls' history
-        os._exit(128 + signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
     gc.freeze()  # the start-up objects (SDK, pydantic models) stay out of every later collection
+    previous = {sig: signal.signal(sig, _stop_before_serving) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         if http is not None:
             ctx = ServeContext(engine, server, http, gate, lifecycle)
             print(f"skill serve: {len(server.catalog)} tools on {address}", file=sys.stderr, flush=True)
             anyio.run(run_http, ctx, sock)
         else:
-            lifecycle.ready()
             log.info("%d tools over stdio", len(server.catalog))
-            anyio.run(run_stdio, server)
+            anyio.run(serve_stdio, server, lifecycle, gate)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         registration.remove()
+        background().flush(timeout=5)  # the last runs' history
+
+
+def _stop_before_serving(signum: int, _frame: Any) -> None:
+    """A signal before the event loop catches them (or after): nothing is running, stop cleanly."""
+    raise SystemExit(0)
+
+
+async def serve_stdio(server: SkillServer, lifecycle: Lifecycle, gate: RunGate) -> None:
+    """MCP over stdio until the client closes stdin, or a signal drained it."""
+    import anyio
+
+    from engine.mcp.transports import run_stdio
+
+    async with anyio.create_task_group() as tg:
+
+        async def stop_when_signalled(*, task_status: Any) -> None:
+            await until_signalled(lifecycle, lambda: gate.in_flight, DRAIN_S, task_status=task_status)
+            tg.cancel_scope.cancel()
+
+        await tg.start(stop_when_signalled)
+        lifecycle.ready()
+        await run_stdio(server)
+        tg.cancel_scope.cancel()

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-HEAVY = ("textual", "fastembed", "onnxruntime", "rich")
+HEAVY = ("textual", "fastembed", "onnxruntime", "rich", "prometheus_client")  # the last: only a serving server
 
 
 def _loaded_after(code: str) -> set[str]:

@@ -23,8 +23,8 @@ from engine.mcp import search as mcp_search
 from engine.mcp.catalog import Selection, build_catalog
 from engine.mcp.registry import running_servers
 from engine.mcp.search import search
-from fixtures import wat
 from fixtures.serve import served
+from fixtures.wat import install_folder as install_wat
 
 REPO = Path(__file__).resolve().parents[2]
 LIMIT = 60  # seconds: no test may hang longer
@@ -42,16 +42,6 @@ def _env(home) -> dict[str, str]:
         "PYTHONPATH": str(REPO),
         "PYTHONUNBUFFERED": "1",
     }
-
-
-def install_wat(engine, tmp_path: Path, mode: str, name: str | None = None, timeout_s: float | None = None) -> str:
-    name = name or mode
-    folder = tmp_path / f"src-{name}"
-    folder.mkdir()
-    (folder / f"{name}.wasm").write_bytes(wat.component_bytes(mode, name=name))
-    limits = f"capabilities:\n  timeout_s: {timeout_s}\n" if timeout_s else ""
-    (folder / "skill.yaml").write_text(f"name: {name}\nversion: 1.0.0\ndescription: {name} test skill\n{limits}")
-    return engine.install(folder).skill.name
 
 
 @pytest.fixture
@@ -309,6 +299,19 @@ async def test_http_initialize_list_call_and_list_changed(home, skills, tmp_path
                 assert "late__default__echo" in names(await session.list_tools())
                 called = await session.call_tool("late__default__echo", {"text": "http"})
                 assert called.structured_content == {"text": "http"}
+
+
+async def test_http_advertises_list_changed_as_stdio_does(home, skills):
+    """The handshake over streamable HTTP says what the server sends (the SDK's session manager builds
+    it without the server's notification options: it said false)."""
+    with anyio.fail_after(LIMIT):
+        async with http_server(home) as (url, _proc):
+            async with streamable_http_client(url) as (read, write):
+                async with ClientSession(read, write, read_timeout_seconds=30) as session:
+                    caps = (await session.initialize()).capabilities
+    assert caps.tools is not None and caps.tools.list_changed
+    assert caps.resources is not None and caps.resources.list_changed
+    assert caps.prompts is not None and caps.prompts.list_changed
 
 
 async def test_http_two_clients_both_notified(home, skills, tmp_path):
