@@ -55,13 +55,6 @@ class Health(BaseModel):
     version: str
 
 
-class Ready(BaseModel):
-    """`/ready`: 200 when the server takes work; 503 while it starts or drains (`reasons` says which)."""
-
-    ready: bool
-    reasons: list[str] = Field(default_factory=list, description='"starting", "draining"')
-
-
 class ToolDetail(BaseModel):
     name: str
     description: str
@@ -87,6 +80,13 @@ class SkillDetail(BaseModel):
     )
     frontmatter: str | None = Field(description="SKILL.md's frontmatter as written (skills with a SKILL.md)")
     files: list[FileEntry] = Field(description="the package's files (skills with a SKILL.md)")
+
+
+class Ready(BaseModel):
+    """`/ready`: 200 when the server takes work; 503 while it starts or drains (`reasons` says which)."""
+
+    ready: bool
+    reasons: list[str] = Field(default_factory=list, description='"starting", "draining"')
 
 
 class ExecuteRequest(BaseModel):

@@ -213,6 +213,4 @@ def test_a_skill_the_server_does_not_serve_is_a_404(home, engine, probe_skill, t
     with served(home, "--http", "--skill", typed) as s:
         r = httpx.post(s.base + STREAM, json={"skill": probe_skill, "tool": "print"})
         assert r.status_code == 404
-        assert r.json()["error"]["message"] == (
-            f"{probe_skill}@default is not served by this server; GET /api/v1/skills lists what is"
-        )
+        assert r.json()["error"]["message"] == f"no skill named {probe_skill!r} is served here; served: {typed}"
