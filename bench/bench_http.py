@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from common import ARGS, REPO, SKILL, TOOL, pct, row, setup_home
+from common import ARGS, REPO, SKILL, TOOL, engine_run_ms, pct, row, setup_home
 
 sys.path.insert(0, str(REPO / "tests"))
 
@@ -178,13 +178,7 @@ def main() -> None:
                 row("ratio of p50s (execute / baseline)", f"{ratio:.2f}x", "target <= 3x")
             else:
                 row("POST /api/v1/execute", "not served", "(404: this tree has no execute route)")
-            engine = Engine()
-            direct = []
-            for i in range(WARMUP + CALLS):
-                t0 = time.perf_counter()
-                assert engine.run(f"{SKILL}:{TOOL}", ARGS).ok
-                if i >= WARMUP:
-                    direct.append((time.perf_counter() - t0) * 1000)
+            direct = engine_run_ms(CALLS, WARMUP)
             row("for reference: Engine.run in-process (no HTTP), p50", f"{pct(direct, 50):.2f} ms")
             sse = timed(client, stream, run, streamed, CALLS)
             row(f"POST /api/v1/stream {SKILL} {TOOL} to close, p50", f"{pct(sse, 50):.2f} ms")

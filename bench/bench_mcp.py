@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from common import ARGS, REPO, SKILL, TOOL, pct, row, setup_home
+from common import ARGS, REPO, SKILL, TOOL, engine_run_ms, pct, row, setup_home
 
 CALLS = 1000
 WARMUP = 50
@@ -67,15 +67,7 @@ async def run() -> None:
     print(f"MCP tools/call over stdio, {CALLS} sequential calls each after {WARMUP} warm-up calls")
     base = await measure(sys.executable, ["-c", BASELINE], "noop", ARGS, env)
     skill = await measure(sys.executable, ["-m", "engine.cli", "serve"], f"{SKILL}__default__{TOOL}", ARGS, env)
-    from engine.api import Engine
-
-    engine = Engine()
-    direct = []
-    for i in range(WARMUP + CALLS):
-        t0 = time.perf_counter()
-        assert engine.run(f"{SKILL}:{TOOL}", ARGS).ok
-        if i >= WARMUP:
-            direct.append((time.perf_counter() - t0) * 1000)
+    direct = engine_run_ms(CALLS, WARMUP)
     row("baseline: minimal MCPServer, no-op tool, p50", f"{pct(base, 50):.2f} ms")
     row("baseline p99", f"{pct(base, 99):.2f} ms")
     row(f"skill serve: {SKILL} {TOOL} (JS component), p50", f"{pct(skill, 50):.2f} ms", "target <= 10 ms")

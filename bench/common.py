@@ -35,6 +35,23 @@ def setup_home(component: Path | None = None) -> Path:
     return home
 
 
+def engine_run_ms(calls: int, warmup: int) -> list[float]:
+    """Milliseconds of `calls` in-process `Engine.run`s of the benchmark tool (after `warmup`): the
+    reference a front door's overhead is read against."""
+    import time
+
+    from engine.api import Engine
+
+    engine = Engine()
+    samples = []
+    for i in range(warmup + calls):
+        t0 = time.perf_counter()
+        assert engine.run(f"{SKILL}:{TOOL}", ARGS).ok
+        if i >= warmup:
+            samples.append((time.perf_counter() - t0) * 1000)
+    return samples
+
+
 def pct(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
