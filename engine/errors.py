@@ -7,6 +7,7 @@ traceback for these.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -145,6 +146,70 @@ class CallStopped(Exception):
     def __init__(self, reason: str, during: str | None):
         super().__init__(f"skill stopped: {reason}" + (f" during {during}" if during else ""))
         self.reason = reason
+
+
+class Refused(SkillError):
+    """A server will not start this run now: draining or full (503), over the rate limit (429).
+    Over MCP it is a tool error with this line; over REST, the status and `Retry-After`."""
+
+    def __init__(self, message: str, *, status: int, reason: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.status = status
+        self.reason = reason  # "draining", "full" or "rate_limited" (the metrics' label)
+        self.retry_after = retry_after
+
+
+# ---- the REST API's errors (`skill serve --http`): the status, and the body's code and details ----
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "not_ready",
+    413: "too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
+}
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.code = code or CODES.get(status, "error")
+        self.message = message
+        self.details = details or {}
+        self.headers = headers or {}
+
+    @classmethod
+    def of(cls, e: SkillError) -> ApiError:
+        """An engine error as the API says it: a refusal its own status (429/503, with `Retry-After`),
+        unknown things 404, bad input 400 (a bad argument names its parameter in `details`), the rest 409."""
+        if isinstance(e, Refused):
+            headers = {"Retry-After": str(max(1, math.ceil(e.retry_after)))} if e.retry_after is not None else None
+            return cls(e.status, str(e), headers=headers)
+        if isinstance(e, ArgumentError):
+            return cls(400, str(e), details={"param": e.param, "reason": e.reason})
+        if isinstance(e, NotFoundError):
+            return cls(404, str(e))
+        if isinstance(e, UsageError):
+            return cls(400, str(e))
+        return cls(409, str(e))
+
+    def body(self) -> dict[str, Any]:
+        return {"error": {"code": self.code, "message": self.message, "details": self.details}}
 
 
 _JSON_TYPES = {

@@ -15,9 +15,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from engine.errors import Refused
     from engine.events import RunResult
     from engine.mcp.registry import Registration
-    from engine.serve.gate import Refused
 
 WINDOW_S = 60.0
 PUBLISH_S = 2.0

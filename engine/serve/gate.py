@@ -9,7 +9,7 @@ import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
-from engine.errors import SkillError
+from engine.errors import Refused
 
 if TYPE_CHECKING:
     from engine.api import Engine
@@ -22,17 +22,6 @@ ANONYMOUS = "anonymous"  # the rate-limit key of a run with no caller known (a s
 # is counted for its caller without passing `principal`. (MCP passes it: its handlers run in the
 # session's task, not the request's.)
 CALLER: ContextVar[str | None] = ContextVar("skill.caller", default=None)
-
-
-class Refused(SkillError):
-    """The server will not start this run now: draining or full (503), over the rate limit (429).
-    Over MCP it is a tool error with this line; over REST, the status and `Retry-After`."""
-
-    def __init__(self, message: str, *, status: int, reason: str, retry_after: float | None = None):
-        super().__init__(message)
-        self.status = status
-        self.reason = reason  # "draining", "full" or "rate_limited" (the metrics' label)
-        self.retry_after = retry_after
 
 
 class RunObserver(Protocol):

@@ -29,8 +29,9 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers, MutableHeaders
 
+from engine.errors import ApiError
 from engine.mcp.server import PRINCIPAL
-from engine.serve.errors import ApiError, error_response
+from engine.serve.errors import error_response
 from engine.serve.gate import CALLER
 
 if TYPE_CHECKING:

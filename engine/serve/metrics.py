@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+    from engine.errors import Refused
     from engine.events import RequestRecord, RunResult
-    from engine.serve.gate import Refused, RunGate
+    from engine.serve.gate import RunGate
     from engine.serve.table import ApiRoute
 
 MAX_HOSTS = 200  # distinct outbound host labels; later ones count as "other"

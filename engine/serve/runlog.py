@@ -18,8 +18,8 @@ import time
 from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from engine.errors import Refused
     from engine.events import RunResult
-    from engine.serve.gate import Refused
 
 
 class RunLog:

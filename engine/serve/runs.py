@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.errors import NotFoundError
-from engine.serve.errors import ApiError
+from engine.errors import ApiError, NotFoundError
 
 if TYPE_CHECKING:
     from engine.serve.context import ServeContext

@@ -30,10 +30,9 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import SkillError
+from engine.errors import ApiError, SkillError
 from engine.events import RunEvent, RunOutput, RunRequest, RunStarted
 from engine.serve import models as m
-from engine.serve.errors import ApiError
 from engine.serve.table import ApiRoute, parse_body
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from engine.errors import SkillError
-from engine.serve.errors import ApiError, error_response
+from engine.errors import ApiError, SkillError
+from engine.serve.errors import error_response
 
 if TYPE_CHECKING:
     from pydantic import BaseModel

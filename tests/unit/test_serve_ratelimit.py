@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.serve.gate import CALLER, Refused, RunGate
+from engine.errors import Refused
+from engine.serve.gate import CALLER, RunGate
 from engine.serve.lifecycle import Lifecycle
 from engine.serve.options import RateLimit
 from engine.serve.ratelimit import MAX_CALLERS, RateLimiter
