@@ -52,6 +52,10 @@ class Instances:
     def config_path(self, skill: str, instance: str) -> Path:
         return self.dir(skill, instance) / "config.toml"
 
+    def check_writable(self, skill: str, instance: str) -> None:
+        """Refuse a configuration change on a read-only home, before anything is checked or run."""
+        self.home.check_writable(f"change the configuration of {skill}@{instance}")
+
     def data_dir(self, skill: str, instance: str) -> Path | None:
         """The instance's private folder, preopened as `/data` (created on first use). A read-only home's
         is the one baked into it, if any (None: the skill gets no /data)."""
@@ -194,7 +198,7 @@ class Instances:
         """Apply `changes` (None removes a key) to config.toml, keeping comments and order. `network`
         replaces the [network] table (an empty Grants removes it), or, as a function, changes the grants
         read under the same lock, so two `skill grant`s at once both count."""
-        self.home.check_writable(f"change the configuration of {skill}@{instance}")
+        self.check_writable(skill, instance)
         import tomlkit
 
         path = self.config_path(skill, instance)
@@ -236,7 +240,7 @@ class Instances:
 
     def replace_text(self, skill: str, instance: str, text: str) -> None:
         """Write a whole config.toml (after `--edit`), atomically and under the lock."""
-        self.home.check_writable(f"change the configuration of {skill}@{instance}")
+        self.check_writable(skill, instance)
         path = self.config_path(skill, instance)
         path.parent.mkdir(parents=True, exist_ok=True)
         with file_lock(path.with_name(".config.lock")):
