@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import pytest
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared._httpx_utils import create_mcp_http_client
+from prometheus_client.parser import text_string_to_metric_families
 
 from engine.home import Home
 from fixtures import wat
@@ -67,7 +69,7 @@ def tree(root: Path) -> list[tuple[str, str, int, int, int]]:
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory, built_examples):
-    """A home baked as docs/deploy.md says: echo (WAT) and greeter installed with `skill`, greeter's
+    """A home baked as docs/deploy.md says: echo and spin (WAT) and greeter installed with `skill`, greeter's
     api_token referenced (the vault dropped), warmed up (a run each, a search), per-process files
     removed, then `chmod -R a-w`. Its cache is inside it. Shared by the module's tests: each checks that
     it changed nothing."""
@@ -78,6 +80,11 @@ def image(tmp_path_factory, built_examples):
     echo.write_bytes(wat.component_bytes("echo", name="echo"))
     seed_compile_cache(home.cache, SKILL_DIRS["greeter"] / "dist/greeter.wasm")
     skill(home, "install", str(echo))
+    spin = tmp_path / "spin"  # a run that lasts its 2 s limit
+    spin.mkdir()
+    (spin / "spin.wasm").write_bytes(wat.component_bytes("spin", name="spin"))
+    (spin / "skill.yaml").write_text("name: spin\nversion: 1.0.0\ndescription: spins\ncapabilities:\n  timeout_s: 2\n")
+    skill(home, "install", str(spin))
     skill(home, "install", str(SKILL_DIRS["greeter"]))
     skill(home, "config", "greeter", "--set", "api_token=placeholder-0000", env={"SKILL_SECRETS": "vault"})
     skill(home, "run", "echo:echo", "--arg", "text=warm")
@@ -114,7 +121,7 @@ async def test_a_read_only_home_serves_and_nothing_under_it_changes(image, tmp_p
     before = tree(image.root)
     with served(image, "--http", "--stateless", env=env) as s:
         listing = httpx.get(f"{s.base}/api/v1/skills").json()["skills"]
-        assert sorted(x["name"] for x in listing) == ["echo", "greeter"]
+        assert sorted(x["name"] for x in listing) == ["echo", "greeter", "spin"]
         with anyio.fail_after(LIMIT):
             async with mcp_session(s.mcp) as session:
                 echoed = await session.call_tool("echo__default__echo", {"text": "read-only"})
@@ -168,35 +175,66 @@ def test_secrets_come_from_variables_and_a_missing_one_names_where_to_put_it(ima
 # ---- two replicas behind a balancer ---------------------------------------------------------------
 
 
-async def test_two_stateless_replicas_answer_through_the_balancer_and_one_stopping_leaves_the_other(image, tmp_path):
+def runs(base: str, source: str) -> float:
+    """skill_runs_total of one replica for runs that came in by `source` (its own /metrics)."""
+    r = httpx.get(f"{base}/metrics")
+    assert r.status_code == 200
+    found = [s for family in text_string_to_metric_families(r.text) for s in family.samples]
+    return sum(s.value for s in found if s.name == "skill_runs_total" and s.labels.get("source") == source)
+
+
+async def test_two_stateless_replicas_answer_through_the_balancer_and_sigterm_drains_one(image, tmp_path):
     state_a = tmp_path / "state-a"
     env_a = {**READONLY, "SKILL_ENGINE_STATE": str(state_a), "SKILL_SECRET_GREETER__DEFAULT__API_TOKEN": SECRET}
     env_b = {**READONLY, "SKILL_SECRET_GREETER__DEFAULT__API_TOKEN": SECRET}  # no state folder: history in memory
     with (
         served(image, "--http", "--stateless", env=env_a) as a,
         served(image, "--http", "--stateless", env=env_b) as b,
-        balanced([a.base, b.base], health="/health") as lb,
+        balanced([a.base, b.base]) as lb,  # health: /ready
     ):
-        backends = {httpx.get(f"{lb.url}/api/v1/skills").headers["x-backend"] for _ in range(4)}
-        assert backends == {a.base, b.base}
+        executed: dict[str, int] = {a.base: 0, b.base: 0}
+        for i in range(4):
+            r = httpx.post(f"{lb.url}/api/v1/execute", json={"skill": "echo", "tool": "echo", "args": {"text": str(i)}})
+            assert r.status_code == 200 and r.json()["ok"] and r.json()["data"] == {"text": str(i)}, r.text
+            executed[r.headers["x-backend"]] += 1
+        assert executed == {a.base: 2, b.base: 2}  # round robin
         with anyio.fail_after(LIMIT):
             async with mcp_session(f"{lb.url}/mcp") as session:  # each POST may land on either replica
                 for i in range(4):
                     called = await session.call_tool("echo__default__echo", {"text": f"call {i}"})
                     assert not called.is_error and called.structured_content == {"text": f"call {i}"}
-        rows = [json.loads(line) for line in (state_a / "history.jsonl").read_text().splitlines()]
-        assert {r["source"] for r in rows} == {"mcp"} and {r["tool"] for r in rows} == {"echo"}
-        assert 0 < len(rows) < 4  # a ran some of the calls; b the others, in its own history
+        for replica in (a, b):  # each counts and records its own runs, and only those
+            assert runs(replica.base, "rest") == executed[replica.base]
+            history = httpx.get(f"{replica.base}/api/v1/history").json()["runs"]
+            assert sorted(r["source"] for r in history) == sorted(
+                ["rest"] * executed[replica.base] + ["mcp"] * int(runs(replica.base, "mcp"))
+            )
+        assert runs(a.base, "mcp") + runs(b.base, "mcp") == 4 and runs(a.base, "mcp") > 0 < runs(b.base, "mcp")
+        on_disk = [json.loads(line) for line in (state_a / "history.jsonl").read_text().splitlines()]
+        assert len(on_disk) == runs(a.base, "rest") + runs(a.base, "mcp")
 
-        a.proc.send_signal(signal.SIGTERM)
-        a.proc.wait(timeout=10)
-        deadline = time.monotonic() + 10
-        while a.base in lb.healthy:
-            assert time.monotonic() < deadline, "the stopped replica stayed in the rotation"
-            time.sleep(0.05)
-        for _ in range(4):
-            r = httpx.get(f"{lb.url}/api/v1/skills")
-            assert r.status_code == 200 and r.headers["x-backend"] == b.base
+        # SIGTERM on a with a run in flight: a leaves the rotation at once (/ready 503), b answers
+        # everything, a's run finishes (spin: stopped at its 2 s limit), then a exits 0
+        with ThreadPoolExecutor(1) as pool:
+            slow = pool.submit(
+                httpx.post, f"{a.base}/api/v1/execute", json={"ref": "spin:echo", "args": {"text": "x"}}, timeout=30
+            )
+            deadline = time.monotonic() + 10
+            while httpx.get(f"{a.base}/metrics").text.find("skill_runs_in_flight 1.0") < 0:
+                assert time.monotonic() < deadline, "the spin run did not start"
+                time.sleep(0.05)
+            a.proc.send_signal(signal.SIGTERM)
+            while a.base in lb.healthy:
+                assert time.monotonic() < deadline + 5, "the draining replica stayed in the rotation"
+                time.sleep(0.02)
+            assert a.proc.poll() is None  # still draining
+            for _ in range(4):
+                r = httpx.get(f"{lb.url}/api/v1/skills")
+                assert r.status_code == 200 and r.headers["x-backend"] == b.base
+            spun = slow.result().json()
+        assert (spun["ok"], spun["stopped"]) == (False, "timeout")
+        assert a.proc.wait(timeout=10) == 0
+        assert httpx.post(f"{lb.url}/api/v1/execute", json={"ref": "echo:echo", "args": {"text": "b"}}).json()["ok"]
         assert "Traceback" not in a.stderr + b.stderr and SECRET not in a.stderr + b.stderr
 
 
@@ -256,7 +294,9 @@ def test_the_two_replica_run_of_docs_deploy_works_as_written(tmp_path, built_exa
     try:
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-        assert [x["name"] for x in json.loads(out.splitlines()[-1])["skills"]] == ["textkit"]
+        listing, slug = (json.loads(line) for line in out.splitlines()[-2:])
+        assert [x["name"] for x in listing["skills"]] == ["textkit"]
+        assert slug["ok"] and "hello-world" in slug["output"], slug
         lb = f"http://127.0.0.1:{ports['PORT_LB']}"
         ran = {httpx.get(f"{lb}/api/v1/skills").headers["x-backend"] for _ in range(4)}
         assert ran == {f"http://127.0.0.1:{ports['PORT_A']}", f"http://127.0.0.1:{ports['PORT_B']}"}
