@@ -99,10 +99,11 @@ def image(tmp_path_factory, built_examples):
 
 
 @asynccontextmanager
-async def mcp_session(url: str):
+async def mcp_session(url: str, hello: list | None = None):
+    """A ClientSession over streamable HTTP; `hello` receives the server's initialize result."""
     async with create_mcp_http_client() as http, streamable_http_client(url, http_client=http) as (read, write):
         async with ClientSession(read, write, read_timeout_seconds=30) as session:
-            await session.initialize()
+            (hello if hello is not None else []).append(await session.initialize())
             yield session
 
 
@@ -236,6 +237,17 @@ async def test_two_stateless_replicas_answer_through_the_balancer_and_sigterm_dr
         assert a.proc.wait(timeout=10) == 0
         assert httpx.post(f"{lb.url}/api/v1/execute", json={"ref": "echo:echo", "args": {"text": "b"}}).json()["ok"]
         assert "Traceback" not in a.stderr + b.stderr and SECRET not in a.stderr + b.stderr
+
+
+async def test_stateless_mcp_answers_and_promises_no_list_changed_while_a_session_does(image):
+    """What --stateless loses (docs/deploy.md): list_changed, which needs a session to be sent on."""
+    for flags, promised in ((("--stateless",), False), ((), True)):
+        with served(image, "--http", *flags, env=READONLY) as s:
+            hello: list = []
+            with anyio.fail_after(LIMIT):
+                async with mcp_session(s.mcp, hello) as session:
+                    assert not (await session.call_tool("echo__default__echo", {"text": "x"})).is_error
+            assert bool(hello[0].capabilities.tools.list_changed) is promised, flags
 
 
 async def test_without_stateless_a_session_needs_affinity(image):
