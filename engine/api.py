@@ -7,18 +7,19 @@ when a command first needs the runtime, so `skill list` stays light.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from engine.configuration import ConfigReport, Configuration
 from engine.errors import NotFoundError, UsageError
 from engine.events import OnEvent, RequestRecord, RunFinished, RunOutput, RunRequest, RunResult, RunStarted
 from engine.grants import NetworkGrants
-from engine.history import History
+from engine.history import open_history
 from engine.home import Home
 from engine.instances import Instances
 from engine.protocol import check_args
@@ -48,6 +49,25 @@ if TYPE_CHECKING:
     from engine.search.index import SyncReport
     from engine.secrets import SecretStore
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def writes(action: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Mark an Engine method that changes the home: on a read-only home it refuses, naming `action`."""
+
+    def mark(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def checked(*args: P.args, **kwargs: P.kwargs) -> R:
+            engine = args[0]
+            assert isinstance(engine, Engine)
+            engine.home.check_writable(action)
+            return method(*args, **kwargs)
+
+        return checked
+
+    return mark
+
 
 class Engine:
     """The facade. It builds each service once, with only the collaborators that service uses, and keeps
@@ -58,7 +78,7 @@ class Engine:
         self.home = home or Home.from_env()
         self._store = Store(self.home, lambda: self.runtime)
         self._instances = Instances(self.home)
-        self._history = History(self.home.history_file)
+        self._history = open_history(self.home.history_file)
         self._runtime: WasmRuntime | None = None
         self._secrets: SecretStore | None = None
         self._runtime_lock = threading.Lock()
@@ -75,7 +95,7 @@ class Engine:
             if self._runtime is None:
                 from engine.runtime import WasmRuntime
 
-                self._runtime = WasmRuntime(self.home.compiled, self.home.tmp)
+                self._runtime = WasmRuntime(self.home.compiled, self.home.tmp, persist=not self.home.readonly)
             return self._runtime
 
     @property
@@ -89,6 +109,7 @@ class Engine:
 
     # ---- store ----------------------------------------------------------------------------
 
+    @writes("install a skill")
     def install(
         self,
         source: str | Path,
@@ -183,6 +204,7 @@ class Engine:
 
         return ToolRef.parse(text, examples)
 
+    @writes("remove a skill")
     def remove(self, name: str, purge: bool = False) -> InstalledSkill:
         """Uninstall; with `purge` also every instance's config, /data and secrets."""
         skill = self._store.remove(name, purge=purge)
@@ -197,6 +219,7 @@ class Engine:
 
         return store_changes(self._store, stop)
 
+    @writes("build a skill into its cache")
     def build(self, folder: str | Path, progress: Progress | None = None) -> BuildResult:
         """Build a JS skill folder into its component with the pinned toolchain (cached)."""
         from engine.build import build_folder
@@ -216,6 +239,7 @@ class Engine:
         installed = self._store.get(skill)
         return [] if installed is not None and not installed.has_component else self._instances.names(skill)
 
+    @writes("add an instance")
     def add_instance(self, name: str, instance: str) -> None:
         if not self.skill(name).has_component:
             raise UsageError(f"{name} is a knowledge skill: it has no config, so no instances to add")
@@ -253,10 +277,12 @@ class Engine:
         (field, header, hosts; never their values)."""
         return self._grants.access(skill, instance)
 
+    @writes("grant network access")
     def grant(self, skill: str, instance: str, patterns: Iterable[str]) -> NetworkAccess:
         """Allow `patterns` (the manifest's grammar; PatternError says the fix) for one instance."""
         return self._grants.grant(skill, instance, patterns)
 
+    @writes("revoke network access")
     def revoke(self, skill: str, instance: str, patterns: Iterable[str]) -> NetworkAccess:
         """Take declared or granted `patterns` away from one instance (UsageError for any other)."""
         return self._grants.revoke(skill, instance, patterns)
@@ -424,12 +450,14 @@ class Engine:
         """(the registry serving `skill install NAME[@VERSION]`, where it is set), (None, "") if none."""
         return self._installer.settings.default_registry()
 
+    @writes("set the default registry")
     def set_default_registry(self, ref: str | None) -> str | None:
         """Set settings.toml's default registry (`oci://HOST[:PORT]/PREFIX`), or with None unset it."""
         from engine.distribution.oci.account import set_default_registry
 
         return set_default_registry(self._installer.settings, ref)
 
+    @writes("keep registry credentials")
     def login(self, registry: str, username: str, password: str, insecure: Iterable[str] = ()) -> str:
         """Check the credentials against the registry, then keep them in the secret store; its HOST[:PORT]."""
         from engine.distribution.oci.account import login
@@ -437,6 +465,7 @@ class Engine:
         allowed = self._installer.context(insecure=insecure).insecure
         return login(self.secrets, registry, username, password, allowed)
 
+    @writes("forget registry credentials")
     def logout(self, registry: str) -> tuple[str, bool]:
         """Forget a registry's `skill login`: (HOST[:PORT], whether there was one)."""
         from engine.distribution.oci.account import logout
@@ -492,6 +521,7 @@ class Engine:
 
         return check_updates(self._installer, names, self._installer.context(insecure=insecure))
 
+    @writes("update a skill")
     def update(
         self,
         name: str,
@@ -516,6 +546,7 @@ class Engine:
             insecure=insecure,
         )
 
+    @writes("sync the store with skills.lock")
     def sync(
         self,
         *,
@@ -531,6 +562,7 @@ class Engine:
         ctx = self._installer.context(on_step or quiet, insecure)
         return sync(self._installer, ctx, prune=prune, review=review)
 
+    @writes("pull and run a skill")
     def pull_run(
         self,
         source: str,
@@ -592,6 +624,7 @@ class Engine:
                 installer.install_fetched(fetched, ctx, InstallOptions(), review)
         return result
 
+    @writes("prune the cache")
     def prune(self, dry_run: bool = False) -> PruneReport:
         """Delete the cached blobs, builds and compiled components that no installed skill, lock or pull-run
         of the last 24 h uses, in any home sharing this cache; nothing younger than a few minutes."""
@@ -601,6 +634,7 @@ class Engine:
 
     # ---- distribution: signing keys and trust -------------------------------------------------
 
+    @writes("create a signing key")
     def keygen(self, force: bool = False) -> SigningKey:
         """The user's signing key: created (secret key in the secret store, never a file) if there is none or
         `force`, else the existing one (`created` False)."""
@@ -626,6 +660,7 @@ class Engine:
 
         return [key for _id, key in sorted(TrustStore(self.home).read().items())]
 
+    @writes("trust a key")
     def trust(self, key: str, scopes: Iterable[str] = (), name: str | None = None) -> TrustedKey:
         """Trust a minisign public key (its base64 line or a .pub file) to sign skills from `scopes` (source
         patterns; default any). A key trusted already gains the scopes (and the name, if given)."""
@@ -633,6 +668,7 @@ class Engine:
 
         return TrustStore(self.home).add(parse_key(key), scopes, name)
 
+    @writes("untrust a key")
     def untrust(self, key_id: str) -> TrustedKey:
         from engine.distribution.trust import TrustStore
 
@@ -642,4 +678,7 @@ class Engine:
         """The signature policy, `warn` (default) or `require`; set it when `policy` is given."""
         from engine.distribution import trust
 
-        return trust.policy(self.home) if policy is None else trust.set_policy(self.home, policy)
+        if policy is None:
+            return trust.policy(self.home)
+        self.home.check_writable("set the signature policy")
+        return trust.set_policy(self.home, policy)

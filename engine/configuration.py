@@ -159,6 +159,7 @@ class Configuration:
         `network` replaces the instance's grants (an import brings them along). `secrets` names keys of
         `typed` to keep as secrets: any key of a skill that declares no config, declared secret fields
         otherwise."""
+        self.instances.check_writable(name, instance)
         skill = self._skill(name, instance)
         typed, unset, secrets = dict(typed or {}), list(unset), set(secrets)
         for key in secrets:
@@ -248,6 +249,7 @@ class Configuration:
         comments and layout kept, secrets typed in plain text moved to the store."""
         import tomlkit
 
+        self.instances.check_writable(name, instance)
         skill = self._skill(name, instance)
         try:
             doc = tomlkit.parse(text)

@@ -74,6 +74,10 @@ class ComponentError(UsageError):
     """A .wasm that is missing, corrupt, or does not implement the skill world."""
 
 
+class ReadOnlyHomeError(UsageError):
+    """A change asked of a home served read-only (SKILL_ENGINE_READONLY=1): nothing was written."""
+
+
 class StoreDamagedError(SkillError):
     """An installed skill whose store entry or component was damaged or changed after install.
 

@@ -6,12 +6,16 @@ rotated once it grows past MAX_BYTES (renamed to history.1.jsonl, replacing the
 previous one); readers skip a torn last line. Records are written by the background
 thread, after the run's result is returned: a process that ends with os._exit flushes
 first (cli.entry does). `History.tail()` follows the file as others append to it.
+
+A read-only home without SKILL_ENGINE_STATE (a replica baked into an image) keeps its history in
+memory instead (`MemoryHistory`: the last MEMORY_ROWS runs of this process; `--log-json` ships them).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections import deque
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -21,6 +25,7 @@ from engine.fsutil import file_lock
 
 MAX_BYTES = 8 * 1024 * 1024
 KEEP_TEXT = 4096
+MEMORY_ROWS = 1000
 
 
 def _clip(text: str) -> str:
@@ -86,6 +91,26 @@ class History:
     def tail(self) -> HistoryTail:
         """A reader of the runs appended from now on, by any process (`HistoryTail`)."""
         return HistoryTail(self)
+
+
+class MemoryHistory(History):
+    """The runs of this process only, newest MEMORY_ROWS kept: nothing is written anywhere."""
+
+    def __init__(self) -> None:
+        super().__init__(Path(os.devnull))
+        self._rows: deque[dict[str, Any]] = deque(maxlen=MEMORY_ROWS)
+
+    def append(self, result: RunResult) -> None:
+        self._rows.append(record(result))
+
+    def read(self, limit: int | None = None) -> list[dict[str, Any]]:
+        rows = list(self._rows)
+        return rows[-limit:] if limit else rows
+
+
+def open_history(path: Path | None) -> History:
+    """The history in the file at `path`, or in memory when there is none (a read-only home)."""
+    return History(path) if path is not None else MemoryHistory()
 
 
 def _rows(data: bytes) -> list[dict[str, Any]]:

@@ -3,6 +3,11 @@
 `SKILL_ENGINE_HOME` moves the whole tree (tests and benchmarks always set it).
 `SKILL_ENGINE_CACHE` moves only the caches (compiled components, builds, the npm
 toolchain): they are keyed by content hash, so several homes can share one.
+
+`SKILL_ENGINE_READONLY=1` serves a home baked into an image (packages, config, compile cache) without
+writing to it: commands that would change it refuse in one line (`Home.check_writable`), and what a
+served engine writes per process goes to `SKILL_ENGINE_STATE` when set (history, run scratch files),
+else to memory and a private temporary folder. See docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -29,10 +34,16 @@ def _user_dirs() -> tuple[Path, Path]:
     return Path(data) / APP_NAME, Path(cache) / APP_NAME
 
 
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True)
 class Home:
     root: Path
     cache: Path
+    readonly: bool = False  # SKILL_ENGINE_READONLY=1: nothing under root or cache is written
+    state: Path | None = None  # SKILL_ENGINE_STATE: where a read-only home's process writes instead
 
     @classmethod
     def from_env(cls) -> Home:
@@ -44,7 +55,23 @@ class Home:
             root, default_cache = _user_dirs()
         env_cache = os.environ.get("SKILL_ENGINE_CACHE")
         cache = Path(env_cache).expanduser() if env_cache else default_cache
-        return cls(root=root.absolute(), cache=cache.absolute())
+        env_state = os.environ.get("SKILL_ENGINE_STATE")
+        return cls(
+            root=root.absolute(),
+            cache=cache.absolute(),
+            readonly=_flag("SKILL_ENGINE_READONLY"),
+            state=Path(env_state).expanduser().absolute() if env_state else None,
+        )
+
+    def check_writable(self, action: str) -> None:
+        """Refuse `action` (such as "install a skill") on a read-only home, in one line that says why."""
+        if self.readonly:
+            from engine.errors import ReadOnlyHomeError
+
+            raise ReadOnlyHomeError(
+                f"cannot {action}: the home {self.root} is read-only (SKILL_ENGINE_READONLY=1); "
+                "change the image it was built from, or unset SKILL_ENGINE_READONLY on a writable home"
+            )
 
     @property
     def skills(self) -> Path:
@@ -61,13 +88,23 @@ class Home:
         return self.root / "instances"
 
     @property
-    def history_file(self) -> Path:
-        return self.root / "history.jsonl"
+    def history_file(self) -> Path | None:
+        """The run history; None for a read-only home without SKILL_ENGINE_STATE (kept in memory)."""
+        if not self.readonly:
+            return self.root / "history.jsonl"
+        return self.state / "history.jsonl" if self.state else None
 
     @property
     def tmp(self) -> Path:
-        """Scratch space on the same filesystem as the store, so renames are atomic."""
-        return self.root / "tmp"
+        """Scratch space on the same filesystem as the store, so renames are atomic. A read-only home's
+        runs capture their output under SKILL_ENGINE_STATE, else under the system's temporary folder."""
+        if not self.readonly:
+            return self.root / "tmp"
+        if self.state:
+            return self.state / "tmp"
+        import tempfile
+
+        return Path(tempfile.gettempdir()) / f"skill-tui-{os.getuid()}"
 
     @property
     def compiled(self) -> Path:

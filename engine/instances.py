@@ -52,10 +52,17 @@ class Instances:
     def config_path(self, skill: str, instance: str) -> Path:
         return self.dir(skill, instance) / "config.toml"
 
-    def data_dir(self, skill: str, instance: str) -> Path:
-        """The instance's private folder, preopened as `/data` (created on first use)."""
+    def check_writable(self, skill: str, instance: str) -> None:
+        """Refuse a configuration change on a read-only home, before anything is checked or run."""
+        self.home.check_writable(f"change the configuration of {skill}@{instance}")
+
+    def data_dir(self, skill: str, instance: str) -> Path | None:
+        """The instance's private folder, preopened as `/data` (created on first use). A read-only home's
+        is the one baked into it, if any (None: the skill gets no /data)."""
         path = self.dir(skill, instance) / "data"
         if not os.path.isdir(path):  # one stat per run, instead of mkdir's failed call and a stat
+            if self.home.readonly:
+                return None
             path.mkdir(parents=True, exist_ok=True)
         return path
 
@@ -191,6 +198,7 @@ class Instances:
         """Apply `changes` (None removes a key) to config.toml, keeping comments and order. `network`
         replaces the [network] table (an empty Grants removes it), or, as a function, changes the grants
         read under the same lock, so two `skill grant`s at once both count."""
+        self.check_writable(skill, instance)
         import tomlkit
 
         path = self.config_path(skill, instance)
@@ -232,6 +240,7 @@ class Instances:
 
     def replace_text(self, skill: str, instance: str, text: str) -> None:
         """Write a whole config.toml (after `--edit`), atomically and under the lock."""
+        self.check_writable(skill, instance)
         path = self.config_path(skill, instance)
         path.parent.mkdir(parents=True, exist_ok=True)
         with file_lock(path.with_name(".config.lock")):
@@ -239,6 +248,7 @@ class Instances:
 
     def create(self, skill: str, instance: str) -> Path:
         """A new, empty instance (its config comes from the manifest defaults until set)."""
+        self.home.check_writable(f"add the instance {skill}@{instance}")
         check_instance_name(instance)
         folder = self.dir(skill, instance)
         if folder.exists():
@@ -253,10 +263,12 @@ class Instances:
         self.require(skill, instance)
 
     def remove(self, skill: str, instance: str) -> None:
+        self.home.check_writable(f"remove the instance {skill}@{instance}")
         self.check_removable(skill, instance)
         shutil.rmtree(self.dir(skill, instance))
 
     def rename(self, skill: str, old: str, new: str) -> None:
+        self.home.check_writable(f"rename the instance {skill}@{old}")
         if old == DEFAULT:
             raise UsageError(f"{skill}@default cannot be renamed; copy it instead")
         self.require(skill, old)

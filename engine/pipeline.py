@@ -33,7 +33,7 @@ Mask = Callable[[str], str]
 
 
 def policy(
-    data_dir: Path,
+    data_dir: Path | None,
     fields: Iterable[ConfigField],
     values: dict[str, Any],
     *,
@@ -41,8 +41,9 @@ def policy(
     memory_mb: int,
     extra_env: dict[str, str] | None = None,
     network: NetworkPolicy | None = None,
+    data_writable: bool = True,
 ) -> SandboxPolicy:
-    """What one call may see: `data_dir` as /data, `values` (secrets already resolved) as
+    """What one call may see: `data_dir` as /data (read-only unless `data_writable`), `values` (secrets already resolved) as
     `get-config` text and as the fields' env vars, its limits and its network. Nothing else: a field
     declared `expose: false` is in neither env nor get-config (only `network`'s injection carries it)."""
     from engine.runtime import SandboxPolicy
@@ -52,6 +53,7 @@ def policy(
     env = {(by_name.get(key) or ConfigField(name=key)).env_var: text for key, text in config.items()}
     return SandboxPolicy(
         data_dir=data_dir,
+        data_writable=data_writable,
         env={**env, **(extra_env or {})},
         config=config,
         timeout_s=timeout_s,
@@ -102,6 +104,7 @@ def sandbox_policy(
         memory_mb=limits.get("memory_mb", capabilities.memory_mb),
         extra_env=extra_env,
         network=network_policy(instances, skill, instance, fields, capabilities, values),
+        data_writable=not instances.home.readonly,
     )
 
 
@@ -216,7 +219,7 @@ def call_tool(
 def validate_config(
     runtime: WasmRuntime,
     skill: InstalledSkill,
-    data_dir: Path,
+    data_dir: Path | None,
     values: dict[str, Any],
     network: NetworkPolicy | None = None,
 ) -> str | None:

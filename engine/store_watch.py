@@ -41,6 +41,9 @@ def store_changes(store: Store, stop: threading.Event) -> Iterator[None]:
     import watchfiles
 
     home = store.home
+    if home.readonly:  # baked into an image: it changes only with a new deployment
+        stop.wait()
+        return
     for folder in (home.skills, home.instances):
         folder.mkdir(parents=True, exist_ok=True)
     seen = store.stamp()

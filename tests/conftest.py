@@ -138,27 +138,9 @@ def anyio_backend() -> str:
 @pytest.fixture
 def skill(home):
     """Run `skill ARGS` as a real process in the test's home; check the exit code unless check=None."""
-    import os
-    import subprocess
-    import sys
+    from fixtures.env import run_skill
 
-    def run(
-        *args: str, check: int | None = 0, env: dict | None = None, timeout: float = 60
-    ) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            [sys.executable, "-m", "engine.cli", *args],
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=timeout,
-            env={**os.environ, **(env or {})},
-        )
-        assert "Traceback" not in proc.stderr, proc.stderr
-        if check is not None:
-            assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
-        return proc
-
-    return run
+    return run_skill
 
 
 @pytest.fixture

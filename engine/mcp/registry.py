@@ -80,6 +80,8 @@ class Registration:
         as last written. From any thread: the store watcher writes the tools, the gate's rate the runs."""
         from engine.fsutil import atomic_write_text
 
+        if self.home.readonly:  # a replica on an image: no control panel reads it, and nothing may be written
+            return
         with self._lock:
             self.info = {
                 "pid": os.getpid(),

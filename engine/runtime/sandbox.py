@@ -24,6 +24,7 @@ class SandboxPolicy:
     """
 
     data_dir: Path | None = None
+    data_writable: bool = True  # False on a read-only home: /data is the image's, as it was baked
     env: dict[str, str] = field(default_factory=dict)
     config: dict[str, str] = field(default_factory=dict)
     timeout_s: float = 30.0

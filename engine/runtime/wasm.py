@@ -149,8 +149,9 @@ def _host_http_wait(_store: object, ids: str, timeout_ms: int) -> str:
 class WasmRuntime:
     """Loads components (through the compile cache) and runs sandboxed calls."""
 
-    def __init__(self, compiled_dir: Path, tmp_dir: Path):
+    def __init__(self, compiled_dir: Path, tmp_dir: Path, *, persist: bool = True):
         self._process = process_engine()
+        self._persist = persist  # False on a read-only home: what is not in its cache is compiled in memory
         self.engine = self._process.engine
         self._compiled_dir = compiled_dir
         self._tmp_dir = tmp_dir
@@ -193,7 +194,8 @@ class WasmRuntime:
             except WasmtimeError as e:
                 raise ComponentError(f"{origin} is not a valid component: {summarize_error(e)}") from None
             self.check_world(component, origin)
-            atomic_write_bytes(self.cache_path(sha256), bytes(component.serialize()))
+            if self._persist:
+                atomic_write_bytes(self.cache_path(sha256), bytes(component.serialize()))
         else:
             self.check_world(component, origin)
         with self._lock:
@@ -329,7 +331,7 @@ class WasmRuntime:
                 wasi.env = list(policy.env.items())
                 capture.attach(wasi)
                 if policy.data_dir is not None:
-                    wasi.preopen_dir(str(policy.data_dir), "/data")
+                    wasi.preopen_dir(str(policy.data_dir), "/data", fs_mutable=policy.data_writable)
                 store.set_wasi(wasi)
                 store.set_limits(memory_size=policy.memory_mb << 20)
                 interrupt.install(store)

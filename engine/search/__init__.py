@@ -203,7 +203,9 @@ class Searcher:
             from engine.search.embedder import get_embedder
             from engine.search.index import SearchIndex
 
-            self._index = SearchIndex(self.home.root / "search", get_embedder(self.home))
+            self._index = SearchIndex(
+                self.home.root / "search", get_embedder(self.home), persist=not self.home.readonly
+            )
         return self._index
 
     def refresh(self, catalog: SkillCatalog, force: bool = False) -> SyncReport | None:

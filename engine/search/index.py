@@ -11,11 +11,13 @@ ones that are gone, and rebuilds everything if the model changed. It writes a
 new vector file first and then swaps `meta.json` (both atomically), so a crash
 at any point leaves the previous consistent index; stale vector files are removed
 on the next sync. Syncs hold `search/.lock`, so two processes never embed the same
-documents at once.
+documents at once. A read-only home's index (`persist` False) is read if it was baked in, and what
+is missing from it is embedded in memory only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -90,8 +92,9 @@ def relevance(strength: float) -> float:
 
 
 class SearchIndex:
-    def __init__(self, folder: Path, embedder: Embedder):
+    def __init__(self, folder: Path, embedder: Embedder, *, persist: bool = True):
         self.folder = folder
+        self.persist = persist
         self.embedder = embedder
         self.docs: list[Document] = []
         self.matrix = np.zeros((0, 0), dtype=np.float32)
@@ -154,8 +157,9 @@ class SearchIndex:
 
     def sync_documents(self, docs: list[Document]) -> SyncReport:
         t0 = time.perf_counter()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with file_lock(self.folder / ".lock"):
+        if self.persist:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        with file_lock(self.folder / ".lock") if self.persist else contextlib.nullcontext():
             stored = self._read()
             rebuilt = stored is None
             by_hash, old, current = stored if stored is not None else ({}, np.zeros((0, 0), dtype=np.float32), "")
@@ -175,9 +179,9 @@ class SearchIndex:
                 and len(by_hash) == len(docs)
                 and all(by_hash[d.hash] == i for i, d in enumerate(docs))
             )
-            if not unchanged:
+            if self.persist and not unchanged:
                 self._write(docs, matrix)
-            else:
+            elif self.persist:
                 self._drop_stale(current)
         self.docs, self.matrix = docs, matrix
         self._bm25 = BM25([keyword_text(d) for d in docs])

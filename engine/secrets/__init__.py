@@ -4,10 +4,11 @@ Two stores, one interface (`engine.secrets.base.SecretStore`):
 
 * `KeyringStore` (`os_keyring.py`): the OS keyring, with an index of the key names it set;
 * `VaultStore` (`vault.py`): a Fernet-encrypted file, the fallback when no real keyring
-  is available.
+  is available;
+* `EnvSecretStore` (`env.py`): read-only, from files or environment variables, for replicas.
 
-`open_secret_store(home)` picks the keyring when it is usable, else the vault;
-`SKILL_SECRETS=keyring|vault` forces one. config.toml holds only a *reference* to a
+`open_secret_store(home)` picks the keyring when it is usable, else the vault, and the env store for
+a read-only home (SKILL_ENGINE_READONLY=1); `SKILL_SECRETS=keyring|vault|env` forces one. config.toml holds only a *reference* to a
 secret (`refs.py`: `reference()` / `parse_reference()`).
 
 Importing this package loads neither `keyring` (~80 ms) nor `cryptography` (~25 ms):
@@ -20,6 +21,7 @@ import os
 
 from engine.home import Home
 from engine.secrets.base import SecretsError, SecretStore
+from engine.secrets.env import EnvSecretStore
 from engine.secrets.os_keyring import KeyringStore, keyring_problem
 from engine.secrets.refs import BACKENDS, ENV_VAR, SERVICE, parse_reference, reference, secret_id
 from engine.secrets.vault import VaultStore
@@ -27,6 +29,7 @@ from engine.secrets.vault import VaultStore
 __all__ = [
     "BACKENDS",
     "ENV_VAR",
+    "EnvSecretStore",
     "SERVICE",
     "KeyringStore",
     "SecretStore",
@@ -41,8 +44,11 @@ __all__ = [
 
 
 def open_secret_store(home: Home) -> SecretStore:
-    """The keyring when it is usable, else the vault; `SKILL_SECRETS=keyring|vault` forces one."""
+    """The keyring when it is usable, else the vault; on a read-only home the files and variables the
+    deployment gives; `SKILL_SECRETS=keyring|vault|env` forces one."""
     forced = os.environ.get(ENV_VAR, "").strip().lower()
+    if forced == "env" or (forced in ("", "auto") and home.readonly):
+        return EnvSecretStore(home)
     if forced in ("", "auto"):
         return VaultStore(home) if keyring_problem() else KeyringStore(home)
     if forced == "vault":
@@ -56,6 +62,6 @@ def open_secret_store(home: Home) -> SecretStore:
             )
         return KeyringStore(home)
     raise SecretsError(
-        f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use 'keyring', 'vault', "
+        f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not understood; use 'keyring', 'vault', 'env', "
         "or leave it unset to choose automatically"
     )

@@ -9,15 +9,13 @@ Network traffic goes to the loopback server of tests/fixtures/http_server.py onl
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from fixtures.env import REPO, SHARED_CACHE
+from fixtures.env import REPO, SHARED_CACHE, run_skill
 from fixtures.http_server import USERS_TOKEN, serve
 
 FIXTURE = REPO / "tests" / "fixtures" / "upstream" / "api-with-auth"
@@ -25,20 +23,8 @@ NAME = "api-with-auth"
 
 
 def _cli(*args: str, home: Path, check: int | None = 0, timeout: float = 120) -> subprocess.CompletedProcess:
-    env = {**os.environ, "SKILL_ENGINE_HOME": str(home), "SKILL_ENGINE_CACHE": str(SHARED_CACHE)}
-    env["SKILL_SECRETS"] = "vault"
-    proc = subprocess.run(
-        [sys.executable, "-m", "engine.cli", *args],
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-        env=env,
-    )
-    assert "Traceback" not in proc.stderr, proc.stderr
-    if check is not None:
-        assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
-    return proc
+    env = {"SKILL_ENGINE_HOME": str(home), "SKILL_ENGINE_CACHE": str(SHARED_CACHE), "SKILL_SECRETS": "vault"}
+    return run_skill(*args, env=env, check=check, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
