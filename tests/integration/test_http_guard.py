@@ -313,7 +313,7 @@ async def test_runs_beyond_the_in_flight_bound_are_503_with_retry_after_over_res
     with served(home, "--http", "--max-in-flight", "1") as s:
         with anyio.fail_after(LIMIT):
             async with httpx.AsyncClient(timeout=LIMIT) as client:
-                spin = {"ref": "spin:echo", "args": {"text": "s"}, "timeout_s": 3}
+                spin = {"ref": "spin:echo", "args": {"text": "s"}, "timeout_s": 60}  # ends when this client leaves
                 async with client.stream("POST", f"{s.base}/api/v1/stream", json=spin) as spinning:
                     assert spinning.status_code == 200
                     async for line in spinning.aiter_lines():
