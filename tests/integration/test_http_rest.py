@@ -388,6 +388,9 @@ def test_the_readme_curl_examples_work_as_written(home, engine, built_examples):
                     "param": "text",
                     "reason": "must be a string, got integer 42",
                 }
+            elif "/stream" in block:
+                events = re.findall(r"^event: (\w+)$", proc.stdout, re.M)
+                assert events[0] == "start" and events[-2:] == ["done", "close"]
             elif "/files/" in block:
                 assert proc.stdout.startswith("---\nname: release-notes")
             else:
