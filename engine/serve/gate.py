@@ -6,7 +6,6 @@ and tells its observers (metrics, the JSON log line, the control panel's request
 from __future__ import annotations
 
 import threading
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
 from engine.errors import Refused
@@ -18,10 +17,6 @@ if TYPE_CHECKING:
     from engine.serve.options import RateLimit
 
 ANONYMOUS = "anonymous"  # the rate-limit key of a run with no caller known (a server without HTTP)
-# The caller of the HTTP request being handled, set by `engine.serve.guard.Auth`: a REST route's run
-# is counted for its caller without passing `principal`. (MCP passes it: its handlers run in the
-# session's task, not the request's.)
-CALLER: ContextVar[str | None] = ContextVar("skill.caller", default=None)
 
 
 class RunObserver(Protocol):
@@ -63,7 +58,7 @@ class RunGate:
                 reason="full",
                 retry_after=1,
             )
-        elif self.rate is not None and (wait := self.rate.take(principal or CALLER.get() or ANONYMOUS)) is not None:
+        elif self.rate is not None and (wait := self.rate.take(principal or ANONYMOUS)) is not None:
             refusal = Refused(
                 f"over the rate limit of {self.rate.describe()} for this caller; try again in {wait:g} s",
                 status=429,

@@ -11,9 +11,8 @@ breaks SSE and disconnect detection). Every refusal is the API's JSON error body
    path but the probes needs `Authorization: Bearer TOKEN`, compared in constant time. A 401 carries
    a plain `WWW-Authenticate: Bearer realm="skill"` and no OAuth metadata, so MCP clients keep their
    static header instead of starting an OAuth flow. It puts the caller's key (a hash of the token,
-   or the client's address without one) in the scope (`engine.mcp.server.PRINCIPAL`, which MCP
-   passes on) and in `engine.serve.gate.CALLER` (what a REST route's run is counted under) for the
-   rate limit.
+   or the client's address without one) in the scope (`engine.mcp.server.PRINCIPAL`), which REST
+   routes and MCP pass to the gate as the run's `principal` for the rate limit.
 4. `JsonOnly`: a POST must be JSON (415): a browser cannot send one without a CORS preflight.
 5. `BodyLimit`: a body over `max_body` is 413, counted as the bytes arrive (a chunked body has no
    Content-Length to trust); the app gets the whole body once it is known to fit.
@@ -32,7 +31,6 @@ from starlette.datastructures import Headers, MutableHeaders
 from engine.errors import ApiError
 from engine.mcp.server import PRINCIPAL
 from engine.serve.errors import error_response
-from engine.serve.gate import CALLER
 
 if TYPE_CHECKING:
     from mcp.server.transport_security import TransportSecuritySettings
@@ -64,7 +62,7 @@ def security_settings(options: HttpOptions) -> TransportSecuritySettings | None:
     Host must name this machine, Origin must be this machine or a --cors-origin."""
     from mcp.server.transport_security import TransportSecuritySettings
 
-    from engine.serve.process import is_loopback
+    from engine.distribution.safety import is_loopback
 
     if not is_loopback(options.host):
         return None
@@ -172,7 +170,6 @@ class Auth:
                 return await refuse(problem, scope, receive, send)
             client = scope.get("client")
             scope[PRINCIPAL] = self.key or f"client:{client[0] if client else 'unknown'}"
-            CALLER.set(scope[PRINCIPAL])
         await self.app(scope, receive, send)
 
     def _problem(self, scope: Scope) -> ApiError | None:

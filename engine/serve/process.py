@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from engine.background import background
+from engine.distribution.safety import is_loopback
 from engine.errors import UsageError
 from engine.mcp.registry import Registration
 from engine.mcp.server import ServeOptions, SkillServer
@@ -130,18 +131,6 @@ def open_socket(host: str, port: int) -> Any:
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` is this machine only (anything else needs a token; see `check_start`)."""
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def check_start(http: HttpOptions) -> None:

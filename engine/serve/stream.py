@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from engine.errors import ApiError, SkillError
 from engine.events import RunEvent, RunOutput, RunRequest, RunStarted
 from engine.serve import models as m
+from engine.serve.runs import API
 from engine.serve.table import ApiRoute, parse_body
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("skill.serve")
 
-API = "/api/v1"
 QUEUE_EVENTS = 1024  # events waiting for a slow client; output lines beyond are dropped
 PING_S = 15.0
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from engine.errors import Refused
-from engine.serve.gate import CALLER, RunGate
+from engine.serve.gate import RunGate
 from engine.serve.lifecycle import Lifecycle
 from engine.serve.options import RateLimit
 from engine.serve.ratelimit import MAX_CALLERS, RateLimiter
@@ -83,12 +83,8 @@ def test_the_gate_applies_the_limit_per_caller_after_the_other_checks():
         gate.check("token:a", "mcp")
     assert limited.value.status == 429 and limited.value.retry_after == 3600.0
     assert "over the rate limit of 1 runs per 3600 s" in str(limited.value)
-    # a REST route passes no principal: the caller the HTTP guard found is counted instead
-    token = CALLER.set("client:127.0.0.2")
-    try:
-        gate.check(None, "rest")
-        with pytest.raises(Refused):
-            gate.check(None, "rest")
-    finally:
-        CALLER.reset(token)
+    # another caller (a REST route passes the one the HTTP guard found) has an allowance of its own
+    gate.check("client:127.0.0.2", "rest")
+    with pytest.raises(Refused):
+        gate.check("client:127.0.0.2", "rest")
     assert seen.refusals == [(503, "rest"), (429, "mcp"), (429, "rest")]
