@@ -57,7 +57,7 @@ _HEADER_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 _FRAMING_HEADERS = {"host", "content-length", "transfer-encoding", "connection"}
 
 
-DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "index.js", "index.ts")
+DEFAULT_SOURCES = ("skill.js", "skill.ts", "src/skill.ts", "src/skill.js", "index.js", "index.ts", "skill.py", "app.py")
 
 
 @dataclass(frozen=True)

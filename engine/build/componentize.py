@@ -249,9 +249,14 @@ def build_component(
     world in ``wit`` (default: the project's ``wit/``). ``adapt=False`` builds ``entry`` as
     is (it must export the world's functions itself); only the dev host does that.
     ``cancel`` stops a running componentize (BuildError "cancelled"); ``nice`` lowers its
-    priority (dev mode's background builds)."""
+    priority (dev mode's background builds). A ``.py`` entry is a Python skill
+    (:mod:`engine.build.pybuild`)."""
     t0 = time.perf_counter()
     entry = Path(entry).resolve()
+    if entry.suffix == ".py":
+        from engine.build.pybuild import build_python
+
+        return build_python(home, entry, out, progress=progress, cancel=cancel, nice=nice)
     if not entry.is_file():
         raise BuildError(f"{_display(entry)}: no such file")
     try:
@@ -289,11 +294,16 @@ def build_component(
                 "--out",
                 str(tmp_out),
             ]
-            r = _run_componentize(cmd, Path(td), cancel, nice, entry)
+            r = run_builder(cmd, Path(td), cancel, nice, entry)
             if r.returncode != 0 or not tmp_out.is_file() or tmp_out.stat().st_size == 0:
                 raise BuildError(_componentize_error(r.stderr + "\n" + r.stdout, entry, bundle_js))
             atomic_write_bytes(cache_path, stamp(tmp_out.read_bytes(), inputs, lock_hash()))
 
+    return deliver(cache_path, out, time.perf_counter() - t0, cached, inputs)
+
+
+def deliver(cache_path: Path, out: Path | None, seconds: float, cached: bool, inputs: str) -> BuildResult:
+    """The build's result: the cache entry, copied atomically to ``out`` when one is given."""
     result_path = cache_path
     if out is not None:
         out = Path(out)
@@ -303,17 +313,20 @@ def build_component(
         os.replace(tmp, out)
         result_path = out
     return BuildResult(
-        wasm_path=result_path,
-        size=result_path.stat().st_size,
-        seconds=time.perf_counter() - t0,
-        cached=cached,
-        inputs=inputs,
+        wasm_path=result_path, size=result_path.stat().st_size, seconds=seconds, cached=cached, inputs=inputs
     )
 
 
-def _run_componentize(
-    cmd: list[str], cwd: Path, cancel: threading.Event | None, nice: int, entry: Path
+def run_builder(
+    cmd: list[str],
+    cwd: Path,
+    cancel: threading.Event | None,
+    nice: int,
+    entry: Path,
+    tool: str = "componentize-js",
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run a componentizer in ``cwd``, stoppable through ``cancel``, within COMPONENTIZE_TIMEOUT_S."""
     preexec = (lambda: os.nice(nice)) if nice and hasattr(os, "nice") else None
     # componentize-js makes its working folder under TMPDIR: keep it inside ours, so a
     # cancelled build leaves nothing behind
@@ -324,7 +337,7 @@ def _run_componentize(
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=preexec,
-        env={**os.environ, "TMPDIR": str(cwd)},
+        env={**os.environ, "TMPDIR": str(cwd), **(env or {})},
     )
     deadline = time.monotonic() + COMPONENTIZE_TIMEOUT_S
     while True:
@@ -338,9 +351,7 @@ def _run_componentize(
                 proc.communicate()
                 if stop:
                     raise BuildError(f"{_display(entry)}: build cancelled") from None
-                raise BuildError(
-                    f"{_display(entry)}: componentize-js timed out after {COMPONENTIZE_TIMEOUT_S}s"
-                ) from None
+                raise BuildError(f"{_display(entry)}: {tool} timed out after {COMPONENTIZE_TIMEOUT_S}s") from None
 
 
 def folder_plan(folder: Path) -> tuple[str, Path, Path]:
@@ -356,7 +367,9 @@ def folder_plan(folder: Path) -> tuple[str, Path, Path]:
     manifest = load_folder(folder)
     entry = folder / manifest.source if manifest.source else manifest.source_in(folder) or folder / "skill.js"
     if not entry.is_file() and not any((folder / n).is_file() for n in ("skill.yaml", "skill.yml")):
-        raise ManifestError(f"{folder} has no skill.yaml and no skill.js; create a skill with `skill init DIR`")
+        raise ManifestError(
+            f"{folder} has no skill.yaml and no skill.js or skill.py; create a skill with `skill init DIR`"
+        )
     name = manifest.name or folder.name
     return name, entry, folder / (manifest.component or f"dist/{name}.wasm")
 
