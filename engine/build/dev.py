@@ -1,7 +1,7 @@
 """Dev mode: watch a skill folder and hot-swap the skill on every save, in milliseconds.
 
 A real build is componentize-js (~5-15 s) plus a Cranelift compile (~6-11 s). Dev
-mode avoids both on a save: one prebuilt **dev host** component (``js/devhost.js``,
+mode avoids both on a save (a Python skill's way is in :mod:`engine.build.pydev`): one prebuilt **dev host** component (``js/devhost.js``,
 built and compiled once, cached by content hash like every build) evaluates the
 skill's freshly bundled source at instantiation. A save costs one esbuild run (a
 CommonJS bundle of the same ``entry.js`` + SDK adapter the real build uses) and a
@@ -52,7 +52,10 @@ if TYPE_CHECKING:
 
 DEVHOST_JS = JS_DIR / "devhost.js"
 SOURCE_VAR = "SKILL_DEV_SOURCE"
-WATCHED_SUFFIXES = (".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".json", ".yaml", ".yml", ".md")
+WATCHED_SUFFIXES = (
+    *(".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx", ".json", ".yaml", ".yml", ".md"),
+    *(".py", ".txt", ".toml"),  # a Python skill's source, requirements.txt, pyproject.toml
+)
 IGNORED_DIRS = {"node_modules", "dist", ".git", "__pycache__", ".cache"}
 
 
@@ -233,6 +236,7 @@ class DevSession:
         self._current: _Version | None = None
         self._host: Component | None = None
         self._tc: Toolchain | None = None
+        self.python = self.entry.suffix == ".py"  # the Python host runs it (engine.build.pydev)
         self._tmp: Path | None = None
         self._stop = threading.Event()
         self._release_wanted = threading.Event()
@@ -248,11 +252,16 @@ class DevSession:
         """Install the toolchain and the dev host if needed, then load the current source."""
         import tempfile
 
-        try:
-            self._tc = ensure_toolchain(self.engine.home, progress)
-        except ToolchainError as e:
-            raise BuildError(e.message) from None
-        self._host = dev_host(self.engine, progress)
+        if self.python:
+            from engine.build.pydev import python_host
+
+            self._host = python_host(self.engine.home, self.engine.runtime, progress)
+        else:
+            try:
+                self._tc = ensure_toolchain(self.engine.home, progress)
+            except ToolchainError as e:
+                raise BuildError(e.message) from None
+            self._host = dev_host(self.engine, progress)
         self.engine.home.tmp.mkdir(parents=True, exist_ok=True)
         self._tmp = Path(tempfile.mkdtemp(prefix="dev-", dir=self.engine.home.tmp))
         if self.release:
@@ -293,7 +302,7 @@ class DevSession:
         from engine.protocol import parse_metadata, parse_tools
 
         tc, tmp = self._tc, self._tmp
-        if tc is None or tmp is None:
+        if (tc is None and not self.python) or tmp is None:
             raise UsageError(f"{self.name}: start() the dev session before reloading it")
         t0 = time.perf_counter()
         with self._lock:
@@ -302,13 +311,11 @@ class DevSession:
         self.reloads += 1
         self._last_change = time.monotonic()
         try:
-            out = bundle(self.entry, tc.esbuild_cmd(), tmp, fmt="cjs")
-            source = out.read_text(encoding="utf-8")
-            outcome, mask = self._call(source, "get-tools")
-            if outcome.value is None:
-                raise BuildError(mask(self._load_error(outcome, out)))
+            source, answer, problem = self._load(tc, tmp)
+            if problem or answer is None:
+                raise BuildError(problem or f"{_display(self.entry)}: the skill did not load")
             try:
-                tools = {t.name: t for t in parse_tools(outcome.value)}
+                tools = {t.name: t for t in parse_tools(answer)}
             except SkillError as e:
                 raise BuildError(f"{_display(self.entry)}: get-tools: {e}") from None
             if not self._named_by_manifest:
@@ -334,6 +341,22 @@ class DevSession:
         if self.run_tool:
             self.run(self.run_tool, self.run_args)
         return event
+
+    def _load(self, tc: Toolchain | None, tmp: Path) -> tuple[str, str | None, str | None]:
+        """(the source the dev host takes, its get-tools answer, why it does not load or None)."""
+        if self.python:
+            from engine.build.pydev import load_problem, source_files
+
+            source = source_files(self.engine.home, self.entry)
+            outcome, mask = self._call(source, "get-tools")
+            problem = load_problem(outcome)
+            return source, outcome.value, mask(problem) if problem else None
+        if tc is None:
+            raise UsageError(f"{self.name}: start() the dev session before reloading it")
+        out = bundle(self.entry, tc.esbuild_cmd(), tmp, fmt="cjs")
+        source = out.read_text(encoding="utf-8")
+        outcome, mask = self._call(source, "get-tools")
+        return source, outcome.value, mask(self._load_error(outcome, out)) if outcome.value is None else None
 
     def _load_error(self, outcome: Any, bundle_js: Path) -> str:
         """One line for a bundle that did not load: the JS error, at its source file:line when known."""

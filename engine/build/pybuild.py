@@ -168,14 +168,44 @@ def build_python(
     if not entry.stem.isidentifier():
         raise BuildError(f"{_display(entry)}: a Python skill's module name must be an identifier (e.g. skill.py)")
     deps = install_dependencies(home, folder, progress)
-    wit = world_dir()
-    h = hashlib.sha256()
-    h.update(f"{BUILD_KEY} entry={entry.stem}\0".encode())
+    h = _build_hash(f"entry={entry.stem}")
     _digest_files(h, folder, python_files(folder))
-    _digest_files(h, PY_DIR, python_files(PY_DIR))
     h.update((deps.name if deps else "-").encode())
-    _wit_digest(h, wit)
-    inputs = h.hexdigest()
+    entry_text = _ENTRY.format(module=entry.stem, deps="/3" if deps else None)  # -p dirs mount as /0, /1, ...
+    return _componentize(
+        home, h.hexdigest(), entry, [folder, *([deps] if deps else [])], entry_text, out, progress, cancel, nice, t0
+    )
+
+
+def build_python_host(home: Home, progress: Progress = None) -> BuildResult:
+    """The Python host (``python/pyhost.py``): built once per SDK and world, then a cache hit."""
+    t0 = time.perf_counter()
+    host = PY_DIR / "pyhost.py"
+    return _componentize(home, _build_hash("host").hexdigest(), host, [], None, None, progress, None, 0, t0)
+
+
+def _build_hash(kind: str) -> hashlib._Hash:
+    """A build key's start: what every Python build depends on (SDK, world, componentize-py)."""
+    h = hashlib.sha256(f"{BUILD_KEY} {kind}\0".encode())
+    _digest_files(h, PY_DIR, python_files(PY_DIR))
+    _wit_digest(h, world_dir())
+    return h
+
+
+def _componentize(
+    home: Home,
+    inputs: str,
+    entry: Path,
+    paths: list[Path],
+    entry_text: str | None,
+    out: Path | None,
+    progress: Progress,
+    cancel: threading.Event | None,
+    nice: int,
+    t0: float,
+) -> BuildResult:
+    """componentize-py with ``paths`` after the SDK, into the cache entry for ``inputs``. The app module
+    is the generated ``entry_text`` (a skill) or, when it is None, ``entry`` itself (the host)."""
     cache_path = home.builds / f"{inputs}.wasm"
     cached = cache_path.is_file()
     if not cached:
@@ -183,23 +213,24 @@ def build_python(
             progress(f"componentizing {_display(entry)} with {COMPONENTIZE_PY}")
         with tempfile.TemporaryDirectory(prefix="skill-pybuild-") as td:
             tmp = Path(td)
-            deps_guest = "/3" if deps else None  # -p dirs are mounted as /0, /1, ... in order
             (tmp / "app").mkdir()
-            (tmp / "app" / f"{ENTRY_MODULE}.py").write_text(_ENTRY.format(module=entry.stem, deps=deps_guest))
-            isolated = tmp / "env" / "lib" / f"python{PYTHON_TAG}" / "site-packages"
-            isolated.mkdir(parents=True)
-            paths = [tmp / "app", PY_DIR, folder, *([deps] if deps else [])]
+            app = entry.stem
+            if entry_text is not None:
+                app = ENTRY_MODULE
+                (tmp / "app" / f"{ENTRY_MODULE}.py").write_text(entry_text)
+            (tmp / "env" / "lib" / f"python{PYTHON_TAG}" / "site-packages").mkdir(parents=True)
+            search = [tmp / "app", PY_DIR, *paths]
             tmp_out = tmp / "out.wasm"
             cmd = [
-                *componentize_py_cmd(), "--quiet", "-d", str(wit), "-w", WORLD_NAME, "componentize",
-                *[a for p in paths for a in ("-p", str(p))], ENTRY_MODULE, "-o", str(tmp_out),
+                *componentize_py_cmd(), "--quiet", "-d", str(world_dir()), "-w", WORLD_NAME, "componentize",
+                *[a for p in search for a in ("-p", str(p))], app, "-o", str(tmp_out),
             ]  # fmt: skip
             # VIRTUAL_ENV pointing at an empty env: otherwise componentize-py adds the engine's own
             # site-packages to the bundle's path
             env = {"VIRTUAL_ENV": str(tmp / "env")}
             r = run_builder(cmd, tmp, cancel, nice, entry, "componentize-py", env)
             if r.returncode != 0 or not tmp_out.is_file() or tmp_out.stat().st_size == 0:
-                raise BuildError(build_error(r.stderr + "\n" + r.stdout, entry, paths))
+                raise BuildError(build_error(r.stderr + "\n" + r.stdout, entry, search))
             atomic_write_bytes(cache_path, stamp(tmp_out.read_bytes(), inputs, COMPONENTIZE_PY))
     return deliver(cache_path, out, time.perf_counter() - t0, cached, inputs)
 
