@@ -1,6 +1,6 @@
 """`skill init`: a new skill project from a template (``templates/<name>/``).
 
-The js and ts templates hold skill.yaml, SKILL.md, the source with two example tools and a
+The js, ts and python templates hold skill.yaml, SKILL.md, the source with two example tools and a
 config field, tests.yaml, README.md and ``gitignore`` (written as ``.gitignore``); the
 knowledge template a SKILL.md and ``references/`` (an Agent Skills folder: nothing to build).
 ``{{name}}``, ``{{description}}`` and ``{{author}}`` are filled in.
@@ -20,6 +20,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE_INFO = {
     "js": "JavaScript with the bundled SDK (defineSkill, async handlers)",
     "ts": "TypeScript with the bundled SDK (types stripped by esbuild; sdk.d.ts for editors)",
+    "python": "Python with the bundled SDK (skill_sdk: tools from type hints, componentize-py)",
     "knowledge": "a knowledge skill: SKILL.md instructions and references/ for agents (no code)",
 }
 DEFAULT_DESCRIPTIONS = {

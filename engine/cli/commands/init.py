@@ -1,4 +1,4 @@
-"""`skill init DIR [--template js|ts|knowledge]`: a new skill project from a template (`--list` lists them)."""
+"""`skill init DIR [--template js|ts|python|knowledge]`: a new skill project from a template (`--list` lists them)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def run(a: argparse.Namespace) -> int:
         print_table(("TEMPLATE", "DESCRIPTION"), list(templates().items()))
         return 0
     if not a.dir:
-        raise UsageError("give the folder to create: skill init DIR [--template js|ts]")
+        raise UsageError("give the folder to create: skill init DIR [--template js|ts|python|knowledge]")
     files = init_project(a.dir, a.template, name=a.name, description=a.description, force=a.force)
     folder = Path(a.dir)
     if a.template == "knowledge":
