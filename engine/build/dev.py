@@ -349,7 +349,7 @@ class DevSession:
 
             source = source_files(self.engine.home, self.entry)
             outcome, mask = self._call(source, "get-tools")
-            problem = load_problem(outcome)
+            problem = load_problem(outcome, self.entry.parent)
             return source, outcome.value, mask(problem) if problem else None
         if tc is None:
             raise UsageError(f"{self.name}: start() the dev session before reloading it")

@@ -253,8 +253,8 @@ def build_error(output: str, entry: Path, paths: list[Path]) -> str:
         if index < len(paths) and paths[index] not in (PY_DIR,) and index != 0:
             where = f"{_display(paths[index] / rel)}:{line}"
     schema = re.match(r"(?:[\w.]+\.)?SchemaError: (.*)", error)
-    if schema:
-        return schema.group(1)  # it names the file:line and the parameter itself
+    if schema:  # it names the file:line (as the build saw it: /N/path) and the parameter itself
+        return re.sub(r"^/(\d+)/([^:]+)", lambda m: _display(paths[int(m.group(1))] / m.group(2)), schema.group(1))
     if error.startswith("ModuleNotFoundError"):
         error += (
             "; add the package to requirements.txt (pure-Python packages only)"

@@ -57,8 +57,9 @@ def source_files(home: Home, entry: Path) -> str:
     return json.dumps({"module": entry.stem, "files": files})
 
 
-def load_problem(outcome: CallOutcome) -> str | None:
-    """Why the source did not load, in one line (the host answers ``{"err": ...}``), or None."""
+def load_problem(outcome: CallOutcome, folder: Path) -> str | None:
+    """Why the source did not load, in one line (the host answers ``{"err": ...}``), or None.
+    The host names files relative to the skill's folder; the line names them as a build does."""
     if outcome.value is None:
         lines = [ln.strip() for ln in (outcome.stderr or "").splitlines() if ln.strip()]
         return (lines[-1] if lines else None) or outcome.failure or "the skill did not load"
@@ -67,5 +68,6 @@ def load_problem(outcome: CallOutcome) -> str | None:
     except ValueError:
         return None
     if isinstance(answer, dict) and isinstance(answer.get("err"), str):
-        return str(answer["err"])
+        rel, sep, rest = answer["err"].partition(":")
+        return f"{_display(folder / rel)}{sep}{rest}" if sep and (folder / rel).is_file() else answer["err"]
     return None

@@ -294,7 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("init", "create a skill project: skill init DIR [--template js|ts|python|knowledge]", json_flag=False)
     sp.add_argument("dir", nargs="?", metavar="DIR")
-    sp.add_argument("--template", "-t", default="js", metavar="NAME", help="js (default), ts, python or knowledge; see --list")
+    sp.add_argument(
+        "--template", "-t", default="js", metavar="NAME", help="js (default), ts, python or knowledge; see --list"
+    )
     sp.add_argument("--name", help="skill name (default: the folder's name)")
     sp.add_argument("--description", help="one-line description")
     sp.add_argument("--list", action="store_true", help="list the templates")

@@ -234,6 +234,8 @@ def _describe(e: BaseException) -> str:
             where = f" ({name.rsplit('/', 1)[-1]}:{frame.lineno})"
             break
     message = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    if isinstance(e, MemoryError):
+        message = "MemoryError: the run reached its memory limit"
     if isinstance(e, ModuleNotFoundError):
         message += " (a Python skill can use only what its build bundled: import it at the top of the module)"
     return message + where

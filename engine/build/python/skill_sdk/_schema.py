@@ -24,7 +24,7 @@ def _where(fn: Any) -> str:
     code = getattr(fn, "__code__", None)
     if code is None:
         return getattr(fn, "__qualname__", repr(fn))
-    return f"{code.co_filename.rsplit('/', 1)[-1]}:{code.co_firstlineno}"
+    return f"{code.co_filename}:{code.co_firstlineno}"
 
 
 def _optional(hint: Any) -> tuple[Any, bool]:
