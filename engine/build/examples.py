@@ -3,7 +3,8 @@
 Each skill folder (``examples/*/`` plus any folders given as arguments) holds a
 ``skill.yaml``; its ``source:`` (default ``skill.js``) is built into its
 ``component:`` path (default ``dist/<name>.wasm``). Builds run one after the
-other: componentize-js peaks near 800 MB and the machine has 2 cores. Prints the
+other: componentize-js peaks near 800 MB and the machine has 2 cores. A
+``.py`` source (examples/tables) is built by componentize-py (:mod:`engine.build.pybuild`). Prints the
 cache it builds in, then one line per skill; exits 1 with a one-line error on the
 first failure.
 """

@@ -76,7 +76,7 @@ class DevScreen(KeepsTypedKeys, ShowsWorkerFailures, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(icon=HEADER_ICON)
         with Horizontal(classes="dev-row"):
-            yield Input(self.folder, placeholder="skill folder (skill.yaml and/or skill.js)", id="dev-folder")
+            yield Input(self.folder, placeholder="skill folder (skill.yaml, skill.js or skill.py)", id="dev-folder")
             yield Button("Start", id="dev-toggle", variant="primary")
         with Horizontal(classes="dev-row"):
             yield Input(self._tool, placeholder="tool to re-run", id="dev-tool")

@@ -1,4 +1,4 @@
-"""The example skills, built by componentize-js, installed and run through the engine."""
+"""The example skills, built by componentize-js (tables: componentize-py), installed and run through the engine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from fixtures.env import instances_of, set_config
 PARAM_TYPES = {"string", "number", "integer", "boolean", "json", "array", "object"}
 
 
-@pytest.mark.parametrize("name", ["textkit", "greeter", "notes"])
+@pytest.mark.parametrize("name", ["textkit", "greeter", "notes", "tables"])
 def test_examples_install_with_tools_that_follow_the_contract(engine, example, name):
     skill = example(name)
     assert engine.skill(name) == skill
@@ -45,7 +45,7 @@ def _doc_examples(skill_md: Path):
     return out
 
 
-@pytest.mark.parametrize("name", ["textkit", "greeter", "notes"])
+@pytest.mark.parametrize("name", ["textkit", "greeter", "notes", "tables"])
 def test_skill_md_examples_are_true(engine, example, built_examples, name):
     """The usage examples in each SKILL.md, run in order on one instance, give the documented output."""
     example(name)

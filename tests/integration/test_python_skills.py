@@ -151,6 +151,15 @@ def hoards() -> str:
 
 
 @skill.tool
+def connect(port: int) -> str:
+    """Opens a socket."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=2):
+        return "connected"
+
+
+@skill.tool
 def echo(text: str) -> str:
     """Answers."""
     return text
@@ -180,6 +189,25 @@ def test_a_handler_that_raises_loops_or_hoards_is_one_line_and_the_next_call_ans
     last = hoarded.stderr.strip().splitlines()[-1]
     assert hoarded.returncode != 0 and "MemoryError: the run reached its memory limit" in last, hoarded.stderr
     assert run_skill("run", "runaway:echo", "--arg", "text=still here").stdout.strip() == "still here"
+
+
+def test_a_skill_gets_no_socket(home, runaway):
+    """WASI sockets are linked (componentize-py's libc imports them) but never granted: a listener on
+    loopback sees no connection, and the skill gets one line."""
+    import socket
+
+    run_skill("install", str(runaway), "--yes", timeout=300)
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        refused = run_skill("run", "runaway:connect", "--arg", f"port={listener.getsockname()[1]}", check=1)
+        last = refused.stderr.strip().splitlines()[-1]
+        assert last.startswith("error: runaway@default:connect: ") and last.endswith(
+            "(a skill gets no sockets: skill_sdk.http reaches the hosts the instance was granted) (skill.py:31)"
+        ), refused.stderr
+        with pytest.raises(TimeoutError):
+            listener.accept()
 
 
 def test_dev_mode_keeps_the_last_good_version_through_bad_saves(engine, runaway, tmp_path):

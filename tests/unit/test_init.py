@@ -12,10 +12,15 @@ from engine.errors import UsageError
 
 
 def test_init_lists_templates(capsys):
-    assert set(templates()) == {"js", "ts", "knowledge"}
+    assert set(templates()) == {"js", "ts", "python", "knowledge"}
     assert main(["init", "--list"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("TEMPLATE   DESCRIPTION\njs ") and "\nts " in out and "\nknowledge " in out
+    assert (
+        out.startswith("TEMPLATE   DESCRIPTION\njs ")
+        and "\nts " in out
+        and "\nknowledge " in out
+        and "\npython " in out
+    )
 
 
 @pytest.mark.parametrize("template,source", [("js", "skill.js"), ("ts", "skill.ts")])

@@ -54,6 +54,8 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+# where the standard library's frames point: /python/ in a component (where the build found it)
+STDLIB = ("/python/", os.path.dirname(os.__file__) + "/")
 
 
 class ToolError(Exception):
@@ -228,14 +230,17 @@ def _settle(value: Any) -> Any:
 def _describe(e: BaseException) -> str:
     """``Type: message (file.py:LINE)`` at the innermost frame of the skill's own code."""
     where = ""
-    for frame in reversed(traceback.extract_tb(e.__traceback__)):
-        name = frame.filename.replace("\\", "/")
-        if "/skill_sdk/" not in name and not name.startswith("<"):
-            where = f" ({name.rsplit('/', 1)[-1]}:{frame.lineno})"
-            break
+    frames = traceback.extract_tb(e.__traceback__)
+    own = [f for f in frames if "/skill_sdk/" not in f.filename and not f.filename.startswith("<")]
+    # the skill's own line if the error passed through it, else where it was raised
+    mine = [f for f in own if not f.filename.startswith(STDLIB)] or own
+    if mine:
+        where = f" ({mine[-1].filename.rsplit('/', 1)[-1]}:{mine[-1].lineno})"
     message = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
     if isinstance(e, MemoryError):
         message = "MemoryError: the run reached its memory limit"
+    if isinstance(e, OSError) and any(f.filename.endswith("/socket.py") for f in frames):
+        message += " (a skill gets no sockets: skill_sdk.http reaches the hosts the instance was granted)"
     if isinstance(e, ModuleNotFoundError):
         message += " (a Python skill can use only what its build bundled: import it at the top of the module)"
     return message + where

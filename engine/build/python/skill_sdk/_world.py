@@ -3,7 +3,8 @@
 A component built by componentize-py holds only the modules imported while it was built
 (the build runs the module's top level and snapshots the interpreter): a module first
 imported inside a handler would be missing at run time. So the build imports, up front,
-every module the skill's files import anywhere and every module of its bundled packages.
+every module the loaded code imports anywhere (until nothing new comes) and every module
+of the skill's bundled packages.
 """
 
 from __future__ import annotations
@@ -20,28 +21,48 @@ import wit_world
 
 import skill_sdk
 
-SKIPPED_DIRS = {"__pycache__", ".git", ".venv", "venv", "node_modules", "dist", "build", "tests", "test"}
 
-
-def imported_names(folder: str) -> set[str]:
-    """Every absolute module name an ``import`` in the .py files under ``folder`` names."""
+def imported_names(path: str, package: str) -> set[str]:
+    """Every module an ``import`` anywhere in the file at ``path`` names (inside functions too);
+    ``from a import b`` names ``a`` and ``a.b`` (``b`` may be a submodule). ``package`` resolves
+    relative imports."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return set()
     names: set[str] = set()
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and not d.startswith(".")]
-        for f in files:
-            if not f.endswith(".py"):
-                continue
-            try:
-                with open(os.path.join(root, f), encoding="utf-8") as fh:
-                    tree = ast.parse(fh.read())
-            except (OSError, SyntaxError, UnicodeDecodeError):
-                continue  # the import of the module itself reports it
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    names.update(a.name for a in node.names)
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    names.add(node.module)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1] if package else []
+                base = ".".join(p for p in [*parts, base] if p)
+            if base:
+                names.add(base)
+                names.update(f"{base}.{a.name}" for a in node.names if a.name != "*")
     return names
+
+
+def preload_reachable() -> None:
+    """Import, until nothing new comes, every module that the source of a loaded module imports
+    anywhere: a handler's ``import`` and the standard library's own lazy ones (``Counter.most_common``
+    imports heapq when first called) then find their module in the component."""
+    scanned: set[str] = set()
+    while True:
+        pending = [(n, m) for n, m in list(sys.modules.items()) if n not in scanned]
+        if not pending:
+            return
+        wanted: set[str] = set()
+        for name, module in pending:
+            scanned.add(name)
+            path = getattr(module, "__file__", None)
+            if isinstance(path, str) and path.endswith(".py"):
+                package = module.__package__ or ""
+                wanted |= imported_names(path, package)
+        preload(wanted - set(sys.modules))
 
 
 def preload(names: set[str] | list[str]) -> None:
@@ -65,11 +86,9 @@ def package_modules(path: str) -> set[str]:
 
 def load(module: str, deps: str | None = None) -> skill_sdk.Skill:
     """Import the skill's module (and everything it will need) and return the Skill it made."""
-    mod = importlib.import_module(module)
+    importlib.import_module(module)
     if deps and os.path.isdir(deps):
         preload(package_modules(deps))
-    folder = os.path.dirname(os.path.abspath(mod.__file__ or "."))
-    preload(imported_names(folder))
     skill = skill_sdk.current()
     if skill is None:
         raise skill_sdk.SchemaError(
@@ -78,6 +97,11 @@ def load(module: str, deps: str | None = None) -> skill_sdk.Skill:
         )
     if any(inspect.iscoroutinefunction(t.fn) for t in skill.tools.values()):
         preload({"skill_sdk._aio"})  # async handlers run on its loop
+    preload_reachable()
+    # codecs are found by name at run time (`"x".encode("cp1252")`, the idna of a host name)
+    import encodings
+
+    preload({info.name for info in pkgutil.iter_modules(encodings.__path__, "encodings.")})
     return skill
 
 
