@@ -132,3 +132,18 @@ def test_validate_config_refuses_with_the_message() -> None:
 
     assert json.loads(skill.validate_json('{"units": "metric"}')) == {"ok": None}
     assert json.loads(skill.validate_json('{"units": "kelvin"}')) == {"err": "units must be metric or imperial"}
+
+
+def test_a_build_finds_the_imports_inside_functions_and_relative_ones(tmp_path) -> None:
+    from skill_sdk._bundle import imported_names
+
+    source = tmp_path / "mod.py"
+    source.write_text(
+        "import json\nfrom email import message\n\n"
+        "def later():\n    import heapq\n    from . import sibling\n    from ..up import thing\n"
+    )
+    assert imported_names(str(source), "pkg.sub") == {
+        "json", "email", "email.message", "heapq", "pkg.sub", "pkg.sub.sibling", "pkg.up", "pkg.up.thing",
+    }  # fmt: skip
+    source.write_text("def broken(:\n")
+    assert imported_names(str(source), "") == set()

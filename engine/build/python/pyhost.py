@@ -27,7 +27,7 @@ from importlib.machinery import ModuleSpec
 from types import ModuleType
 
 import skill_sdk
-from skill_sdk import _world
+from skill_sdk import _bundle, _world
 
 SOURCE_VAR = "SKILL_DEV_SOURCE"
 SCRIPT_VAR = "SKILL_SCRIPT"
@@ -55,7 +55,7 @@ def _stdlib_modules() -> set[str]:
     return names
 
 
-_world.preload(_stdlib_modules() | {"skill_sdk._aio"})
+_bundle.preload(_stdlib_modules() | {"skill_sdk._aio"})
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
