@@ -302,8 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--list", action="store_true", help="list the templates")
     sp.add_argument("--force", action="store_true", help="write into a non-empty folder, overwriting files")
 
-    sp = add("build", "build a JS/TS skill folder into a WebAssembly component")
-    sp.add_argument("dir", nargs="?", default=".", metavar="DIR", help="skill folder (default .) or a .js/.ts file")
+    sp = add("build", "build a JS/TS or Python skill folder into a WebAssembly component")
+    sp.add_argument("dir", nargs="?", default=".", metavar="DIR", help="skill folder (default .) or a .js/.ts/.py file")
     sp.add_argument(
         "-o",
         "--out",

@@ -1,4 +1,4 @@
-"""`skill build [DIR]`: esbuild + componentize-js into a component, then a check of its exports."""
+"""`skill build [DIR]`: esbuild + componentize-js (a Python skill: componentize-py) into a component, then a check of its exports."""
 
 from __future__ import annotations
 
