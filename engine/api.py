@@ -27,9 +27,10 @@ from engine.refs import DEFAULT, ToolRef
 from engine.store import InstalledSkill, InstallReport, Progress, Review, Store, StoreStamp
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from engine.build import BuildResult
+    from engine.build.scripts import ScriptResult
     from engine.distribution.fetching import OnStep, Step
     from engine.distribution.installer import Installer
     from engine.distribution.oci.publish import PublishReport
@@ -122,6 +123,7 @@ class Engine:
         sha256: str | None = None,
         locked: bool = False,
         insecure: Iterable[str] = (),
+        allow_scripts: bool = False,
     ) -> InstallReport:
         """Install or upgrade from a folder, a .wasm, `oci://...`, NAME[@VERSION] (the default registry),
         `github:`/`git+...` or a .tar.gz/.zip URL (`sha256`), and pin it in skills.lock.
@@ -130,7 +132,8 @@ class Engine:
         `review.needs_consent` says whether a person must be asked. False refuses: InstallDeclined,
         nothing installed, the previous version intact. Without `review` what the skill asks for is
         accepted as it is (recorded as not consented). `progress` gets each step's message, `on_step`
-        each `Step` (with byte counts while downloading)."""
+        each `Step` (with byte counts while downloading). `allow_scripts`: a knowledge skill's scripts/*.py
+        may run (`run_script`), asked in the review."""
         from engine.distribution.installer import InstallOptions
 
         def step(s: Step) -> None:
@@ -139,7 +142,9 @@ class Engine:
             if on_step is not None:
                 on_step(s)
 
-        options = InstallOptions(name=name, force=force, sha256=sha256, locked=locked, insecure=tuple(insecure))
+        options = InstallOptions(
+            name=name, force=force, sha256=sha256, locked=locked, insecure=tuple(insecure), allow_scripts=allow_scripts
+        )
         return self._installer.install(Path(source) if isinstance(source, Path) else source, options, review, step)
 
     def skills(self) -> list[InstalledSkill]:
@@ -351,6 +356,21 @@ class Engine:
         return searcher(self).last_sync
 
     # ---- running --------------------------------------------------------------------------
+
+    def run_script(
+        self,
+        name: str,
+        path: str,
+        args: Sequence[str] = (),
+        *,
+        on_line: Callable[[str, str], None] | None = None,
+        cancel: threading.Event | None = None,
+        timeout: float | None = None,
+    ) -> ScriptResult:
+        """Run an Agent Skill's ``scripts/PATH`` (Python only, allowed at install) in the Python sandbox."""
+        from engine.build.scripts import run_script
+
+        return run_script(self, self.skill(name), path, args, on_line=on_line, cancel=cancel, timeout=timeout)
 
     def run(
         self,

@@ -17,6 +17,11 @@ from typing import Any
 
 from engine.schema import Capabilities, ConfigField
 
+SCRIPTS_LINE = (
+    "scripts: its scripts/*.py may run, each in the Python sandbox (its folder read-only, a scratch /tmp, "
+    "its network grants and limits; never a shell)"
+)
+
 
 @dataclass(frozen=True)
 class SecretAsk:
@@ -63,6 +68,7 @@ class Asked:
     secrets: tuple[SecretAsk, ...] = ()
     timeout_s: float = 0.0
     memory_mb: int = 0
+    scripts: bool = False  # an Agent Skill's scripts/*.py may run (install --allow-scripts)
 
     @classmethod
     def of(cls, fields: Iterable[ConfigField], capabilities: Capabilities) -> Asked:
@@ -91,6 +97,7 @@ class Asked:
             *(s.describe() for s in self.secrets),
             "files: its own /data folder per instance, nothing else",
             f"limits: {self.timeout_s:g} s and {self.memory_mb} MiB per run",
+            *([SCRIPTS_LINE] if self.scripts else []),
         ]
 
     def beyond(self, before: Asked | None) -> tuple[str, ...]:
@@ -110,6 +117,8 @@ class Asked:
             out.append(f"time limit: {self.timeout_s:g} s per run (was {before.timeout_s:g} s)")
         if self.memory_mb > before.memory_mb:
             out.append(f"memory limit: {self.memory_mb} MiB per run (was {before.memory_mb} MiB)")
+        if self.scripts and not before.scripts:
+            out.append(f"{SCRIPTS_LINE} (new)")
         return tuple(out)
 
     def to_json(self) -> dict[str, Any]:
@@ -118,6 +127,7 @@ class Asked:
             "secrets": [s.to_json() for s in self.secrets],
             "timeout_s": self.timeout_s,
             "memory_mb": self.memory_mb,
+            "scripts": self.scripts,
         }
 
     @classmethod
@@ -127,6 +137,7 @@ class Asked:
             secrets=tuple(SecretAsk.from_json(s) for s in d.get("secrets") or ()),
             timeout_s=float(d.get("timeout_s", 0.0)),
             memory_mb=int(d.get("memory_mb", 0)),
+            scripts=bool(d.get("scripts", False)),
         )
 
 
@@ -148,18 +159,23 @@ class CapabilityReview:
         signed by another key than the installed version (whatever it asks for: the code is someone else's).
 
         Without network a skill can only use what it is given (its /data, its config) inside its
-        limits, so it installs without a question and existing scripts keep working."""
-        return bool(self.asked.network) and bool(self.widened) or bool(self.trust)
+        limits, so it installs without a question and existing scripts keep working. Letting its scripts
+        run (`--allow-scripts`) is asked like network."""
+        asks = bool(self.asked.network) or self.asked.scripts
+        return asks and bool(self.widened) or bool(self.trust)
 
     def lines(self) -> list[str]:
         """The review as shown: the header, then everything asked, or for an upgrade only what is new. A
         knowledge skill asks for nothing (no network, secrets or limits apply): what it holds is said instead."""
         if self.knowledge is not None:
             count, size = self.knowledge
-            head = (
-                f"{self.skill} {self.version} is a knowledge skill: {count} file(s), {size / 1024:.1f} KB; nothing runs"
+            runs = "its Python scripts may run" if self.asked.scripts else "nothing runs"
+            head = f"{self.skill} {self.version} is a knowledge skill: {count} file(s), {size / 1024:.1f} KB; {runs}"
+            body = (
+                [SCRIPTS_LINE]
+                if self.asked.scripts
+                else ["its files (scripts/ too) are served to agents as files, never run"]
             )
-            body = ["its files (scripts/ too) are served to agents as files, never run"]
         elif self.previous_version is None:
             head = f"{self.skill} {self.version} asks for:"
             body = self.asked.lines()

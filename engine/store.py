@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -293,12 +293,14 @@ class Store:
         review: Review | None = None,
         origin: Origin | None = None,
         check: Callable[[InstalledSkill], None] | None = None,
+        allow_scripts: bool = False,
     ) -> InstallReport:
         """Install or upgrade. `review` is asked once the skill is described and before anything is
         written (not for an unchanged reinstall); without it the install is accepted as asked.
         `origin`: the source and resolved reference of a fetched folder (default: the folder itself).
         `check` sees the described skill before the review and before anything is written, and raises to
-        refuse it (`install --locked`, an update's downgrade rule)."""
+        refuse it (`install --locked`, an update's downgrade rule). `allow_scripts`: a knowledge skill's
+        scripts/*.py may run (asked in the review, recorded in it; an install without it takes it away)."""
         say = progress or (lambda _msg: None)
         path = Path(path)
         manifest, wasm_path = locate(path)
@@ -312,14 +314,17 @@ class Store:
             skill = replace(skill, source=origin.source, resolved=origin.resolved, signer=origin.signer)
         if check is not None:
             check(skill)
-        skill = replace(skill, review=self._review(skill, force, review))
+        scripts = allow_scripts and has_python_scripts(skill.files)
+        skill = replace(skill, review=self._review(skill, force, review, scripts))
 
         with file_lock(self.home.root / ".store.lock"):
             self._recover()
             previous = self.get(skill.name)
             status = self._status(previous, skill, force)
             if status == "unchanged" and previous is not None:  # unchanged: there is a previous one
-                return InstallReport(previous, status, previous.version)
+                if scripts_allowed(previous) == scripts:
+                    return InstallReport(previous, status, previous.version)
+                status = "replaced"  # the same files, another answer about its scripts
             package = self._write_package(skill, wasm_path, path)
             self._swap(skill.name, package)
             if previous is not None and previous.package_dir != package:
@@ -462,13 +467,13 @@ class Store:
             warnings=tuple(warnings),
         )
 
-    def _review(self, skill: InstalledSkill, force: bool, review: Review | None) -> Accepted | None:
+    def _review(self, skill: InstalledSkill, force: bool, review: Review | None, scripts: bool) -> Accepted | None:
         """Ask `review` about what `skill` asks for (beyond what was accepted for the installed version);
         the record to keep, or InstallDeclined. Nothing is asked for an unchanged reinstall."""
         previous = self.get(skill.name)
-        if self._status(previous, skill, force) == "unchanged":
+        if self._status(previous, skill, force) == "unchanged" and scripts_allowed(previous) == scripts:
             return previous.review if previous is not None else None
-        asked = Asked.of(skill.config, skill.capabilities)
+        asked = replace(Asked.of(skill.config, skill.capabilities), scripts=scripts)
         before = previous.review.asked if previous is not None and previous.review is not None else None
         held = (len(skill.files), sum(f.size for f in skill.files)) if not skill.has_component else None
         question = CapabilityReview(
@@ -538,3 +543,13 @@ class Store:
         if purge:
             shutil.rmtree(self.home.instances / name, ignore_errors=True)
         return skill
+
+
+def has_python_scripts(files: Iterable[PackageFile]) -> bool:
+    """Whether a package holds an Agent Skill script the Python sandbox can run (scripts/*.py)."""
+    return any(f.path.startswith("scripts/") and f.path.endswith(".py") for f in files)
+
+
+def scripts_allowed(skill: InstalledSkill | None) -> bool:
+    """Whether the installed skill's scripts may run: accepted in its review (`install --allow-scripts`)."""
+    return bool(skill is not None and skill.review is not None and skill.review.asked.scripts)

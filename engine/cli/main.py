@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--sha256", metavar="HEX", help="the expected sha256 of a .tar.gz/.zip URL (required unless signed)"
     )
     sp.add_argument("--locked", action="store_true", help="fail if skills.lock would change (CI)")
+    sp.add_argument(
+        "--allow-scripts",
+        action="store_true",
+        help="let a knowledge skill's scripts/*.py run in the Python sandbox (skill script, MCP run_skill_script)",
+    )
     _insecure(sp)
 
     add("list", "list installed skills", module="list_skills")
@@ -138,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add("show", "print what an agent receives: the loaded skill, or one of its files")
     sp.add_argument("name")
     sp.add_argument("path", nargs="?", metavar="PATH", help="a file of the skill, e.g. references/guide.md")
+
+    sp = add("script", "run an Agent Skill's scripts/PATH.py in the Python sandbox (installed --allow-scripts)")
+    sp.add_argument("name")
+    sp.add_argument("path", metavar="PATH", help="the script, e.g. scripts/report.py or report.py")
+    sp.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="the script's arguments")
+    sp.add_argument("--timeout", type=float, metavar="S", help="time limit in seconds for this run")
 
     sp = add("run", "run a tool: skill run NAME[@INSTANCE]:TOOL --arg k=v")
     sp.add_argument("ref", metavar="NAME[@INSTANCE]:TOOL")

@@ -40,6 +40,7 @@ class InstallOptions:
     sha256: str | None = None  # an archive's expected sha256
     locked: bool = False  # refuse if the lock would change
     insecure: Iterable[str] = ()  # more registries allowed over plain HTTP for this call
+    allow_scripts: bool = False  # a knowledge skill's scripts/*.py may run in the Python sandbox
 
 
 class Installer:
@@ -182,6 +183,7 @@ class Installer:
             review=self._signer_review(review, signer),
             origin=None if fetched.staged is None and not signer else Origin(fetched.source, fetched.resolved, signer),
             check=all_of(checks),
+            allow_scripts=options.allow_scripts,
         )
         from engine.distribution.prune import register_home
 

@@ -12,8 +12,9 @@
 - The draft MCP skills extension (SEP-2640, experimental): `skills/list` and `skills/get` with the verbatim
   frontmatter and a sha256 per file, advertised under `io.modelcontextprotocol/skills`.
 
-Nothing here runs a file: `scripts/` are served as text like any other file. The SDK's types are imported
-when an answer is built, by a serving process.
+Files are served as text, `scripts/` too. The one exception: `run_skill_script(name, path, args)`, listed
+only when a served skill was installed with `--allow-scripts`, runs one of its `scripts/*.py` in the Python
+sandbox (`engine.build.scripts`). The SDK's types are imported when an answer is built, by a serving process.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from engine.knowledge.agent import (
     user_invocable,
 )
 from engine.mcp.results import bound_text, error_result
+from engine.store import scripts_allowed
 
 if TYPE_CHECKING:
     import mcp_types
@@ -145,6 +147,26 @@ def tools(library: Library) -> list[dict[str, Any]]:
                 },
             }
         )
+    runnable = [s.name for s in library.skills if scripts_allowed(s)]
+    if runnable:
+        out.append(
+            {
+                "name": "run_skill_script",
+                "title": "Run a skill's script",
+                "description": "Run one of a skill's scripts/*.py (its file list names them) in a sandbox: "
+                "its folder read-only, a scratch /tmp, no shell. Returns what it printed and its exit code.",
+                "input_schema": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string", "enum": runnable, "description": "the skill"},
+                        "path": {"type": "string", "description": "the script, e.g. scripts/report.py"},
+                        "args": {"type": "array", "items": {"type": "string"}, "description": "its arguments"},
+                    },
+                    "required": ["name", "path"],
+                    "additionalProperties": False,
+                },
+            }
+        )
     return out
 
 
@@ -181,6 +203,30 @@ def read_skill_file(engine: Engine, library: Library, args: dict[str, Any], limi
     except SkillError as e:  # outside the package, not recorded, binary, not UTF-8: one line
         return error_result(f"read_skill_file {skill.name}: {e}")
     return types.CallToolResult(content=[types.TextContent(type="text", text=bound_text(text, limit))])
+
+
+def run_skill_script(engine: Engine, library: Library, args: dict[str, Any], limit: int) -> mcp_types.CallToolResult:
+    """One script run (blocking: the server calls it in a thread). Its stdout, then its stderr and exit code
+    when it failed; a failed run is an error result."""
+    import mcp_types as types
+
+    skill = _named(library, args, "run_skill_script")
+    if isinstance(skill, types.CallToolResult):
+        return skill
+    path, argv = args.get("path"), args.get("args") or []
+    if not isinstance(path, str) or not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
+        return error_result("run_skill_script: give 'path' (a script of the skill) and 'args' (a list of strings)")
+    try:
+        result = engine.run_script(skill.name, path, argv)
+    except SkillError as e:
+        return error_result(f"run_skill_script {skill.name}: {e}")
+    text = result.stdout
+    if not result.ok:
+        text += (f"\n[stderr]\n{result.stderr}" if result.stderr.strip() else "") + f"\n[error] {result.error}"
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=bound_text(text.strip("\n") or "(no output)", limit))],
+        is_error=not result.ok,
+    )
 
 
 def search_entry(hit: SearchHit, score: float) -> dict[str, Any]:

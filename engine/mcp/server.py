@@ -26,6 +26,7 @@ The SDK is imported when a server is built: nothing else in `engine.mcp` needs i
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from dataclasses import dataclass
@@ -268,6 +269,11 @@ class SkillServer:
         if name == "read_skill_file":
             self.refresh()
             return knowledge.read_skill_file(self.engine, self.library, args, self.options.max_output)
+        if name == "run_skill_script":
+            self.refresh()
+            return await asyncio.to_thread(
+                knowledge.run_skill_script, self.engine, self.library, args, self.options.max_output
+            )
         if name == "call_skill" and self.options.lazy:
             target = args.get("tool")
             inner = args.get("arguments") or {}

@@ -13,6 +13,15 @@ OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
+class Mount:
+    """One more host folder the call sees at `guest` (an Agent Skill script's own folder, its scratch /tmp)."""
+
+    host: Path
+    guest: str
+    writable: bool = False
+
+
+@dataclass(frozen=True)
 class SandboxPolicy:
     """Deny by default: the skill sees exactly this and nothing of the host.
 
@@ -32,6 +41,7 @@ class SandboxPolicy:
     keep_output_bytes: int = KEEP_OUTPUT_BYTES
     output_limit_bytes: int = OUTPUT_LIMIT_BYTES
     network: NetworkPolicy | None = None
+    mounts: tuple[Mount, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -332,6 +332,8 @@ class WasmRuntime:
                 capture.attach(wasi)
                 if policy.data_dir is not None:
                     wasi.preopen_dir(str(policy.data_dir), "/data", fs_mutable=policy.data_writable)
+                for mount in policy.mounts:
+                    wasi.preopen_dir(str(mount.host), mount.guest, fs_mutable=mount.writable)
                 store.set_wasi(wasi)
                 store.set_limits(memory_size=policy.memory_mb << 20)
                 interrupt.install(store)

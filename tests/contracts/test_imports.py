@@ -93,7 +93,8 @@ def test_every_error_class_lives_in_engine_errors():
     for package in (engine, skill_tui):
         root = Path(str(package.__file__)).parent
         for path in root.rglob("*.py"):
-            if path == root / "errors.py":
+            # engine/build/python is not the engine: it is the SDK built into Python skills (guest code)
+            if path == root / "errors.py" or path.is_relative_to(root / "build" / "python"):
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
                 bases = [

@@ -142,8 +142,11 @@ def run_script(spec: str) -> str:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if e.code is not None and not isinstance(e.code, int):
             print(e.code, file=sys.stderr)
-    except BaseException:  # noqa: BLE001 - the script's own failure: its traceback is its stderr
-        traceback.print_exc()
+    except BaseException as e:  # noqa: BLE001 - the script's own failure: its traceback is its stderr
+        tb = e.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != job["path"]:
+            tb = tb.tb_next  # from the script's own frame: the host's and runpy's say nothing to its author
+        traceback.print_exception(type(e), e, tb or e.__traceback__)
         code = 1
     sys.stdout.flush()
     sys.stderr.flush()

@@ -29,6 +29,7 @@ def run(a: argparse.Namespace) -> int:
         sha256=a.sha256,
         locked=a.locked,
         insecure=a.insecure_registry,
+        allow_scripts=a.allow_scripts,
     )
     s = report.skill
     if a.json:
