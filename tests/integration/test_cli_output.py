@@ -83,7 +83,7 @@ def test_list_instances_history_print_aligned_tables_with_headers(skill, echo, t
 def test_doctor_and_init_templates_are_tables(skill):
     assert_table(skill("doctor", check=None).stdout, ["CHECK", "STATUS", "DETAIL"])
     rows = assert_table(skill("init", "--list").stdout, ["TEMPLATE", "DESCRIPTION"])
-    assert [r.split()[0] for r in rows] == ["js", "knowledge", "ts"]
+    assert [r.split()[0] for r in rows] == ["js", "knowledge", "python", "ts"]
 
 
 def _in_terminal(args: list[str], columns: int) -> str:
@@ -284,7 +284,7 @@ def test_a_folder_without_skill_yaml_is_one_line_naming_it(skill, tmp_path, comm
     for folder in (tmp_path / "missing", tmp_path):
         proc = skill(command, str(folder), check=2)
         assert proc.stderr.strip().count("\n") == 0, proc.stderr
-        assert f"{folder} has no skill.yaml and no skill.js; create a skill with `skill init DIR`" in proc.stderr
+        assert f"{folder} has no skill.yaml and no skill.js or skill.py; create a skill with `skill init DIR`" in proc.stderr
 
 
 def test_remove_json_on_a_terminal_refuses_instead_of_asking_into_the_json(skill, echo):

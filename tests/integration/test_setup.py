@@ -23,7 +23,7 @@ import pytest
 from fixtures.env import REPO, SHARED_CACHE
 from fixtures.tmux import Tmux
 
-EXAMPLES = ["code-review", "commit-messages", "github", "greeter", "notes", "release-notes", "textkit"]
+EXAMPLES = ["code-review", "commit-messages", "github", "greeter", "notes", "release-notes", "tables", "textkit"]
 """What set-up installs: the component examples and the knowledge ones (SKILL.md folders)."""
 STEP_TIMEOUT_S = 900  # a first step in a fresh clone creates .venv (pip) before anything else
 
