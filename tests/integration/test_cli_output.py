@@ -284,7 +284,10 @@ def test_a_folder_without_skill_yaml_is_one_line_naming_it(skill, tmp_path, comm
     for folder in (tmp_path / "missing", tmp_path):
         proc = skill(command, str(folder), check=2)
         assert proc.stderr.strip().count("\n") == 0, proc.stderr
-        assert f"{folder} has no skill.yaml and no skill.js or skill.py; create a skill with `skill init DIR`" in proc.stderr
+        assert (
+            f"{folder} has no skill.yaml and no skill.js or skill.py; create a skill with `skill init DIR`"
+            in proc.stderr
+        )
 
 
 def test_remove_json_on_a_terminal_refuses_instead_of_asking_into_the_json(skill, echo):
