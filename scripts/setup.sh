@@ -68,7 +68,8 @@ fi
 
 # Byte-compile the project as pip does for installed packages (an editable install does not):
 # with PYTHONDONTWRITEBYTECODE set, every `skill` start would otherwise recompile the engine.
-.venv/bin/python -m compileall -q engine skill_tui
+# (not the skill templates and the Python skill SDK: those become Python in a project or a component)
+.venv/bin/python -m compileall -q -x 'engine/build/(templates|python)/' engine skill_tui
 
 # ---- 3 + 4. JS toolchain and example skills -------------------------------------------------------
 say "building the example skills (first time: npm toolchain + ~15 s per skill; cached afterwards)"

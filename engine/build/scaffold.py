@@ -71,7 +71,7 @@ def init_project(
     written = []
     folder.mkdir(parents=True, exist_ok=True)
     for path in sorted(src.rglob("*")):
-        if not path.is_file():
+        if not path.is_file() or "__pycache__" in path.parts:  # bytecode a Python run left beside a template
             continue
         rel = path.relative_to(src)
         dest = folder / RENAMES.get(rel.as_posix(), rel.as_posix())

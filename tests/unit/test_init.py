@@ -49,3 +49,18 @@ def test_init_checks_name_and_folder(tmp_path, capsys):
     assert main(["init", str(tmp_path / "named"), "--name", "other-name"]) == 0
     assert "name: other-name" in (tmp_path / "named" / "skill.yaml").read_text()
     assert main(["init", str(tmp_path / "t"), "--template", "rust"]) == 2
+
+
+def test_bytecode_beside_a_template_is_not_copied(tmp_path, monkeypatch):
+    """compileall (set-up) or an editor may leave __pycache__ in templates/python: init still works."""
+    import shutil
+
+    from engine.build import scaffold
+
+    templates = tmp_path / "templates"
+    shutil.copytree(scaffold.TEMPLATES_DIR, templates, ignore=shutil.ignore_patterns("__pycache__"))
+    (templates / "python" / "__pycache__").mkdir()
+    (templates / "python" / "__pycache__" / "skill.cpython-311.pyc").write_bytes(b"\xa7\r\r\n\x00\x00")
+    monkeypatch.setattr(scaffold, "TEMPLATES_DIR", templates)
+    written = init_project(tmp_path / "py-skill", "python")
+    assert "skill.py" in {p.name for p in written} and not (tmp_path / "py-skill" / "__pycache__").exists()
