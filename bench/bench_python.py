@@ -69,13 +69,14 @@ def compile_s(wasm: Path, scratch: Path) -> float:
 
 def warm_calls(engine, name: str, calls: int) -> list[float]:
     args = {"text": "the quick brown fox jumps over the lazy dog"}
-    for _ in range(20):
-        assert engine.run(f"{name}:word-count", args).ok
     samples = []
-    for _ in range(calls):
+    for i in range(20 + calls):
         t0 = time.perf_counter()
-        assert engine.run(f"{name}:word-count", args).ok
-        samples.append((time.perf_counter() - t0) * 1000)
+        result = engine.run(f"{name}:word-count", args)
+        if not result.ok:
+            raise SystemExit(f"{name}:word-count failed at call {i}: {result}")
+        if i >= 20:
+            samples.append((time.perf_counter() - t0) * 1000)
     return samples
 
 

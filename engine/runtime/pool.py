@@ -9,7 +9,10 @@ dropped, so the next instance finds those pages mapped and zeroed (then its own
 image): no page faults, and nothing of the previous call survives.
 
 That reset is paid when a store is dropped, so spent stores are dropped on the
-background thread (engine/background.py) and the caller returns its result at once.
+background thread (engine/background.py) and the caller returns its result at once. At most
+PENDING_DROPS of them wait there: that thread runs when the CPU is idle, and a caller that keeps
+the CPU busy would otherwise pile up spent stores (a Python skill's is ~17 MiB) until every slot
+is taken; past that the caller drops its own.
 
 The pool reserves address space up front (4 GiB + guard per memory slot, the full
 32-bit space, so per-instance memory limits up to 4 GiB keep working). wasmtime
@@ -30,10 +33,11 @@ from wasmtime import Config
 from wasmtime import _ffi as ffi
 
 SLOTS = 64  # stores alive at once: running calls and spent stores awaiting their drop
-CORE_INSTANCES_PER_SLOT = 8  # a componentize-js component holds 4 core instances
+CORE_INSTANCES_PER_SLOT = 32  # a componentize-js component holds 4 core instances
 TABLES_PER_SLOT = 4  # ... and 2 tables
 KEEP_RESIDENT = 16 << 20  # covers the whole linear memory of a typical JS skill
 WARM_SLOTS = 8  # idle slots kept resident for reuse; others give their memory back
+PENDING_DROPS = 8  # spent stores left to the background thread; a caller drops any more itself
 _RESERVED_PER_SLOT = (4 << 30) + (64 << 20)  # one memory slot: 4 GiB + guard pages
 
 
@@ -74,10 +78,12 @@ def enable_pool(config: Config) -> None:
 
 
 class Slots:
-    """How many stores may be alive at once (never more than the pool holds)."""
+    """How many stores may be alive at once (never more than the pool holds), and how many spent
+    ones may wait for the background thread to drop them."""
 
-    def __init__(self, slots: int = SLOTS):
+    def __init__(self, slots: int = SLOTS, pending_drops: int = PENDING_DROPS):
         self._free = threading.BoundedSemaphore(slots)
+        self._pending = threading.BoundedSemaphore(pending_drops)
 
     def acquire(self, give_up: Callable[[], bool]) -> bool:
         """Take a slot, waiting while all are taken; False if `give_up()` turns true first."""
@@ -87,4 +93,13 @@ class Slots:
         return True
 
     def release(self) -> None:
+        self._free.release()
+
+    def defer_drop(self) -> bool:
+        """Whether a spent store may wait for the background thread (then call `dropped()` after)."""
+        return self._pending.acquire(blocking=False)
+
+    def dropped(self) -> None:
+        """A deferred drop is done: the slot is free, and so is the place in the queue."""
+        self._pending.release()
         self._free.release()

@@ -87,7 +87,8 @@ def process_engine() -> _Process:
 
 
 def _dropper(process: _Process, store: Store, interrupt: Interrupt) -> Callable[[], None]:
-    """A job that drops a spent store (wasmtime resets its slot's memory then) and frees its slot."""
+    """A job that drops a spent store (wasmtime resets its slot's memory then) and frees its slot,
+    deferred to the background thread (see Slots.defer_drop)."""
 
     spent: Store | None = store
     callback: Interrupt | None = interrupt
@@ -96,7 +97,7 @@ def _dropper(process: _Process, store: Store, interrupt: Interrupt) -> Callable[
         nonlocal spent, callback
         spent = None  # the last reference: the store goes here, before the interrupt it calls back
         callback = None
-        process.slots.release()
+        process.slots.dropped()
 
     return drop
 
@@ -350,8 +351,12 @@ class WasmRuntime:
                 _call_context.config = {}
                 _call_context.network = None
                 network.close()
-                background().submit(_dropper(process, store, interrupt))
-                del store
+                if process.slots.defer_drop():
+                    background().submit(_dropper(process, store, interrupt))
+                    del store
+                else:
+                    del store  # the last reference: wasmtime resets the slot now, on this thread
+                    process.slots.release()
         return CallOutcome(
             value=value,
             stdout=capture.text("stdout"),

@@ -261,3 +261,26 @@ def test_skill_dev_goes_live_on_save(home, tmp_path):
     assert proc.returncode == 0, (lines, proc.stderr.read() if proc.stderr else "")
     assert lines[0].startswith("reloaded in ") and lines[1] == "  greet → Hello, Ada!", lines
     assert lines[-2].startswith("reloaded in ") and lines[-1] == "  greet → Hello from a save, Ada!", lines
+
+
+def test_a_long_lived_process_serves_a_python_skill_call_after_call(engine, example):
+    """The app and `skill serve` keep stores in warm pooled slots, dropped by a background thread
+    that runs when the CPU is idle. A componentize-py component holds 14 core instances (a JS one
+    4): a busy caller once piled up spent stores until the pool had none left ("maximum concurrent
+    limit of 512 for core instances reached") and held ~17 MiB for each."""
+    import threading
+
+    from engine.background import background
+    from engine.runtime.pool import SLOTS
+
+    example("tables")
+    assert background().flush()
+    release = threading.Event()
+    background().submit(lambda: release.wait(30))  # the background thread is behind
+    try:
+        results = [engine.run("tables:to-json", {"csv": f"n\n{i}"}) for i in range(2 * SLOTS)]
+    finally:
+        release.set()
+        assert background().flush()
+    assert [r.error for r in results if not r.ok] == []
+    assert json.loads(results[-1].output) == [{"n": 2 * SLOTS - 1}]

@@ -5,7 +5,7 @@ tests/integration/test_pool_processes.py."""
 import threading
 
 from engine.background import background
-from engine.runtime.pool import SLOTS, Slots
+from engine.runtime.pool import PENDING_DROPS, SLOTS, Slots
 from engine.runtime.wasm import process_engine
 
 
@@ -32,6 +32,27 @@ def test_spent_stores_are_dropped_on_the_background_thread_and_free_their_slots(
     for _ in range(taken):
         slots.release()
     assert taken == SLOTS
+
+
+def test_a_caller_drops_its_own_stores_while_the_background_thread_is_behind(engine, wat_skill):
+    """The background thread runs when the CPU is idle; a busy caller must not pile spent stores up
+    (each holds its memory) until the pool is full."""
+    wat_skill("echo")
+    slots = process_engine().slots
+    assert background().flush()
+    release = threading.Event()
+    background().submit(lambda: release.wait(10))  # the thread is busy: nothing it is given gets dropped
+    try:
+        assert all(engine.run("echo:echo", {"text": "x"}).ok for _ in range(3 * PENDING_DROPS))
+        free = 0
+        while slots._free.acquire(blocking=False):
+            free += 1
+        for _ in range(free):
+            slots.release()
+        assert free == SLOTS - PENDING_DROPS
+    finally:
+        release.set()
+        assert background().flush()
 
 
 def test_a_run_waits_for_a_free_slot_and_times_out_cleanly(engine, wat_skill):
