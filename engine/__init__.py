@@ -79,6 +79,7 @@ _EXPORTS: dict[str, str] = {
     "CapabilityReview": "engine.review",
     "Asked": "engine.review",
     "SecretAsk": "engine.review",
+    "SCRIPTS_LINE": "engine.review",
     # finding tools
     "SearchHit": "engine.search",
     "WORDS": "engine.search",
@@ -175,7 +176,7 @@ if TYPE_CHECKING:  # the same names, for type checkers and readers
     from engine.network.access import InjectedSecret, NetworkAccess
     from engine.protocol import PARAM_TYPES, Param, Tool, check_args
     from engine.refs import DEFAULT, InstanceRef, ToolRef
-    from engine.review import Asked, CapabilityReview, SecretAsk
+    from engine.review import SCRIPTS_LINE, Asked, CapabilityReview, SecretAsk
     from engine.runtime.pool import use_warm_slots
     from engine.search import WORDS, SearchHit, no_match
     from engine.store import InstalledSkill, InstallReport

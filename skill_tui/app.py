@@ -140,10 +140,15 @@ class SkillTui(ShowsWorkerFailures, App[None]):
     def action_install(self) -> None:
         self.push_screen(InstallPrompt(self._install))
 
-    def _install(self, source: str, on_step: Callable[[Step], None]) -> None:
+    def _install(self, source: str, allow_scripts: bool, on_step: Callable[[Step], None]) -> None:
         """Runs in the dialog's worker: a refusal shows in the dialog, which keeps the text. What the
         skill asks for is reviewed in a dialog of its own before anything is installed."""
-        report = self.engine.install(os.path.expanduser(source), review=partial(ask_review, self), on_step=on_step)
+        report = self.engine.install(
+            os.path.expanduser(source),
+            review=partial(ask_review, self),
+            on_step=on_step,
+            allow_scripts=allow_scripts,
+        )
         s = report.skill
         self.call_from_thread(
             self.notify, f"{s.name} {s.version} {report.status}: {len(s.tools)} tools", title="Installed"

@@ -25,7 +25,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 from textual.worker import get_current_worker
 
-from engine import Asked, CapabilityReview
+from engine import SCRIPTS_LINE, Asked, CapabilityReview
 from skill_tui.screens.prompts import DIALOG_CSS
 from skill_tui.typing_keys import KeepsTypedKeys
 
@@ -43,6 +43,8 @@ def asked_text(asked: Asked) -> Text:
         for secret in asked.secrets:
             text.append(f"• {secret.describe().removeprefix('secret ')}\n")
     text.append("Files\n", style="bold").append("• its own /data folder per instance, nothing else\n")
+    if asked.scripts:
+        text.append("Scripts\n", style="bold").append(f"• {SCRIPTS_LINE.removeprefix('scripts: ')}\n")
     text.append("Limits\n", style="bold").append(f"• {asked.timeout_s:g} s and {asked.memory_mb} MiB per run")
     return text
 

@@ -113,3 +113,36 @@ def test_snapshot(snap_compare, engine, tmp_path, size, upgrade):
         await pilot.pause(0.3)
 
     assert snap_compare(SkillTui(engine), terminal_size=size, run_before=run_before)
+
+
+async def test_let_its_scripts_run_is_asked_in_the_review_and_recorded(engine, tmp_path):
+    """The install dialog's checkbox is `skill install --allow-scripts`: the review shows it, Install
+    records it."""
+    from textual.widgets import Checkbox
+
+    from engine.store import scripts_allowed
+
+    folder = tmp_path / "csv-report"
+    (folder / "scripts").mkdir(parents=True)
+    (folder / "SKILL.md").write_text(
+        "---\nname: csv-report\ndescription: Reports on CSV files. Use when a CSV needs a report.\n---\n# csv-report\n"
+    )
+    (folder / "scripts" / "report.py").write_text("print('report')\n")
+    app = SkillTui(engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(app.screen_stack) > 1 and app.screen is app.main)
+        await pilot.pause(0.2)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, TextPrompt))
+        app.screen.query_one(Input).value = str(folder)
+        await pilot.press("shift+tab")  # from the box to the checkbox, as the hint says
+        assert isinstance(app.focused, Checkbox)
+        await pilot.press("space", "tab")  # checked; back in the box
+        assert app.screen.query_one(Checkbox).value and isinstance(app.focused, Input)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, InstallReview), timeout=60)
+        text = str(app.screen.query_one("#review-asked").render())
+        assert "Scripts\n• its scripts/*.py may run, each in the Python sandbox" in text, text
+        await pilot.press("y")
+        await until(pilot, lambda: "csv-report" in app.main.skills)
+    assert scripts_allowed(engine.skill("csv-report"))
