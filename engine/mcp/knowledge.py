@@ -20,6 +20,7 @@ sandbox (`engine.build.scripts`). The SDK's types are imported when an answer is
 from __future__ import annotations
 
 import mimetypes
+import threading
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -205,9 +206,11 @@ def read_skill_file(engine: Engine, library: Library, args: dict[str, Any], limi
     return types.CallToolResult(content=[types.TextContent(type="text", text=bound_text(text, limit))])
 
 
-def run_skill_script(engine: Engine, library: Library, args: dict[str, Any], limit: int) -> mcp_types.CallToolResult:
-    """One script run (blocking: the server calls it in a thread). Its stdout, then its stderr and exit code
-    when it failed; a failed run is an error result."""
+def run_skill_script(
+    engine: Engine, library: Library, args: dict[str, Any], limit: int, cancel: threading.Event
+) -> mcp_types.CallToolResult:
+    """One script run (blocking: the server calls it in a thread, through its run gate; `cancel` stops it).
+    Its stdout, then its stderr and exit code when it failed; a failed run is an error result."""
     import mcp_types as types
 
     skill = _named(library, args, "run_skill_script")
@@ -217,7 +220,7 @@ def run_skill_script(engine: Engine, library: Library, args: dict[str, Any], lim
     if not isinstance(path, str) or not isinstance(argv, list) or not all(isinstance(a, str) for a in argv):
         return error_result("run_skill_script: give 'path' (a script of the skill) and 'args' (a list of strings)")
     try:
-        result = engine.run_script(skill.name, path, argv)
+        result = engine.run_script(skill.name, path, argv, cancel=cancel)
     except SkillError as e:
         return error_result(f"run_skill_script {skill.name}: {e}")
     text = result.stdout

@@ -26,11 +26,12 @@ The SDK is imported when a server is built: nothing else in `engine.mcp` needs i
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine.errors import SkillError, UsageError
 from engine.knowledge.agent import model_invocable
@@ -42,6 +43,8 @@ from engine.mcp.schema import input_schema, meta_tools
 from engine.mcp.search import search
 from engine.refs import ToolRef, mcp_tool_name
 from engine.search import no_match
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import mcp_types
@@ -73,6 +76,15 @@ class Runner(Protocol):
         on_event: OnEvent | None = None,
         cancel: threading.Event | None = None,
     ) -> RunResult: ...
+
+    async def gated(
+        self,
+        work: Callable[[threading.Event], T],
+        *,
+        source: str,
+        principal: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> T: ...
 
 
 @dataclass
@@ -271,9 +283,11 @@ class SkillServer:
             return knowledge.read_skill_file(self.engine, self.library, args, self.options.max_output)
         if name == "run_skill_script":
             self.refresh()
-            return await asyncio.to_thread(
-                knowledge.run_skill_script, self.engine, self.library, args, self.options.max_output
-            )
+            script = partial(knowledge.run_skill_script, self.engine, self.library, args, self.options.max_output)
+            try:
+                return await self.runner.gated(script, source="mcp", principal=principal)
+            except SkillError as e:  # refused: draining, full, over the rate limit
+                return error_result(f"run_skill_script: {e}")
         if name == "call_skill" and self.options.lazy:
             target = args.get("tool")
             inner = args.get("arguments") or {}

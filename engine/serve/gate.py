@@ -1,12 +1,13 @@
 """`RunGate`: the one way a served run starts, whichever door it came through (REST `execute` and
-`stream`, MCP `tools/call`). It refuses new work while draining, applies the per-token rate limit and
+`stream`, MCP `tools/call`, an Agent Skill script through `run_skill_script`). It refuses new work while draining, applies the per-token rate limit and
 the bound on runs in flight, runs `Engine.run` in a worker thread (cancelled when the client leaves),
 and tells its observers (metrics, the JSON log line, the control panel's request counter)."""
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from engine.errors import Refused
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from engine.serve.lifecycle import Lifecycle
     from engine.serve.options import RateLimit
 
+T = TypeVar("T")
 ANONYMOUS = "anonymous"  # the rate-limit key of a run with no caller known (a server without HTTP)
 
 
@@ -83,6 +85,25 @@ class RunGate:
     ) -> RunResult:
         """`Engine.run` in a worker thread, counted. Bad input raises the engine's SkillError before
         anything runs; a client that goes away (the task is cancelled) stops the run in its thread."""
+
+        def run(stop: threading.Event) -> RunResult:
+            return self.engine.run(ref, args, timeout=timeout, on_event=on_event, cancel=stop, source=source)
+
+        result = await self.gated(run, source=source, principal=principal, cancel=cancel)
+        for o in self.observers:
+            o.finished(result)
+        return result
+
+    async def gated(
+        self,
+        work: Callable[[threading.Event], T],
+        *,
+        source: str,
+        principal: str | None = None,
+        cancel: threading.Event | None = None,
+    ) -> T:
+        """`work(cancel)` in a worker thread under the gate's rules (draining, in flight, rate limit);
+        `cancel` is set when the client goes away."""
         import anyio
 
         self.check(principal, source)
@@ -92,18 +113,10 @@ class RunGate:
         with self._lock:
             self.in_flight += 1
         try:
-
-            def run() -> RunResult:
-                return self.engine.run(ref, args, timeout=timeout, on_event=on_event, cancel=cancel, source=source)
-
-            try:
-                result = await anyio.to_thread.run_sync(run, limiter=self._limiter, abandon_on_cancel=True)
-            except anyio.get_cancelled_exc_class():
-                cancel.set()  # the client left: stop the run in its thread too
-                raise
+            return await anyio.to_thread.run_sync(work, cancel, limiter=self._limiter, abandon_on_cancel=True)
+        except anyio.get_cancelled_exc_class():
+            cancel.set()  # the client left: stop the work in its thread too
+            raise
         finally:
             with self._lock:
                 self.in_flight -= 1
-        for o in self.observers:
-            o.finished(result)
-        return result

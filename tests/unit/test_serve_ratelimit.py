@@ -88,3 +88,23 @@ def test_the_gate_applies_the_limit_per_caller_after_the_other_checks():
     with pytest.raises(Refused):
         gate.check("client:127.0.0.2", "rest")
     assert seen.refusals == [(503, "rest"), (429, "mcp"), (429, "rest")]
+
+
+@pytest.mark.anyio
+async def test_an_agent_skill_script_goes_through_the_gate_like_a_tool_call(engine):
+    """run_skill_script runs a script in a Python sandbox: it counts against the caller's rate limit and
+    the server's bound on runs in flight, and is refused while draining, like any tool call."""
+    from engine.mcp.server import SkillServer
+
+    lifecycle = Lifecycle()
+    gate = RunGate(engine, lifecycle, rate_limit=RateLimit(1, 3600.0))
+    server = SkillServer(engine, gate)
+    args = {"name": "absent", "path": "report.py"}
+    first = await server.call("run_skill_script", args, principal="token:a")
+    assert first.is_error and "absent" in first.content[0].text and "rate limit" not in first.content[0].text
+    assert gate.in_flight == 0
+    second = await server.call("run_skill_script", args, principal="token:a")
+    assert second.is_error and "over the rate limit of 1 runs per 3600 s" in second.content[0].text
+    lifecycle.draining = True
+    third = await server.call("run_skill_script", args, principal="token:b")
+    assert third.content[0].text == ("run_skill_script: the server is shutting down; send the run to another replica")
