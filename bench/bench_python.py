@@ -20,12 +20,10 @@ import argparse
 import os
 import re
 import tempfile
-import threading
 import time
-import uuid
 from pathlib import Path
 
-from bench_dev import edit_line
+from bench_dev import edit_line, measure_saves
 from common import REPO, median, pct, row
 
 TARGET_MS = 500.0
@@ -80,53 +78,6 @@ def warm_calls(engine, name: str, calls: int) -> list[float]:
     return samples
 
 
-def save_to_live(engine, folder: Path, edit, edits: int) -> tuple[list[float], list[float]]:
-    """(save -> new output ms, reload ms) over `edits` saves, through the real watcher."""
-    from engine.build.dev import DevRunResult, DevSession, Reloaded, ReloadFailed
-
-    src = folder / ("skill.py" if (folder / "skill.py").is_file() else "skill.js")
-    seen: list[tuple[float, object]] = []
-    cond = threading.Condition()
-
-    def on_event(e) -> None:
-        with cond:
-            seen.append((time.perf_counter(), e))
-            cond.notify_all()
-
-    session = DevSession(engine, folder, on_event=on_event, release=False, run_tool="greet", run_args={"name": "Ada"})
-    first = session.start(progress=lambda m: print(f"  {m}"))
-    if isinstance(first, ReloadFailed):
-        raise SystemExit(f"{folder.name}: {first.error}")
-    stop, watching = threading.Event(), threading.Event()
-    th = threading.Thread(target=session.watch, args=(stop,), kwargs={"on_watching": watching.set}, daemon=True)
-    th.start()
-    watching.wait(10)
-    time.sleep(0.5)
-    visible, reloads = [], []
-    try:
-        for i in range(edits):
-            marker = f"E{i}x{uuid.uuid4().hex[:6]}"
-            with cond:
-                n = len(seen)
-            t0 = time.perf_counter()
-            edit(src, marker)
-            with cond:
-                if not cond.wait_for(
-                    lambda m=marker, n=n: any(isinstance(e, DevRunResult) and m in e.output for _, e in seen[n:]),
-                    timeout=30,
-                ):
-                    raise SystemExit(f"{folder.name}: edit {i} never became visible: {[e for _, e in seen[n:]]}")
-                t1 = next(ts for ts, e in seen[n:] if isinstance(e, DevRunResult) and marker in e.output)
-                reloads += [e.ms for _, e in seen[n:] if isinstance(e, Reloaded)][-1:]
-            visible.append((t1 - t0) * 1000)
-            time.sleep(0.3)
-    finally:
-        stop.set()
-        th.join(5)
-        session.close()
-    return visible, reloads
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=300)
@@ -165,7 +116,9 @@ def main() -> None:
         engine.install(folder)
         figures[lang]["calls"] = warm_calls(engine, f"bench-{lang}", a.calls)
     for lang, edit in (("python", edit_python), ("js", edit_line)):
-        figures[lang]["dev"] = save_to_live(engine, folders[lang], edit, a.edits)
+        src = folders[lang] / ("skill.py" if lang == "python" else "skill.js")
+        saves = measure_saves(engine, folders[lang], src, edit, a.edits, release=False)
+        figures[lang]["dev"] = (saves.visible, saves.reload_ms)
 
     py, js = figures["python"], figures["js"]
     print(
