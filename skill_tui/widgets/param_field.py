@@ -11,6 +11,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import HorizontalGroup, VerticalGroup
+from textual.message import Message
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Input, Select, Static, Switch, TextArea
 from textual.widgets._select import SelectCurrent
@@ -95,6 +96,25 @@ class _EngineRule(Validator):
         return self.success()
 
 
+class LineInput(Input):
+    """A text parameter's one-line box. Input keeps only the first line of a paste; a paste with line
+    breaks (a CSV table, a note) asks its field for a multi-line box holding all of it instead."""
+
+    class Multiline(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def _on_paste(self, event: events.Paste) -> None:
+        pasted = event.text.replace("\r\n", "\n").replace("\r", "\n")
+        if "\n" not in pasted.rstrip("\n"):
+            return  # one line: Input's own paste
+        event.prevent_default()  # not Input's: it would keep the first line only
+        event.stop()
+        start, end = sorted(self.selection)
+        self.post_message(self.Multiline(self.value[:start] + pasted + self.value[end:]))
+
+
 class ParamField(VerticalGroup):
     """One parameter: label (name, type, required), its control, description and inline error."""
 
@@ -143,7 +163,7 @@ class ParamField(VerticalGroup):
         input_type: Literal["integer", "number", "text"] = (
             "integer" if self.kind == "integer" else "number" if self.kind == "number" else "text"
         )
-        return Input(
+        return (LineInput if self.kind == "text" else Input)(
             text, placeholder=placeholder, type=input_type, validators=[_EngineRule(p)], valid_empty=True, compact=True
         )
 
@@ -185,6 +205,18 @@ class ParamField(VerticalGroup):
                 if p.description:
                     yield Static(p.description, classes="rf-desc", markup=False)
                 yield self.error_line
+
+    def on_line_input_multiline(self, message: LineInput.Multiline) -> None:
+        """Swap the one-line box for a multi-line one holding the pasted text, the cursor at its end."""
+        message.stop()
+        old = self.control
+        area = TextArea(message.text, soft_wrap=True, compact=True, classes="rf-control")
+        self.control = area
+        old.parent.mount(area, after=old)  # type: ignore[union-attr]
+        old.remove()
+        area.move_cursor(area.document.end)
+        area.focus()
+        self.post_message(TextArea.Changed(area))  # checked and remembered like a typed change
 
     # ---- reading --------------------------------------------------------------------------
 

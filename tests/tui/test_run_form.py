@@ -337,6 +337,32 @@ async def test_multiline_value_is_edited_as_text_and_kept(anyio_backend) -> None
         assert app.submitted == [("img@default:note", {"body": "line one\nline two"})]
 
 
+async def test_a_pasted_table_keeps_its_lines_in_a_multi_line_box(anyio_backend) -> None:
+    """A one-line box keeps only the first line of a paste: a CSV table pasted into it became its header."""
+    from textual import events
+    from textual.widgets import TextArea
+
+    summarize = Tool("summarize", "Describe a CSV table", (Param("csv", "string", "The CSV text", required=True),))
+    app = Host()
+    async with app.run_test(size=(100, 40)) as pilot:
+        form = app.query_one(RunForm)
+        await form.load(make_skill(summarize), "summarize", ["default"])
+        await pilot.pause()
+        form.field("csv").focus()
+        await pilot.press(*"# ")
+        app.post_message(events.Paste("city,pop\r\nOslo,700000\r\nBergen,290000\r\n"))
+        await pilot.pause()
+        box = form.field("csv")
+        assert isinstance(box, TextArea) and app.focused is box
+        await pilot.press(*"Trondheim,210000")  # typing goes on where the paste ended
+        assert form.values() == {"csv": "# city,pop\nOslo,700000\nBergen,290000\nTrondheim,210000"}
+        await pilot.press("ctrl+r")
+        assert app.submitted[-1][1]["csv"].splitlines()[-1] == "Trondheim,210000"
+        app.post_message(events.Paste("one line"))  # a TextArea takes any paste as it is
+        await pilot.pause()
+        assert form.values()["csv"].endswith("Trondheim,210000one line")
+
+
 async def test_a_switch_says_on_or_off_and_every_empty_box_shows_a_placeholder(anyio_backend) -> None:
     app = Host()
     async with app.run_test(size=(100, 40)) as pilot:
