@@ -21,13 +21,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Static, Switch
+from textual.widgets import Button, Header, Input, Label, Static, Switch
 
 from engine import SkillError
 from skill_tui import HEADER_ICON
 from skill_tui.host import skill_app
 from skill_tui.messages import SkillsChanged
 from skill_tui.typing_keys import KeepsTypedKeys
+from skill_tui.widgets.footer import Footer
 from skill_tui.widgets.log_view import LogView
 from skill_tui.workers import ShowsWorkerFailures
 

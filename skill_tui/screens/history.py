@@ -12,12 +12,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from engine import RequestRecord, ToolRef
 from skill_tui import HEADER_ICON
 from skill_tui.host import skill_app
 from skill_tui.requests import request_entry
+from skill_tui.widgets.footer import Footer
 from skill_tui.widgets.tables import refill
 from skill_tui.workers import ShowsWorkerFailures
 

@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input
+from textual.widgets import Header, Input
 
 from engine import (
     ConfigReport,
@@ -44,6 +44,7 @@ from skill_tui.requests import request_entry, requests_summary
 from skill_tui.screens.export import ExportDialog
 from skill_tui.screens.runs import ActiveRun, RunsScreen
 from skill_tui.screens.validation import ValidationPanel
+from skill_tui.widgets.footer import Footer
 from skill_tui.widgets.instances_pane import InstancesPane
 from skill_tui.widgets.knowledge_view import KNOWLEDGE_KEYS, SKILL_MD, KnowledgeView
 from skill_tui.widgets.log_view import LogView

@@ -25,7 +25,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, HorizontalGroup, VerticalGroup, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, LoadingIndicator, Select, Static, Switch
+from textual.widgets import Button, Header, Input, LoadingIndicator, Select, Static, Switch
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from engine import (
@@ -42,6 +42,7 @@ from skill_tui import HEADER_ICON
 from skill_tui.focus import focus_now
 from skill_tui.host import skill_app
 from skill_tui.typing_keys import KeepsTypedKeys
+from skill_tui.widgets.footer import Footer
 from skill_tui.widgets.network_section import NetworkSection
 from skill_tui.workers import ShowsWorkerFailures
 

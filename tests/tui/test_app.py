@@ -329,3 +329,23 @@ async def test_a_bug_in_a_worker_is_shown_and_the_app_lives_on(tui_engine, monke
         app.main.start_run("textkit:slugify", {"text": "still here"})
         await settle(pilot, app, runs=1)
         assert "still-here" in log_text(app)
+
+
+async def test_runs_leave_no_widgets_behind(tui_engine):
+    """Each run changes the screen's bindings twice, and the Footer makes its keys anew each time;
+    Textual's Footer kept every old key alive (Textualize/textual#6666): ~16 per run, without end."""
+    import gc
+
+    from textual.widgets._footer import FooterKey
+
+    def detached_keys() -> int:
+        gc.collect()
+        return sum(1 for o in gc.get_objects() if isinstance(o, FooterKey) and not o.is_attached)
+
+    app = SkillTui(tui_engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        for n in range(1, 31):
+            app.main.start_run("textkit:slugify", {"text": f"run {n}"})
+            await settle(pilot, app, runs=n)
+        assert detached_keys() <= 20  # at most the keys of the footer before the last one
