@@ -190,6 +190,28 @@ def test_a_minute_of_mixed_use_keeps_memory_bounded(many_skills, terminal):
     assert len(many_skills.history()) >= rounds  # the re-runs ran
 
 
+def test_bursts_of_re_runs_keep_memory_bounded(many_skills, terminal):
+    """f5 (run again) held down: 100 runs at key-repeat speed, twice. The second hundred adds little:
+    the log keeps its lines, nothing else of a finished run stays (the footer once kept ~16 widgets
+    of every run)."""
+    app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
+    terminal.wait_for("─ alpha · 2 ─")
+    app.wait_idle(within=10)
+    terminal.keys("Enter")  # alpha's tools
+    terminal.keys("Enter")  # echo, into the form
+    terminal.wait_for("^r Run")
+    terminal.type("again and again")
+    terminal.keys("Enter")
+    terminal.wait_for('"again and again"')
+    sizes = []
+    for _ in range(2):
+        terminal.keys(*["f5"] * 100, delay=0.03)
+        app.wait_idle(within=30)
+        sizes.append(app.rss_mb())
+    assert sizes[1] - sizes[0] < 8, sizes  # ~3 MB; the leaking footer added ~17
+    assert len(many_skills.history()) >= 150  # the re-runs ran (a few may have been typed over)
+
+
 def test_install_review_and_a_grant_typed_at_key_repeat_speed(engine, terminal, tmp_path, skill):
     """At 80x24: install a skill that asks for network (the review dialog, y), open its wizard, Tab to
     the grant box and type a pattern at key-repeat speed: `skill grants --json` has it, as typed."""
