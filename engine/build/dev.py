@@ -302,7 +302,7 @@ class DevSession:
         from engine.protocol import parse_metadata, parse_tools
 
         tc, tmp = self._tc, self._tmp
-        if (tc is None and not self.python) or tmp is None:
+        if tmp is None:  # start() sets it (and, for JS, the toolchain `_load` checks)
             raise UsageError(f"{self.name}: start() the dev session before reloading it")
         t0 = time.perf_counter()
         with self._lock:

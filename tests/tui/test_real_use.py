@@ -37,6 +37,16 @@ def terminal(request):
     tmux.kill()
 
 
+def run_echo(terminal, text: str) -> None:
+    """From the skills list with alpha selected: its echo tool, `text` typed into the form, run."""
+    terminal.keys("Enter")  # alpha's tools
+    terminal.keys("Enter")  # echo, into the form
+    terminal.wait_for("^r Run")
+    terminal.type(text)
+    terminal.keys("Enter")
+    terminal.wait_for(f'"{text}"')
+
+
 def tools_subtitle(screen: str) -> str:
     """The skill the tools pane shows (its border subtitle 'NAME · N')."""
     found = re.findall(r"─ ([a-z][a-z0-9-]*) · \d+ ─", screen)
@@ -147,12 +157,7 @@ def test_a_minute_of_mixed_use_keeps_memory_bounded(many_skills, terminal):
         terminal.keys("Escape")
         app.wait_idle(within=10)
 
-    terminal.keys("Enter")  # alpha's tools
-    terminal.keys("Enter")  # echo, into the form
-    terminal.wait_for("^r Run")
-    terminal.type("mixed use")
-    terminal.keys("Enter")
-    terminal.wait_for('"mixed use"')
+    run_echo(terminal, "mixed use")
     escape()  # back to the tools list
     terminal.keys("S-Tab", "S-Tab", delay=0.2)  # instances, skills list
     app.wait_idle(within=10)
@@ -197,12 +202,7 @@ def test_bursts_of_re_runs_keep_memory_bounded(many_skills, terminal):
     app = terminal.start(skill_tui_argv(), terminal_env(many_skills.home), 120, 35)
     terminal.wait_for("─ alpha · 2 ─")
     app.wait_idle(within=10)
-    terminal.keys("Enter")  # alpha's tools
-    terminal.keys("Enter")  # echo, into the form
-    terminal.wait_for("^r Run")
-    terminal.type("again and again")
-    terminal.keys("Enter")
-    terminal.wait_for('"again and again"')
+    run_echo(terminal, "again and again")
     sizes = []
     for _ in range(2):
         terminal.keys(*["f5"] * 100, delay=0.03)
